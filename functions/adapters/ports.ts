@@ -1,0 +1,194 @@
+/**
+ * Narrow ports between handlers and the outside world. Domain functions take data; handlers
+ * take these ports. Each has an AWS/Kubernetes implementation in this folder, an in-memory fake
+ * for unit tests (test/fakes), and is exercised over the wire against the local simulator and a
+ * real kube-apiserver in e2e tests.
+ */
+import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
+import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
+
+// ---------------------------------------------------------------- SageMaker HyperPod
+
+export interface ClusterInstanceGroup {
+  name: string;
+  instanceType?: string;
+  currentCount?: number;
+  targetCount?: number;
+  status?: string;
+}
+
+export interface ClusterInfo {
+  name: string;
+  arn: string;
+  /** `InService`, `Updating`, … (open enum). */
+  status: string;
+  /** `Automatic` | `None` | anything newer (open enum); undefined when the API omits it. */
+  nodeRecovery?: string;
+  /** Last segment of `Orchestrator.Eks.ClusterArn`. */
+  eksClusterName?: string;
+  instanceGroups: ClusterInstanceGroup[];
+}
+
+export interface ClusterNode {
+  instanceId: string;
+  instanceGroupName: string;
+  instanceType?: string;
+  nodeLogicalId?: string;
+  /** `Running`, `Pending`, `Failure`, `ShuttingDown`, `DeepHealthCheckInProgress`, … (open enum). */
+  status: string;
+  statusMessage?: string;
+  /** ISO time. */
+  launchTime?: string;
+  privateDnsHostname?: string;
+}
+
+export interface BatchNodeActionResult {
+  successful: string[];
+  /** Per-node failures, never thrown: `InstanceIdInUse`, `InvalidInstanceStatus`, `InstanceIdNotFound`, … */
+  failed: { instanceId: string; code: string; message?: string }[];
+}
+
+export interface ClusterNodes {
+  describeCluster(clusterName: string): Promise<ClusterInfo>;
+  /** All pages. */
+  listNodes(
+    clusterName: string,
+    filter?: { instanceGroupNameContains?: string; creationTimeAfter?: string },
+  ): Promise<ClusterNode[]>;
+  /** Undefined when SageMaker says the node is not in the cluster. */
+  describeNode(clusterName: string, instanceId: string): Promise<ClusterNode | undefined>;
+  /** Splits into calls of at most 25 ids. */
+  rebootNodes(clusterName: string, instanceIds: string[]): Promise<BatchNodeActionResult>;
+  replaceNodes(clusterName: string, instanceIds: string[]): Promise<BatchNodeActionResult>;
+}
+
+// ---------------------------------------------------------------- Kubernetes
+
+/** A JSON merge patch (RFC 7386). */
+export type MergePatch = Record<string, unknown>;
+
+export interface KubeApi {
+  getNode(name: string): Promise<KubeNode | undefined>;
+  listNodes(options?: { labelSelector?: string }): Promise<KubeNode[]>;
+  /**
+   * Merge-patches a node. With `resourceVersion` the patch fails with ConcurrentUpdateError
+   * when the node changed since it was read (optimistic concurrency).
+   */
+  patchNode(name: string, patch: MergePatch, options?: { resourceVersion?: string }): Promise<KubeNode>;
+  listPods(options: { nodeName?: string; namespace?: string; labelSelector?: string }): Promise<KubePod[]>;
+  /** Any namespaced object by apiVersion/kind (used to walk ownerReferences). Undefined on 404. */
+  getObject(ref: { apiVersion: string; kind: string; namespace: string; name: string }): Promise<KubeObject | undefined>;
+  getWorkload(ref: WorkloadRef): Promise<KubeObject | undefined>;
+  patchWorkload(ref: WorkloadRef, patch: MergePatch, options?: { resourceVersion?: string }): Promise<KubeObject>;
+  /** Cluster-wide list of one kind; an uninstalled CRD yields []. */
+  listWorkloads(kind: WorkloadKind, options?: { labelSelector?: string }): Promise<KubeObject[]>;
+}
+
+/** Builds a KubeApi for one configured cluster (EKS endpoint, CA and token, cached < 14 min). */
+export type KubeApiFactory = (eksClusterName: string) => Promise<KubeApi>;
+
+// ---------------------------------------------------------------- Ledger (DynamoDB)
+
+export interface LeaseResult {
+  acquired: boolean;
+  /** Incident that holds the lease when not acquired. */
+  heldBy?: string;
+}
+
+export interface ClusterGuardState {
+  /** Optimistic-concurrency version; 0 when the item does not exist yet. */
+  version: number;
+  paused?: { reason: string; by: string; at: string };
+  breaker?: { trippedAt: string; reason: string };
+  /** Remediations started, newest last; trimmed by the domain to the breaker window. */
+  remediations: { instanceId: string; incidentId: string; at: string }[];
+}
+
+export interface NodeHistory {
+  faults: { at: string; faultClass: string; code: string; incidentId: string }[];
+  reboots: { at: string; incidentId: string }[];
+  replacements: { at: string; incidentId: string }[];
+  needsAttention?: { at: string; incidentId: string; reason: string };
+}
+
+export interface AuditAction {
+  /** `quarantined`, `workloads-suspended`, `remediation-requested`, `node-ready`, … */
+  type: string;
+  at: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface IncidentRecord {
+  incidentId: string;
+  clusterName: string;
+  instanceId?: string;
+  nodeName?: string;
+  executionName?: string;
+  trigger: Record<string, unknown>;
+  fault?: Record<string, unknown>;
+  decision?: Record<string, unknown>;
+  /** `open` → `resolved` | `skipped` | `needs-attention`. */
+  status: string;
+  outcome?: string;
+  startedAt: string;
+  endedAt?: string;
+  actions: AuditAction[];
+}
+
+export interface Ledger {
+  /**
+   * Records the first sighting of (cluster, instance, fault class) for the dedupe window.
+   * Returns `firstSighting: false` (and the incident that saw it first) inside the window.
+   */
+  recordSighting(input: {
+    clusterName: string;
+    instanceId: string;
+    faultClass: string;
+    incidentId: string;
+    now: string;
+    windowMinutes: number;
+  }): Promise<{ firstSighting: boolean; firstIncidentId?: string }>;
+  /** Conditional write: one incident per node in flight. Re-acquiring one's own lease succeeds. */
+  acquireLease(input: {
+    clusterName: string;
+    instanceId: string;
+    incidentId: string;
+    now: string;
+    ttlMinutes: number;
+  }): Promise<LeaseResult>;
+  /** Deletes the lease only if `incidentId` holds it. Idempotent. */
+  releaseLease(input: { clusterName: string; instanceId: string; incidentId: string }): Promise<void>;
+  /** Unexpired leases of a cluster (in-flight remediations). */
+  listLeases(clusterName: string, now: string): Promise<{ instanceId: string; incidentId: string; expiresAt: string }[]>;
+  getClusterState(clusterName: string): Promise<ClusterGuardState>;
+  /** Conditional on `expectedVersion`; throws ConcurrentUpdateError when someone else wrote first. */
+  putClusterState(clusterName: string, state: ClusterGuardState, expectedVersion: number): Promise<void>;
+  getNodeHistory(clusterName: string, instanceId: string): Promise<NodeHistory>;
+  putNodeHistory(clusterName: string, instanceId: string, history: NodeHistory): Promise<void>;
+  /** Creates the record if absent (idempotent on incidentId). */
+  createIncident(record: IncidentRecord): Promise<void>;
+  /** Appends to `actions` and merges the given top-level fields. */
+  updateIncident(
+    clusterName: string,
+    incidentId: string,
+    update: { actions?: AuditAction[]; fields?: Partial<Omit<IncidentRecord, 'actions' | 'incidentId' | 'clusterName'>> },
+  ): Promise<void>;
+  getIncident(clusterName: string, incidentId: string): Promise<IncidentRecord | undefined>;
+  /** Newest first. */
+  listIncidents(clusterName: string, options?: { limit?: number }): Promise<IncidentRecord[]>;
+}
+
+// ---------------------------------------------------------------- Notifier (SNS)
+
+export interface Notification {
+  subject: string;
+  message: string;
+  severity: 'info' | 'warning' | 'critical';
+  clusterName: string;
+  incidentId?: string;
+  instanceId?: string;
+}
+
+export interface Notifier {
+  notify(notification: Notification): Promise<void>;
+}

@@ -1,0 +1,149 @@
+/**
+ * Shared domain vocabulary. Plain data only: every type here crosses a state-machine
+ * boundary as JSON, so no classes, no Dates (ISO strings), no functions.
+ */
+
+/** A normalized reason to look at a node, whatever delivered it. Built by `events/normalize.ts`. */
+export type Trigger =
+  | NodeHealthTrigger
+  | ClusterEventTrigger
+  | AlarmTrigger
+  | NodeLabelsTrigger
+  | ManualTrigger
+  | SweepTrigger;
+
+interface TriggerBase {
+  /** Stable id of the delivery (EventBridge `id`, EventId, or a generated one for manual requests). */
+  eventId: string;
+  /** ISO time the producer says the event happened. */
+  time: string;
+  /** HyperPod cluster name as configured (never an ARN). */
+  clusterName: string;
+}
+
+/** `SageMaker HyperPod Cluster Node Health Event` (HMA verdicts). */
+export interface NodeHealthTrigger extends TriggerBase {
+  kind: 'node-health';
+  clusterArn: string;
+  instanceId: string;
+  /** `Unhealthy`; the healthy spelling is unconfirmed, so this stays free text. */
+  healthStatus: string;
+  repairAction?: string;
+  healthStatusReason?: string;
+  recommendation?: string;
+}
+
+/** `SageMaker HyperPod Cluster Event` about an instance. */
+export interface ClusterEventTrigger extends TriggerBase {
+  kind: 'cluster-event';
+  clusterArn: string;
+  resourceType: string;
+  level?: string;
+  instanceId?: string;
+  instanceGroupName?: string;
+  nodeLogicalId?: string;
+  description?: string;
+  failureMessage?: string;
+}
+
+/** `CloudWatch Alarm State Change` into ALARM, resolved to a node by dimensions or tags. */
+export interface AlarmTrigger extends TriggerBase {
+  kind: 'alarm';
+  alarmName: string;
+  alarmArn: string;
+  state: string;
+  metricName?: string;
+  namespace?: string;
+  instanceId?: string;
+  nodeName?: string;
+  /** Alarm tags (with tag propagation) — `hyperpod-resilience.io/fault` may name the fault. */
+  tags: Record<string, string>;
+  reason?: string;
+}
+
+/** HyperPod labels/annotations/conditions read from a Kubernetes node (by the sweep). */
+export interface NodeLabelsTrigger extends TriggerBase {
+  kind: 'node-labels';
+  nodeName: string;
+  instanceId?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  conditions: { type: string; status: string; reason?: string; message?: string }[];
+}
+
+/** A person asked (console or `hpr recover`). */
+export interface ManualTrigger extends TriggerBase {
+  kind: 'manual';
+  instanceId?: string;
+  nodeName?: string;
+  /** `auto` lets the policy decide. */
+  action: 'auto' | 'reboot' | 'replace';
+  reason: string;
+  requestedBy: string;
+}
+
+/** A finding of the health sweep (issue: health checks and sweep). */
+export interface SweepTrigger extends TriggerBase {
+  kind: 'sweep';
+  instanceId?: string;
+  nodeName?: string;
+  finding: string;
+  detail?: string;
+}
+
+export type FaultClass = 'fatal' | 'recoverable' | 'contextual' | 'informational' | 'unknown' | 'healthy';
+export type FaultSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export type RemediationAction = 'replace' | 'reboot' | 'observe' | 'ignore';
+
+/** What is wrong with a node, as far as the evidence tells. */
+export interface Fault {
+  source: Trigger['kind'];
+  class: FaultClass;
+  /** e.g. `NvidiaErrorTerminate`, `xid-79`, `UnschedulablePendingReboot`, `manual`. */
+  code: string;
+  severity: FaultSeverity;
+  /** What the evidence recommends before guardrails and history are applied. */
+  recommendedAction: RemediationAction;
+  /** Human-readable evidence lines (raw reason text, label values, alarm reason). */
+  evidence: string[];
+}
+
+/** One node under its three names. `instanceId` is the key everywhere. */
+export interface NodeIdentity {
+  clusterName: string;
+  instanceId: string;
+  nodeName?: string;
+  nodeLogicalId?: string;
+  instanceGroupName?: string;
+  instanceType?: string;
+  /** Kubernetes `status.nodeInfo.bootID` at admission: a reboot is proven by a new one. */
+  bootId?: string;
+}
+
+/** Workload kinds we can suspend. */
+export type WorkloadKind = 'Job' | 'PyTorchJob' | 'MPIJob' | 'JobSet' | 'HyperPodPyTorchJob';
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  apiVersion: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+export type SkipReason =
+  | 'not-a-fault'
+  | 'no-action-needed'
+  | 'paused'
+  | 'cluster-updating'
+  | 'opted-out'
+  | 'needs-attention'
+  | 'duplicate'
+  | 'lease-held'
+  | 'breaker-open'
+  | 'max-parallel'
+  | 'reboot-limit'
+  | 'observe-mode';
+
+/** Who issues reboot/replace for this node: us, or HyperPod's own automatic node recovery. */
+export type RemediationOwner = 'hyperpod-resilience' | 'hyperpod';

@@ -1,0 +1,40 @@
+/**
+ * Runtime configuration of a Lambda, parsed once at module load (cold start) from the
+ * environment the deploy sets. Nothing else in functions/ reads `process.env`.
+ */
+import { z } from 'zod';
+import { type AppConfig, parseAppConfig } from './config-schema.ts';
+
+const envSchema = z.object({
+  HPR_CONFIG: z.string().min(2, 'HPR_CONFIG must hold the JSON app config'),
+  HPR_LEDGER_TABLE: z.string().min(3),
+  HPR_TOPIC_ARN: z.string().startsWith('arn:'),
+  AWS_REGION: z.string().min(1),
+});
+
+export interface RuntimeConfig {
+  app: AppConfig;
+  ledgerTable: string;
+  topicArn: string;
+  region: string;
+}
+
+export const loadRuntimeConfig = (env: Record<string, string | undefined>): RuntimeConfig => {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid Lambda environment:\n${lines.join('\n')}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(parsed.data.HPR_CONFIG);
+  } catch (error) {
+    throw new Error('HPR_CONFIG is not valid JSON', { cause: error });
+  }
+  return Object.freeze({
+    app: parseAppConfig(json),
+    ledgerTable: parsed.data.HPR_LEDGER_TABLE,
+    topicArn: parsed.data.HPR_TOPIC_ARN,
+    region: parsed.data.AWS_REGION,
+  });
+};

@@ -1,0 +1,161 @@
+/**
+ * Typed errors. Their `name`s are the Retry/Catch vocabulary of the state machines
+ * (Step Functions and aws-local-stepfunctions match `ErrorEquals` on `error.name`), so the
+ * names are exported once here and imported by the ASL in `state-machines/`.
+ *
+ * Retryable: the same call may succeed later without anyone changing anything.
+ * Terminal: retrying cannot help; the state machine catches them into Escalate or Record.
+ */
+export const ErrorNames = {
+  // retryable
+  KubernetesThrottled: 'KubernetesThrottledError',
+  KubernetesUnavailable: 'KubernetesUnavailableError',
+  SageMakerTransient: 'SageMakerTransientError',
+  NodeBusy: 'NodeBusyError',
+  ConcurrentUpdate: 'ConcurrentUpdateError',
+  LedgerTransient: 'LedgerTransientError',
+  // terminal
+  InvalidInput: 'InvalidInputError',
+  UnknownCluster: 'UnknownClusterError',
+  NodeNotFound: 'NodeNotFoundError',
+  PolicyViolation: 'PolicyViolationError',
+  KubernetesRequestFailed: 'KubernetesRequestFailedError',
+  SageMakerRequestFailed: 'SageMakerRequestFailedError',
+  RemediationFailed: 'RemediationFailedError',
+  NodeNotRecovered: 'NodeNotRecoveredError',
+  HealthCheckFailed: 'HealthCheckFailedError',
+} as const;
+export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
+
+/** Errors a Task may be retried on (with backoff) — also the Lambda service's own transient errors. */
+export const RETRYABLE_ERRORS: readonly string[] = [
+  ErrorNames.KubernetesThrottled,
+  ErrorNames.KubernetesUnavailable,
+  ErrorNames.SageMakerTransient,
+  ErrorNames.NodeBusy,
+  ErrorNames.ConcurrentUpdate,
+  ErrorNames.LedgerTransient,
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+type ErrorOptionsWithDetails = { cause?: unknown; details?: Record<string, unknown> };
+
+/** Base class of every error we throw on purpose. */
+export class HyperPodResilienceError extends Error {
+  readonly retryable: boolean = false;
+  readonly details?: Record<string, unknown>;
+  constructor(message: string, options: ErrorOptionsWithDetails = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'HyperPodResilienceError';
+    this.details = options.details;
+  }
+}
+
+abstract class RetryableError extends HyperPodResilienceError {
+  override readonly retryable = true;
+}
+
+export class KubernetesThrottledError extends RetryableError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.KubernetesThrottled;
+  }
+}
+export class KubernetesUnavailableError extends RetryableError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.KubernetesUnavailable;
+  }
+}
+export class SageMakerTransientError extends RetryableError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.SageMakerTransient;
+  }
+}
+/** SageMaker answered `InvalidInstanceStatus` (or similar): the node's state forbids the action now; try later. */
+export class NodeBusyError extends RetryableError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.NodeBusy;
+  }
+}
+/** An optimistic-concurrency write lost a race (ledger version, Kubernetes resourceVersion). */
+export class ConcurrentUpdateError extends RetryableError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.ConcurrentUpdate;
+  }
+}
+export class LedgerTransientError extends RetryableError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.LedgerTransient;
+  }
+}
+
+export class InvalidInputError extends HyperPodResilienceError {
+  /** zod-style issues: where and what. */
+  readonly issues: { path: string; message: string }[];
+  constructor(message: string, issues: { path: string; message: string }[] = [], options?: ErrorOptionsWithDetails) {
+    super(issues.length ? `${message}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}` : message, options);
+    this.name = ErrorNames.InvalidInput;
+    this.issues = issues;
+  }
+}
+export class UnknownClusterError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.UnknownCluster;
+  }
+}
+export class NodeNotFoundError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.NodeNotFound;
+  }
+}
+export class PolicyViolationError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.PolicyViolation;
+  }
+}
+export class KubernetesRequestFailedError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.KubernetesRequestFailed;
+  }
+}
+export class SageMakerRequestFailedError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.SageMakerRequestFailed;
+  }
+}
+export class RemediationFailedError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.RemediationFailed;
+  }
+}
+export class NodeNotRecoveredError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.NodeNotRecovered;
+  }
+}
+export class HealthCheckFailedError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.HealthCheckFailed;
+  }
+}
+
+/** Narrows `unknown` to `Error` (caught values may be anything). */
+export const assertIsError = (value: unknown): asserts value is Error => {
+  if (!(value instanceof Error)) throw new Error(`expected an Error, got ${typeof value}`, { cause: value });
+};
