@@ -1,0 +1,268 @@
+/**
+ * Cluster-wide safety gates between a decision and an action (STYLE.md G3, G4;
+ * PEERS-AND-TARGETS.md §4.5). The gates run in one documented order, the first failing gate
+ * names the skip, and observe mode is the last gate so it records exactly the decision that
+ * would have run.
+ *
+ * The breaker state lives in the ledger (`ClusterGuardState`); the helpers here compute the next
+ * state and leave the optimistic-concurrency `version` alone, because the ledger bumps it on write.
+ */
+import type { ClusterGuardState } from '#adapters/ports.ts';
+import { isWithinWindow, MINUTE_MS } from '#domain/time.ts';
+import type { NodeIdentity, RemediationAction, RemediationOwner, SkipReason } from '#domain/types.ts';
+import type { Policy } from '#shared/config-schema.ts';
+
+/** The actions that change a node: everything else needs no guardrail. */
+export type ActingAction = Extract<RemediationAction, 'reboot' | 'replace'>;
+
+/**
+ * How the action is carried out: `request` = we call BatchReboot/ReplaceClusterNodes;
+ * `await-hyperpod` = HyperPod's own automatic node recovery acts, and we quarantine, suspend,
+ * wait and resume without issuing a competing reboot/replace.
+ */
+export type RemediationMode = 'request' | 'await-hyperpod';
+
+export type GuardrailVerdict =
+  | { outcome: 'proceed'; action: ActingAction; remediation: RemediationMode }
+  | {
+      outcome: 'skip';
+      reason: SkipReason;
+      detail: string;
+      /** What would have run had this gate passed (absent when there was nothing to do). */
+      wouldHave?: { action: ActingAction; remediation: RemediationMode };
+      /** The breaker must be latched now (the handler writes it through the ledger). */
+      tripBreaker?: boolean;
+    };
+
+export interface GuardrailInput {
+  policy: Policy;
+  now: string;
+  incidentId: string;
+  node: NodeIdentity;
+  nodeLabels: Record<string, string>;
+  action: RemediationAction;
+  /** HyperPod `ClusterStatus` (open enum). */
+  clusterStatus: string;
+  remediationOwner: RemediationOwner;
+  /** Operator pause switch, with its reason. */
+  paused?: { reason: string };
+  /** The node is waiting for a person (an earlier incident gave up on it). */
+  needsAttention?: { reason: string };
+  /** The incident that first saw this (node, fault class) inside the dedupe window. */
+  duplicateOf?: string;
+  /** The incident holding the node's lease, when the lease could not be taken. */
+  leaseHeldBy?: string;
+  breaker: ClusterGuardState;
+  /** Remediations in flight in this cluster, not counting this incident. */
+  activeRemediations: number;
+  /** Nodes in the cluster (the percentage limit is taken of this). */
+  fleetSize: number;
+}
+
+/**
+ * Gate order. The first failing gate wins, so cheaper, more absolute reasons come first:
+ * 1. `no-action-needed`: the decision is ignore/observe, nothing to guard;
+ * 2. `paused`: an operator stopped all remediation;
+ * 3. `cluster-updating`: the cluster is Updating/SystemUpdating (HyperPod is moving nodes itself);
+ * 4. `opted-out`: the node carries the opt-out label;
+ * 5. `needs-attention`: a person owns the node now;
+ * 6. `duplicate`: another incident already handles this (node, fault class);
+ * 7. `lease-held`: another incident holds this node's lease (one remediation per node);
+ * 8. `breaker-open`: the circuit breaker is latched, or this node would trip it;
+ * 9. `max-parallel`: too many remediations in flight in this cluster;
+ * 10. `observe-mode`: last, so observe mode records exactly the decision that would have run.
+ */
+export const GUARDRAIL_ORDER = [
+  'no-action-needed',
+  'paused',
+  'cluster-updating',
+  'opted-out',
+  'needs-attention',
+  'duplicate',
+  'lease-held',
+  'breaker-open',
+  'max-parallel',
+  'observe-mode',
+] as const satisfies readonly SkipReason[];
+
+export type GuardrailGate = (typeof GUARDRAIL_ORDER)[number];
+
+/** Statuses during which HyperPod itself moves nodes (§1.3): our actions would race it. */
+const UPDATING_STATUSES = new Set(['Updating', 'SystemUpdating']);
+
+/**
+ * How many nodes may be under remediation at once: the smaller of the absolute cap and the
+ * percentage of the fleet (rounded up, so a small fleet still gets one), clamped to
+ * [1, fleet size].
+ *
+ * @example
+ * maxParallelLimit(100, policy); // 2 with the defaults (min(2, ceil(5% × 100) = 5))
+ * maxParallelLimit(10, policy); // 1 (ceil(0.5) = 1)
+ */
+export const maxParallelLimit = (fleetSize: number, policy: Policy): number => {
+  // Round away float noise first (7 × 100 / 100 must not ceil to 8).
+  const byPercent = Math.ceil(Number(((policy.maxParallel.percent * fleetSize) / 100).toFixed(6)));
+  const limit = Math.min(policy.maxParallel.absolute, byPercent);
+  return Math.min(Math.max(limit, 1), Math.max(1, fleetSize));
+};
+
+/**
+ * Distinct nodes remediated inside the breaker window ending at `now`, in first-seen order.
+ * A flapping node counts once: the breaker guards against many nodes failing together.
+ *
+ * @example
+ * distinctNodesInWindow(state, '2026-01-01T00:10:00Z', 10); // ['i-0aaa…', 'i-0bbb…']
+ */
+export const distinctNodesInWindow = (
+  state: ClusterGuardState,
+  now: string,
+  windowMinutes: number,
+): string[] => [
+  ...new Set(
+    state.remediations
+      .filter((r) => isWithinWindow(r.at, now, windowMinutes * MINUTE_MS))
+      .map((r) => r.instanceId),
+  ),
+];
+
+/**
+ * Records a started remediation in the breaker window and drops entries that left it. Retrying
+ * the same (instance, incident) is a no-op. `version` is unchanged: the ledger bumps it.
+ *
+ * @example
+ * registerRemediation(state, { instanceId: 'i-0123456789abcdef0', incidentId: 'inc-1', now }, policy);
+ */
+export const registerRemediation = (
+  state: ClusterGuardState,
+  entry: { instanceId: string; incidentId: string; now: string },
+  policy: Policy,
+): ClusterGuardState => {
+  const windowMs = policy.circuitBreaker.windowMinutes * MINUTE_MS;
+  const known = state.remediations.some(
+    (r) => r.instanceId === entry.instanceId && r.incidentId === entry.incidentId,
+  );
+  const remediations = known
+    ? state.remediations
+    : [...state.remediations, { instanceId: entry.instanceId, incidentId: entry.incidentId, at: entry.now }];
+  return { ...state, remediations: remediations.filter((r) => isWithinWindow(r.at, entry.now, windowMs)) };
+};
+
+/**
+ * Latches the breaker. It stays open until {@link resetBreaker}: a correlated failure (bad AMI,
+ * rack, switch) belongs to a person, and it must not silently close when the window moves on.
+ * Tripping an open breaker keeps the first trip's time and reason.
+ *
+ * @example
+ * tripBreaker(state, '2026-01-01T00:00:00Z', '4 distinct nodes in 10 min');
+ */
+export const tripBreaker = (state: ClusterGuardState, now: string, reason: string): ClusterGuardState =>
+  state.breaker ? state : { ...state, breaker: { trippedAt: now, reason } };
+
+/**
+ * Closes the breaker (an explicit operator action) and clears the window: the nodes counted
+ * before were reviewed by the person resetting it, and keeping them would re-trip on the next node.
+ *
+ * @example
+ * resetBreaker(state); // { ...state, breaker: undefined, remediations: [] }
+ */
+export const resetBreaker = (state: ClusterGuardState): ClusterGuardState => {
+  const { breaker: _breaker, ...rest } = state;
+  return { ...rest, remediations: [] };
+};
+
+/**
+ * Who issues reboot/replace. `auto` follows the cluster's `NodeRecovery`: `Automatic` means
+ * HyperPod acts itself (never two controllers on one node); anything else, or nothing, means we do.
+ *
+ * @example
+ * resolveRemediationOwner('auto', 'Automatic'); // 'hyperpod'
+ * resolveRemediationOwner('auto', 'None'); // 'hyperpod-resilience'
+ */
+export const resolveRemediationOwner = (
+  configured: 'auto' | 'hyperpod-resilience' | 'hyperpod',
+  nodeRecovery?: string,
+): RemediationOwner => {
+  if (configured !== 'auto') return configured;
+  return nodeRecovery?.trim().toLowerCase() === 'automatic' ? 'hyperpod' : 'hyperpod-resilience';
+};
+
+type GateResult = { detail: string; tripBreaker?: boolean } | undefined;
+
+const isActing = (action: RemediationAction): action is ActingAction =>
+  action === 'reboot' || action === 'replace';
+
+/** One check per gate; `undefined` means the gate passes. Keyed by name so the order is data. */
+const GATES: Record<Exclude<GuardrailGate, 'no-action-needed'>, (input: GuardrailInput) => GateResult> = {
+  paused: ({ paused }) => (paused ? { detail: `remediation paused: ${paused.reason}` } : undefined),
+  'cluster-updating': ({ clusterStatus, policy }) =>
+    policy.pauseDuringClusterUpdates && UPDATING_STATUSES.has(clusterStatus)
+      ? { detail: `cluster is ${clusterStatus}` }
+      : undefined,
+  'opted-out': ({ nodeLabels, policy }) => {
+    const value = nodeLabels[policy.optOutLabel];
+    return value !== undefined && value.trim().toLowerCase() !== 'false'
+      ? { detail: `node carries ${policy.optOutLabel}=${value}` }
+      : undefined;
+  },
+  'needs-attention': ({ needsAttention }) =>
+    needsAttention ? { detail: `node needs attention: ${needsAttention.reason}` } : undefined,
+  duplicate: ({ duplicateOf, incidentId }) =>
+    duplicateOf !== undefined && duplicateOf !== incidentId
+      ? { detail: `already handled by incident ${duplicateOf}` }
+      : undefined,
+  'lease-held': ({ leaseHeldBy, incidentId }) =>
+    leaseHeldBy !== undefined && leaseHeldBy !== incidentId
+      ? { detail: `node lease held by incident ${leaseHeldBy}` }
+      : undefined,
+  'breaker-open': ({ breaker, policy, now, node }) => {
+    if (breaker.breaker) {
+      return { detail: `circuit breaker open since ${breaker.breaker.trippedAt}: ${breaker.breaker.reason}` };
+    }
+    const { maxNodesPerWindow, windowMinutes } = policy.circuitBreaker;
+    const nodes = distinctNodesInWindow(breaker, now, windowMinutes);
+    if (nodes.includes(node.instanceId)) return undefined;
+    return nodes.length + 1 > maxNodesPerWindow
+      ? {
+          detail: `${nodes.length + 1} distinct nodes within ${windowMinutes} min exceeds ${maxNodesPerWindow}`,
+          tripBreaker: true,
+        }
+      : undefined;
+  },
+  'max-parallel': ({ activeRemediations, fleetSize, policy }) => {
+    const limit = maxParallelLimit(fleetSize, policy);
+    return activeRemediations >= limit
+      ? { detail: `${activeRemediations} remediations in flight, limit ${limit} for ${fleetSize} nodes` }
+      : undefined;
+  },
+  'observe-mode': ({ policy }) =>
+    policy.mode === 'observe' ? { detail: 'policy mode is observe' } : undefined,
+};
+
+/**
+ * Runs the gates of {@link GUARDRAIL_ORDER} and returns the first skip, or `proceed`.
+ *
+ * @example
+ * evaluateGuardrails({ ...input, action: 'replace', remediationOwner: 'hyperpod-resilience' });
+ * // → { outcome: 'proceed', action: 'replace', remediation: 'request' } in act mode with room under every limit
+ */
+export const evaluateGuardrails = (input: GuardrailInput): GuardrailVerdict => {
+  const { action } = input;
+  if (!isActing(action)) {
+    return { outcome: 'skip', reason: 'no-action-needed', detail: `decision is ${action}` };
+  }
+  const remediation: RemediationMode = input.remediationOwner === 'hyperpod' ? 'await-hyperpod' : 'request';
+  for (const gate of GUARDRAIL_ORDER) {
+    if (gate === 'no-action-needed') continue;
+    const failed = GATES[gate](input);
+    if (failed) {
+      return {
+        outcome: 'skip',
+        reason: gate,
+        detail: failed.detail,
+        wouldHave: { action, remediation },
+        ...(failed.tripBreaker ? { tripBreaker: true } : {}),
+      };
+    }
+  }
+  return { outcome: 'proceed', action, remediation };
+};

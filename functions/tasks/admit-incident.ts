@@ -1,0 +1,209 @@
+/**
+ * AdmitIncident: the one place that decides. Classifies the trigger, resolves the node, applies
+ * the remediation policy and the guardrails in their fixed order, and — only when acting —
+ * takes the node lease and counts the remediation in the circuit-breaker window. Everything it
+ * decides, including every skip, is written to the incident record.
+ */
+import { classifyFault } from '#domain/fault-classification.ts';
+import { evaluateGuardrails, registerRemediation, resolveRemediationOwner, tripBreaker } from '#domain/guardrails.ts';
+import { decideRemediation, recordFault } from '#domain/remediation-policy.ts';
+import type { NodeIdentity, SkipReason, Trigger } from '#domain/types.ts';
+import { normalizeTrigger } from '#events/normalize.ts';
+import { findCluster } from '#shared/config-schema.ts';
+import { UnknownClusterError } from '#shared/errors.ts';
+import { admitInputSchema, type Decision, type IncidentState } from '#state-machines/node-recovery.contract.ts';
+import type { TaskDeps } from './deps.ts';
+import { parseInput } from './parse.ts';
+import { resolveNode } from './resolve-node.ts';
+
+/** Fault classes that count as hardware trouble in the node's history. */
+const COUNTED_CLASSES = new Set(['fatal', 'recoverable', 'unknown']);
+
+const triggerTarget = (trigger: Trigger): { instanceId?: string; nodeName?: string } =>
+  'instanceId' in trigger || 'nodeName' in trigger
+    ? {
+        instanceId: 'instanceId' in trigger ? trigger.instanceId : undefined,
+        nodeName: 'nodeName' in trigger ? trigger.nodeName : undefined,
+      }
+    : {};
+
+export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<IncidentState> => {
+  const input = parseInput(admitInputSchema, raw, 'AdmitIncident input');
+  const now = deps.now();
+  const policy = deps.config.policy;
+  const trigger = normalizeTrigger(input.trigger, deps.config, { now });
+  const cluster = findCluster(deps.config, trigger.clusterName);
+  if (!cluster) throw new UnknownClusterError(`cluster ${trigger.clusterName} is not configured`);
+  const fault = classifyFault(trigger);
+  const incidentId = input.executionName;
+  deps.logger.appendKeys?.({ incidentId, clusterName: cluster.name, triggerKind: trigger.kind });
+
+  const base = {
+    incidentId,
+    executionName: input.executionName,
+    startedAt: input.startedAt,
+    clusterName: cluster.name,
+    eksClusterName: cluster.eksClusterName,
+    trigger: trigger as unknown as IncidentState['trigger'],
+    fault: fault as unknown as IncidentState['fault'],
+    await: { pollSeconds: policy.awaitNode.pollSeconds, attempts: 0, status: 'pending' as const },
+  };
+
+  const finish = async (node: NodeIdentity | undefined, decision: Decision): Promise<IncidentState> => {
+    await deps.ledger.createIncident({
+      incidentId,
+      clusterName: cluster.name,
+      instanceId: node?.instanceId,
+      nodeName: node?.nodeName,
+      executionName: input.executionName,
+      trigger: trigger as unknown as Record<string, unknown>,
+      fault: fault as unknown as Record<string, unknown>,
+      decision: decision as unknown as Record<string, unknown>,
+      status: decision.outcome === 'skip' ? 'skipped' : 'open',
+      startedAt: input.startedAt,
+      actions: [{ type: decision.outcome === 'skip' ? 'skipped' : 'admitted', at: now, detail: { ...decision } }],
+    });
+    deps.metrics.count(
+      decision.outcome === 'skip' ? 'RemediationSkipped' : 'IncidentAdmitted',
+      decision.outcome === 'skip' ? { reason: decision.skipReason ?? 'unknown' } : { action: decision.action },
+    );
+    deps.logger.info('incident admitted', { decision, fault: fault.code, instanceId: node?.instanceId });
+    return { ...base, node, decision };
+  };
+
+  const skip = (
+    node: NodeIdentity | undefined,
+    reason: SkipReason,
+    detail: string,
+    extra: Partial<Decision> = {},
+  ): Promise<IncidentState> =>
+    finish(node, {
+      outcome: 'skip',
+      action: extra.action ?? (fault.recommendedAction as Decision['action']),
+      reason: extra.reason ?? fault.code,
+      mode: policy.mode,
+      skipReason: reason,
+      skipDetail: detail,
+      leaseHeld: false,
+      ...extra,
+    });
+
+  // A node returning to healthy is not a fault: nothing to resolve, nothing to do.
+  if (fault.class === 'healthy') return skip(undefined, 'not-a-fault', `${fault.code}: ${fault.evidence.join('; ')}`);
+
+  const [clusterInfo, kube] = await Promise.all([
+    deps.clusterNodes.describeCluster(cluster.name),
+    deps.kubeFor(cluster.eksClusterName),
+  ]);
+  const resolved = await resolveNode({ clusterName: cluster.name, ...triggerTarget(trigger) }, deps.clusterNodes, kube);
+  const node = resolved.identity;
+  deps.logger.appendKeys?.({ instanceId: node.instanceId, nodeName: node.nodeName });
+
+  const history = await deps.ledger.getNodeHistory(cluster.name, node.instanceId);
+  const policyDecision = decideRemediation({ fault, history, policy, now });
+  const acting = policyDecision.action === 'reboot' || policyDecision.action === 'replace';
+
+  // Duplicate delivery: the same (node, fault class) within the window is one incident. People
+  // asking by hand are never deduplicated here (the node lease still serializes them).
+  let duplicateOf: string | undefined;
+  if (acting && trigger.kind !== 'manual') {
+    const sighting = await deps.ledger.recordSighting({
+      clusterName: cluster.name,
+      instanceId: node.instanceId,
+      faultClass: fault.class,
+      incidentId,
+      now,
+      windowMinutes: policy.dedupeWindowMinutes,
+    });
+    if (!sighting.firstSighting && sighting.firstIncidentId !== incidentId) duplicateOf = sighting.firstIncidentId;
+  }
+  if (acting && !duplicateOf && COUNTED_CLASSES.has(fault.class)) {
+    await deps.ledger.putNodeHistory(
+      cluster.name,
+      node.instanceId,
+      recordFault(history, { at: now, faultClass: fault.class, code: fault.code, incidentId }, now, policy),
+    );
+  }
+
+  const [guardState, leases] = await Promise.all([
+    deps.ledger.getClusterState(cluster.name),
+    deps.ledger.listLeases(cluster.name, now),
+  ]);
+  const otherLeases = leases.filter((lease) => lease.incidentId !== incidentId);
+  const remediationOwner = resolveRemediationOwner(cluster.remediationOwner, clusterInfo.nodeRecovery);
+  const fleetSize =
+    clusterInfo.instanceGroups.reduce((sum, group) => sum + (group.currentCount ?? 0), 0) || otherLeases.length + 1;
+  const verdict = evaluateGuardrails({
+    policy,
+    now,
+    incidentId,
+    node,
+    nodeLabels: resolved.kubeNode?.metadata.labels ?? {},
+    action: policyDecision.action,
+    clusterStatus: clusterInfo.status,
+    remediationOwner,
+    paused: guardState.paused,
+    needsAttention: history.needsAttention,
+    duplicateOf,
+    leaseHeldBy: otherLeases.find((lease) => lease.instanceId === node.instanceId)?.incidentId,
+    breaker: guardState,
+    activeRemediations: otherLeases.length,
+    fleetSize,
+  });
+
+  const common = {
+    action: policyDecision.action,
+    reason: policyDecision.reason,
+    escalatedFrom: policyDecision.escalatedFrom,
+    duplicateOf,
+  };
+  if (verdict.outcome === 'skip') {
+    if (verdict.tripBreaker) {
+      await deps.ledger.putClusterState(
+        cluster.name,
+        tripBreaker(guardState, now, verdict.detail),
+        guardState.version,
+      );
+      deps.metrics.count('CircuitBreakerTripped', { clusterName: cluster.name });
+      await deps.notifier.notify({
+        severity: 'critical',
+        clusterName: cluster.name,
+        incidentId,
+        instanceId: node.instanceId,
+        subject: `hyperpod-resilience: circuit breaker tripped on ${cluster.name}`,
+        message:
+          `Remediations on ${cluster.name} stopped: ${verdict.detail}. ` +
+          `Incident ${incidentId} (${fault.code} on ${node.instanceId}) was not remediated. ` +
+          'Investigate the correlated failures, then reset the breaker with `hpr reset-breaker`.',
+      });
+    }
+    return skip(node, verdict.reason, verdict.detail, { ...common, wouldHave: verdict.wouldHave });
+  }
+
+  const lease = await deps.ledger.acquireLease({
+    clusterName: cluster.name,
+    instanceId: node.instanceId,
+    incidentId,
+    now,
+    ttlMinutes: policy.leaseTtlMinutes,
+  });
+  if (!lease.acquired) {
+    return skip(node, 'lease-held', `incident ${lease.heldBy} holds the node lease`, common);
+  }
+  // Counted once per incident; a retried Admit finds itself already in the window.
+  if (!guardState.remediations.some((entry) => entry.incidentId === incidentId)) {
+    await deps.ledger.putClusterState(
+      cluster.name,
+      registerRemediation(guardState, { instanceId: node.instanceId, incidentId, now }, policy),
+      guardState.version,
+    );
+  }
+  return finish(node, {
+    outcome: 'proceed',
+    ...common,
+    mode: policy.mode,
+    remediation: verdict.remediation,
+    leaseHeld: true,
+  });
+};
+

@@ -1,0 +1,95 @@
+/**
+ * CheckNodeRecovery: one poll of the node's return, between Wait states (never a sleeping Lambda).
+ * A reboot is proven by the same instance's node Ready with a NEW boot id; a replacement by a new
+ * instance of the same instance group (same NodeLogicalId when known) whose node joined Ready.
+ * Past the deadline it throws NodeNotRecoveredError and the incident escalates.
+ */
+import type { ClusterNode, KubeApi } from '#adapters/ports.ts';
+import type { KubeNode } from '#domain/kube-types.ts';
+import { identityFrom } from '#domain/node-identity.ts';
+import type { NodeIdentity } from '#domain/types.ts';
+import { NodeNotRecoveredError, PolicyViolationError } from '#shared/errors.ts';
+import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
+import type { TaskDeps } from './deps.ts';
+import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { findKubeNode } from './resolve-node.ts';
+
+export type AwaitState = NonNullable<IncidentState['await']>;
+
+const GONE_STATUSES = new Set(['ShuttingDown', 'Terminated', 'NotFound']);
+
+export const isNodeReady = (node: KubeNode | undefined): boolean =>
+  node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+const addMinutes = (iso: string, minutes: number): string => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
+
+/** The instance that replaced `old`: same group, launched after the request, logical id first. */
+const findReplacement = (nodes: ClusterNode[], old: NodeIdentity): ClusterNode | undefined => {
+  const fresh = nodes.filter((n) => n.instanceId !== old.instanceId && n.status === 'Running');
+  return (old.nodeLogicalId && fresh.find((n) => n.nodeLogicalId === old.nodeLogicalId)) || fresh[0];
+};
+
+const readyIdentity = async (
+  kube: KubeApi,
+  clusterName: string,
+  clusterNode: ClusterNode,
+): Promise<{ identity: NodeIdentity; ready: boolean }> => {
+  const kubeNode = await findKubeNode(kube, clusterNode.instanceId, clusterNode);
+  return { identity: identityFrom(clusterName, clusterNode, kubeNode), ready: isNodeReady(kubeNode) };
+};
+
+export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<AwaitState> => {
+  const state = parseIncident(raw, 'CheckNodeRecovery');
+  withIncidentKeys(deps, state);
+  const node = incidentNode(state);
+  const remediation = state.remediation;
+  if (!remediation) throw new PolicyViolationError('CheckNodeRecovery needs a requested remediation');
+  const policy = deps.config.policy.awaitNode;
+  const now = deps.now();
+  const timeout = remediation.action === 'replace' ? policy.replaceTimeoutMinutes : policy.rebootTimeoutMinutes;
+  const deadline = addMinutes(remediation.requestedAt, timeout);
+  const attempts = (state.await?.attempts ?? 0) + 1;
+  const pending: AwaitState = { pollSeconds: policy.pollSeconds, attempts, deadline, status: 'pending' };
+
+  const kube = await deps.kubeFor(state.eksClusterName);
+  const current = await deps.clusterNodes.describeNode(state.clusterName, node.instanceId);
+  let back: NodeIdentity | undefined;
+  if (current && !GONE_STATUSES.has(current.status)) {
+    // Same instance: back only once it rebooted (new boot id) and is Running and Ready.
+    if (current.status === 'Running') {
+      const { identity, ready } = await readyIdentity(kube, state.clusterName, current);
+      const rebooted = node.bootId ? identity.bootId !== undefined && identity.bootId !== node.bootId : true;
+      if (ready && rebooted && remediation.action === 'reboot') back = identity;
+    }
+  } else {
+    const candidates = await deps.clusterNodes.listNodes(state.clusterName, {
+      instanceGroupNameContains: node.instanceGroupName,
+      creationTimeAfter: remediation.requestedAt,
+    });
+    const replacement = findReplacement(
+      candidates.filter((c) => !node.instanceGroupName || c.instanceGroupName === node.instanceGroupName),
+      node,
+    );
+    if (replacement) {
+      const { identity, ready } = await readyIdentity(kube, state.clusterName, replacement);
+      if (ready) back = identity;
+    }
+  }
+
+  if (back) {
+    await recordAction(deps, state, 'node-ready', {
+      instanceId: back.instanceId,
+      nodeName: back.nodeName,
+      bootId: back.bootId,
+      replaced: back.instanceId !== node.instanceId,
+      attempts,
+    });
+    return { ...pending, status: 'ready', node: back };
+  }
+  if (Date.parse(now) > Date.parse(deadline)) {
+    throw new NodeNotRecoveredError(
+      `${node.instanceId} did not come back within ${timeout} min of the ${remediation.action} (status ${current?.status ?? 'gone'})`,
+    );
+  }
+  return pending;
+};

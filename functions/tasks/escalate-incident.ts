@@ -1,0 +1,65 @@
+/**
+ * Escalate: something failed or the node did not come back. People are notified, the node stays
+ * quarantined (a human decides), the node is marked "needs attention" so no automatic action
+ * touches it again until cleared, and the suspended jobs are resumed so they wait for capacity
+ * instead of staying silently suspended.
+ */
+import type { TaskDeps } from './deps.ts';
+import { parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { type ResumeResult, resumeIncidentWorkloads } from './resume-workloads.ts';
+
+export interface EscalationResult {
+  status: 'escalated';
+  reason: string;
+  resumption?: ResumeResult;
+  resumeError?: string;
+}
+
+const escalationReason = (state: ReturnType<typeof parseIncident>): string => {
+  if (state.error) return `${state.error.Error}: ${state.error.Cause ?? ''}`.trim();
+  if (state.verification?.status === 'failed') return `verification failed: ${state.verification.reason}`;
+  return 'escalated';
+};
+
+export const escalateIncident = async (raw: unknown, deps: TaskDeps): Promise<EscalationResult> => {
+  const state = parseIncident(raw, 'Escalate');
+  withIncidentKeys(deps, state);
+  const reason = escalationReason(state).slice(0, 2000);
+  const now = deps.now();
+  if (state.node) {
+    const history = await deps.ledger.getNodeHistory(state.clusterName, state.node.instanceId);
+    await deps.ledger.putNodeHistory(state.clusterName, state.node.instanceId, {
+      ...history,
+      needsAttention: { at: now, incidentId: state.incidentId, reason },
+    });
+  }
+  let resumption: ResumeResult | undefined;
+  let resumeError: string | undefined;
+  try {
+    resumption = state.resumption ? undefined : await resumeIncidentWorkloads(state, deps);
+  } catch (error) {
+    // Still notify and record: the message tells people which jobs may remain suspended.
+    resumeError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+  const suspended = (state.suspension?.suspended ?? []).map((r) => `${r.kind} ${r.namespace}/${r.name}`);
+  await deps.notifier.notify({
+    severity: 'critical',
+    clusterName: state.clusterName,
+    incidentId: state.incidentId,
+    instanceId: state.node?.instanceId,
+    subject: `hyperpod-resilience: ${state.node?.instanceId ?? 'node'} on ${state.clusterName} needs attention`,
+    message: [
+      `Incident ${state.incidentId} (${state.fault.code}) needs a person: ${reason}.`,
+      `Node ${state.node?.nodeName ?? state.node?.instanceId ?? 'unknown'} stays quarantined.`,
+      suspended.length
+        ? resumeError
+          ? `Resuming ${suspended.join(', ')} FAILED (${resumeError}): they may still be suspended.`
+          : `Resumed ${suspended.join(', ')}: they wait for capacity.`
+        : 'No workloads were suspended.',
+      'Clear the node with `hpr clear <instanceId>` once it is repaired.',
+    ].join('\n'),
+  });
+  await recordAction(deps, state, 'escalated', { reason, resumeError });
+  deps.metrics.count('IncidentEscalated');
+  return { status: 'escalated', reason, resumption, resumeError };
+};

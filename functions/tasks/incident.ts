@@ -1,0 +1,37 @@
+/** Helpers shared by the tasks that work on an admitted incident. */
+import type { AuditAction } from '#adapters/ports.ts';
+import type { NodeIdentity } from '#domain/types.ts';
+import { InvalidInputError } from '#shared/errors.ts';
+import { type IncidentState, incidentStateSchema } from '#state-machines/node-recovery.contract.ts';
+import type { TaskDeps } from './deps.ts';
+import { parseInput } from './parse.ts';
+
+export const parseIncident = (raw: unknown, task: string): IncidentState =>
+  parseInput(incidentStateSchema, raw, `${task} input`);
+
+/** The admitted node; tasks after Admit cannot run without one. */
+export const incidentNode = (state: IncidentState): NodeIdentity => {
+  if (!state.node) throw new InvalidInputError(`incident ${state.incidentId} has no resolved node`);
+  return state.node as NodeIdentity;
+};
+
+/** Appends one audit action (with its time) to the incident record. */
+export const recordAction = async (
+  deps: TaskDeps,
+  state: IncidentState,
+  type: string,
+  detail?: Record<string, unknown>,
+): Promise<AuditAction> => {
+  const action: AuditAction = { type, at: deps.now(), ...(detail ? { detail } : {}) };
+  await deps.ledger.updateIncident(state.clusterName, state.incidentId, { actions: [action] });
+  return action;
+};
+
+export const withIncidentKeys = (deps: TaskDeps, state: IncidentState): void => {
+  deps.logger.appendKeys?.({
+    incidentId: state.incidentId,
+    clusterName: state.clusterName,
+    instanceId: state.node?.instanceId,
+    nodeName: state.node?.nodeName,
+  });
+};

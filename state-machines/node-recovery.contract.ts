@@ -1,0 +1,163 @@
+/**
+ * The contract between the `node-recovery` ASL and the Lambdas it calls: state names, the
+ * Lambda behind each Task, and the incident state that flows through the machine. Both the
+ * definition (node-recovery.ts) and the task code (functions/tasks) import it, so a renamed
+ * state or error cannot drift apart.
+ */
+import { z } from 'zod';
+
+export const NodeRecoveryStates = {
+  AdmitIncident: 'AdmitIncident',
+  IsActionNeeded: 'IsActionNeeded',
+  QuarantineNode: 'QuarantineNode',
+  SuspendWorkloads: 'SuspendWorkloads',
+  RequestRemediation: 'RequestRemediation',
+  WaitForNode: 'WaitForNode',
+  CheckNodeRecovery: 'CheckNodeRecovery',
+  IsNodeBack: 'IsNodeBack',
+  VerifyNodeHealth: 'VerifyNodeHealth',
+  IsNodeHealthy: 'IsNodeHealthy',
+  EscalateToReplace: 'EscalateToReplace',
+  RestoreNode: 'RestoreNode',
+  ResumeWorkloads: 'ResumeWorkloads',
+  RecordOutcome: 'RecordOutcome',
+  RecordSkip: 'RecordSkip',
+  Escalate: 'Escalate',
+  IsNeedsAttention: 'IsNeedsAttention',
+  Done: 'Done',
+  NeedsAttention: 'NeedsAttention',
+} as const;
+export type NodeRecoveryState = (typeof NodeRecoveryStates)[keyof typeof NodeRecoveryStates];
+
+/** One Lambda per task; RecordSkip and RecordOutcome share one. */
+export const NodeRecoveryFunctions = {
+  admitIncident: 'admit-incident',
+  quarantineNode: 'quarantine-node',
+  suspendWorkloads: 'suspend-workloads',
+  requestRemediation: 'request-remediation',
+  checkNodeRecovery: 'check-node-recovery',
+  verifyNodeHealth: 'verify-node-health',
+  restoreNode: 'restore-node',
+  resumeWorkloads: 'resume-workloads',
+  escalateIncident: 'escalate-incident',
+  recordOutcome: 'record-outcome',
+} as const;
+export type NodeRecoveryFunction = (typeof NodeRecoveryFunctions)[keyof typeof NodeRecoveryFunctions];
+
+export const NODE_RECOVERY_TASKS: Record<string, NodeRecoveryFunction> = {
+  [NodeRecoveryStates.AdmitIncident]: NodeRecoveryFunctions.admitIncident,
+  [NodeRecoveryStates.QuarantineNode]: NodeRecoveryFunctions.quarantineNode,
+  [NodeRecoveryStates.SuspendWorkloads]: NodeRecoveryFunctions.suspendWorkloads,
+  [NodeRecoveryStates.RequestRemediation]: NodeRecoveryFunctions.requestRemediation,
+  [NodeRecoveryStates.CheckNodeRecovery]: NodeRecoveryFunctions.checkNodeRecovery,
+  [NodeRecoveryStates.VerifyNodeHealth]: NodeRecoveryFunctions.verifyNodeHealth,
+  [NodeRecoveryStates.RestoreNode]: NodeRecoveryFunctions.restoreNode,
+  [NodeRecoveryStates.ResumeWorkloads]: NodeRecoveryFunctions.resumeWorkloads,
+  [NodeRecoveryStates.Escalate]: NodeRecoveryFunctions.escalateIncident,
+  [NodeRecoveryStates.RecordOutcome]: NodeRecoveryFunctions.recordOutcome,
+  [NodeRecoveryStates.RecordSkip]: NodeRecoveryFunctions.recordOutcome,
+};
+
+// ------------------------------------------------------------------ incident state
+
+const nodeIdentitySchema = z.object({
+  clusterName: z.string(),
+  instanceId: z.string(),
+  nodeName: z.string().optional(),
+  nodeLogicalId: z.string().optional(),
+  instanceGroupName: z.string().optional(),
+  instanceType: z.string().optional(),
+  bootId: z.string().optional(),
+});
+
+const workloadRefSchema = z.object({
+  kind: z.enum(['Job', 'PyTorchJob', 'MPIJob', 'JobSet', 'HyperPodPyTorchJob']),
+  apiVersion: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string().optional(),
+});
+
+const actionSchema = z.enum(['replace', 'reboot', 'observe', 'ignore']);
+
+export const decisionSchema = z.object({
+  outcome: z.enum(['proceed', 'skip']),
+  action: actionSchema,
+  /** Policy reason code (`fatal-fault`, `repeat-offender`, …). */
+  reason: z.string(),
+  escalatedFrom: actionSchema.optional(),
+  mode: z.enum(['observe', 'act']),
+  /** Present when outcome is proceed. */
+  remediation: z.enum(['request', 'await-hyperpod']).optional(),
+  skipReason: z.string().optional(),
+  skipDetail: z.string().optional(),
+  wouldHave: z.object({ action: actionSchema, remediation: z.enum(['request', 'await-hyperpod']) }).optional(),
+  /** We hold the node lease and must release it when the incident ends. */
+  leaseHeld: z.boolean(),
+  /** The incident that saw this fault first (duplicate deliveries). */
+  duplicateOf: z.string().optional(),
+});
+
+export const incidentStateSchema = z.looseObject({
+  incidentId: z.string().min(1),
+  executionName: z.string().min(1),
+  startedAt: z.string(),
+  clusterName: z.string(),
+  eksClusterName: z.string(),
+  trigger: z.looseObject({ kind: z.string() }),
+  fault: z.looseObject({ class: z.string(), code: z.string() }),
+  node: nodeIdentitySchema.optional(),
+  decision: decisionSchema,
+  /** Polling state of WaitForNode/CheckNodeRecovery; `pollSeconds` feeds the Wait state. */
+  await: z
+    .object({
+      pollSeconds: z.number().int().min(1),
+      attempts: z.number().int().min(0),
+      /** Set by CheckNodeRecovery from the remediation time and the policy's timeouts. */
+      deadline: z.string().optional(),
+      status: z.enum(['pending', 'ready']),
+      /** The node that came back (a replacement has a new instance id and node name). */
+      node: nodeIdentitySchema.optional(),
+    })
+    .optional(),
+  quarantine: z.looseObject({ status: z.string() }).optional(),
+  suspension: z
+    .looseObject({
+      suspended: z.array(workloadRefSchema),
+      joined: z.array(workloadRefSchema),
+      skipped: z.array(z.looseObject({ ref: workloadRefSchema, reason: z.string() })),
+    })
+    .optional(),
+  remediation: z
+    .looseObject({
+      action: actionSchema,
+      status: z.enum(['requested', 'hyperpod-acting', 'awaiting-hyperpod']),
+      requestedAt: z.string(),
+      attempt: z.number().int().min(1),
+    })
+    .optional(),
+  verification: z.looseObject({ status: z.enum(['passed', 'failed', 'not-verified']), reason: z.string() }).optional(),
+  restore: z.looseObject({ status: z.string() }).optional(),
+  resumption: z.looseObject({ resumed: z.array(workloadRefSchema) }).optional(),
+  escalation: z.looseObject({ status: z.string() }).optional(),
+  /** Set by a Catch: the error that sent the incident to Escalate. */
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+export type IncidentState = z.infer<typeof incidentStateSchema>;
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** What Admit receives: the raw trigger plus execution context. */
+export const admitInputSchema = z.object({
+  trigger: z.unknown(),
+  executionName: z.string().min(1).max(80),
+  startedAt: z.string(),
+});
+export type AdmitInput = z.infer<typeof admitInputSchema>;
+
+/** Final output of RecordOutcome / RecordSkip. */
+export const recordOutputSchema = z.object({
+  incidentId: z.string(),
+  status: z.enum(['resolved', 'skipped', 'needs-attention']),
+  outcome: z.string(),
+});
+export type RecordOutput = z.infer<typeof recordOutputSchema>;

@@ -1,0 +1,206 @@
+/**
+ * `node-recovery`: one execution per node incident. JSONPath ASL as plain data (no JSONata,
+ * no Assign: the local runner cannot execute them), deployed by sst.config.ts and executed
+ * locally by aws-local-stepfunctions — the very same object.
+ *
+ *   AdmitIncident ─► IsActionNeeded ─skip─► RecordSkip ─► Done
+ *        │ proceed
+ *        ▼
+ *   QuarantineNode ─► SuspendWorkloads ─► RequestRemediation ─► WaitForNode ◄─┐
+ *                                               ▲                 │           │ pending
+ *                                               │          CheckNodeRecovery ─► IsNodeBack
+ *                              EscalateToReplace│                               │ ready
+ *                                               └── failed after reboot ── VerifyNodeHealth
+ *                                                                               │ passed / not verified
+ *   RestoreNode ◄───────────────────────────────────────────────────────────────┘
+ *        ▼
+ *   ResumeWorkloads ─► RecordOutcome ─► IsNeedsAttention ─► Done | NeedsAttention (Fail)
+ *   any failure ─► Escalate (notify, node stays quarantined, jobs resumed) ─► RecordOutcome
+ */
+import { ErrorNames, RETRYABLE_ERRORS } from '#shared/errors.ts';
+import { type NodeRecoveryFunction, NodeRecoveryFunctions, NodeRecoveryStates as S } from './node-recovery.contract.ts';
+
+export interface NodeRecoveryRefs {
+  /** Lambda ARN per task function. */
+  functionArns: Record<NodeRecoveryFunction, string>;
+  /** Upper bound of one execution; must exceed the replace timeout plus verification. */
+  executionTimeoutSeconds?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const retryTransient = (intervalSeconds = 1, maxAttempts = 4): Json => ({
+  ErrorEquals: [...RETRYABLE_ERRORS],
+  IntervalSeconds: intervalSeconds,
+  MaxAttempts: maxAttempts,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+});
+
+const toEscalation: Json = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.Escalate };
+
+const task = (
+  fn: NodeRecoveryFunction,
+  refs: NodeRecoveryRefs,
+  props: { timeoutSeconds: number; resultPath: string | null; next?: string; retry?: Json[]; catch?: Json[]; comment: string },
+): Json => ({
+  Type: 'Task',
+  Comment: props.comment,
+  Resource: refs.functionArns[fn],
+  TimeoutSeconds: props.timeoutSeconds,
+  ResultPath: props.resultPath,
+  Retry: props.retry ?? [retryTransient()],
+  ...(props.catch ? { Catch: props.catch } : {}),
+  ...(props.next ? { Next: props.next } : { End: true }),
+});
+
+/** Builds the ASL definition; `refs` bring the deployed (or local) function ARNs. */
+export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
+  Comment: 'hyperpod-resilience node-recovery: quarantine, suspend, reboot/replace, verify, restore, resume, record',
+  StartAt: S.AdmitIncident,
+  TimeoutSeconds: refs.executionTimeoutSeconds ?? 6 * 3600,
+  States: {
+    [S.AdmitIncident]: {
+      Type: 'Task',
+      Comment: 'Classify the trigger, resolve the node, apply policy and guardrails, take the node lease',
+      Resource: refs.functionArns[NodeRecoveryFunctions.admitIncident],
+      TimeoutSeconds: 60,
+      Parameters: {
+        'trigger.$': '$',
+        'executionName.$': '$$.Execution.Name',
+        'startedAt.$': '$$.Execution.StartTime',
+      },
+      // No ResultPath: the default ("$") replaces the input with the incident. An explicit
+      // `ResultPath: "$"` is mis-executed by aws-local-stepfunctions 3.0.0 (it writes a key "$").
+      // Invalid input, unknown cluster or node: no Catch — the execution fails with the typed
+      // error and nothing was changed.
+      Retry: [retryTransient()],
+      Next: S.IsActionNeeded,
+    },
+    [S.IsActionNeeded]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.decision.outcome', StringEquals: 'proceed', Next: S.QuarantineNode }],
+      Default: S.RecordSkip,
+    },
+    [S.QuarantineNode]: task(NodeRecoveryFunctions.quarantineNode, refs, {
+      comment: 'Cordon + quarantine taint + annotations, stamped with the incident',
+      timeoutSeconds: 60,
+      resultPath: '$.quarantine',
+      next: S.SuspendWorkloads,
+      catch: [toEscalation],
+    }),
+    [S.SuspendWorkloads]: task(NodeRecoveryFunctions.suspendWorkloads, refs, {
+      comment: 'Suspend every job with a pod on the node, once, marking what we suspended',
+      timeoutSeconds: 300,
+      resultPath: '$.suspension',
+      next: S.RequestRemediation,
+      catch: [toEscalation],
+    }),
+    [S.RequestRemediation]: task(NodeRecoveryFunctions.requestRemediation, refs, {
+      comment: 'BatchReboot/BatchReplaceClusterNodes, or note that HyperPod recovers the node itself',
+      timeoutSeconds: 60,
+      resultPath: '$.remediation',
+      next: S.WaitForNode,
+      // InvalidInstanceStatus: the node's state forbids the action now — wait longer.
+      retry: [
+        { ErrorEquals: [ErrorNames.NodeBusy], IntervalSeconds: 30, MaxAttempts: 6, BackoffRate: 1.5, MaxDelaySeconds: 120 },
+        retryTransient(),
+      ],
+      catch: [toEscalation],
+    }),
+    [S.WaitForNode]: {
+      Type: 'Wait',
+      Comment: 'Poll interval from the policy (awaitNode.pollSeconds)',
+      SecondsPath: '$.await.pollSeconds',
+      Next: S.CheckNodeRecovery,
+    },
+    [S.CheckNodeRecovery]: task(NodeRecoveryFunctions.checkNodeRecovery, refs, {
+      comment: 'Reboot: same node Ready with a new boot id. Replace: the new instance joined Ready. Throws past the deadline',
+      timeoutSeconds: 60,
+      resultPath: '$.await',
+      next: S.IsNodeBack,
+      catch: [toEscalation],
+    }),
+    [S.IsNodeBack]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.await.status', StringEquals: 'ready', Next: S.VerifyNodeHealth }],
+      Default: S.WaitForNode,
+    },
+    [S.VerifyNodeHealth]: task(NodeRecoveryFunctions.verifyNodeHealth, refs, {
+      comment: 'Health checks on the node that came back',
+      timeoutSeconds: 900,
+      resultPath: '$.verification',
+      next: S.IsNodeHealthy,
+      catch: [toEscalation],
+    }),
+    [S.IsNodeHealthy]: {
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.verification.status', StringEquals: 'failed' },
+            { Variable: '$.decision.action', StringEquals: 'reboot' },
+            { Variable: '$.decision.remediation', StringEquals: 'request' },
+          ],
+          Next: S.EscalateToReplace,
+        },
+        { Variable: '$.verification.status', StringEquals: 'failed', Next: S.Escalate },
+      ],
+      Default: S.RestoreNode,
+    },
+    [S.EscalateToReplace]: {
+      Type: 'Pass',
+      Comment: 'The reboot did not fix the node: replace it (bounded: a failed replacement escalates to people)',
+      Result: 'replace',
+      ResultPath: '$.decision.action',
+      Next: S.RequestRemediation,
+    },
+    [S.RestoreNode]: task(NodeRecoveryFunctions.restoreNode, refs, {
+      comment: 'Remove only what we added; never uncordon a node someone else cordoned',
+      timeoutSeconds: 60,
+      resultPath: '$.restore',
+      next: S.ResumeWorkloads,
+      catch: [toEscalation],
+    }),
+    [S.ResumeWorkloads]: task(NodeRecoveryFunctions.resumeWorkloads, refs, {
+      comment: 'Unsuspend what this incident suspended, exactly once',
+      timeoutSeconds: 300,
+      resultPath: '$.resumption',
+      next: S.RecordOutcome,
+      catch: [toEscalation],
+    }),
+    [S.Escalate]: task(NodeRecoveryFunctions.escalateIncident, refs, {
+      comment: 'Notify people, keep the node quarantined, resume suspended jobs so they wait for capacity',
+      timeoutSeconds: 300,
+      resultPath: '$.escalation',
+      next: S.RecordOutcome,
+      catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: S.RecordOutcome }],
+    }),
+    [S.RecordOutcome]: task(NodeRecoveryFunctions.recordOutcome, refs, {
+      comment: 'Write the outcome to the incident record, release the node lease',
+      timeoutSeconds: 60,
+      resultPath: '$.record',
+      next: S.IsNeedsAttention,
+      retry: [retryTransient(2, 6)],
+    }),
+    [S.RecordSkip]: task(NodeRecoveryFunctions.recordOutcome, refs, {
+      comment: 'Record the skip and its reason (observe mode records the decision that would have run)',
+      timeoutSeconds: 60,
+      resultPath: '$.record',
+      next: S.Done,
+      retry: [retryTransient(2, 6)],
+    }),
+    [S.IsNeedsAttention]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.record.status', StringEquals: 'needs-attention', Next: S.NeedsAttention }],
+      Default: S.Done,
+    },
+    [S.Done]: { Type: 'Succeed' },
+    [S.NeedsAttention]: {
+      Type: 'Fail',
+      Error: 'NeedsAttention',
+      Cause: 'The incident was escalated to people; see the incident record and the notification',
+    },
+  },
+});

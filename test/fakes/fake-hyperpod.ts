@@ -1,0 +1,178 @@
+/**
+ * In-memory HyperPod (ClusterNodes port) wired to a FakeKubeApi, for state-machine integration
+ * tests: reboot gives the node a new boot id, replace swaps in a new instance whose node joins
+ * Ready. Per-node SageMaker failure codes can be scripted. The wire-level simulator lives in
+ * local/simulator and is exercised by e2e tests.
+ */
+import type { BatchNodeActionResult, ClusterInfo, ClusterNode, ClusterNodes } from '#adapters/ports.ts';
+import type { KubeNode } from '#domain/kube-types.ts';
+import { UnknownClusterError } from '#shared/errors.ts';
+import type { FakeKubeApi } from './fake-kube-api.ts';
+
+export interface FakeHyperPod {
+  clusterNodes: ClusterNodes;
+  instances: Map<string, ClusterNode>;
+  calls: { op: 'reboot' | 'replace'; instanceIds: string[] }[];
+  /** What a reboot does to the node: fix it (default) or leave GPUs missing. */
+  rebootEffect: 'fixes' | 'gpus-still-missing';
+  /**
+   * The next reboot/replace of this instance fails per node with this code. With `actAnyway`
+   * someone else (HyperPod's own recovery) performs that action although our call failed.
+   */
+  failNode(instanceId: string, code: string, options?: { count?: number; actAnyway?: 'reboot' | 'replace' }): void;
+  /** Called after each successful or scripted action (tests inject trouble midway). */
+  afterAction?: (op: 'reboot' | 'replace', instanceId: string) => void;
+  addInstance(input: { instanceId: string; group?: string; gpus?: number }): void;
+}
+
+let sequence = 0x100;
+const newInstanceId = () => `i-0fa4e${(sequence++).toString(16).padStart(12, '0')}`;
+
+export const gpuNode = (instanceId: string, options: { gpus?: number; allocatable?: number; bootId?: string } = {}): KubeNode => ({
+  metadata: {
+    name: `hyperpod-${instanceId}`,
+    labels: {
+      'node.kubernetes.io/instance-type': 'ml.p5.48xlarge',
+      'sagemaker.amazonaws.com/node-health-status': 'Schedulable',
+      'sagemaker.amazonaws.com/instance-group-name': 'workers',
+    },
+    annotations: {},
+  },
+  spec: { providerID: `aws:///us-west-2a/${instanceId}` },
+  status: {
+    conditions: [{ type: 'Ready', status: 'True' }],
+    capacity: { 'nvidia.com/gpu': String(options.gpus ?? 8) },
+    allocatable: { 'nvidia.com/gpu': String(options.allocatable ?? options.gpus ?? 8) },
+    nodeInfo: { bootID: options.bootId ?? `boot-${instanceId}-0` },
+  },
+});
+
+export const createFakeHyperPod = (input: {
+  clusterName: string;
+  clusterArn: string;
+  eksClusterName: string;
+  nodeRecovery?: 'Automatic' | 'None';
+  kube: FakeKubeApi;
+  /** The test's clock: replacement instances launch "now". */
+  now?: () => string;
+}): FakeHyperPod => {
+  const instances = new Map<string, ClusterNode>();
+  const calls: FakeHyperPod['calls'] = [];
+  const scriptedFailures = new Map<string, { code: string; count: number; actAnyway?: 'reboot' | 'replace' }>();
+  const boots = new Map<string, number>();
+  const known = (name: string) => {
+    if (name !== input.clusterName && name !== input.clusterArn) throw new UnknownClusterError(`no cluster ${name}`);
+  };
+
+  const act = (op: 'reboot' | 'replace', ids: string[]): BatchNodeActionResult => {
+    calls.push({ op, instanceIds: [...ids] });
+    const result: BatchNodeActionResult = { successful: [], failed: [] };
+    for (const id of ids) {
+      const failure = scriptedFailures.get(id);
+      if (failure && failure.count > 0) {
+        failure.count -= 1;
+        result.failed.push({ instanceId: id, code: failure.code, message: `scripted ${failure.code}` });
+        if (failure.actAnyway) perform(failure.actAnyway, id);
+        continue;
+      }
+      if (!instances.has(id)) {
+        result.failed.push({ instanceId: id, code: 'InstanceIdNotFound', message: 'not in cluster' });
+        continue;
+      }
+      result.successful.push(id);
+      perform(op, id);
+    }
+    return result;
+  };
+
+  const perform = (op: 'reboot' | 'replace', id: string): void => {
+    const instance = instances.get(id);
+    if (!instance) return;
+    {
+      const nodeName = `hyperpod-${id}`;
+      if (op === 'reboot') {
+        const boot = (boots.get(id) ?? 0) + 1;
+        boots.set(id, boot);
+        const node = input.kube.nodes.get(nodeName);
+        if (node) {
+          node.status = {
+            ...node.status,
+            nodeInfo: { bootID: `boot-${id}-${boot}` },
+            allocatable:
+              fake.rebootEffect === 'fixes' ? { ...node.status?.capacity } : { ...node.status?.allocatable },
+          };
+          node.metadata.resourceVersion = `${node.metadata.resourceVersion}-r${boot}`;
+        }
+      } else {
+        instances.delete(id);
+        input.kube.nodes.delete(nodeName);
+        for (const [key, pod] of input.kube.pods) if (pod.spec?.nodeName === nodeName) input.kube.pods.delete(key);
+        const replacementId = newInstanceId();
+        instances.set(replacementId, {
+          ...instance,
+          instanceId: replacementId,
+          status: 'Running',
+          launchTime: input.now?.() ?? new Date().toISOString(),
+        });
+        input.kube.addNode(gpuNode(replacementId));
+      }
+    }
+    fake.afterAction?.(op, id);
+  };
+
+  const clusterNodes: ClusterNodes = {
+    async describeCluster(name): Promise<ClusterInfo> {
+      known(name);
+      return {
+        name: input.clusterName,
+        arn: input.clusterArn,
+        status: 'InService',
+        nodeRecovery: input.nodeRecovery ?? 'None',
+        eksClusterName: input.eksClusterName,
+        instanceGroups: [{ name: 'workers', instanceType: 'ml.p5.48xlarge', currentCount: instances.size }],
+      };
+    },
+    async listNodes(name, filter) {
+      known(name);
+      return [...instances.values()].filter(
+        (n) =>
+          (!filter?.instanceGroupNameContains || n.instanceGroupName.includes(filter.instanceGroupNameContains)) &&
+          (!filter?.creationTimeAfter || !n.launchTime || n.launchTime >= filter.creationTimeAfter),
+      );
+    },
+    async describeNode(name, instanceId) {
+      known(name);
+      return instances.get(instanceId);
+    },
+    async rebootNodes(name, ids) {
+      known(name);
+      return act('reboot', ids);
+    },
+    async replaceNodes(name, ids) {
+      known(name);
+      return act('replace', ids);
+    },
+  };
+
+  const fake: FakeHyperPod = {
+    clusterNodes,
+    instances,
+    calls,
+    rebootEffect: 'fixes',
+    failNode(instanceId, code, options = {}) {
+      scriptedFailures.set(instanceId, { code, count: options.count ?? 1, actAnyway: options.actAnyway });
+    },
+    addInstance({ instanceId, group = 'workers', gpus = 8 }) {
+      instances.set(instanceId, {
+        instanceId,
+        instanceGroupName: group,
+        instanceType: 'ml.p5.48xlarge',
+        nodeLogicalId: `logical-${instanceId}`,
+        status: 'Running',
+        launchTime: '2026-11-01T00:00:00.000Z',
+      });
+      input.kube.addNode(gpuNode(instanceId, { gpus }));
+    },
+  };
+  return fake;
+};

@@ -1,0 +1,106 @@
+/**
+ * Builds the dependencies of one local node-recovery run: the real ASL and real tasks, with
+ * in-memory ports (fake HyperPod, fake Kubernetes API, memory ledger and notifier).
+ */
+import type { KubeObject, KubePod } from '#domain/kube-types.ts';
+import type { WorkloadKind } from '#domain/types.ts';
+import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { type AppConfigInput, parseAppConfig } from '#shared/config-schema.ts';
+import { type MetricsSink, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
+import { getTestEvent } from '#events/samples/index.ts';
+import { createFakeHyperPod } from '../fakes/fake-hyperpod.ts';
+import { createFakeKubeApi } from '../fakes/fake-kube-api.ts';
+import { createMemoryLedger } from '../fakes/memory-ledger.ts';
+import { createMemoryNotifier } from '../fakes/memory-notifier.ts';
+
+export const CLUSTER = {
+  name: 'ml-cluster',
+  arn: 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456',
+  eksClusterName: 'ml-cluster-eks',
+};
+
+export const INSTANCES = ['i-0a1b2c3d4e5f60001', 'i-0a1b2c3d4e5f60002', 'i-0a1b2c3d4e5f60003', 'i-0a1b2c3d4e5f60004'];
+
+export const nodeName = (instanceId: string) => `hyperpod-${instanceId}`;
+
+export const makeHarness = (
+  options: { policy?: NonNullable<AppConfigInput['policy']>; nodeRecovery?: 'Automatic' | 'None' } = {},
+) => {
+  const config = parseAppConfig({
+    clusters: [CLUSTER],
+    policy: { mode: 'act', ...options.policy },
+  });
+  let clock = Date.parse('2026-11-29T10:00:00.000Z');
+  // Every reading of the clock moves it one second: executions see time pass.
+  const now = () => new Date((clock += 1000)).toISOString();
+  const kube = createFakeKubeApi();
+  const hyperpod = createFakeHyperPod({
+    now,
+    clusterName: CLUSTER.name,
+    clusterArn: CLUSTER.arn,
+    eksClusterName: CLUSTER.eksClusterName,
+    nodeRecovery: options.nodeRecovery,
+    kube,
+  });
+  for (const id of INSTANCES) hyperpod.addInstance({ instanceId: id });
+  const ledger = createMemoryLedger();
+  const notifier = createMemoryNotifier();
+  const metrics: { name: string; dimensions?: Record<string, string>; value?: number }[] = [];
+  const metricsSink: MetricsSink = { count: (name, dimensions, value) => metrics.push({ name, dimensions, value }) };
+  const deps: TaskDeps = {
+    config,
+    clusterNodes: hyperpod.clusterNodes,
+    kubeFor: async () => kube,
+    ledger,
+    notifier,
+    metrics: metricsSink,
+    logger: silentLogger,
+    now,
+  };
+
+  /** A multi-node training job of `kind` with one running pod per node. */
+  const addJob = (kind: WorkloadKind, name: string, nodes: string[], annotations: Record<string, string> = {}) => {
+    const meta = WORKLOAD_KINDS[kind];
+    const job: KubeObject = {
+      apiVersion: meta.apiVersion,
+      kind,
+      metadata: { name, namespace: 'training', uid: `uid-${name}`, annotations },
+      spec: kind === 'Job' || kind === 'JobSet' ? { suspend: false } : { runPolicy: { suspend: false } },
+    };
+    kube.addObject(job);
+    nodes.forEach((node, index) => {
+      const pod: KubePod = {
+        metadata: {
+          name: `${name}-worker-${index}`,
+          namespace: 'training',
+          ownerReferences: [{ apiVersion: meta.apiVersion, kind, name, uid: `uid-${name}`, controller: true }],
+        },
+        spec: { nodeName: node },
+        status: { phase: 'Running' },
+      };
+      kube.addPod(pod);
+    });
+    return { kind, apiVersion: meta.apiVersion, namespace: 'training', name };
+  };
+
+  const suspendValue = (kind: WorkloadKind, name: string): unknown => {
+    const object = kube.objects.get(kube.objectKey({ kind, namespace: 'training', name }));
+    const path = WORKLOAD_KINDS[kind].suspendPath;
+    return path.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
+  };
+
+  return { config, kube, hyperpod, ledger, notifier, metrics, deps, addJob, suspendValue };
+};
+
+/** A real-shaped HMA node-health event for one of our instances. */
+export const nodeHealthEvent = (instanceId: string, faultType: 'NvidiaErrorTerminate' | 'NvidiaErrorReboot') => {
+  const event = getTestEvent({ source: 'aws.sagemaker', name: 'node-health-unhealthy-terminate' }) as Record<string, any>;
+  event.detail.InstanceId = instanceId;
+  event.detail.ClusterArn = CLUSTER.arn;
+  event.detail.ClusterName = CLUSTER.name;
+  event.resources = [CLUSTER.arn];
+  event.detail.HealthSummary.HealthStatusReason = `HyperPod Health Monitoring Agent (HMA) has detected fault type ${faultType} on this node and is unhealthy.`;
+  event.detail.HealthSummary.Recommendation =
+    faultType === 'NvidiaErrorTerminate' ? 'Please Replace the Faulty Node.' : 'Please Reboot the Faulty Node.';
+  return event;
+};

@@ -1,0 +1,66 @@
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { localFunctionArns } from '#local/runner.ts';
+import { ErrorNames, RETRYABLE_ERRORS } from '#shared/errors.ts';
+import { NODE_RECOVERY_TASKS, NodeRecoveryStates } from '#state-machines/node-recovery.contract.ts';
+import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
+
+type State = Record<string, any>;
+const definition = nodeRecoveryDefinition({ functionArns: localFunctionArns() }) as {
+  States: Record<string, State>;
+  TimeoutSeconds: number;
+};
+const states = Object.entries(definition.States);
+const tasks = states.filter(([, s]) => s.Type === 'Task');
+
+describe('Definition: node-recovery', () => {
+  it('is valid Amazon States Language', () => {
+    // Act
+    const result = aslValidator(definition, { checkPaths: true, checkArn: true });
+
+    // Assess
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('names every state from the contract and maps every task to a Lambda', () => {
+    // Assess
+    expect(Object.keys(definition.States).sort()).toEqual(Object.values(NodeRecoveryStates).sort());
+    expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(NODE_RECOVERY_TASKS).sort());
+  });
+
+  it('uses JSONPath only: no JSONata and no Assign, which the local runner cannot execute', () => {
+    // Assess
+    const text = JSON.stringify(definition);
+    expect(text).not.toContain('QueryLanguage');
+    expect(text).not.toContain('"Assign"');
+    expect(text).not.toContain('{%');
+  });
+
+  it.each(tasks)('gives the %s task an explicit timeout and retries only named transient errors', (_name, task) => {
+    // Assess
+    expect(task.TimeoutSeconds).toBeGreaterThan(0);
+    for (const retry of task.Retry ?? []) {
+      for (const error of retry.ErrorEquals) {
+        expect([...RETRYABLE_ERRORS, ErrorNames.NodeBusy]).toContain(error);
+      }
+      expect(retry.BackoffRate).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('bounds the whole execution', () => {
+    // Assess
+    expect(definition.TimeoutSeconds).toBeGreaterThan(2 * 3600);
+    expect(definition.TimeoutSeconds).toBeLessThanOrEqual(24 * 3600);
+  });
+
+  it('sends every failure after admission to Escalate', () => {
+    // Assess
+    const afterAdmission = tasks.filter(
+      ([name]) => !['AdmitIncident', 'RecordOutcome', 'RecordSkip', 'Escalate'].includes(name),
+    );
+    for (const [, task] of afterAdmission) {
+      expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' }]);
+    }
+  });
+});
