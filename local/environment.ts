@@ -1,0 +1,224 @@
+/**
+ * One offline HyperPod-on-EKS environment: a real control plane (etcd, kube-apiserver, KCM,
+ * scheduler, kwok), the HyperPod simulator (SageMaker, EKS, SNS, STS token review), an in-memory
+ * DynamoDB (dynalite) for the ledger, and our tasks wired to them through the REAL adapters:
+ * SDK v3 clients over HTTP, EKS tokens verified by the API server's webhook, and our own
+ * least-privilege ClusterRole enforced by RBAC. Events the simulator emits are matched against
+ * the deployed EventBridge patterns and start node-recovery executions on the local runner.
+ * Used by the e2e tests, `hpr demo`, `hpr simulate` and the benchmarks.
+ */
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { createKubeApiFactory } from '#adapters/eks.ts';
+import { createKubeApi } from '#adapters/kubernetes.ts';
+import { RBAC_GROUP } from '#adapters/kubernetes-rbac.ts';
+import { createDynamoLedger, LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
+import { createSnsNotifier } from '#adapters/notifier-sns.ts';
+import type { KubeApi } from '#adapters/ports.ts';
+import { createClusterNodes } from '#adapters/sagemaker.ts';
+import { buildRules } from '#events/rules.ts';
+import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
+import { matchingRules } from '#local/event-matcher.ts';
+import { type ExecutionReport, LOCAL_REGION, runNodeRecovery } from '#local/runner.ts';
+import { type ClusterSpec, type SimEvent, type Simulator, type SimulatorTimings, startSimulator } from '#local/simulator/server.ts';
+import { type ControlPlane, freePort, startControlPlane } from '#local/testbed/control-plane.ts';
+import { installCrds } from '#local/testbed/crds.ts';
+import { createKubeAdmin, type TestbedKubeAdmin } from '#local/testbed/kube-admin.ts';
+import { applyRbac } from '#local/testbed/rbac.ts';
+import { type AppConfig, type AppConfigInput, parseAppConfig } from '#shared/config-schema.ts';
+
+/** The local "Lambda role": its SigV4 credentials are known to the simulated STS. */
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: 'AKIDHPRLOCALLAMBDA01',
+  secretAccessKey: 'hyperpod-resilience-local-secret',
+};
+export const LOCAL_LAMBDA_ROLE = 'arn:aws:iam::111122223333:role/hyperpod-resilience-tasks';
+export const LOCAL_TOPIC_ARN = 'arn:aws:sns:us-west-2:111122223333:hyperpod-resilience';
+export const LEDGER_TABLE = 'hyperpod-resilience-ledger';
+
+export interface LocalEnvironmentOptions {
+  cluster: ClusterSpec;
+  policy?: AppConfigInput['policy'];
+  timings?: Partial<SimulatorTimings>;
+  /** Start node-recovery for every event the simulator emits that our rules match (default true). */
+  autoDispatch?: boolean;
+  /** Milliseconds each WaitForNode lasts locally (default 100). */
+  pollMs?: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+  /**
+   * Reuse a running control plane whose token webhook points at `simulatorPort` (tests share
+   * one control plane per run; each environment's simulator then listens on that port).
+   */
+  controlPlane?: ControlPlane;
+  simulatorPort?: number;
+  logger?: TaskLogger;
+}
+
+export interface LocalEnvironment {
+  config: AppConfig;
+  controlPlane: ControlPlane;
+  simulator: Simulator;
+  deps: TaskDeps;
+  /** Admin view of the cluster for setting up workloads and assertions (not what the tasks use). */
+  admin: KubeApi;
+  kubeAdmin: TestbedKubeAdmin;
+  /** Executions started so far, in start order. */
+  executions: Promise<ExecutionReport>[];
+  /** Metrics the tasks emitted. */
+  metrics: { name: string; dimensions?: Record<string, string>; value?: number; at: number }[];
+  /** Routes one EventBridge event like the deployed rules; returns the executions it started. */
+  dispatch(event: unknown): Promise<ExecutionReport>[];
+  /** Waits for every execution started so far (and any they cause). */
+  settled(): Promise<ExecutionReport[]>;
+  /** kubectl apply of plain objects as admin. */
+  apply(objects: object[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const startDynalite = async (): Promise<{ endpoint: string; close: () => Promise<void> }> => {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+export const startLocalEnvironment = async (options: LocalEnvironmentOptions): Promise<LocalEnvironment> => {
+  const log = options.log ?? (() => {});
+  const ownsControlPlane = !options.controlPlane;
+  let controlPlane = options.controlPlane;
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => {});
+  };
+  try {
+    // The simulator serves the API server's token webhook and creates the cluster's Nodes, so the
+    // control plane starts first, pointed at the port the simulator will listen on.
+    const simulatorPort = options.simulatorPort ?? (await freePort());
+    if (!controlPlane) {
+      log('starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)');
+      controlPlane = await startControlPlane({
+        tokenWebhook: { url: `http://127.0.0.1:${simulatorPort}/authenticate` },
+        log,
+      });
+      const started = controlPlane;
+      stops.push(() => started.stop());
+      await installCrds(controlPlane);
+      await applyRbac(controlPlane);
+      log(`control plane ready in ${controlPlane.startupMs} ms`);
+    }
+    const cp = controlPlane;
+    let routeEvent: (event: SimEvent) => void = () => {};
+    const simulator = await startSimulator({
+      clusters: [options.cluster],
+      timings: options.timings,
+      port: simulatorPort,
+      kube: () => createKubeAdmin(cp),
+      credentials: [{ ...LOCAL_CREDENTIALS, principalArn: LOCAL_LAMBDA_ROLE }],
+      accessEntries: [{ principalArn: LOCAL_LAMBDA_ROLE, kubernetesGroups: [RBAC_GROUP], username: 'hyperpod-resilience' }],
+      eksEndpoint: () => ({ endpoint: cp.server, caData: cp.caData }),
+      topics: [LOCAL_TOPIC_ARN],
+      reconcileIntervalMs: options.cluster.nodeRecovery === 'Automatic' ? 500 : undefined,
+      onEvent: (event) => routeEvent(event),
+    });
+    stops.push(() => simulator.stop());
+    const ledgerServer = await startDynalite();
+    stops.push(ledgerServer.close);
+
+    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+    const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: ledgerServer.endpoint });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: LEDGER_TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: LEDGER_KEY_SCHEMA.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+        KeySchema: [
+          { AttributeName: LEDGER_KEY_SCHEMA.hashKey, KeyType: 'HASH' },
+          { AttributeName: LEDGER_KEY_SCHEMA.rangeKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+
+    const simCluster = simulator.getCluster(options.cluster.name);
+    if (!simCluster) throw new Error(`simulator has no cluster ${options.cluster.name}`);
+    const config = parseAppConfig({
+      clusters: [{ name: simCluster.name, arn: simCluster.arn, eksClusterName: simCluster.eksClusterName }],
+      policy: { mode: 'act', ...options.policy },
+    });
+    const metrics: LocalEnvironment['metrics'] = [];
+    const metricsSink: MetricsSink = {
+      count: (name, dimensions, value) => metrics.push({ name, dimensions, value, at: Date.now() }),
+    };
+    const deps: TaskDeps = {
+      config,
+      clusterNodes: createClusterNodes(new SageMakerClient({ ...clientConfig, endpoint: simulator.url })),
+      kubeFor: createKubeApiFactory({
+        eks: new EKSClient({ ...clientConfig, endpoint: simulator.url }),
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+      ledger: createDynamoLedger({
+        client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName: LEDGER_TABLE,
+      }),
+      notifier: createSnsNotifier({
+        client: new SNSClient({ ...clientConfig, endpoint: simulator.url }),
+        topicArn: LOCAL_TOPIC_ARN,
+      }),
+      metrics: metricsSink,
+      logger: options.logger ?? { info: () => {}, warn: () => {}, error: () => {} },
+      now: () => new Date().toISOString(),
+    };
+
+    const rules = buildRules(config);
+    const executions: Promise<ExecutionReport>[] = [];
+    const dispatch = (event: unknown): Promise<ExecutionReport>[] =>
+      matchingRules(rules, event).map(() => {
+        const execution = runNodeRecovery(event, deps, { waitMs: options.pollMs ?? 100 });
+        executions.push(execution);
+        return execution;
+      });
+    if (options.autoDispatch !== false) routeEvent = (event) => void dispatch(event);
+
+    const admin = createKubeApi({ server: cp.server, caData: cp.caData, token: cp.adminToken });
+    return {
+      config,
+      controlPlane: cp,
+      simulator,
+      deps,
+      admin,
+      kubeAdmin: createKubeAdmin(cp),
+      executions,
+      metrics,
+      dispatch,
+      async settled() {
+        let seen = -1;
+        while (seen !== executions.length) {
+          seen = executions.length;
+          await Promise.all(executions);
+        }
+        return Promise.all(executions);
+      },
+      async apply(objects) {
+        if (objects.length === 0) return;
+        await cp.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+      },
+      async stop() {
+        await Promise.allSettled(executions);
+        await stop();
+        if (!ownsControlPlane) return;
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};

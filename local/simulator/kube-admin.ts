@@ -1,0 +1,37 @@
+/**
+ * What the HyperPod simulator does to the Kubernetes side of a simulated cluster: the node
+ * lifecycle a real HyperPod cluster shows (nodes join, go NotReady during a reboot, vanish on
+ * replacement, lose GPUs). Implemented in memory for simulator unit tests
+ * (local/simulator/memory-kube-admin.ts) and against the real test-bed kube-apiserver with kwok
+ * (local/testbed/kube-admin.ts).
+ */
+import type { KubeNode } from '#domain/kube-types.ts';
+
+export interface SimNodeSpec {
+  name: string;
+  instanceId: string;
+  instanceType: string;
+  instanceGroupName: string;
+  clusterName: string;
+  /** `nvidia.com/gpu` capacity and allocatable. */
+  gpus: number;
+  bootId: string;
+  /** Availability zone used in `spec.providerID` (`aws:///<az>/<instance-id>`). */
+  availabilityZone: string;
+  labels?: Record<string, string>;
+}
+
+export interface SimKubeAdmin {
+  /** Creates a Ready node (idempotent: an existing node of that name is left as is). */
+  createNode(node: SimNodeSpec): Promise<void>;
+  /** Deletes the node and force-deletes the pods bound to it (the instance is gone). Idempotent. */
+  deleteNode(name: string): Promise<void>;
+  /** Ready=True/False; a new bootId (after a reboot) is written to `status.nodeInfo.bootID`. */
+  setNodeReady(name: string, ready: boolean, options?: { bootId?: string }): Promise<void>;
+  /** Merge labels; a null value removes the label. */
+  setNodeLabels(name: string, labels: Record<string, string | null>): Promise<void>;
+  /** Lowers or restores `status.allocatable["nvidia.com/gpu"]`. */
+  setGpuAllocatable(name: string, gpus: number): Promise<void>;
+  getNode(name: string): Promise<KubeNode | undefined>;
+  listNodes(): Promise<KubeNode[]>;
+}

@@ -1,0 +1,596 @@
+/**
+ * The HyperPod simulator: one HTTP server on 127.0.0.1 speaking the wire protocols the AWS SDK v3
+ * clients use, so adapters reach it through ordinary endpoint settings:
+ *
+ *   new SageMakerClient({ endpoint: sim.url, region: 'us-west-2', credentials })
+ *   new EKSClient({ endpoint: sim.url, … })   new SNSClient({ endpoint: sim.url, … })
+ *
+ * Routes: SageMaker awsJson1_1 (`X-Amz-Target: SageMaker.<Op>`), EKS restJson1
+ * (`GET /clusters/<name>`), SNS awsQuery (`Action=Publish`), the kube-apiserver token webhook
+ * (`POST /authenticate[/<eks-cluster>]`, TokenReview), and a JSON admin API under `/_sim/`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import {
+  type CapacityMode,
+  type EngineOptions,
+  type InjectFaultOptions,
+  type ReconcileAction,
+  SimEngine,
+  type SimulatorTimings,
+} from '#local/simulator/engine.ts';
+import type { SimKubeAdmin } from '#local/simulator/kube-admin.ts';
+import type { ClusterSpec, NodeRecovery, SimCluster, SimEvent, SimInstance } from '#local/simulator/model.ts';
+import { SAGEMAKER_OPERATIONS } from '#local/simulator/sagemaker-api.ts';
+import { type AccessEntry, reviewToken, type SimCredential } from '#local/simulator/token-review.ts';
+import {
+  epochSeconds,
+  readBody,
+  SimApiError,
+  sendAwsJson,
+  sendAwsJsonError,
+  sendJson,
+  sendQueryXml,
+  sendQueryXmlError,
+  sendRestJson,
+  sendRestJsonError,
+  xmlEscape,
+} from '#local/simulator/wire.ts';
+
+export type {
+  CapacityMode,
+  InjectFaultOptions,
+  ReconcileAction,
+  SimulatorTimings,
+} from '#local/simulator/engine.ts';
+export { DEFAULT_TIMINGS } from '#local/simulator/engine.ts';
+export type { ClusterSpec, SimCluster, SimEvent, SimInstance } from '#local/simulator/model.ts';
+export type { AccessEntry, SimCredential } from '#local/simulator/token-review.ts';
+
+const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+
+export interface SimulatorOptions {
+  clusters: ClusterSpec[];
+  /** The Kubernetes side of each HyperPod cluster (called once per cluster, with its HyperPod name). */
+  kube?: (clusterName: string) => SimKubeAdmin;
+  timings?: Partial<SimulatorTimings>;
+  /** Capacity per instance group name (or `<cluster>/<group>`); default available. */
+  capacity?: Record<string, CapacityMode>;
+  onEvent?: (event: SimEvent) => void;
+  /** Credentials the emulated STS knows (token webhook). */
+  credentials?: SimCredential[];
+  /** EKS access entries: principal → Kubernetes username and groups (token webhook). */
+  accessEntries?: AccessEntry[];
+  /** Endpoint and base64 CA that EKS DescribeCluster returns (the test bed's kube-apiserver). */
+  eksEndpoint?: (eksClusterName: string) => { endpoint: string; caData: string };
+  /** Run `reconcile()` (HyperPod automatic node recovery) on this interval; off when omitted. */
+  reconcileIntervalMs?: number;
+  /** ListClusterNodes/ListClusterEvents page size when the request has no MaxResults (default 10). */
+  defaultMaxResults?: number;
+  /** SNS topics that exist; any well-formed topic ARN is accepted when omitted. */
+  topics?: string[];
+  /** Record the body of every AWS request in `requests` (for wire-format assertions). */
+  recordRequests?: boolean;
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Serve HTTPS (the kube-apiserver token webhook needs TLS): PEM key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+export interface SimNotification {
+  messageId: string;
+  topicArn?: string;
+  targetArn?: string;
+  subject?: string;
+  message: string;
+  messageAttributes: Record<string, { dataType: string; value: string }>;
+  receivedAt: Date;
+}
+
+export interface FaultRule {
+  kind: 'throttle' | 'fail';
+  /** `sagemaker:<Op>`, `eks:DescribeCluster`, `sns:Publish`, or a bare SageMaker operation name; all AWS calls when omitted. */
+  operation?: string;
+  remaining: number;
+  status: number;
+}
+
+export interface Simulator {
+  url: string;
+  port: number;
+  /** Live cluster state (mutating it changes what the APIs answer). */
+  readonly clusters: SimCluster[];
+  /** Calls per operation (`sagemaker:ListClusterNodes`, `eks:DescribeCluster`, `sns:Publish`, `authenticate`). */
+  readonly calls: Record<string, number>;
+  /** SNS Publish messages received. */
+  readonly notifications: SimNotification[];
+  /** EventBridge events emitted (also passed to `onEvent`). */
+  readonly events: SimEvent[];
+  /** Raw AWS request bodies when `recordRequests` is on. */
+  readonly requests: { operation: string; body: string }[];
+  /** Errors raised inside lifecycle tasks. */
+  readonly errors: unknown[];
+  getCluster(nameOrArn: string): SimCluster | undefined;
+  getInstance(instanceId: string): SimInstance | undefined;
+  injectFault(options: InjectFaultOptions): Promise<SimEvent>;
+  loseGpus(instanceId: string, remaining: number): Promise<void>;
+  failInstance(instanceId: string, message?: string): Promise<void>;
+  failHealthCheck(instanceId: string): void;
+  setCapacity(group: string, mode: CapacityMode, options?: { cluster?: string }): void;
+  setNodeRecovery(cluster: string, mode: NodeRecovery): void;
+  /** The next `count` matching calls answer ThrottlingException (400). */
+  throttle(options: { operation?: string; count: number }): void;
+  /** The next `count` matching calls answer InternalFailure (500 by default; 503 → ServiceUnavailable). */
+  failNext(options: { operation?: string; count: number; status?: number }): void;
+  clearFaults(): void;
+  /** HyperPod automatic node recovery, once. */
+  reconcile(): Promise<ReconcileAction[]>;
+  /** Resolves when no lifecycle is in flight. */
+  whenIdle(timeoutMs?: number): Promise<void>;
+  resetCalls(): void;
+  stop(): Promise<void>;
+}
+
+const operationMatches = (rule: FaultRule, key: string): boolean => {
+  if (key === 'authenticate') return false;
+  if (rule.operation === undefined) return true;
+  return rule.operation.includes(':') ? rule.operation === key : `sagemaker:${rule.operation}` === key;
+};
+
+const faultError = (rule: FaultRule, key: string): SimApiError => {
+  if (rule.kind === 'throttle') {
+    return new SimApiError(
+      key.startsWith('sns:') ? 'Throttling' : 'ThrottlingException',
+      'Rate exceeded',
+      400,
+    );
+  }
+  return rule.status === 503
+    ? new SimApiError('ServiceUnavailable', 'Service is unavailable. Please try again.', 503)
+    : new SimApiError(
+        'InternalFailure',
+        'The request processing has failed because of an unknown error.',
+        rule.status,
+      );
+};
+
+const snapshot = (cluster: SimCluster) => ({
+  ...cluster,
+  creationTime: cluster.creationTime.toISOString(),
+  nodes: cluster.nodes.map((n) => ({
+    ...n,
+    launchTime: n.launchTime.toISOString(),
+    ...(n.operation ? { operation: { ...n.operation, startedAt: n.operation.startedAt.toISOString() } } : {}),
+  })),
+});
+
+class SimulatorServer implements Simulator {
+  url = '';
+  port = 0;
+  readonly calls: Record<string, number> = {};
+  readonly notifications: SimNotification[] = [];
+  readonly requests: { operation: string; body: string }[] = [];
+  private readonly faults: FaultRule[] = [];
+  private readonly engine: SimEngine;
+  private readonly server: http.Server;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private readonly fakeEndpointIds = new Map<string, string>();
+
+  constructor(private readonly options: SimulatorOptions) {
+    const engineOptions: EngineOptions = {
+      clusters: options.clusters,
+      ...(options.kube ? { kube: options.kube } : {}),
+      ...(options.timings ? { timings: options.timings } : {}),
+      ...(options.capacity ? { capacity: options.capacity } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    };
+    this.engine = new SimEngine(engineOptions);
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { error: String(error) });
+        else res.destroy();
+      });
+    };
+    this.server = options.tls
+      ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+      : http.createServer(handler);
+  }
+
+  get clusters(): SimCluster[] {
+    return this.engine.clusters;
+  }
+  get events(): SimEvent[] {
+    return this.engine.events;
+  }
+  get errors(): unknown[] {
+    return this.engine.errors;
+  }
+
+  async listen(): Promise<void> {
+    await this.engine.init();
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
+    if (this.options.reconcileIntervalMs) {
+      this.reconcileTimer = setInterval(() => {
+        this.engine.reconcile().catch((error: unknown) => this.engine.errors.push(error));
+      }, this.options.reconcileIntervalMs);
+      this.reconcileTimer.unref();
+    }
+  }
+
+  // ---------------------------------------------------------------- Simulator API
+
+  getCluster(nameOrArn: string): SimCluster | undefined {
+    return this.engine.findCluster(nameOrArn);
+  }
+  getInstance(instanceId: string): SimInstance | undefined {
+    for (const c of this.engine.clusters) {
+      const found = c.nodes.find((n) => n.instanceId === instanceId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  injectFault(options: InjectFaultOptions): Promise<SimEvent> {
+    return this.engine.injectFault(options);
+  }
+  loseGpus(instanceId: string, remaining: number): Promise<void> {
+    return this.engine.loseGpus(instanceId, remaining);
+  }
+  failInstance(instanceId: string, message?: string): Promise<void> {
+    return this.engine.failInstance(instanceId, message);
+  }
+  failHealthCheck(instanceId: string): void {
+    this.engine.failHealthCheck(instanceId);
+  }
+  setCapacity(group: string, mode: CapacityMode, options?: { cluster?: string }): void {
+    this.engine.setCapacity(group, mode, options);
+  }
+  setNodeRecovery(cluster: string, mode: NodeRecovery): void {
+    this.engine.setNodeRecovery(cluster, mode);
+  }
+  throttle(options: { operation?: string; count: number }): void {
+    this.faults.push({
+      kind: 'throttle',
+      ...(options.operation ? { operation: options.operation } : {}),
+      remaining: options.count,
+      status: 400,
+    });
+  }
+  failNext(options: { operation?: string; count: number; status?: number }): void {
+    this.faults.push({
+      kind: 'fail',
+      ...(options.operation ? { operation: options.operation } : {}),
+      remaining: options.count,
+      status: options.status ?? 500,
+    });
+  }
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+  reconcile(): Promise<ReconcileAction[]> {
+    return this.engine.reconcile();
+  }
+  whenIdle(timeoutMs?: number): Promise<void> {
+    return this.engine.whenIdle(timeoutMs);
+  }
+  resetCalls(): void {
+    for (const key of Object.keys(this.calls)) delete this.calls[key];
+  }
+  async stop(): Promise<void> {
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    await this.engine.stop();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const body = await readBody(req);
+    if (url.pathname.startsWith('/_sim/')) return this.handleAdmin(req.method ?? 'GET', url, body, res);
+    if (req.method === 'POST' && /^\/authenticate(\/[^/]+)?\/?$/.test(url.pathname)) {
+      return this.handleTokenReview(url, body, res);
+    }
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith('SageMaker.')) {
+      return this.handleSageMaker(target.slice('SageMaker.'.length), body, res);
+    }
+    const eks = /^\/clusters\/([^/]+)\/?$/.exec(url.pathname);
+    if (req.method === 'GET' && eks?.[1]) return this.handleEks(decodeURIComponent(eks[1]), res);
+    const contentType = req.headers['content-type'] ?? '';
+    if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
+      return this.handleSns(new URLSearchParams(body), res);
+    }
+    sendJson(res, 404, { message: `no simulated route for ${req.method} ${url.pathname}` });
+  }
+
+  private count(key: string, body: string): FaultRule | undefined {
+    this.calls[key] = (this.calls[key] ?? 0) + 1;
+    if (this.options.recordRequests) this.requests.push({ operation: key, body });
+    const rule = this.faults.find((f) => f.remaining > 0 && operationMatches(f, key));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.faults.splice(this.faults.indexOf(rule), 1);
+    return rule;
+  }
+
+  private handleSageMaker(operation: string, body: string, res: ServerResponse) {
+    const key = `sagemaker:${operation}`;
+    const rule = this.count(key, body);
+    if (rule) return sendAwsJsonError(res, faultError(rule, key));
+    const op = SAGEMAKER_OPERATIONS[operation];
+    if (!op) {
+      return sendAwsJsonError(
+        res,
+        new SimApiError('UnknownOperationException', `The simulator does not implement ${operation}.`),
+      );
+    }
+    let input: Record<string, unknown>;
+    try {
+      input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    } catch {
+      return sendAwsJsonError(res, new SimApiError('SerializationException', 'Malformed JSON body.'));
+    }
+    try {
+      sendAwsJson(res, op(this.engine, input, { defaultMaxResults: this.options.defaultMaxResults ?? 10 }));
+    } catch (error) {
+      if (error instanceof SimApiError) return sendAwsJsonError(res, error);
+      throw error;
+    }
+  }
+
+  private handleEks(name: string, res: ServerResponse) {
+    const key = 'eks:DescribeCluster';
+    const rule = this.count(key, name);
+    if (rule) return sendRestJsonError(res, faultError(rule, key));
+    const cluster = this.engine.findEksCluster(name);
+    if (!cluster) {
+      return sendRestJsonError(
+        res,
+        new SimApiError('ResourceNotFoundException', `No cluster found for name: ${name}.`, 404, {
+          clusterName: name,
+        }),
+      );
+    }
+    const { endpoint, caData } = this.options.eksEndpoint?.(name) ?? this.fakeEndpoint(name);
+    sendRestJson(res, {
+      cluster: {
+        name,
+        arn: cluster.eksClusterArn,
+        createdAt: epochSeconds(cluster.creationTime),
+        version: '1.32',
+        endpoint,
+        roleArn: `arn:aws:iam::111122223333:role/${name}-cluster-role`,
+        resourcesVpcConfig: {
+          subnetIds: ['subnet-0123456789abcdef0'],
+          securityGroupIds: ['sg-0123456789abcdef0'],
+          endpointPublicAccess: false,
+          endpointPrivateAccess: true,
+        },
+        kubernetesNetworkConfig: { serviceIpv4Cidr: '10.100.0.0/16', ipFamily: 'ipv4' },
+        status: 'ACTIVE',
+        certificateAuthority: { data: caData },
+        platformVersion: 'eks.1',
+        tags: {},
+        accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' },
+      },
+    });
+  }
+
+  private fakeEndpoint(name: string): { endpoint: string; caData: string } {
+    let id = this.fakeEndpointIds.get(name);
+    if (!id) {
+      id = randomBytes(16).toString('hex').toUpperCase();
+      this.fakeEndpointIds.set(name, id);
+    }
+    return {
+      endpoint: `https://${id}.gr7.us-west-2.eks.amazonaws.com`,
+      caData: Buffer.from('-----BEGIN CERTIFICATE-----\nU0lNVUxBVEVE\n-----END CERTIFICATE-----\n').toString(
+        'base64',
+      ),
+    };
+  }
+
+  private handleSns(params: URLSearchParams, res: ServerResponse) {
+    const action = params.get('Action') ?? '';
+    const key = `sns:${action}`;
+    const rule = this.count(key, params.toString());
+    if (rule) return sendQueryXmlError(res, SNS_NAMESPACE, faultError(rule, key));
+    if (action !== 'Publish') {
+      return sendQueryXmlError(
+        res,
+        SNS_NAMESPACE,
+        new SimApiError('InvalidAction', `The action ${action} is not valid for this endpoint.`),
+      );
+    }
+    const invalid = (message: string) =>
+      sendQueryXmlError(
+        res,
+        SNS_NAMESPACE,
+        new SimApiError('InvalidParameter', `Invalid parameter: ${message}`),
+      );
+    const topicArn = params.get('TopicArn') ?? undefined;
+    const targetArn = params.get('TargetArn') ?? undefined;
+    const message = params.get('Message');
+    const subject = params.get('Subject') ?? undefined;
+    const arn = topicArn ?? targetArn;
+    if (!arn) return invalid('TopicArn or TargetArn Reason: no value for required parameter');
+    if (!/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w.-]+$/.test(arn)) return invalid('TopicArn');
+    if (!message) return invalid('Empty message');
+    if (Buffer.byteLength(message) > 256 * 1024) return invalid('Message too long');
+    if (subject !== undefined && (subject.length === 0 || subject.length > 100)) return invalid('Subject');
+    if (this.options.topics && !this.options.topics.includes(arn)) {
+      return sendQueryXmlError(res, SNS_NAMESPACE, new SimApiError('NotFound', 'Topic does not exist', 404));
+    }
+    const messageAttributes: SimNotification['messageAttributes'] = {};
+    for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) {
+      const prefix = `MessageAttributes.entry.${i}`;
+      messageAttributes[params.get(`${prefix}.Name`) ?? ''] = {
+        dataType: params.get(`${prefix}.Value.DataType`) ?? 'String',
+        value: params.get(`${prefix}.Value.StringValue`) ?? params.get(`${prefix}.Value.BinaryValue`) ?? '',
+      };
+    }
+    const messageId = randomUUID();
+    this.notifications.push({
+      messageId,
+      ...(topicArn ? { topicArn } : {}),
+      ...(targetArn ? { targetArn } : {}),
+      ...(subject !== undefined ? { subject } : {}),
+      message,
+      messageAttributes,
+      receivedAt: new Date(),
+    });
+    sendQueryXml(res, 'Publish', SNS_NAMESPACE, `<MessageId>${xmlEscape(messageId)}</MessageId>`);
+  }
+
+  private async handleTokenReview(url: URL, body: string, res: ServerResponse): Promise<void> {
+    this.count('authenticate', '');
+    let request: unknown;
+    try {
+      request = JSON.parse(body);
+    } catch {
+      return sendJson(res, 400, { message: 'TokenReview body is not JSON' });
+    }
+    const only = /^\/authenticate\/([^/]+)/.exec(url.pathname)?.[1];
+    const known = this.engine.clusters.map((c) => c.eksClusterName);
+    const clusterNames = only ? known.filter((n) => n === decodeURIComponent(only)) : known;
+    const review = await reviewToken(request, {
+      credentials: this.options.credentials ?? [],
+      accessEntries: this.options.accessEntries ?? [],
+      clusterNames,
+      now: new Date(),
+    });
+    sendJson(res, 200, review);
+  }
+
+  // ---------------------------------------------------------------- admin API (/_sim/…)
+
+  private async handleAdmin(method: string, url: URL, body: string, res: ServerResponse): Promise<void> {
+    let input: Record<string, unknown> = {};
+    try {
+      input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    } catch {
+      return sendJson(res, 400, { error: 'body is not JSON' });
+    }
+    const str = (field: string): string => {
+      const value = input[field];
+      if (typeof value !== 'string' || value === '') throw new Error(`${field} (string) is required`);
+      return value;
+    };
+    const num = (field: string, fallback?: number): number => {
+      const value = input[field] ?? fallback;
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new Error(`${field} (number) is required`);
+      return value;
+    };
+    const optStr = (field: string): string | undefined =>
+      typeof input[field] === 'string' ? (input[field] as string) : undefined;
+    const route = `${method} ${url.pathname.replace(/\/$/, '')}`;
+    try {
+      const cluster = /^GET \/_sim\/clusters\/(.+)$/.exec(route)?.[1];
+      if (cluster) {
+        const found = this.engine.findCluster(decodeURIComponent(cluster));
+        return found
+          ? sendJson(res, 200, snapshot(found))
+          : sendJson(res, 404, { error: `cluster ${cluster} not found` });
+      }
+      switch (route) {
+        case 'GET /_sim/health':
+          return sendJson(res, 200, { ok: true, url: this.url, busy: this.engine.busy });
+        case 'GET /_sim/state':
+          return sendJson(res, 200, { clusters: this.engine.clusters.map(snapshot), faults: this.faults });
+        case 'GET /_sim/calls':
+          return sendJson(res, 200, this.calls);
+        case 'POST /_sim/calls/reset':
+          this.resetCalls();
+          return sendJson(res, 200, {});
+        case 'GET /_sim/notifications':
+          return sendJson(res, 200, this.notifications);
+        case 'GET /_sim/events':
+          return sendJson(res, 200, this.engine.events);
+        case 'GET /_sim/errors':
+          return sendJson(res, 200, this.engine.errors.map(String));
+        case 'POST /_sim/faults': {
+          const action = optStr('action');
+          const event = await this.injectFault({
+            instanceId: str('instanceId'),
+            faultType: str('faultType'),
+            ...(optStr('cluster') ? { cluster: str('cluster') } : {}),
+            ...(typeof input.labels === 'boolean' ? { labels: input.labels } : {}),
+            ...(typeof input.emit === 'boolean' ? { emit: input.emit } : {}),
+            ...(action === 'reboot' || action === 'replace' ? { action } : {}),
+          });
+          return sendJson(res, 200, { event });
+        }
+        case 'POST /_sim/lose-gpus':
+          await this.loseGpus(str('instanceId'), num('remaining'));
+          return sendJson(res, 200, {});
+        case 'POST /_sim/fail-instance':
+          await this.failInstance(str('instanceId'), optStr('message'));
+          return sendJson(res, 200, {});
+        case 'POST /_sim/fail-health-check':
+          this.failHealthCheck(str('instanceId'));
+          return sendJson(res, 200, {});
+        case 'POST /_sim/throttle':
+          this.throttle({
+            count: num('count', 1),
+            ...(optStr('operation') ? { operation: str('operation') } : {}),
+          });
+          return sendJson(res, 200, { faults: this.faults });
+        case 'POST /_sim/fail-next':
+          this.failNext({
+            count: num('count', 1),
+            status: num('status', 500),
+            ...(optStr('operation') ? { operation: str('operation') } : {}),
+          });
+          return sendJson(res, 200, { faults: this.faults });
+        case 'POST /_sim/faults/clear':
+          this.clearFaults();
+          return sendJson(res, 200, {});
+        case 'POST /_sim/capacity': {
+          const mode = str('mode');
+          if (mode !== 'available' && mode !== 'unavailable')
+            throw new Error('mode must be available|unavailable');
+          this.setCapacity(str('group'), mode, optStr('cluster') ? { cluster: str('cluster') } : {});
+          return sendJson(res, 200, {});
+        }
+        case 'POST /_sim/node-recovery': {
+          const mode = str('mode');
+          if (mode !== 'Automatic' && mode !== 'None') throw new Error('mode must be Automatic|None');
+          this.setNodeRecovery(str('cluster'), mode);
+          return sendJson(res, 200, {});
+        }
+        case 'POST /_sim/reconcile':
+          return sendJson(res, 200, { actions: await this.reconcile() });
+        case 'POST /_sim/idle':
+          await this.whenIdle(num('timeoutMs', 10_000));
+          return sendJson(res, 200, {});
+        default:
+          return sendJson(res, 404, { error: `no admin route ${route}` });
+      }
+    } catch (error) {
+      return sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+/** Starts the simulator on 127.0.0.1 (random port unless `port` is given). */
+export const startSimulator = async (options: SimulatorOptions): Promise<Simulator> => {
+  const simulator = new SimulatorServer(options);
+  await simulator.listen();
+  return simulator;
+};
