@@ -46,12 +46,16 @@ export default $config({
 
     const topic = new aws.sns.Topic('Notifications', { kmsMasterKeyId: 'alias/aws/sns' });
     for (const [index, email] of deploy.notifications.emails.entries()) {
-      new aws.sns.TopicSubscription(`NotificationEmail${index}`, { topic: topic.arn, protocol: 'email', endpoint: email });
+      new aws.sns.TopicSubscription(`NotificationEmail${index}`, {
+        topic: topic.arn,
+        protocol: 'email',
+        endpoint: email,
+      });
     }
 
     const clusterArns = app.clusters.map((c) => c.arn);
-    const eksArns = app.clusters.map((c) =>
-      $interpolate`arn:aws:eks:${region}:${account}:cluster/${c.eksClusterName}`,
+    const eksArns = app.clusters.map(
+      (c) => $interpolate`arn:aws:eks:${region}:${account}:cluster/${c.eksClusterName}`,
     );
     const environment = {
       HPR_CONFIG: JSON.stringify(app),
@@ -73,9 +77,13 @@ export default $config({
           environment,
           logging: { retention: `${deploy.logRetentionDays} days` as never },
           permissions: [
-            ...(iam.sagemaker.length ? [{ actions: iam.sagemaker.map((a) => `sagemaker:${a}`), resources: clusterArns }] : []),
+            ...(iam.sagemaker.length
+              ? [{ actions: iam.sagemaker.map((a) => `sagemaker:${a}`), resources: clusterArns }]
+              : []),
             ...(iam.eks ? [{ actions: ['eks:DescribeCluster'], resources: eksArns }] : []),
-            ...(iam.dynamodb.length ? [{ actions: iam.dynamodb.map((a) => `dynamodb:${a}`), resources: [ledger.arn] }] : []),
+            ...(iam.dynamodb.length
+              ? [{ actions: iam.dynamodb.map((a) => `dynamodb:${a}`), resources: [ledger.arn] }]
+              : []),
             ...(iam.sns ? [{ actions: ['sns:Publish'], resources: [topic.arn] }] : []),
           ],
         });
@@ -108,7 +116,11 @@ export default $config({
       policy: $jsonStringify({
         Version: '2012-10-17',
         Statement: [
-          { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: Object.values(functions).map((f) => f.arn) },
+          {
+            Effect: 'Allow',
+            Action: ['lambda:InvokeFunction'],
+            Resource: Object.values(functions).map((f) => f.arn),
+          },
           // CloudWatch Logs delivery for Step Functions requires these on "*" (AWS documents no narrower resource).
           {
             Effect: 'Allow',
@@ -126,27 +138,39 @@ export default $config({
           },
           {
             Effect: 'Allow',
-            Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+            Action: [
+              'xray:PutTraceSegments',
+              'xray:PutTelemetryRecords',
+              'xray:GetSamplingRules',
+              'xray:GetSamplingTargets',
+            ],
             Resource: '*',
           },
         ],
       }),
     });
-    const functionArns = $util.all(
-      Object.entries(functions).map(([name, fn]) => fn.arn.apply((arn) => [name, arn] as const)),
-    ).apply((pairs) => Object.fromEntries(pairs));
+    const functionArns = $util
+      .all(Object.entries(functions).map(([name, fn]) => fn.arn.apply((arn) => [name, arn] as const)))
+      .apply((pairs) => Object.fromEntries(pairs));
     const nodeRecovery = new aws.sfn.StateMachine('NodeRecovery', {
       roleArn: machineRole.arn,
       type: 'STANDARD',
       definition: functionArns.apply((arns) =>
         JSON.stringify(nodeRecoveryDefinition({ functionArns: arns as never })),
       ),
-      loggingConfiguration: { level: 'ERROR', includeExecutionData: true, logDestination: $interpolate`${logGroup.arn}:*` },
+      loggingConfiguration: {
+        level: 'ERROR',
+        includeExecutionData: true,
+        logDestination: $interpolate`${logGroup.arn}:*`,
+      },
       tracingConfiguration: { enabled: true },
     });
 
     // EventBridge rules → node-recovery, with a role, retries and a dead-letter queue.
-    const deadLetters = new aws.sqs.Queue('RuleDeadLetters', { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true });
+    const deadLetters = new aws.sqs.Queue('RuleDeadLetters', {
+      messageRetentionSeconds: 14 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+    });
     const rulesRole = new aws.iam.Role('RulesRole', {
       assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: 'events.amazonaws.com' }),
     });

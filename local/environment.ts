@@ -25,7 +25,13 @@ import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
 import { matchingRules } from '#local/event-matcher.ts';
 import { type ExecutionReport, LOCAL_REGION, runNodeRecovery } from '#local/runner.ts';
-import { type ClusterSpec, type SimEvent, type Simulator, type SimulatorTimings, startSimulator } from '#local/simulator/server.ts';
+import {
+  type ClusterSpec,
+  type SimEvent,
+  type Simulator,
+  type SimulatorTimings,
+  startSimulator,
+} from '#local/simulator/server.ts';
 import { type ControlPlane, freePort, startControlPlane } from '#local/testbed/control-plane.ts';
 import { installCrds } from '#local/testbed/crds.ts';
 import { createKubeAdmin, type TestbedKubeAdmin } from '#local/testbed/kube-admin.ts';
@@ -104,7 +110,9 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     // control plane starts first, pointed at the port the simulator will listen on.
     const simulatorPort = options.simulatorPort ?? (await freePort());
     if (!controlPlane) {
-      log('starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)');
+      log(
+        'starting the Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)',
+      );
       controlPlane = await startControlPlane({
         tokenWebhook: { url: `http://127.0.0.1:${simulatorPort}/authenticate` },
         log,
@@ -123,7 +131,9 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       port: simulatorPort,
       kube: () => createKubeAdmin(cp),
       credentials: [{ ...LOCAL_CREDENTIALS, principalArn: LOCAL_LAMBDA_ROLE }],
-      accessEntries: [{ principalArn: LOCAL_LAMBDA_ROLE, kubernetesGroups: [RBAC_GROUP], username: 'hyperpod-resilience' }],
+      accessEntries: [
+        { principalArn: LOCAL_LAMBDA_ROLE, kubernetesGroups: [RBAC_GROUP], username: 'hyperpod-resilience' },
+      ],
       eksEndpoint: () => ({ endpoint: cp.server, caData: cp.caData }),
       topics: [LOCAL_TOPIC_ARN],
       reconcileIntervalMs: options.cluster.nodeRecovery === 'Automatic' ? 500 : undefined,
@@ -139,7 +149,10 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       new CreateTableCommand({
         TableName: LEDGER_TABLE,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: LEDGER_KEY_SCHEMA.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+        AttributeDefinitions: LEDGER_KEY_SCHEMA.attributes.map((a) => ({
+          AttributeName: a.name,
+          AttributeType: a.type,
+        })),
         KeySchema: [
           { AttributeName: LEDGER_KEY_SCHEMA.hashKey, KeyType: 'HASH' },
           { AttributeName: LEDGER_KEY_SCHEMA.rangeKey, KeyType: 'RANGE' },
@@ -209,7 +222,10 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       },
       async apply(objects) {
         if (objects.length === 0) return;
-        await cp.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+        await cp.kubectl(
+          ['apply', '-f', '-'],
+          JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+        );
       },
       async stop() {
         await Promise.allSettled(executions);

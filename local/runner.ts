@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
 import { nodeRecoveryTasks } from '#functions/tasks/index.ts';
-import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
 import {
   NODE_RECOVERY_TASKS,
   type NodeRecoveryFunction,
   NodeRecoveryFunctions,
 } from '#state-machines/node-recovery.contract.ts';
+import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-west-2';
@@ -102,9 +102,20 @@ export const runNodeRecovery = async (
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') {
-        states.push({ name: event.state.name, type: event.state.type, enteredAt: event.timestamp, retries: 0 });
-      } else if (event.type === 'StateExited' || event.type === 'StateFailed' || event.type === 'StateCaught') {
-        const visit = [...states].reverse().find((s) => s.name === event.state.name && s.exitedAt === undefined);
+        states.push({
+          name: event.state.name,
+          type: event.state.type,
+          enteredAt: event.timestamp,
+          retries: 0,
+        });
+      } else if (
+        event.type === 'StateExited' ||
+        event.type === 'StateFailed' ||
+        event.type === 'StateCaught'
+      ) {
+        const visit = [...states]
+          .reverse()
+          .find((s) => s.name === event.state.name && s.exitedAt === undefined);
         if (visit) {
           visit.exitedAt = event.timestamp;
           if (event.type === 'StateFailed') visit.error = event.Error;

@@ -91,7 +91,9 @@ export const decisionSchema = z.object({
   remediation: z.enum(['request', 'await-hyperpod']).optional(),
   skipReason: z.string().optional(),
   skipDetail: z.string().optional(),
-  wouldHave: z.object({ action: actionSchema, remediation: z.enum(['request', 'await-hyperpod']) }).optional(),
+  wouldHave: z
+    .object({ action: actionSchema, remediation: z.enum(['request', 'await-hyperpod']) })
+    .optional(),
   /** We hold the node lease and must release it when the incident ends. */
   leaseHeld: z.boolean(),
   /** The incident that saw this fault first (duplicate deliveries). */
@@ -136,7 +138,9 @@ export const incidentStateSchema = z.looseObject({
       attempt: z.number().int().min(1),
     })
     .optional(),
-  verification: z.looseObject({ status: z.enum(['passed', 'failed', 'not-verified']), reason: z.string() }).optional(),
+  verification: z
+    .looseObject({ status: z.enum(['passed', 'failed', 'not-verified']), reason: z.string() })
+    .optional(),
   restore: z.looseObject({ status: z.string() }).optional(),
   resumption: z.looseObject({ resumed: z.array(workloadRefSchema) }).optional(),
   escalation: z.looseObject({ status: z.string() }).optional(),

@@ -18,7 +18,11 @@
  *   any failure ─► Escalate (notify, node stays quarantined, jobs resumed) ─► RecordOutcome
  */
 import { ErrorNames, RETRYABLE_ERRORS } from '#shared/errors.ts';
-import { type NodeRecoveryFunction, NodeRecoveryFunctions, NodeRecoveryStates as S } from './node-recovery.contract.ts';
+import {
+  type NodeRecoveryFunction,
+  NodeRecoveryFunctions,
+  NodeRecoveryStates as S,
+} from './node-recovery.contract.ts';
 
 export interface NodeRecoveryRefs {
   /** Lambda ARN per task function. */
@@ -43,7 +47,14 @@ const toEscalation: Json = { ErrorEquals: ['States.ALL'], ResultPath: '$.error',
 const task = (
   fn: NodeRecoveryFunction,
   refs: NodeRecoveryRefs,
-  props: { timeoutSeconds: number; resultPath: string | null; next?: string; retry?: Json[]; catch?: Json[]; comment: string },
+  props: {
+    timeoutSeconds: number;
+    resultPath: string | null;
+    next?: string;
+    retry?: Json[];
+    catch?: Json[];
+    comment: string;
+  },
 ): Json => ({
   Type: 'Task',
   Comment: props.comment,
@@ -57,7 +68,8 @@ const task = (
 
 /** Builds the ASL definition; `refs` bring the deployed (or local) function ARNs. */
 export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
-  Comment: 'hyperpod-resilience node-recovery: quarantine, suspend, reboot/replace, verify, restore, resume, record',
+  Comment:
+    'hyperpod-resilience node-recovery: quarantine, suspend, reboot/replace, verify, restore, resume, record',
   StartAt: S.AdmitIncident,
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 6 * 3600,
   States: {
@@ -104,7 +116,13 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       next: S.WaitForNode,
       // InvalidInstanceStatus: the node's state forbids the action now — wait longer.
       retry: [
-        { ErrorEquals: [ErrorNames.NodeBusy], IntervalSeconds: 30, MaxAttempts: 6, BackoffRate: 1.5, MaxDelaySeconds: 120 },
+        {
+          ErrorEquals: [ErrorNames.NodeBusy],
+          IntervalSeconds: 30,
+          MaxAttempts: 6,
+          BackoffRate: 1.5,
+          MaxDelaySeconds: 120,
+        },
         retryTransient(),
       ],
       catch: [toEscalation],
@@ -116,7 +134,8 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       Next: S.CheckNodeRecovery,
     },
     [S.CheckNodeRecovery]: task(NodeRecoveryFunctions.checkNodeRecovery, refs, {
-      comment: 'Reboot: same node Ready with a new boot id. Replace: the new instance joined Ready. Throws past the deadline',
+      comment:
+        'Reboot: same node Ready with a new boot id. Replace: the new instance joined Ready. Throws past the deadline',
       timeoutSeconds: 60,
       resultPath: '$.await',
       next: S.IsNodeBack,
@@ -151,7 +170,8 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
     },
     [S.EscalateToReplace]: {
       Type: 'Pass',
-      Comment: 'The reboot did not fix the node: replace it (bounded: a failed replacement escalates to people)',
+      Comment:
+        'The reboot did not fix the node: replace it (bounded: a failed replacement escalates to people)',
       Result: 'replace',
       ResultPath: '$.decision.action',
       Next: S.RequestRemediation,

@@ -77,9 +77,18 @@ export interface KubeApi {
   patchNode(name: string, patch: MergePatch, options?: { resourceVersion?: string }): Promise<KubeNode>;
   listPods(options: { nodeName?: string; namespace?: string; labelSelector?: string }): Promise<KubePod[]>;
   /** Any namespaced object by apiVersion/kind (used to walk ownerReferences). Undefined on 404. */
-  getObject(ref: { apiVersion: string; kind: string; namespace: string; name: string }): Promise<KubeObject | undefined>;
+  getObject(ref: {
+    apiVersion: string;
+    kind: string;
+    namespace: string;
+    name: string;
+  }): Promise<KubeObject | undefined>;
   getWorkload(ref: WorkloadRef): Promise<KubeObject | undefined>;
-  patchWorkload(ref: WorkloadRef, patch: MergePatch, options?: { resourceVersion?: string }): Promise<KubeObject>;
+  patchWorkload(
+    ref: WorkloadRef,
+    patch: MergePatch,
+    options?: { resourceVersion?: string },
+  ): Promise<KubeObject>;
   /** Cluster-wide list of one kind; an uninstalled CRD yields []. */
   listWorkloads(kind: WorkloadKind, options?: { labelSelector?: string }): Promise<KubeObject[]>;
 }
@@ -159,7 +168,10 @@ export interface Ledger {
   /** Deletes the lease only if `incidentId` holds it. Idempotent. */
   releaseLease(input: { clusterName: string; instanceId: string; incidentId: string }): Promise<void>;
   /** Unexpired leases of a cluster (in-flight remediations). */
-  listLeases(clusterName: string, now: string): Promise<{ instanceId: string; incidentId: string; expiresAt: string }[]>;
+  listLeases(
+    clusterName: string,
+    now: string,
+  ): Promise<{ instanceId: string; incidentId: string; expiresAt: string }[]>;
   getClusterState(clusterName: string): Promise<ClusterGuardState>;
   /** Conditional on `expectedVersion`; throws ConcurrentUpdateError when someone else wrote first. */
   putClusterState(clusterName: string, state: ClusterGuardState, expectedVersion: number): Promise<void>;
@@ -171,7 +183,10 @@ export interface Ledger {
   updateIncident(
     clusterName: string,
     incidentId: string,
-    update: { actions?: AuditAction[]; fields?: Partial<Omit<IncidentRecord, 'actions' | 'incidentId' | 'clusterName'>> },
+    update: {
+      actions?: AuditAction[];
+      fields?: Partial<Omit<IncidentRecord, 'actions' | 'incidentId' | 'clusterName'>>;
+    },
   ): Promise<void>;
   getIncident(clusterName: string, incidentId: string): Promise<IncidentRecord | undefined>;
   /** Newest first. */

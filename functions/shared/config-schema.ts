@@ -45,7 +45,12 @@ export const policySchema = z
       .object({
         /** Trip when more than this many distinct nodes were remediated within the window. */
         maxNodesPerWindow: z.number().int().min(1).default(3),
-        windowMinutes: z.number().int().min(1).max(7 * 24 * 60).default(10),
+        windowMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(10),
       })
       .default({ maxNodesPerWindow: 3, windowMinutes: 10 }),
     maxParallel: z
@@ -71,9 +76,19 @@ export const policySchema = z
       })
       .default({ faults: 2, windowDays: 7 }),
     /** The same (node, fault class) seen again within this window is a duplicate delivery. */
-    dedupeWindowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+    dedupeWindowMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
     /** A node lease expires after this long even if its execution died without releasing it. */
-    leaseTtlMinutes: z.number().int().min(5).max(24 * 60).default(240),
+    leaseTtlMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .default(240),
     awaitNode: z
       .object({
         pollSeconds: z.number().int().min(1).max(3600).default(30),
@@ -128,7 +143,11 @@ export const appConfigSchema = z
     const names = new Set<string>();
     for (const [i, cluster] of value.clusters.entries()) {
       if (names.has(cluster.name)) {
-        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster ${cluster.name}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusters', i, 'name'],
+          message: `duplicate cluster ${cluster.name}`,
+        });
       }
       names.add(cluster.name);
     }

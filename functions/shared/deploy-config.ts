@@ -7,9 +7,7 @@ import { type AppConfig, appConfigSchema } from './config-schema.ts';
 
 export const deployConfigSchema = z.object({
   app: appConfigSchema,
-  notifications: z
-    .object({ emails: z.array(z.email()).max(20).default([]) })
-    .default({ emails: [] }),
+  notifications: z.object({ emails: z.array(z.email()).max(20).default([]) }).default({ emails: [] }),
   /**
    * Outside the `production` stage the policy mode is forced to observe, unless this is true:
    * a test stage must never act on a real cluster by accident.

@@ -100,8 +100,17 @@ export class LedgerTransientError extends RetryableError {
 export class InvalidInputError extends HyperPodResilienceError {
   /** zod-style issues: where and what. */
   readonly issues: { path: string; message: string }[];
-  constructor(message: string, issues: { path: string; message: string }[] = [], options?: ErrorOptionsWithDetails) {
-    super(issues.length ? `${message}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}` : message, options);
+  constructor(
+    message: string,
+    issues: { path: string; message: string }[] = [],
+    options?: ErrorOptionsWithDetails,
+  ) {
+    super(
+      issues.length
+        ? `${message}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`
+        : message,
+      options,
+    );
     this.name = ErrorNames.InvalidInput;
     this.issues = issues;
   }

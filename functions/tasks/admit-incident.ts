@@ -5,13 +5,22 @@
  * decides, including every skip, is written to the incident record.
  */
 import { classifyFault } from '#domain/fault-classification.ts';
-import { evaluateGuardrails, registerRemediation, resolveRemediationOwner, tripBreaker } from '#domain/guardrails.ts';
+import {
+  evaluateGuardrails,
+  registerRemediation,
+  resolveRemediationOwner,
+  tripBreaker,
+} from '#domain/guardrails.ts';
 import { decideRemediation, recordFault } from '#domain/remediation-policy.ts';
 import type { NodeIdentity, SkipReason, Trigger } from '#domain/types.ts';
 import { normalizeTrigger } from '#events/normalize.ts';
 import { findCluster } from '#shared/config-schema.ts';
 import { UnknownClusterError } from '#shared/errors.ts';
-import { admitInputSchema, type Decision, type IncidentState } from '#state-machines/node-recovery.contract.ts';
+import {
+  admitInputSchema,
+  type Decision,
+  type IncidentState,
+} from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { parseInput } from './parse.ts';
 import { resolveNode } from './resolve-node.ts';
@@ -61,11 +70,15 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
       decision: decision as unknown as Record<string, unknown>,
       status: decision.outcome === 'skip' ? 'skipped' : 'open',
       startedAt: input.startedAt,
-      actions: [{ type: decision.outcome === 'skip' ? 'skipped' : 'admitted', at: now, detail: { ...decision } }],
+      actions: [
+        { type: decision.outcome === 'skip' ? 'skipped' : 'admitted', at: now, detail: { ...decision } },
+      ],
     });
     deps.metrics.count(
       decision.outcome === 'skip' ? 'RemediationSkipped' : 'IncidentAdmitted',
-      decision.outcome === 'skip' ? { reason: decision.skipReason ?? 'unknown' } : { action: decision.action },
+      decision.outcome === 'skip'
+        ? { reason: decision.skipReason ?? 'unknown' }
+        : { action: decision.action },
     );
     deps.logger.info('incident admitted', { decision, fault: fault.code, instanceId: node?.instanceId });
     return { ...base, node, decision };
@@ -89,13 +102,18 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     });
 
   // A node returning to healthy is not a fault: nothing to resolve, nothing to do.
-  if (fault.class === 'healthy') return skip(undefined, 'not-a-fault', `${fault.code}: ${fault.evidence.join('; ')}`);
+  if (fault.class === 'healthy')
+    return skip(undefined, 'not-a-fault', `${fault.code}: ${fault.evidence.join('; ')}`);
 
   const [clusterInfo, kube] = await Promise.all([
     deps.clusterNodes.describeCluster(cluster.name),
     deps.kubeFor(cluster.eksClusterName),
   ]);
-  const resolved = await resolveNode({ clusterName: cluster.name, ...triggerTarget(trigger) }, deps.clusterNodes, kube);
+  const resolved = await resolveNode(
+    { clusterName: cluster.name, ...triggerTarget(trigger) },
+    deps.clusterNodes,
+    kube,
+  );
   const node = resolved.identity;
   deps.logger.appendKeys?.({ instanceId: node.instanceId, nodeName: node.nodeName });
 
@@ -115,7 +133,8 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
       now,
       windowMinutes: policy.dedupeWindowMinutes,
     });
-    if (!sighting.firstSighting && sighting.firstIncidentId !== incidentId) duplicateOf = sighting.firstIncidentId;
+    if (!sighting.firstSighting && sighting.firstIncidentId !== incidentId)
+      duplicateOf = sighting.firstIncidentId;
   }
   if (acting && !duplicateOf && COUNTED_CLASSES.has(fault.class)) {
     await deps.ledger.putNodeHistory(
@@ -132,7 +151,8 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
   const otherLeases = leases.filter((lease) => lease.incidentId !== incidentId);
   const remediationOwner = resolveRemediationOwner(cluster.remediationOwner, clusterInfo.nodeRecovery);
   const fleetSize =
-    clusterInfo.instanceGroups.reduce((sum, group) => sum + (group.currentCount ?? 0), 0) || otherLeases.length + 1;
+    clusterInfo.instanceGroups.reduce((sum, group) => sum + (group.currentCount ?? 0), 0) ||
+    otherLeases.length + 1;
   const verdict = evaluateGuardrails({
     policy,
     now,
@@ -206,4 +226,3 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     leaseHeld: true,
   });
 };
-

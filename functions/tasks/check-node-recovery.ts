@@ -21,7 +21,8 @@ const GONE_STATUSES = new Set(['ShuttingDown', 'Terminated', 'NotFound']);
 export const isNodeReady = (node: KubeNode | undefined): boolean =>
   node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-const addMinutes = (iso: string, minutes: number): string => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
+const addMinutes = (iso: string, minutes: number): string =>
+  new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 
 /** The instance that replaced `old`: same group, launched after the request, logical id first. */
 const findReplacement = (nodes: ClusterNode[], old: NodeIdentity): ClusterNode | undefined => {
@@ -46,7 +47,8 @@ export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<A
   if (!remediation) throw new PolicyViolationError('CheckNodeRecovery needs a requested remediation');
   const policy = deps.config.policy.awaitNode;
   const now = deps.now();
-  const timeout = remediation.action === 'replace' ? policy.replaceTimeoutMinutes : policy.rebootTimeoutMinutes;
+  const timeout =
+    remediation.action === 'replace' ? policy.replaceTimeoutMinutes : policy.rebootTimeoutMinutes;
   const deadline = addMinutes(remediation.requestedAt, timeout);
   const attempts = (state.await?.attempts ?? 0) + 1;
   const pending: AwaitState = { pollSeconds: policy.pollSeconds, attempts, deadline, status: 'pending' };

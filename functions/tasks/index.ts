@@ -1,5 +1,8 @@
 /** Every node-recovery task by its Lambda name: the deployed handlers and the local runner use this one map. */
-import { type NodeRecoveryFunction, NodeRecoveryFunctions as F } from '#state-machines/node-recovery.contract.ts';
+import {
+  NodeRecoveryFunctions as F,
+  type NodeRecoveryFunction,
+} from '#state-machines/node-recovery.contract.ts';
 import { admitIncident } from './admit-incident.ts';
 import { checkNodeRecovery } from './check-node-recovery.ts';
 import type { Task } from './deps.ts';

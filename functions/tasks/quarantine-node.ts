@@ -26,9 +26,14 @@ export const quarantineNode = async (raw: unknown, deps: TaskDeps): Promise<Quar
   }
   const plan = planQuarantine(current, { incidentId: state.incidentId, reason: state.fault.code, now: at });
   if (!plan.alreadyQuarantined) {
-    await kube.patchNode(current.metadata.name, plan.patch, { resourceVersion: current.metadata.resourceVersion });
+    await kube.patchNode(current.metadata.name, plan.patch, {
+      resourceVersion: current.metadata.resourceVersion,
+    });
   }
-  await recordAction(deps, state, 'quarantined', { nodeName: current.metadata.name, already: plan.alreadyQuarantined });
+  await recordAction(deps, state, 'quarantined', {
+    nodeName: current.metadata.name,
+    already: plan.alreadyQuarantined,
+  });
   deps.metrics.count('NodeQuarantined');
   return {
     status: plan.alreadyQuarantined ? 'already-quarantined' : 'quarantined',

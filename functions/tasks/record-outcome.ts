@@ -12,9 +12,17 @@ export const recordOutcome = async (raw: unknown, deps: TaskDeps): Promise<Recor
   const now = deps.now();
   let output: RecordOutput;
   if (state.decision.outcome === 'skip') {
-    output = { incidentId: state.incidentId, status: 'skipped', outcome: state.decision.skipReason ?? 'skipped' };
+    output = {
+      incidentId: state.incidentId,
+      status: 'skipped',
+      outcome: state.decision.skipReason ?? 'skipped',
+    };
   } else if (state.escalation || state.escalationError || state.error) {
-    output = { incidentId: state.incidentId, status: 'needs-attention', outcome: state.escalation?.status ?? 'escalation-failed' };
+    output = {
+      incidentId: state.incidentId,
+      status: 'needs-attention',
+      outcome: state.escalation?.status ?? 'escalation-failed',
+    };
   } else {
     const replaced = state.await?.node && state.await.node.instanceId !== state.node?.instanceId;
     const verified = state.verification?.status === 'passed' ? 'verified' : 'not-verified';

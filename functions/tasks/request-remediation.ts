@@ -7,7 +7,12 @@
  * `InstanceIdNotFound` → the node is gone: NodeNotFoundError, escalated.
  */
 import { recordRemediation } from '#domain/remediation-policy.ts';
-import { NodeBusyError, NodeNotFoundError, PolicyViolationError, RemediationFailedError } from '#shared/errors.ts';
+import {
+  NodeBusyError,
+  NodeNotFoundError,
+  PolicyViolationError,
+  RemediationFailedError,
+} from '#shared/errors.ts';
 import type { TaskDeps } from './deps.ts';
 import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
 
@@ -45,15 +50,25 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
   if (failure) {
     switch (failure.code) {
       case 'InstanceIdInUse':
-        await recordAction(deps, state, 'remediation-already-in-progress', { action, code: failure.code, message: failure.message });
+        await recordAction(deps, state, 'remediation-already-in-progress', {
+          action,
+          code: failure.code,
+          message: failure.message,
+        });
         deps.metrics.count('RemediationAlreadyInProgress');
         return { action, status: 'hyperpod-acting', requestedAt, attempt, detail: failure.message };
       case 'InvalidInstanceStatus':
-        throw new NodeBusyError(`SageMaker refused to ${action} ${node.instanceId} now: ${failure.message ?? failure.code}`);
+        throw new NodeBusyError(
+          `SageMaker refused to ${action} ${node.instanceId} now: ${failure.message ?? failure.code}`,
+        );
       case 'InstanceIdNotFound':
-        throw new NodeNotFoundError(`SageMaker no longer knows ${node.instanceId}: ${failure.message ?? failure.code}`);
+        throw new NodeNotFoundError(
+          `SageMaker no longer knows ${node.instanceId}: ${failure.message ?? failure.code}`,
+        );
       default:
-        throw new RemediationFailedError(`${action} of ${node.instanceId} failed: ${failure.code} ${failure.message ?? ''}`);
+        throw new RemediationFailedError(
+          `${action} of ${node.instanceId} failed: ${failure.code} ${failure.message ?? ''}`,
+        );
     }
   }
   if (!result.successful.includes(node.instanceId)) {

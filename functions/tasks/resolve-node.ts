@@ -47,13 +47,17 @@ export const resolveNode = async (
       instanceIdFromProviderId(kubeNode.spec?.providerID) ??
       kubeNode.metadata.labels?.['sagemaker.amazonaws.com/instance-id'];
     if (!instanceId) {
-      throw new NodeNotFoundError(`Kubernetes node ${target.nodeName} has no EC2 instance id in its providerID`);
+      throw new NodeNotFoundError(
+        `Kubernetes node ${target.nodeName} has no EC2 instance id in its providerID`,
+      );
     }
   }
   if (!instanceId) throw new NodeNotFoundError('the trigger names no node');
   const clusterNode = await clusterNodes.describeNode(target.clusterName, instanceId);
   if (!clusterNode) {
-    throw new NodeNotFoundError(`instance ${instanceId} is not a node of HyperPod cluster ${target.clusterName}`);
+    throw new NodeNotFoundError(
+      `instance ${instanceId} is not a node of HyperPod cluster ${target.clusterName}`,
+    );
   }
   kubeNode ??= await findKubeNode(kube, instanceId, clusterNode);
   return { identity: identityFrom(target.clusterName, clusterNode, kubeNode), clusterNode, kubeNode };

@@ -29,7 +29,9 @@ export const restoreNode = async (raw: unknown, deps: TaskDeps): Promise<Restore
     if (!current || !plan?.changed) {
       result = { status: 'nothing-to-restore', nodeName: node.nodeName };
     } else {
-      await kube.patchNode(current.metadata.name, plan.patch, { resourceVersion: current.metadata.resourceVersion });
+      await kube.patchNode(current.metadata.name, plan.patch, {
+        resourceVersion: current.metadata.resourceVersion,
+      });
       result = { status: plan.keptCordon ? 'kept-cordon' : 'restored', nodeName: node.nodeName };
     }
   }

@@ -12,7 +12,10 @@ export interface ResumeResult extends ResumeOutcome {
 const refName = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
 
 /** Shared with Escalate: jobs go back to waiting for capacity instead of staying suspended. */
-export const resumeIncidentWorkloads = async (state: IncidentState, deps: TaskDeps): Promise<ResumeResult> => {
+export const resumeIncidentWorkloads = async (
+  state: IncidentState,
+  deps: TaskDeps,
+): Promise<ResumeResult> => {
   const refs = [...(state.suspension?.suspended ?? []), ...(state.suspension?.joined ?? [])] as WorkloadRef[];
   if (refs.length === 0) return { resumed: [], released: [], skipped: [], at: deps.now() };
   const kube = await deps.kubeFor(state.eksClusterName);

@@ -28,7 +28,11 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
         optOutAnnotation: deps.config.policy.workloadOptOutAnnotation,
         respectAutoResume: workloadPolicy.respectHyperPodAutoResume,
       })
-    : { suspended: [], joined: [], skipped: workloads.map((ref) => ({ ref, reason: 'suspension-disabled' })) };
+    : {
+        suspended: [],
+        joined: [],
+        skipped: workloads.map((ref) => ({ ref, reason: 'suspension-disabled' })),
+      };
   const result: SuspendResult = { ...outcome, unmanagedPods, at: deps.now() };
   await recordAction(deps, state, 'workloads-suspended', {
     suspended: outcome.suspended.map((ref) => `${ref.kind}/${ref.namespace}/${ref.name}`),

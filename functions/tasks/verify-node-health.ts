@@ -27,7 +27,8 @@ export const verifyNodeHealth = async (raw: unknown, deps: TaskDeps): Promise<Ve
     const node = await kube.getNode(back.nodeName);
     const capacity = Number(node?.status?.capacity?.[GPU] ?? 0);
     const allocatable = Number(node?.status?.allocatable?.[GPU] ?? 0);
-    if (!node) result = { status: 'failed', reason: `node ${back.nodeName} disappeared`, nodeName: back.nodeName };
+    if (!node)
+      result = { status: 'failed', reason: `node ${back.nodeName} disappeared`, nodeName: back.nodeName };
     else if (allocatable < capacity) {
       result = {
         status: 'failed',

@@ -87,7 +87,11 @@ export const suspendAll = async (
     const result = await applyPlan(kube, ref, (object) => planSuspend(object, ref.kind, options));
     if (result.action === 'suspend') outcome.suspended.push(ref);
     else if (result.action === 'join') outcome.joined.push(ref);
-    else outcome.skipped.push({ ref, reason: 'reason' in result && result.reason ? result.reason : result.action });
+    else
+      outcome.skipped.push({
+        ref,
+        reason: 'reason' in result && result.reason ? result.reason : result.action,
+      });
   }
   return outcome;
 };
@@ -99,13 +103,21 @@ export interface ResumeOutcome {
 }
 
 /** Resumes what this incident suspended; a job still held by another incident is only released. */
-export const resumeAll = async (kube: KubeApi, refs: WorkloadRef[], incidentId: string): Promise<ResumeOutcome> => {
+export const resumeAll = async (
+  kube: KubeApi,
+  refs: WorkloadRef[],
+  incidentId: string,
+): Promise<ResumeOutcome> => {
   const outcome: ResumeOutcome = { resumed: [], released: [], skipped: [] };
   for (const ref of refs) {
     const result = await applyPlan(kube, ref, (object) => planResume(object, ref.kind, incidentId));
     if (result.action === 'resume') outcome.resumed.push(ref);
     else if (result.action === 'release') outcome.released.push(ref);
-    else outcome.skipped.push({ ref, reason: 'reason' in result && result.reason ? result.reason : result.action });
+    else
+      outcome.skipped.push({
+        ref,
+        reason: 'reason' in result && result.reason ? result.reason : result.action,
+      });
   }
   return outcome;
 };

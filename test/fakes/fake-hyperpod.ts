@@ -19,7 +19,11 @@ export interface FakeHyperPod {
    * The next reboot/replace of this instance fails per node with this code. With `actAnyway`
    * someone else (HyperPod's own recovery) performs that action although our call failed.
    */
-  failNode(instanceId: string, code: string, options?: { count?: number; actAnyway?: 'reboot' | 'replace' }): void;
+  failNode(
+    instanceId: string,
+    code: string,
+    options?: { count?: number; actAnyway?: 'reboot' | 'replace' },
+  ): void;
   /** Called after each successful or scripted action (tests inject trouble midway). */
   afterAction?: (op: 'reboot' | 'replace', instanceId: string) => void;
   addInstance(input: { instanceId: string; group?: string; gpus?: number }): void;
@@ -28,7 +32,10 @@ export interface FakeHyperPod {
 let sequence = 0x100;
 const newInstanceId = () => `i-0fa4e${(sequence++).toString(16).padStart(12, '0')}`;
 
-export const gpuNode = (instanceId: string, options: { gpus?: number; allocatable?: number; bootId?: string } = {}): KubeNode => ({
+export const gpuNode = (
+  instanceId: string,
+  options: { gpus?: number; allocatable?: number; bootId?: string } = {},
+): KubeNode => ({
   metadata: {
     name: `hyperpod-${instanceId}`,
     labels: {
@@ -58,10 +65,14 @@ export const createFakeHyperPod = (input: {
 }): FakeHyperPod => {
   const instances = new Map<string, ClusterNode>();
   const calls: FakeHyperPod['calls'] = [];
-  const scriptedFailures = new Map<string, { code: string; count: number; actAnyway?: 'reboot' | 'replace' }>();
+  const scriptedFailures = new Map<
+    string,
+    { code: string; count: number; actAnyway?: 'reboot' | 'replace' }
+  >();
   const boots = new Map<string, number>();
   const known = (name: string) => {
-    if (name !== input.clusterName && name !== input.clusterArn) throw new UnknownClusterError(`no cluster ${name}`);
+    if (name !== input.clusterName && name !== input.clusterArn)
+      throw new UnknownClusterError(`no cluster ${name}`);
   };
 
   const act = (op: 'reboot' | 'replace', ids: string[]): BatchNodeActionResult => {
@@ -106,7 +117,8 @@ export const createFakeHyperPod = (input: {
       } else {
         instances.delete(id);
         input.kube.nodes.delete(nodeName);
-        for (const [key, pod] of input.kube.pods) if (pod.spec?.nodeName === nodeName) input.kube.pods.delete(key);
+        for (const [key, pod] of input.kube.pods)
+          if (pod.spec?.nodeName === nodeName) input.kube.pods.delete(key);
         const replacementId = newInstanceId();
         instances.set(replacementId, {
           ...instance,
@@ -136,7 +148,8 @@ export const createFakeHyperPod = (input: {
       known(name);
       return [...instances.values()].filter(
         (n) =>
-          (!filter?.instanceGroupNameContains || n.instanceGroupName.includes(filter.instanceGroupNameContains)) &&
+          (!filter?.instanceGroupNameContains ||
+            n.instanceGroupName.includes(filter.instanceGroupNameContains)) &&
           (!filter?.creationTimeAfter || !n.launchTime || n.launchTime >= filter.creationTimeAfter),
       );
     },

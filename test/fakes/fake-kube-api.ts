@@ -49,9 +49,12 @@ export const createFakeKubeApi = (): FakeKubeApi => {
     resourceVersion: string | undefined,
     what: string,
   ): T => {
-    if (!stored) throw Object.assign(new Error(`${what} not found`), { name: 'KubernetesRequestFailedError' });
+    if (!stored)
+      throw Object.assign(new Error(`${what} not found`), { name: 'KubernetesRequestFailedError' });
     if (resourceVersion && stored.metadata.resourceVersion !== resourceVersion) {
-      throw new ConcurrentUpdateError(`${what} changed (have ${stored.metadata.resourceVersion}, patch ${resourceVersion})`);
+      throw new ConcurrentUpdateError(
+        `${what} changed (have ${stored.metadata.resourceVersion}, patch ${resourceVersion})`,
+      );
     }
     const patched = applyMergePatch(stored, patch) as T;
     patched.metadata.resourceVersion = nextVersion();
@@ -65,7 +68,10 @@ export const createFakeKubeApi = (): FakeKubeApi => {
     mutations,
     objectKey,
     addNode(node) {
-      nodes.set(node.metadata.name, { ...structuredClone(node), metadata: { ...node.metadata, resourceVersion: nextVersion() } });
+      nodes.set(node.metadata.name, {
+        ...structuredClone(node),
+        metadata: { ...node.metadata, resourceVersion: nextVersion() },
+      });
     },
     addPod(pod) {
       pods.set(objectKey({ kind: 'Pod', ...pod.metadata }), structuredClone(pod));

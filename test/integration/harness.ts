@@ -5,9 +5,9 @@
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind } from '#domain/types.ts';
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';
-import { type AppConfigInput, parseAppConfig } from '#shared/config-schema.ts';
-import { type MetricsSink, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
 import { getTestEvent } from '#events/samples/index.ts';
+import { type MetricsSink, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
+import { type AppConfigInput, parseAppConfig } from '#shared/config-schema.ts';
 import { createFakeHyperPod } from '../fakes/fake-hyperpod.ts';
 import { createFakeKubeApi } from '../fakes/fake-kube-api.ts';
 import { createMemoryLedger } from '../fakes/memory-ledger.ts';
@@ -19,7 +19,12 @@ export const CLUSTER = {
   eksClusterName: 'ml-cluster-eks',
 };
 
-export const INSTANCES = ['i-0a1b2c3d4e5f60001', 'i-0a1b2c3d4e5f60002', 'i-0a1b2c3d4e5f60003', 'i-0a1b2c3d4e5f60004'];
+export const INSTANCES = [
+  'i-0a1b2c3d4e5f60001',
+  'i-0a1b2c3d4e5f60002',
+  'i-0a1b2c3d4e5f60003',
+  'i-0a1b2c3d4e5f60004',
+];
 
 export const nodeName = (instanceId: string) => `hyperpod-${instanceId}`;
 
@@ -32,7 +37,10 @@ export const makeHarness = (
   });
   let clock = Date.parse('2026-11-29T10:00:00.000Z');
   // Every reading of the clock moves it one second: executions see time pass.
-  const now = () => new Date((clock += 1000)).toISOString();
+  const now = () => {
+    clock += 1000;
+    return new Date(clock).toISOString();
+  };
   const kube = createFakeKubeApi();
   const hyperpod = createFakeHyperPod({
     now,
@@ -46,7 +54,9 @@ export const makeHarness = (
   const ledger = createMemoryLedger();
   const notifier = createMemoryNotifier();
   const metrics: { name: string; dimensions?: Record<string, string>; value?: number }[] = [];
-  const metricsSink: MetricsSink = { count: (name, dimensions, value) => metrics.push({ name, dimensions, value }) };
+  const metricsSink: MetricsSink = {
+    count: (name, dimensions, value) => metrics.push({ name, dimensions, value }),
+  };
   const deps: TaskDeps = {
     config,
     clusterNodes: hyperpod.clusterNodes,
@@ -59,7 +69,12 @@ export const makeHarness = (
   };
 
   /** A multi-node training job of `kind` with one running pod per node. */
-  const addJob = (kind: WorkloadKind, name: string, nodes: string[], annotations: Record<string, string> = {}) => {
+  const addJob = (
+    kind: WorkloadKind,
+    name: string,
+    nodes: string[],
+    annotations: Record<string, string> = {},
+  ) => {
     const meta = WORKLOAD_KINDS[kind];
     const job: KubeObject = {
       apiVersion: meta.apiVersion,
@@ -73,7 +88,9 @@ export const makeHarness = (
         metadata: {
           name: `${name}-worker-${index}`,
           namespace: 'training',
-          ownerReferences: [{ apiVersion: meta.apiVersion, kind, name, uid: `uid-${name}`, controller: true }],
+          ownerReferences: [
+            { apiVersion: meta.apiVersion, kind, name, uid: `uid-${name}`, controller: true },
+          ],
         },
         spec: { nodeName: node },
         status: { phase: 'Running' },
@@ -86,21 +103,32 @@ export const makeHarness = (
   const suspendValue = (kind: WorkloadKind, name: string): unknown => {
     const object = kube.objects.get(kube.objectKey({ kind, namespace: 'training', name }));
     const path = WORKLOAD_KINDS[kind].suspendPath;
-    return path.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
+    return path.reduce<unknown>(
+      (value, key) => (value as Record<string, unknown> | undefined)?.[key],
+      object,
+    );
   };
 
   return { config, kube, hyperpod, ledger, notifier, metrics, deps, addJob, suspendValue };
 };
 
 /** A real-shaped HMA node-health event for one of our instances. */
-export const nodeHealthEvent = (instanceId: string, faultType: 'NvidiaErrorTerminate' | 'NvidiaErrorReboot') => {
-  const event = getTestEvent({ source: 'aws.sagemaker', name: 'node-health-unhealthy-terminate' }) as Record<string, any>;
+export const nodeHealthEvent = (
+  instanceId: string,
+  faultType: 'NvidiaErrorTerminate' | 'NvidiaErrorReboot',
+) => {
+  const event = getTestEvent({ source: 'aws.sagemaker', name: 'node-health-unhealthy-terminate' }) as Record<
+    string,
+    any
+  >;
   event.detail.InstanceId = instanceId;
   event.detail.ClusterArn = CLUSTER.arn;
   event.detail.ClusterName = CLUSTER.name;
   event.resources = [CLUSTER.arn];
   event.detail.HealthSummary.HealthStatusReason = `HyperPod Health Monitoring Agent (HMA) has detected fault type ${faultType} on this node and is unhealthy.`;
   event.detail.HealthSummary.Recommendation =
-    faultType === 'NvidiaErrorTerminate' ? 'Please Replace the Faulty Node.' : 'Please Reboot the Faulty Node.';
+    faultType === 'NvidiaErrorTerminate'
+      ? 'Please Replace the Faulty Node.'
+      : 'Please Reboot the Faulty Node.';
   return event;
 };

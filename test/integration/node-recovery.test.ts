@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
-import { KubernetesRequestFailedError, KubernetesThrottledError } from '#shared/errors.ts';
 import { runNodeRecovery } from '#local/runner.ts';
+import { KubernetesRequestFailedError, KubernetesThrottledError } from '#shared/errors.ts';
 import { CLUSTER, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from './harness.ts';
 
 const [NODE_A, NODE_B, NODE_C] = INSTANCES as [string, string, string];

@@ -37,16 +37,19 @@ describe('Definition: node-recovery', () => {
     expect(text).not.toContain('{%');
   });
 
-  it.each(tasks)('gives the %s task an explicit timeout and retries only named transient errors', (_name, task) => {
-    // Assess
-    expect(task.TimeoutSeconds).toBeGreaterThan(0);
-    for (const retry of task.Retry ?? []) {
-      for (const error of retry.ErrorEquals) {
-        expect([...RETRYABLE_ERRORS, ErrorNames.NodeBusy]).toContain(error);
+  it.each(tasks)(
+    'gives the %s task an explicit timeout and retries only named transient errors',
+    (_name, task) => {
+      // Assess
+      expect(task.TimeoutSeconds).toBeGreaterThan(0);
+      for (const retry of task.Retry ?? []) {
+        for (const error of retry.ErrorEquals) {
+          expect([...RETRYABLE_ERRORS, ErrorNames.NodeBusy]).toContain(error);
+        }
+        expect(retry.BackoffRate).toBeGreaterThanOrEqual(1);
       }
-      expect(retry.BackoffRate).toBeGreaterThanOrEqual(1);
-    }
-  });
+    },
+  );
 
   it('bounds the whole execution', () => {
     // Assess

@@ -1,0 +1,107 @@
+/**
+ * EKS bearer token, made the way `aws eks get-token` and aws-iam-authenticator make it
+ * (HYPERPOD-FACTS.md §8): a SigV4-presigned STS `GetCallerIdentity` URL whose signed headers
+ * include `x-k8s-aws-id: <eks cluster name>`, valid 60 s for signing purposes, wrapped as
+ * `k8s-aws-v1.` + unpadded base64url(URL). The host is always `sts.<region>.amazonaws.com`,
+ * also in local mode: the simulator's token webhook verifies the signature itself and never
+ * contacts STS.
+ */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4, type SignatureV4Init } from '@smithy/signature-v4';
+import { InvalidInputError } from '#shared/errors.ts';
+
+const TOKEN_PREFIX = 'k8s-aws-v1.';
+/** Header naming the EKS cluster; signed so a token cannot be replayed against another cluster. */
+const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
+/** X-Amz-Expires of the presigned URL, as the AWS tools set it. */
+const PRESIGN_EXPIRES_SECONDS = 60;
+/** STS accepts the URL for 15 min after X-Amz-Date; the tools expire the token 1 min earlier. */
+const TOKEN_LIFETIME_MS = 14 * 60_000;
+
+type Credentials = SignatureV4Init['credentials'];
+
+interface EksTokenInput {
+  /** EKS cluster name (not the HyperPod cluster name). */
+  clusterName: string;
+  region: string;
+  /** Static credentials or a provider (an SDK client's `config.credentials`). */
+  credentials: Credentials;
+  /** Signing time; defaults to the current time. */
+  now?: Date;
+}
+
+interface EksToken {
+  token: string;
+  /** ISO time after which the token must not be used (signing time + 14 min). */
+  expiresAt: string;
+}
+
+const stsHost = (region: string): string => `sts.${region}.amazonaws.com`;
+
+/** RFC 3986 percent-encoding, as SigV4 canonicalizes query strings. */
+const escapeUri = (value: string): string =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+const formatQuery = (query: Record<string, string | string[] | null>): string =>
+  Object.keys(query)
+    .sort()
+    .flatMap((key) => {
+      const value = query[key];
+      if (value === null || value === undefined) return [escapeUri(key)];
+      const values = Array.isArray(value) ? value : [value];
+      return values.map((v) => `${escapeUri(key)}=${escapeUri(v)}`);
+    })
+    .join('&');
+
+/** Presigns the STS GetCallerIdentity URL for `clusterName` and wraps it as an EKS token. */
+const createEksToken = async ({
+  clusterName,
+  region,
+  credentials,
+  now,
+}: EksTokenInput): Promise<EksToken> => {
+  const signingDate = now ?? new Date();
+  const hostname = stsHost(region);
+  const signer = new SignatureV4({ credentials, region, service: 'sts', sha256: Sha256 });
+  const request = new HttpRequest({
+    method: 'GET',
+    protocol: 'https:',
+    hostname,
+    path: '/',
+    headers: { host: hostname, [CLUSTER_ID_HEADER]: clusterName },
+    query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+  });
+  const signed = await signer.presign(request, { expiresIn: PRESIGN_EXPIRES_SECONDS, signingDate });
+  const url = `https://${hostname}${signed.path}?${formatQuery(signed.query ?? {})}`;
+  const token = TOKEN_PREFIX + Buffer.from(url, 'utf8').toString('base64url');
+  return { token, expiresAt: new Date(signingDate.getTime() + TOKEN_LIFETIME_MS).toISOString() };
+};
+
+/** The presigned STS URL inside an EKS token (`base64url` without padding). Throws InvalidInputError. */
+const decodeEksToken = (token: string): URL => {
+  if (!token.startsWith(TOKEN_PREFIX)) {
+    throw new InvalidInputError(`EKS token must start with ${TOKEN_PREFIX}`);
+  }
+  const encoded = token.slice(TOKEN_PREFIX.length);
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) {
+    throw new InvalidInputError('EKS token is not unpadded base64url');
+  }
+  try {
+    return new URL(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw new InvalidInputError('EKS token does not contain a URL', [], { cause: error });
+  }
+};
+
+export {
+  CLUSTER_ID_HEADER,
+  createEksToken,
+  decodeEksToken,
+  type EksToken,
+  type EksTokenInput,
+  PRESIGN_EXPIRES_SECONDS,
+  stsHost,
+  TOKEN_LIFETIME_MS,
+  TOKEN_PREFIX,
+};

@@ -1,0 +1,358 @@
+/**
+ * The ledger on one DynamoDB table (ARCHITECTURE.md "The ledger"); keys in ledger-keys.ts.
+ *
+ * - Dedupe sightings and node leases are conditional puts that also succeed over an expired
+ *   item: TTL deletion lags by hours, so expiry is part of every condition.
+ * - Cluster guard state is versioned: `attribute_not_exists(pk)` for version 0, else
+ *   `version = :expected`; a lost race → ConcurrentUpdateError.
+ * - Incidents are addressed by id (`INCIDENT#<id>`); listIncidents reads the cluster's
+ *   incidents and sorts them newest first in code, then applies the limit (a DynamoDB `Limit`
+ *   would cut before sorting).
+ * - Throttling, 5xx and network failures → LedgerTransientError; ConditionalCheckFailed is
+ *   answered per method; anything else (a missing table, access denied) is rethrown as is.
+ */
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { awsErrorName, describeAwsError, isAwsTransient } from '#adapters/aws-errors.ts';
+import {
+  addMinutes,
+  epochSeconds,
+  expiryEpochSeconds,
+  isLive,
+  ledgerKeys,
+  newestFirst,
+  toStorable,
+} from '#adapters/ledger-keys.ts';
+import type { ClusterGuardState, IncidentRecord, Ledger, NodeHistory } from '#adapters/ports.ts';
+import { ConcurrentUpdateError, InvalidInputError, LedgerTransientError } from '#shared/errors.ts';
+
+/** Table definition for sst.config.ts (and tests): string keys `pk`/`sk`, TTL on `expiresAt`. */
+const LEDGER_KEY_SCHEMA = {
+  hashKey: 'pk',
+  rangeKey: 'sk',
+  attributes: [
+    { name: 'pk', type: 'S' },
+    { name: 'sk', type: 'S' },
+  ],
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Top-level incident fields updateIncident may never overwrite. */
+const PROTECTED_INCIDENT_FIELDS = new Set(['pk', 'sk', 'incidentId', 'clusterName', 'actions']);
+
+class ConditionFailed extends Error {}
+
+const isConditionFailure = (error: unknown): boolean =>
+  awsErrorName(error) === 'ConditionalCheckFailedException';
+
+/** Runs one DynamoDB call: transient failures become LedgerTransientError; a failed condition becomes ConditionFailed. */
+const run = async <T>(operation: string, request: () => Promise<T>): Promise<T> => {
+  try {
+    return await request();
+  } catch (error) {
+    if (isConditionFailure(error)) throw new ConditionFailed(operation, { cause: error });
+    if (isAwsTransient(error)) {
+      throw new LedgerTransientError(`ledger ${operation} failed: ${describeAwsError(error)}`, {
+        cause: error,
+        details: { operation, awsError: awsErrorName(error) },
+      });
+    }
+    throw error;
+  }
+};
+
+/** Runs a conditional write; true when the condition held, false when it failed. */
+const conditional = async (operation: string, request: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await run(operation, request);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailed) return false;
+    throw error;
+  }
+};
+
+const withoutKeys = <T>(item: Record<string, unknown>, ...extra: string[]): T => {
+  const copy: Record<string, unknown> = { ...item };
+  for (const key of ['pk', 'sk', ...extra]) delete copy[key];
+  return copy as T;
+};
+
+interface DynamoLedgerOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger => {
+  const get = async (
+    operation: string,
+    pk: string,
+    sk: string,
+  ): Promise<Record<string, unknown> | undefined> => {
+    const out = await run(operation, () =>
+      client.send(new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true })),
+    );
+    return out.Item;
+  };
+
+  const queryAll = async (
+    operation: string,
+    pk: string,
+    prefix: string,
+    extra: Partial<QueryCommandInput> = {},
+  ) => {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await run(operation, () =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ...extra,
+            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', ...extra.ExpressionAttributeNames },
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ...extra.ExpressionAttributeValues },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  };
+
+  return {
+    async recordSighting({ clusterName, instanceId, faultClass, incidentId, now, windowMinutes }) {
+      const pk = ledgerKeys.pk(clusterName);
+      const sk = ledgerKeys.sighting(instanceId, faultClass);
+      const first = await conditional('recordSighting', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk,
+              sk,
+              clusterName,
+              instanceId,
+              faultClass,
+              incidentId,
+              firstSeenAt: now,
+              expiresAt: expiryEpochSeconds(now, windowMinutes),
+            },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now',
+            ExpressionAttributeNames: { '#pk': 'pk', '#exp': 'expiresAt' },
+            ExpressionAttributeValues: { ':now': epochSeconds(now) },
+          }),
+        ),
+      );
+      if (first) return { firstSighting: true, firstIncidentId: incidentId };
+      const existing = await get('recordSighting', pk, sk);
+      const firstIncidentId = typeof existing?.incidentId === 'string' ? existing.incidentId : undefined;
+      // A retry by the incident that made the sighting is still that incident's first sighting.
+      if (firstIncidentId === incidentId) return { firstSighting: true, firstIncidentId };
+      return firstIncidentId ? { firstSighting: false, firstIncidentId } : { firstSighting: false };
+    },
+
+    async acquireLease({ clusterName, instanceId, incidentId, now, ttlMinutes }) {
+      const pk = ledgerKeys.pk(clusterName);
+      const sk = ledgerKeys.lease(instanceId);
+      const acquired = await conditional('acquireLease', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk,
+              sk,
+              instanceId,
+              incidentId,
+              acquiredAt: now,
+              leaseExpiresAt: addMinutes(now, ttlMinutes),
+              expiresAt: expiryEpochSeconds(now, ttlMinutes),
+            },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now OR #owner = :me',
+            ExpressionAttributeNames: { '#pk': 'pk', '#exp': 'expiresAt', '#owner': 'incidentId' },
+            ExpressionAttributeValues: { ':now': epochSeconds(now), ':me': incidentId },
+          }),
+        ),
+      );
+      if (acquired) return { acquired: true };
+      const holder = await get('acquireLease', pk, sk);
+      return typeof holder?.incidentId === 'string'
+        ? { acquired: false, heldBy: holder.incidentId }
+        : { acquired: false };
+    },
+
+    async releaseLease({ clusterName, instanceId, incidentId }) {
+      // Someone else's lease, or none at all: nothing to release (idempotent).
+      await conditional('releaseLease', () =>
+        client.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.lease(instanceId) },
+            ConditionExpression: '#owner = :me',
+            ExpressionAttributeNames: { '#owner': 'incidentId' },
+            ExpressionAttributeValues: { ':me': incidentId },
+          }),
+        ),
+      );
+    },
+
+    async listLeases(clusterName, now) {
+      const items = await queryAll('listLeases', ledgerKeys.pk(clusterName), ledgerKeys.leasePrefix, {
+        FilterExpression: '#exp > :now',
+        ExpressionAttributeNames: { '#exp': 'expiresAt' },
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+      });
+      return items
+        .filter((item) => isLive(item.expiresAt as number | undefined, now))
+        .map((item) => ({
+          instanceId: String(item.instanceId),
+          incidentId: String(item.incidentId),
+          expiresAt: String(item.leaseExpiresAt),
+        }));
+    },
+
+    async getClusterState(clusterName) {
+      const item = await get('getClusterState', ledgerKeys.pk(clusterName), ledgerKeys.state);
+      if (!item) return { version: 0, remediations: [] };
+      const state = withoutKeys<ClusterGuardState>(item);
+      return { ...state, remediations: state.remediations ?? [] };
+    },
+
+    async putClusterState(clusterName, state, expectedVersion) {
+      const written = await conditional('putClusterState', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: toStorable({
+              ...state,
+              pk: ledgerKeys.pk(clusterName),
+              sk: ledgerKeys.state,
+              version: expectedVersion + 1,
+            }),
+            ...(expectedVersion === 0
+              ? {
+                  ConditionExpression: 'attribute_not_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': 'pk' },
+                }
+              : {
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': expectedVersion },
+                }),
+          }),
+        ),
+      );
+      if (!written) {
+        throw new ConcurrentUpdateError(
+          `cluster state of ${clusterName} changed since version ${expectedVersion} was read`,
+          { details: { clusterName, expectedVersion } },
+        );
+      }
+    },
+
+    async getNodeHistory(clusterName, instanceId) {
+      const item = await get('getNodeHistory', ledgerKeys.pk(clusterName), ledgerKeys.node(instanceId));
+      const history = item ? withoutKeys<Partial<NodeHistory>>(item, 'clusterName', 'instanceId') : {};
+      return {
+        ...history,
+        faults: history.faults ?? [],
+        reboots: history.reboots ?? [],
+        replacements: history.replacements ?? [],
+      };
+    },
+
+    async putNodeHistory(clusterName, instanceId, history) {
+      await run('putNodeHistory', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: toStorable({
+              ...history,
+              pk: ledgerKeys.pk(clusterName),
+              sk: ledgerKeys.node(instanceId),
+              clusterName,
+              instanceId,
+            }),
+          }),
+        ),
+      );
+    },
+
+    async createIncident(record) {
+      // Already there (a retried Admit): keep the original record.
+      await conditional('createIncident', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: toStorable({
+              ...record,
+              pk: ledgerKeys.pk(record.clusterName),
+              sk: ledgerKeys.incident(record.incidentId),
+            }),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+          }),
+        ),
+      );
+    },
+
+    async updateIncident(clusterName, incidentId, update) {
+      const names: Record<string, string> = { '#pk': 'pk' };
+      const values: Record<string, unknown> = {};
+      const assignments: string[] = [];
+      if (update.actions?.length) {
+        names['#actions'] = 'actions';
+        values[':empty'] = [];
+        values[':new'] = toStorable(update.actions);
+        assignments.push('#actions = list_append(if_not_exists(#actions, :empty), :new)');
+      }
+      const fields = Object.entries(update.fields ?? {}).filter(
+        ([name, value]) => value !== undefined && !PROTECTED_INCIDENT_FIELDS.has(name),
+      );
+      for (const [index, [name, value]] of fields.entries()) {
+        names[`#f${index}`] = name;
+        values[`:f${index}`] = toStorable(value);
+        assignments.push(`#f${index} = :f${index}`);
+      }
+      if (assignments.length === 0) return;
+      const updated = await conditional('updateIncident', () =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.incident(incidentId) },
+            UpdateExpression: `SET ${assignments.join(', ')}`,
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      if (!updated) {
+        throw new InvalidInputError(`incident ${incidentId} of cluster ${clusterName} does not exist`);
+      }
+    },
+
+    async getIncident(clusterName, incidentId) {
+      const item = await get('getIncident', ledgerKeys.pk(clusterName), ledgerKeys.incident(incidentId));
+      return item ? withoutKeys<IncidentRecord>(item) : undefined;
+    },
+
+    async listIncidents(clusterName, options = {}) {
+      const items = await queryAll('listIncidents', ledgerKeys.pk(clusterName), ledgerKeys.incidentPrefix);
+      const incidents = items.map((item) => withoutKeys<IncidentRecord>(item)).sort(newestFirst);
+      return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
+    },
+  };
+};
+
+export { createDynamoLedger, type DynamoLedgerOptions, LEDGER_KEY_SCHEMA };
