@@ -32,6 +32,9 @@ import type {
 import { SageMakerRequestFailedError, SageMakerTransientError, UnknownClusterError } from '#shared/errors.ts';
 
 /** Documented maximum of BatchRebootClusterNodes / BatchReplaceClusterNodes. */
+/** ListClusterNodes page size: the API's maximum MaxResults. */
+const LIST_PAGE_SIZE = 100;
+
 const MAX_NODES_PER_BATCH_CALL = 25;
 
 /** Code given to an id that SageMaker listed neither as successful nor as failed. */
@@ -188,7 +191,8 @@ const createClusterNodes = (client: SageMakerClient): ClusterNodes => ({
     });
     const nodes: ClusterNode[] = [];
     try {
-      for await (const page of paginateListClusterNodes({ client }, input)) {
+      // 100 per page (the documented maximum) keeps a 2,000-node sweep at 20 calls.
+      for await (const page of paginateListClusterNodes({ client, pageSize: LIST_PAGE_SIZE }, input)) {
         for (const summary of page.ClusterNodeSummaries ?? []) nodes.push(toClusterNode(summary));
       }
     } catch (error) {
