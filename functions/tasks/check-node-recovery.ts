@@ -24,10 +24,15 @@ export const isNodeReady = (node: KubeNode | undefined): boolean =>
 const addMinutes = (iso: string, minutes: number): string =>
   new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 
-/** The instance that replaced `old`: same group, launched after the request, logical id first. */
-const findReplacement = (nodes: ClusterNode[], old: NodeIdentity): ClusterNode | undefined => {
+/**
+ * Candidates for the instance that replaced `old`: same group, launched after the request. With a
+ * NodeLogicalId (it persists across a replacement) only the instance with that id qualifies;
+ * without one, any fresh Running instance does, and the caller claims it with a lease so two
+ * concurrent replacements in one group never adopt the same node.
+ */
+const replacementCandidates = (nodes: ClusterNode[], old: NodeIdentity): ClusterNode[] => {
   const fresh = nodes.filter((n) => n.instanceId !== old.instanceId && n.status === 'Running');
-  return (old.nodeLogicalId && fresh.find((n) => n.nodeLogicalId === old.nodeLogicalId)) || fresh[0];
+  return old.nodeLogicalId ? fresh.filter((n) => n.nodeLogicalId === old.nodeLogicalId) : fresh;
 };
 
 const readyIdentity = async (
@@ -68,13 +73,23 @@ export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<A
       instanceGroupNameContains: node.instanceGroupName,
       creationTimeAfter: remediation.requestedAt,
     });
-    const replacement = findReplacement(
-      candidates.filter((c) => !node.instanceGroupName || c.instanceGroupName === node.instanceGroupName),
-      node,
+    const sameGroup = candidates.filter(
+      (c) => !node.instanceGroupName || c.instanceGroupName === node.instanceGroupName,
     );
-    if (replacement) {
+    for (const replacement of replacementCandidates(sameGroup, node)) {
       const { identity, ready } = await readyIdentity(kube, state.clusterName, replacement);
-      if (ready) back = identity;
+      if (!ready) continue;
+      const claim = await deps.ledger.acquireLease({
+        clusterName: state.clusterName,
+        instanceId: replacement.instanceId,
+        incidentId: state.incidentId,
+        now,
+        ttlMinutes: deps.config.policy.leaseTtlMinutes,
+      });
+      if (claim.acquired) {
+        back = identity;
+        break;
+      }
     }
   }
 

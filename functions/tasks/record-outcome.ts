@@ -36,10 +36,15 @@ export const recordOutcome = async (raw: unknown, deps: TaskDeps): Promise<Recor
     actions: [{ type: 'recorded', at: now, detail: { ...output } }],
     fields: { status: output.status, outcome: output.outcome, endedAt: now },
   });
-  if (state.decision.leaseHeld && state.node) {
+  // Our node's lease, and the claim on its replacement (see CheckNodeRecovery). Owner-conditional.
+  const leased = [
+    state.decision.leaseHeld ? state.node?.instanceId : undefined,
+    state.await?.node?.instanceId,
+  ];
+  for (const instanceId of new Set(leased.filter((id): id is string => Boolean(id)))) {
     await deps.ledger.releaseLease({
       clusterName: state.clusterName,
-      instanceId: state.node.instanceId,
+      instanceId,
       incidentId: state.incidentId,
     });
   }

@@ -1,0 +1,334 @@
+/**
+ * Runs a scenario on the local environment and reports what happened: per incident the trigger,
+ * the decision, every action with its time and the final state; per job its suspend and resume
+ * times; then the cluster's final state. Shared by `hpr simulate` and `hpr demo`.
+ */
+import type { IncidentRecord } from '#adapters/ports.ts';
+import type { KubeNode } from '#domain/kube-types.ts';
+import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
+import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
+import type { ExecutionReport } from '#local/runner.ts';
+import { type Scenario, ScenarioError, substitutePlaceholders } from './scenario.ts';
+
+export interface IncidentReport {
+  incidentId: string;
+  trigger: { kind: string; eventId?: string; time?: string };
+  instanceId?: string;
+  nodeName?: string;
+  fault?: { class?: unknown; code?: unknown };
+  decision: {
+    outcome?: unknown;
+    action?: unknown;
+    reason?: unknown;
+    skipReason?: unknown;
+    skipDetail?: unknown;
+    wouldHave?: unknown;
+  };
+  status: string;
+  outcome?: string;
+  execution?: { status: string; error?: { name: string; cause: string }; states: string[] };
+  actions: { type: string; at: string; detail?: Record<string, unknown> }[];
+}
+
+export interface JobReport {
+  kind: string;
+  namespace: string;
+  name: string;
+  suspendedAt?: string;
+  resumedAt?: string;
+  /** Suspend flag at the end of the run. */
+  suspended: boolean;
+  runningPods: number;
+}
+
+export interface NodeReport {
+  instanceId: string;
+  nodeName: string;
+  instanceStatus: string;
+  kubernetes: 'Ready' | 'NotReady' | 'absent';
+  cordoned: boolean;
+  quarantined: boolean;
+  gpusAllocatable?: number;
+}
+
+export interface SimulationReport {
+  scenario: string;
+  startedAt: string;
+  endedAt: string;
+  incidents: IncidentReport[];
+  jobs: JobReport[];
+  cluster: { name: string; nodeRecovery: string; nodes: NodeReport[] };
+  notifications: { subject?: string; message: string }[];
+  /** Raw events that matched no rule (they start nothing, as in AWS). */
+  unmatchedEvents: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+};
+
+const isReady = (node: KubeNode | undefined) =>
+  node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNames: string[]) => {
+  const namespaces = [...new Set(scenario.workloads.map((w) => w.namespace))];
+  await env.apply(namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
+  for (const workload of scenario.workloads) {
+    const gpus = { 'nvidia.com/gpu': String(workload.gpusPerPod) };
+    const container = { name: 'trainer', image: 'public.ecr.aws/hpr/trainer:demo', resources: { requests: gpus, limits: gpus } };
+    if (workload.kind === 'PyTorchJob') {
+      const meta = WORKLOAD_KINDS.PyTorchJob;
+      await env.apply([
+        {
+          apiVersion: meta.apiVersion,
+          kind: 'PyTorchJob',
+          metadata: { name: workload.name, namespace: workload.namespace, annotations: workload.annotations },
+          spec: {
+            runPolicy: { suspend: false },
+            pytorchReplicaSpecs: {
+              Worker: { replicas: workload.nodes.length, restartPolicy: 'OnFailure', template: { spec: { containers: [container] } } },
+            },
+          },
+        },
+      ]);
+      const job = await env.admin.getWorkload({ kind: 'PyTorchJob', apiVersion: meta.apiVersion, namespace: workload.namespace, name: workload.name });
+      await env.apply(
+        workload.nodes.map((node, index) => ({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `${workload.name}-worker-${index}`,
+            namespace: workload.namespace,
+            labels: {
+              'training.kubeflow.org/job-name': workload.name,
+              'training.kubeflow.org/replica-type': 'worker',
+              'training.kubeflow.org/replica-index': String(index),
+            },
+            ownerReferences: [
+              { apiVersion: meta.apiVersion, kind: 'PyTorchJob', name: workload.name, uid: job?.metadata.uid, controller: true },
+            ],
+          },
+          spec: { nodeName: nodeNames[node], containers: [container] },
+        })),
+      );
+    } else {
+      const affinity = workload.colocateWith
+        ? {
+            podAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  labelSelector: { matchLabels: { 'training.kubeflow.org/job-name': workload.colocateWith } },
+                  topologyKey: 'kubernetes.io/hostname',
+                },
+              ],
+            },
+          }
+        : undefined;
+      await env.apply([
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: workload.name, namespace: workload.namespace, annotations: workload.annotations },
+          spec: {
+            parallelism: workload.pods,
+            completions: workload.pods,
+            suspend: false,
+            template: {
+              metadata: { labels: { 'job-name': workload.name } },
+              spec: { restartPolicy: 'Never', containers: [container], ...(affinity ? { affinity } : {}) },
+            },
+          },
+        },
+      ]);
+    }
+  }
+  // Every workload's pods Running before the first fault.
+  await waitFor(
+    'workload pods to run',
+    async () => {
+      for (const workload of scenario.workloads) {
+        const pods = await env.admin.listPods({ namespace: workload.namespace });
+        const want = workload.kind === 'PyTorchJob' ? workload.nodes.length : workload.pods;
+        const running = pods.filter((p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running');
+        if (running.length < want) return false;
+      }
+      return true;
+    },
+    60_000,
+  );
+};
+
+const firstPodNode = async (env: LocalEnvironment, scenario: Scenario, workloadName: string): Promise<string> => {
+  const workload = scenario.workloads.find((w) => w.name === workloadName);
+  const pods = await env.admin.listPods({ namespace: workload?.namespace ?? 'training' });
+  const pod = pods
+    .filter((p) => p.metadata.name.startsWith(`${workloadName}-`) && p.spec?.nodeName)
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))[0];
+  if (!pod?.spec?.nodeName) throw new ScenarioError(`workload ${workloadName} has no scheduled pod`);
+  return pod.spec.nodeName;
+};
+
+const refName = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+
+const listed = (detail: Record<string, unknown> | undefined, key: string, ref: string) =>
+  Array.isArray(detail?.[key]) && (detail[key] as string[]).includes(ref);
+
+const incidentReport = (record: IncidentRecord, execution?: ExecutionReport): IncidentReport => {
+  const trigger = record.trigger as { kind?: string; eventId?: string; time?: string };
+  const decision = (record.decision ?? {}) as IncidentReport['decision'];
+  return {
+    incidentId: record.incidentId,
+    trigger: { kind: trigger.kind ?? 'unknown', eventId: trigger.eventId, time: trigger.time },
+    instanceId: record.instanceId,
+    nodeName: record.nodeName,
+    fault: record.fault ? { class: record.fault.class, code: record.fault.code } : undefined,
+    decision: {
+      outcome: decision.outcome,
+      action: decision.action,
+      reason: decision.reason,
+      skipReason: decision.skipReason,
+      skipDetail: decision.skipDetail,
+      wouldHave: decision.wouldHave,
+    },
+    status: record.status,
+    outcome: record.outcome,
+    execution: execution
+      ? { status: execution.status, error: execution.error, states: execution.states.map((s) => s.name) }
+      : undefined,
+    actions: record.actions.map((a) => ({ type: a.type, at: a.at, ...(a.detail ? { detail: a.detail } : {}) })),
+  };
+};
+
+/** Runs a validated scenario end to end and returns its report. */
+export const runScenario = async (
+  scenario: Scenario,
+  options: { log?: (line: string) => void; onEnvironment?: (env: LocalEnvironment) => Promise<void> | void } = {},
+): Promise<SimulationReport> => {
+  const log = options.log ?? (() => {});
+  const startedAt = new Date().toISOString();
+  const env = await startLocalEnvironment({
+    cluster: {
+      name: scenario.cluster.name,
+      nodeRecovery: scenario.cluster.nodeRecovery,
+      instanceGroups: scenario.cluster.instanceGroups,
+    },
+    ...(scenario.policy ? { policy: scenario.policy } : {}),
+    timings: scenario.timings,
+    log,
+  });
+  try {
+    await options.onEnvironment?.(env);
+    const simCluster = env.simulator.clusters[0]!;
+    for (const group of scenario.capacityShortage) env.simulator.setCapacity(group, 'unavailable');
+    const instances = [...simCluster.nodes];
+    const instanceIds = instances.map((n) => n.instanceId);
+    const nodeNames = instances.map((n) => n.nodeName);
+    await waitFor(
+      `${instances.length} nodes Ready`,
+      async () => (await env.admin.listNodes()).filter((n) => isReady(n) && !n.spec?.taints?.length).length >= instances.length,
+      60_000,
+    );
+    log(`cluster ${simCluster.name}: ${instances.length} GPU nodes Ready`);
+    await workloadObjects(env, scenario, nodeNames);
+    log(`workloads running: ${scenario.workloads.map((w) => `${w.kind} ${w.name}`).join(', ') || 'none'}`);
+
+    let unmatchedEvents = 0;
+    const lookup = { instanceIds, nodeNames, clusterArn: simCluster.arn, clusterName: simCluster.name };
+    const t0 = Date.now();
+    for (const fault of [...scenario.faults].sort((a, b) => a.atMs - b.atMs)) {
+      const wait = t0 + fault.atMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      if ('type' in fault) {
+        const nodeName =
+          typeof fault.node === 'number' ? nodeNames[fault.node]! : await firstPodNode(env, scenario, fault.node.podOf);
+        const instance = instances.find((i) => i.nodeName === nodeName);
+        if (!instance) throw new ScenarioError(`no instance runs node ${nodeName}`);
+        log(`injecting ${fault.type} on ${instance.instanceId} (${nodeName})`);
+        await env.simulator.injectFault({ instanceId: instance.instanceId, faultType: fault.type, labels: fault.labels });
+      } else if ('event' in fault) {
+        const event = substitutePlaceholders(fault.event, lookup);
+        const started = env.dispatch(event);
+        if (started.length === 0) unmatchedEvents += 1;
+        log(`replayed ${(event as Record<string, unknown>)['detail-type'] ?? 'event'}: ${started.length} execution(s)`);
+      } else if ('loseGpus' in fault) {
+        const instanceId = instanceIds[fault.loseGpus.node]!;
+        log(`node ${fault.loseGpus.node} loses GPUs: ${fault.loseGpus.remaining} left allocatable`);
+        await env.simulator.loseGpus(instanceId, fault.loseGpus.remaining);
+      }
+    }
+
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      env.settled(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`executions still running after ${scenario.timeoutMs} ms`)), scenario.timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    await env.simulator.whenIdle(10_000).catch(() => {});
+
+    const records = await env.deps.ledger.listIncidents(simCluster.name);
+    const byName = new Map(settled.map((r) => [r.executionName, r]));
+    const incidents = records
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+      .map((record) => incidentReport(record, byName.get(record.executionName ?? record.incidentId)));
+
+    const jobs: JobReport[] = [];
+    for (const workload of scenario.workloads) {
+      const meta = WORKLOAD_KINDS[workload.kind];
+      const ref = refName(workload.kind, workload.namespace, workload.name);
+      const actions = records.flatMap((r) => r.actions);
+      const suspended = actions.find((a) => a.type === 'workloads-suspended' && listed(a.detail, 'suspended', ref));
+      const resumed = actions.find((a) => a.type === 'workloads-resumed' && listed(a.detail, 'resumed', ref));
+      const object = await env.admin.getWorkload({
+        kind: workload.kind,
+        apiVersion: meta.apiVersion,
+        namespace: workload.namespace,
+        name: workload.name,
+      });
+      const flag = meta.suspendPath.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], object);
+      const pods = await env.admin.listPods({ namespace: workload.namespace });
+      jobs.push({
+        kind: workload.kind,
+        namespace: workload.namespace,
+        name: workload.name,
+        suspendedAt: suspended?.at,
+        resumedAt: resumed?.at,
+        suspended: flag === true,
+        runningPods: pods.filter((p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running').length,
+      });
+    }
+
+    const kubeNodes = await env.admin.listNodes();
+    const nodes: NodeReport[] = simCluster.nodes.map((instance) => {
+      const node = kubeNodes.find((n) => n.metadata.name === instance.nodeName);
+      return {
+        instanceId: instance.instanceId,
+        nodeName: instance.nodeName,
+        instanceStatus: instance.status,
+        kubernetes: node ? (isReady(node) ? 'Ready' : 'NotReady') : 'absent',
+        cordoned: node?.spec?.unschedulable === true,
+        quarantined: node?.spec?.taints?.some((t) => t.key === QUARANTINE_TAINT_KEY) === true,
+        gpusAllocatable: node ? Number(node.status?.allocatable?.['nvidia.com/gpu'] ?? 0) : undefined,
+      };
+    });
+    return {
+      scenario: scenario.name,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      incidents,
+      jobs,
+      cluster: { name: simCluster.name, nodeRecovery: simCluster.nodeRecovery, nodes },
+      notifications: env.simulator.notifications.map((n) => ({ subject: n.subject, message: n.message })),
+      unmatchedEvents,
+    };
+  } finally {
+    await env.stop();
+  }
+};

@@ -1,0 +1,80 @@
+/** Human-readable timelines of a simulation report: one line per stage with its duration. */
+import type { IncidentReport, SimulationReport } from './simulate.ts';
+
+const STAGES: { type: string | RegExp; label: string }[] = [
+  { type: 'admitted', label: 'incident admitted' },
+  { type: 'quarantined', label: 'node quarantined (cordon + taint)' },
+  { type: 'workloads-suspended', label: 'jobs suspended' },
+  { type: 'remediation-requested', label: 'remediation requested' },
+  { type: 'remediation-already-in-progress', label: 'HyperPod already acting' },
+  { type: 'awaiting-hyperpod', label: 'waiting for HyperPod recovery' },
+  { type: 'node-ready', label: 'node back and Ready' },
+  { type: /^verification-/, label: 'health verified' },
+  { type: 'node-restored', label: 'quarantine lifted' },
+  { type: 'workloads-resumed', label: 'jobs resumed' },
+  { type: 'escalated', label: 'ESCALATED to people' },
+  { type: 'skipped', label: 'skipped' },
+  { type: 'recorded', label: 'incident recorded' },
+];
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+const describeAction = (action: IncidentReport['actions'][number]): string => {
+  const stage = STAGES.find((s) => (typeof s.type === 'string' ? s.type === action.type : s.type.test(action.type)));
+  const detail = action.detail ?? {};
+  const extra =
+    action.type === 'workloads-suspended' || action.type === 'workloads-resumed'
+      ? ` ${JSON.stringify((detail.suspended ?? detail.resumed ?? []) as string[])}`
+      : action.type === 'remediation-requested'
+        ? ` (${String(detail.action)})`
+        : action.type === 'node-ready'
+          ? ` ${String(detail.nodeName ?? detail.instanceId)}${detail.replaced ? ' (replacement)' : ' (new boot id)'}`
+          : action.type.startsWith('verification-')
+            ? ` ${action.type.replace('verification-', '')}: ${String(detail.reason ?? '')}`
+            : action.type === 'skipped'
+              ? ` ${String(detail.skipReason ?? '')}`
+              : '';
+  return `${stage?.label ?? action.type}${extra}`;
+};
+
+export const incidentTimeline = (incident: IncidentReport): string[] => {
+  const eventAt = Date.parse(incident.trigger.time ?? incident.actions[0]?.at ?? '');
+  const lines = [
+    `incident ${incident.incidentId} — ${incident.trigger.kind} ${String(incident.fault?.code ?? '')} on ${incident.nodeName ?? incident.instanceId ?? '?'}`,
+    `  decision: ${incident.decision.outcome === 'skip' ? `skip (${String(incident.decision.skipReason)})` : `${String(incident.decision.action)} (${String(incident.decision.reason)})`}`,
+    `  ${'+0.00 s'.padStart(10)}  ${''.padStart(9)}  event emitted`,
+  ];
+  let previous = eventAt;
+  for (const action of incident.actions) {
+    const at = Date.parse(action.at);
+    lines.push(`  ${`+${seconds(at - eventAt)}`.padStart(10)}  ${`Δ${seconds(at - previous)}`.padStart(9)}  ${describeAction(action)}`);
+    previous = at;
+  }
+  lines.push(`  outcome: ${incident.status}${incident.outcome ? ` (${incident.outcome})` : ''}`);
+  return lines;
+};
+
+export const reportText = (report: SimulationReport): string => {
+  const lines: string[] = [`scenario: ${report.scenario}`, ''];
+  for (const incident of report.incidents) lines.push(...incidentTimeline(incident), '');
+  if (report.jobs.length) {
+    lines.push('jobs:');
+    for (const job of report.jobs) {
+      lines.push(
+        `  ${job.kind} ${job.namespace}/${job.name}: ${job.suspendedAt ? `suspended ${job.suspendedAt}` : 'never suspended'}` +
+          `${job.resumedAt ? `, resumed ${job.resumedAt}` : ''}; now ${job.suspended ? 'SUSPENDED' : 'running'} (${job.runningPods} pods Running)`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(`cluster ${report.cluster.name} (NodeRecovery=${report.cluster.nodeRecovery}):`);
+  for (const node of report.cluster.nodes) {
+    const flags = [node.cordoned ? 'cordoned' : '', node.quarantined ? 'quarantined' : ''].filter(Boolean).join(', ');
+    lines.push(`  ${node.nodeName}  ${node.instanceStatus}/${node.kubernetes}${flags ? `  [${flags}]` : ''}`);
+  }
+  if (report.notifications.length) {
+    lines.push('', 'notifications:');
+    for (const n of report.notifications) lines.push(`  - ${n.subject ?? n.message.slice(0, 80)}`);
+  }
+  return lines.join('\n');
+};

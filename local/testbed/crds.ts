@@ -1,0 +1,142 @@
+/**
+ * Minimal CustomResourceDefinitions for the training-job kinds our handlers suspend and resume
+ * (TEST-BED §6): one served+storage version each, `spec`/`status` preserved as given, a status
+ * subresource (+ scale for PyTorchJob, like training-operator v1). No validation or defaulting:
+ * Tier 2 (real controllers) needs the upstream CRDs instead.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { apiRequest } from './api.ts';
+import type { ControlPlane } from './control-plane.ts';
+
+export interface CrdInfo {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  listKind: string;
+  shortNames?: string[];
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+}
+
+export const TRAINING_CRDS: readonly CrdInfo[] = [
+  {
+    group: 'kubeflow.org',
+    version: 'v1',
+    kind: 'PyTorchJob',
+    plural: 'pytorchjobs',
+    singular: 'pytorchjob',
+    listKind: 'PyTorchJobList',
+    scale: {
+      specReplicasPath: '.spec.pytorchReplicaSpecs.Worker.replicas',
+      statusReplicasPath: '.status.replicaStatuses.Worker.active',
+      labelSelectorPath: '.status.replicaStatuses.Worker.selector',
+    },
+  },
+  {
+    group: 'kubeflow.org',
+    version: 'v2beta1',
+    kind: 'MPIJob',
+    plural: 'mpijobs',
+    singular: 'mpijob',
+    listKind: 'MPIJobList',
+  },
+  {
+    group: 'jobset.x-k8s.io',
+    version: 'v1alpha2',
+    kind: 'JobSet',
+    plural: 'jobsets',
+    singular: 'jobset',
+    listKind: 'JobSetList',
+  },
+  {
+    group: 'sagemaker.amazonaws.com',
+    version: 'v1',
+    kind: 'HyperPodPyTorchJob',
+    plural: 'hyperpodpytorchjobs',
+    singular: 'hyperpodpytorchjob',
+    listKind: 'HyperPodPyTorchJobList',
+    shortNames: ['hppj'],
+  },
+];
+
+const openObject = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+
+/** The CustomResourceDefinition object for one kind. */
+export function crdManifest(c: CrdInfo): Record<string, unknown> {
+  const subresources: Record<string, unknown> = { status: {} };
+  if (c.scale) subresources.scale = c.scale;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${c.plural}.${c.group}` },
+    spec: {
+      group: c.group,
+      scope: 'Namespaced',
+      names: {
+        kind: c.kind,
+        listKind: c.listKind,
+        plural: c.plural,
+        singular: c.singular,
+        ...(c.shortNames ? { shortNames: c.shortNames } : {}),
+      },
+      versions: [
+        {
+          name: c.version,
+          served: true,
+          storage: true,
+          subresources,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: openObject,
+                status: openObject,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+const api = (
+  cp: Pick<ControlPlane, 'server' | 'caPem' | 'adminToken'>,
+  method: string,
+  path: string,
+  body?: unknown,
+) => apiRequest(cp, cp.adminToken, method, path, body);
+
+/** Creates (or keeps) the CRDs and waits until each is Established and served. */
+export async function installCrds(
+  cp: Pick<ControlPlane, 'server' | 'caPem' | 'adminToken'>,
+  crds: readonly CrdInfo[] = TRAINING_CRDS,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+  for (const c of crds) {
+    const r = await api(cp, 'POST', base, crdManifest(c));
+    if (r.status !== 201 && r.status !== 409) {
+      throw new Error(`creating CRD ${c.plural}.${c.group}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const c of crds) {
+    for (;;) {
+      const r = await api(cp, 'GET', `${base}/${c.plural}.${c.group}`);
+      const conds = ((r.json.status as { conditions?: { type: string; status: string }[] } | undefined)
+        ?.conditions ?? []) as { type: string; status: string }[];
+      const established = conds.some((x) => x.type === 'Established' && x.status === 'True');
+      // Established can precede discovery by a moment: also list the resource once.
+      if (established && (await api(cp, 'GET', `/apis/${c.group}/${c.version}/${c.plural}`)).status === 200)
+        break;
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${c.plural}.${c.group} not Established after ${timeoutMs} ms`);
+      await sleep(200);
+    }
+  }
+}
