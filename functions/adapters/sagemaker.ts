@@ -20,7 +20,6 @@ import {
   type ListClusterNodesCommandInput,
   paginateListClusterNodes,
   type SageMakerClient,
-  StartClusterHealthCheckCommand,
 } from '@aws-sdk/client-sagemaker';
 import { awsErrorMessage, awsErrorName, describeAwsError, isAwsTransient } from '#adapters/aws-errors.ts';
 import type {
@@ -227,22 +226,6 @@ const createClusterNodes = (client: SageMakerClient): ClusterNodes => ({
     runBatch(clusterName, instanceIds, 'BatchReplaceClusterNodes', (nodeIds) =>
       client.send(new BatchReplaceClusterNodesCommand({ ClusterName: clusterName, NodeIds: nodeIds })),
     ),
-
-  async startHealthCheck(clusterName, targets) {
-    if (targets.length === 0) return;
-    await client
-      .send(
-        new StartClusterHealthCheckCommand({
-          ClusterName: clusterName,
-          DeepHealthCheckConfigurations: targets.map((target) => ({
-            InstanceGroupName: target.instanceGroupName,
-            InstanceIds: [...new Set(target.instanceIds)],
-            DeepHealthChecks: [...new Set(target.deepHealthChecks)],
-          })),
-        }),
-      )
-      .catch((error: unknown) => toSageMakerError(error, 'StartClusterHealthCheck', clusterName));
-  },
 });
 
 export { createClusterNodes, eksClusterNameFromArn, MAX_NODES_PER_BATCH_CALL };
