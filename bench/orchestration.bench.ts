@@ -4,9 +4,10 @@
  * requested, → jobs resumed. Real ASL on aws-local-stepfunctions, real adapters over HTTP (SDK →
  * simulator, Kubernetes client → kube-apiserver with RBAC and webhook tokens, DynamoDB → dynalite).
  */
+
+import { WORKLOAD_KINDS } from '#domain/workloads.ts';
 import { startLocalEnvironment } from '#local/environment.ts';
 import { startControlPlane } from '#local/testbed/control-plane.ts';
-import { WORKLOAD_KINDS } from '#domain/workloads.ts';
 import { summarize } from './stats.ts';
 
 const INCIDENTS = Number(process.env.HPR_BENCH_INCIDENTS ?? 24);
@@ -38,15 +39,32 @@ export async function run(): Promise<Record<string, unknown>> {
     timings: { rebootMs: 0, shutdownMs: 0, replaceMs: 0, nodeJoinMs: 0, capacityFailMs: 0 },
     pollMs: 0,
   });
-  const stages = { quarantined: [] as number[], suspended: [] as number[], requested: [] as number[], resumed: [] as number[] };
+  const stages = {
+    quarantined: [] as number[],
+    suspended: [] as number[],
+    requested: [] as number[],
+    resumed: [] as number[],
+  };
   try {
     const instances = [...env.simulator.clusters[0]!.nodes];
     await env.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }]);
     // One single-pod PyTorchJob per node: every incident has a job to suspend and resume.
     const meta = WORKLOAD_KINDS.PyTorchJob;
     for (const [i, instance] of instances.slice(0, INCIDENTS).entries()) {
-      await env.apply([{ apiVersion: meta.apiVersion, kind: 'PyTorchJob', metadata: { name: `job-${i}`, namespace: 'bench' }, spec: { runPolicy: { suspend: false } } }]);
-      const job = await env.admin.getWorkload({ kind: 'PyTorchJob', apiVersion: meta.apiVersion, namespace: 'bench', name: `job-${i}` });
+      await env.apply([
+        {
+          apiVersion: meta.apiVersion,
+          kind: 'PyTorchJob',
+          metadata: { name: `job-${i}`, namespace: 'bench' },
+          spec: { runPolicy: { suspend: false } },
+        },
+      ]);
+      const job = await env.admin.getWorkload({
+        kind: 'PyTorchJob',
+        apiVersion: meta.apiVersion,
+        namespace: 'bench',
+        name: `job-${i}`,
+      });
       await env.apply([
         {
           apiVersion: 'v1',
@@ -54,23 +72,38 @@ export async function run(): Promise<Record<string, unknown>> {
           metadata: {
             name: `job-${i}-worker-0`,
             namespace: 'bench',
-            ownerReferences: [{ apiVersion: meta.apiVersion, kind: 'PyTorchJob', name: `job-${i}`, uid: job?.metadata.uid, controller: true }],
+            ownerReferences: [
+              {
+                apiVersion: meta.apiVersion,
+                kind: 'PyTorchJob',
+                name: `job-${i}`,
+                uid: job?.metadata.uid,
+                controller: true,
+              },
+            ],
           },
           spec: { nodeName: instance.nodeName, containers: [{ name: 'trainer', image: 'trainer' }] },
         },
       ]);
     }
     // A warm-up incident on the spare node (cold clients, TLS, token) is not counted.
-    await env.simulator.injectFault({ instanceId: instances[INCIDENTS]!.instanceId, faultType: 'NvidiaErrorTerminate' });
+    await env.simulator.injectFault({
+      instanceId: instances[INCIDENTS]!.instanceId,
+      faultType: 'NvidiaErrorTerminate',
+    });
     await env.settled();
     for (const instance of instances.slice(0, INCIDENTS)) {
       const before = env.executions.length;
-      const event = await env.simulator.injectFault({ instanceId: instance.instanceId, faultType: 'NvidiaErrorTerminate' });
+      const event = await env.simulator.injectFault({
+        instanceId: instance.instanceId,
+        faultType: 'NvidiaErrorTerminate',
+      });
       while (env.executions.length === before) await sleep(5);
       const report = await env.executions[before]!;
       const incident = await env.deps.ledger.getIncident('bench', report.executionName);
       const eventAt = Date.parse(String(event.time));
-      const at = (type: string) => Date.parse(incident?.actions.find((a) => a.type === type)?.at ?? '') - eventAt;
+      const at = (type: string) =>
+        Date.parse(incident?.actions.find((a) => a.type === type)?.at ?? '') - eventAt;
       stages.quarantined.push(at('quarantined'));
       stages.suspended.push(at('workloads-suspended'));
       stages.requested.push(at('remediation-requested'));

@@ -57,7 +57,11 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const text =
-      error instanceof ScenarioError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      error instanceof ScenarioError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
     process.stderr.write(`hpr: ${text}\n`);
     process.exit(error instanceof ScenarioError ? 2 : 1);
   },

@@ -27,7 +27,9 @@ const injectedFault = z
   .strict();
 const rawEvent = z.object({ atMs, event: z.record(z.string(), z.unknown()) }).strict();
 const eventFile = z.object({ atMs, eventFile: z.string().min(1).max(1024) }).strict();
-const loseGpus = z.object({ atMs, loseGpus: z.object({ node: nodeIndex, remaining: z.number().int().min(0) }).strict() }).strict();
+const loseGpus = z
+  .object({ atMs, loseGpus: z.object({ node: nodeIndex, remaining: z.number().int().min(0) }).strict() })
+  .strict();
 
 export const scenarioSchema = z
   .object({
@@ -71,7 +73,10 @@ export const scenarioSchema = z
             .object({
               kind: z.literal('PyTorchJob'),
               name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/),
-              namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/).default('training'),
+              namespace: z
+                .string()
+                .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)
+                .default('training'),
               /** Node indexes its workers run on, one pod per node. */
               nodes: z.array(nodeIndex).min(1).max(256),
               gpusPerPod: z.number().int().min(0).max(8).default(8),
@@ -82,7 +87,10 @@ export const scenarioSchema = z
             .object({
               kind: z.literal('Job'),
               name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/),
-              namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/).default('training'),
+              namespace: z
+                .string()
+                .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)
+                .default('training'),
               /** Pods (parallelism), placed by kube-scheduler. */
               pods: z.number().int().min(1).max(256).default(1),
               gpusPerPod: z.number().int().min(0).max(8).default(8),
@@ -95,7 +103,10 @@ export const scenarioSchema = z
       )
       .max(50)
       .default([]),
-    faults: z.array(z.union([injectedFault, rawEvent, eventFile, loseGpus])).min(1).max(100),
+    faults: z
+      .array(z.union([injectedFault, rawEvent, eventFile, loseGpus]))
+      .min(1)
+      .max(100),
     /** Give up waiting for executions after this long. */
     timeoutMs: z.number().int().min(1000).max(900_000).default(180_000),
   })
@@ -103,19 +114,34 @@ export const scenarioSchema = z
   .superRefine((scenario, ctx) => {
     const nodes = scenario.cluster.instanceGroups.reduce((sum, g) => sum + g.count, 0);
     const check = (index: number, path: (string | number)[]) => {
-      if (index >= nodes) ctx.addIssue({ code: 'custom', path, message: `node ${index} does not exist (the cluster has ${nodes})` });
+      if (index >= nodes)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `node ${index} does not exist (the cluster has ${nodes})`,
+        });
     };
     const names = new Set(scenario.workloads.map((w) => w.name));
     scenario.workloads.forEach((w, i) => {
-      if (w.kind === 'PyTorchJob') w.nodes.forEach((n, j) => check(n, ['workloads', i, 'nodes', j]));
+      if (w.kind === 'PyTorchJob') {
+        for (const [j, n] of w.nodes.entries()) check(n, ['workloads', i, 'nodes', j]);
+      }
       if (w.kind === 'Job' && w.colocateWith && !names.has(w.colocateWith)) {
-        ctx.addIssue({ code: 'custom', path: ['workloads', i, 'colocateWith'], message: `no workload ${w.colocateWith}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workloads', i, 'colocateWith'],
+          message: `no workload ${w.colocateWith}`,
+        });
       }
     });
     scenario.faults.forEach((f, i) => {
       if ('node' in f && typeof f.node === 'number') check(f.node, ['faults', i, 'node']);
       if ('node' in f && typeof f.node === 'object' && !names.has(f.node.podOf)) {
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'node', 'podOf'], message: `no workload ${f.node.podOf}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'node', 'podOf'],
+          message: `no workload ${f.node.podOf}`,
+        });
       }
       if ('loseGpus' in f) check(f.loseGpus.node, ['faults', i, 'loseGpus', 'node']);
     });
@@ -167,14 +193,17 @@ export const substitutePlaceholders = (
   lookup: { instanceIds: string[]; nodeNames: string[]; clusterArn: string; clusterName: string },
 ): unknown => {
   if (typeof value === 'string') {
-    return value.replace(/\$\{(node|nodeName):(\d+)\}|\$\{(clusterArn|clusterName)\}/g, (match, kind, index, other) => {
-      if (other === 'clusterArn') return lookup.clusterArn;
-      if (other === 'clusterName') return lookup.clusterName;
-      const list = kind === 'node' ? lookup.instanceIds : lookup.nodeNames;
-      const found = list[Number(index)];
-      if (!found) throw new ScenarioError(`placeholder ${match} names no node`);
-      return found;
-    });
+    return value.replace(
+      /\$\{(node|nodeName):(\d+)\}|\$\{(clusterArn|clusterName)\}/g,
+      (match, kind, index, other) => {
+        if (other === 'clusterArn') return lookup.clusterArn;
+        if (other === 'clusterName') return lookup.clusterName;
+        const list = kind === 'node' ? lookup.instanceIds : lookup.nodeNames;
+        const found = list[Number(index)];
+        if (!found) throw new ScenarioError(`placeholder ${match} names no node`);
+        return found;
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((v) => substitutePlaceholders(v, lookup));
   if (value && typeof value === 'object') {

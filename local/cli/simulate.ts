@@ -82,7 +82,11 @@ const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNa
   await env.apply(namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
   for (const workload of scenario.workloads) {
     const gpus = { 'nvidia.com/gpu': String(workload.gpusPerPod) };
-    const container = { name: 'trainer', image: 'public.ecr.aws/hpr/trainer:demo', resources: { requests: gpus, limits: gpus } };
+    const container = {
+      name: 'trainer',
+      image: 'public.ecr.aws/hpr/trainer:demo',
+      resources: { requests: gpus, limits: gpus },
+    };
     if (workload.kind === 'PyTorchJob') {
       const meta = WORKLOAD_KINDS.PyTorchJob;
       await env.apply([
@@ -93,12 +97,21 @@ const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNa
           spec: {
             runPolicy: { suspend: false },
             pytorchReplicaSpecs: {
-              Worker: { replicas: workload.nodes.length, restartPolicy: 'OnFailure', template: { spec: { containers: [container] } } },
+              Worker: {
+                replicas: workload.nodes.length,
+                restartPolicy: 'OnFailure',
+                template: { spec: { containers: [container] } },
+              },
             },
           },
         },
       ]);
-      const job = await env.admin.getWorkload({ kind: 'PyTorchJob', apiVersion: meta.apiVersion, namespace: workload.namespace, name: workload.name });
+      const job = await env.admin.getWorkload({
+        kind: 'PyTorchJob',
+        apiVersion: meta.apiVersion,
+        namespace: workload.namespace,
+        name: workload.name,
+      });
       await env.apply(
         workload.nodes.map((node, index) => ({
           apiVersion: 'v1',
@@ -112,7 +125,13 @@ const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNa
               'training.kubeflow.org/replica-index': String(index),
             },
             ownerReferences: [
-              { apiVersion: meta.apiVersion, kind: 'PyTorchJob', name: workload.name, uid: job?.metadata.uid, controller: true },
+              {
+                apiVersion: meta.apiVersion,
+                kind: 'PyTorchJob',
+                name: workload.name,
+                uid: job?.metadata.uid,
+                controller: true,
+              },
             ],
           },
           spec: { nodeName: nodeNames[node], containers: [container] },
@@ -156,7 +175,9 @@ const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNa
       for (const workload of scenario.workloads) {
         const pods = await env.admin.listPods({ namespace: workload.namespace });
         const want = workload.kind === 'PyTorchJob' ? workload.nodes.length : workload.pods;
-        const running = pods.filter((p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running');
+        const running = pods.filter(
+          (p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running',
+        );
         if (running.length < want) return false;
       }
       return true;
@@ -165,7 +186,11 @@ const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNa
   );
 };
 
-const firstPodNode = async (env: LocalEnvironment, scenario: Scenario, workloadName: string): Promise<string> => {
+const firstPodNode = async (
+  env: LocalEnvironment,
+  scenario: Scenario,
+  workloadName: string,
+): Promise<string> => {
   const workload = scenario.workloads.find((w) => w.name === workloadName);
   const pods = await env.admin.listPods({ namespace: workload?.namespace ?? 'training' });
   const pod = pods
@@ -202,14 +227,21 @@ const incidentReport = (record: IncidentRecord, execution?: ExecutionReport): In
     execution: execution
       ? { status: execution.status, error: execution.error, states: execution.states.map((s) => s.name) }
       : undefined,
-    actions: record.actions.map((a) => ({ type: a.type, at: a.at, ...(a.detail ? { detail: a.detail } : {}) })),
+    actions: record.actions.map((a) => ({
+      type: a.type,
+      at: a.at,
+      ...(a.detail ? { detail: a.detail } : {}),
+    })),
   };
 };
 
 /** Runs a validated scenario end to end and returns its report. */
 export const runScenario = async (
   scenario: Scenario,
-  options: { log?: (line: string) => void; onEnvironment?: (env: LocalEnvironment) => Promise<void> | void } = {},
+  options: {
+    log?: (line: string) => void;
+    onEnvironment?: (env: LocalEnvironment) => Promise<void> | void;
+  } = {},
 ): Promise<SimulationReport> => {
   const log = options.log ?? (() => {});
   const startedAt = new Date().toISOString();
@@ -232,7 +264,9 @@ export const runScenario = async (
     const nodeNames = instances.map((n) => n.nodeName);
     await waitFor(
       `${instances.length} nodes Ready`,
-      async () => (await env.admin.listNodes()).filter((n) => isReady(n) && !n.spec?.taints?.length).length >= instances.length,
+      async () =>
+        (await env.admin.listNodes()).filter((n) => isReady(n) && !n.spec?.taints?.length).length >=
+        instances.length,
       60_000,
     );
     log(`cluster ${simCluster.name}: ${instances.length} GPU nodes Ready`);
@@ -247,16 +281,24 @@ export const runScenario = async (
       if (wait > 0) await sleep(wait);
       if ('type' in fault) {
         const nodeName =
-          typeof fault.node === 'number' ? nodeNames[fault.node]! : await firstPodNode(env, scenario, fault.node.podOf);
+          typeof fault.node === 'number'
+            ? nodeNames[fault.node]!
+            : await firstPodNode(env, scenario, fault.node.podOf);
         const instance = instances.find((i) => i.nodeName === nodeName);
         if (!instance) throw new ScenarioError(`no instance runs node ${nodeName}`);
         log(`injecting ${fault.type} on ${instance.instanceId} (${nodeName})`);
-        await env.simulator.injectFault({ instanceId: instance.instanceId, faultType: fault.type, labels: fault.labels });
+        await env.simulator.injectFault({
+          instanceId: instance.instanceId,
+          faultType: fault.type,
+          labels: fault.labels,
+        });
       } else if ('event' in fault) {
         const event = substitutePlaceholders(fault.event, lookup);
         const started = env.dispatch(event);
         if (started.length === 0) unmatchedEvents += 1;
-        log(`replayed ${(event as Record<string, unknown>)['detail-type'] ?? 'event'}: ${started.length} execution(s)`);
+        log(
+          `replayed ${(event as Record<string, unknown>)['detail-type'] ?? 'event'}: ${started.length} execution(s)`,
+        );
       } else if ('loseGpus' in fault) {
         const instanceId = instanceIds[fault.loseGpus.node]!;
         log(`node ${fault.loseGpus.node} loses GPUs: ${fault.loseGpus.remaining} left allocatable`);
@@ -268,7 +310,10 @@ export const runScenario = async (
     const settled = await Promise.race([
       env.settled(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`executions still running after ${scenario.timeoutMs} ms`)), scenario.timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`executions still running after ${scenario.timeoutMs} ms`)),
+          scenario.timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     await env.simulator.whenIdle(10_000).catch(() => {});
@@ -284,7 +329,9 @@ export const runScenario = async (
       const meta = WORKLOAD_KINDS[workload.kind];
       const ref = refName(workload.kind, workload.namespace, workload.name);
       const actions = records.flatMap((r) => r.actions);
-      const suspended = actions.find((a) => a.type === 'workloads-suspended' && listed(a.detail, 'suspended', ref));
+      const suspended = actions.find(
+        (a) => a.type === 'workloads-suspended' && listed(a.detail, 'suspended', ref),
+      );
       const resumed = actions.find((a) => a.type === 'workloads-resumed' && listed(a.detail, 'resumed', ref));
       const object = await env.admin.getWorkload({
         kind: workload.kind,
@@ -292,7 +339,10 @@ export const runScenario = async (
         namespace: workload.namespace,
         name: workload.name,
       });
-      const flag = meta.suspendPath.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], object);
+      const flag = meta.suspendPath.reduce<unknown>(
+        (v, k) => (v as Record<string, unknown> | undefined)?.[k],
+        object,
+      );
       const pods = await env.admin.listPods({ namespace: workload.namespace });
       jobs.push({
         kind: workload.kind,
@@ -301,7 +351,9 @@ export const runScenario = async (
         suspendedAt: suspended?.at,
         resumedAt: resumed?.at,
         suspended: flag === true,
-        runningPods: pods.filter((p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running').length,
+        runningPods: pods.filter(
+          (p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running',
+        ).length,
       });
     }
 

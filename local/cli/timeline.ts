@@ -20,7 +20,9 @@ const STAGES: { type: string | RegExp; label: string }[] = [
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const describeAction = (action: IncidentReport['actions'][number]): string => {
-  const stage = STAGES.find((s) => (typeof s.type === 'string' ? s.type === action.type : s.type.test(action.type)));
+  const stage = STAGES.find((s) =>
+    typeof s.type === 'string' ? s.type === action.type : s.type.test(action.type),
+  );
   const detail = action.detail ?? {};
   const extra =
     action.type === 'workloads-suspended' || action.type === 'workloads-resumed'
@@ -47,7 +49,9 @@ export const incidentTimeline = (incident: IncidentReport): string[] => {
   let previous = eventAt;
   for (const action of incident.actions) {
     const at = Date.parse(action.at);
-    lines.push(`  ${`+${seconds(at - eventAt)}`.padStart(10)}  ${`Δ${seconds(at - previous)}`.padStart(9)}  ${describeAction(action)}`);
+    lines.push(
+      `  ${`+${seconds(at - eventAt)}`.padStart(10)}  ${`Δ${seconds(at - previous)}`.padStart(9)}  ${describeAction(action)}`,
+    );
     previous = at;
   }
   lines.push(`  outcome: ${incident.status}${incident.outcome ? ` (${incident.outcome})` : ''}`);
@@ -69,7 +73,9 @@ export const reportText = (report: SimulationReport): string => {
   }
   lines.push(`cluster ${report.cluster.name} (NodeRecovery=${report.cluster.nodeRecovery}):`);
   for (const node of report.cluster.nodes) {
-    const flags = [node.cordoned ? 'cordoned' : '', node.quarantined ? 'quarantined' : ''].filter(Boolean).join(', ');
+    const flags = [node.cordoned ? 'cordoned' : '', node.quarantined ? 'quarantined' : '']
+      .filter(Boolean)
+      .join(', ');
     lines.push(`  ${node.nodeName}  ${node.instanceStatus}/${node.kubernetes}${flags ? `  [${flags}]` : ''}`);
   }
   if (report.notifications.length) {
