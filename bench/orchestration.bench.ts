@@ -28,6 +28,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const env = await startLocalEnvironment({
     cluster: {
       name: 'bench',
+      nodeRecovery: 'None',
       instanceGroups: [{ name: 'workers', instanceType: 'ml.p5.48xlarge', count: INCIDENTS + 2 }],
     },
     policy: {
