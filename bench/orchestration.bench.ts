@@ -102,7 +102,6 @@ export async function run(): Promise<Record<string, unknown>> {
       while (env.executions.length === before) await sleep(5);
       const report = await env.executions[before]!;
       const incident = await env.deps.ledger.getIncident('bench', report.executionName);
-      const eventAt = Date.parse(String(event.time));
       const at = (type: string) =>
         Date.parse(incident?.actions.find((a) => a.type === type)?.at ?? '') - eventAt;
       stages.quarantined.push(at('quarantined'));
