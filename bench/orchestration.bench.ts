@@ -95,9 +95,13 @@ export async function run(): Promise<Record<string, unknown>> {
     await env.settled();
     for (const instance of instances.slice(0, INCIDENTS)) {
       const before = env.executions.length;
-      const event = await env.simulator.injectFault({
+      // EventBridge `time` has whole seconds: measure from the emission itself (no HMA labels, so
+      // the simulator emits at once).
+      const eventAt = Date.now();
+      await env.simulator.injectFault({
         instanceId: instance.instanceId,
         faultType: 'NvidiaErrorTerminate',
+        labels: false,
       });
       while (env.executions.length === before) await sleep(5);
       const report = await env.executions[before]!;
