@@ -265,8 +265,9 @@ export const runScenario = async (
     await waitFor(
       `${instances.length} nodes Ready`,
       async () =>
-        (await env.admin.listNodes()).filter((n) => isReady(n) && !n.spec?.taints?.length).length >=
-        instances.length,
+        (await env.admin.listNodes()).filter(
+          (n) => isReady(n) && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
+        ).length >= instances.length,
       60_000,
     );
     log(`cluster ${simCluster.name}: ${instances.length} GPU nodes Ready`);

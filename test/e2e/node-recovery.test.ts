@@ -5,7 +5,7 @@
  * ClusterRole is enforced), the ledger on dynalite, kwok running the pods.
  */
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_ROLE_NAME } from '#adapters/kubernetes-rbac.ts';
+import { clusterRole } from '#adapters/kubernetes-rbac.ts';
 import { loadScenario, parseScenario } from '#local/cli/scenario.ts';
 import { runScenario, type SimulationReport } from '#local/cli/simulate.ts';
 import type { LocalEnvironment } from '#local/environment.ts';
@@ -151,7 +151,16 @@ describe('End to end: node-recovery on a real kube-apiserver', () => {
     // Act
     const report = await runScenario(small({ faults: [{ node: 2, type: 'NvidiaErrorTerminate' }] }), {
       onEnvironment: async (env) => {
-        await env.controlPlane.kubectl(['delete', 'clusterrolebinding', CLUSTER_ROLE_NAME]);
+        // Our role without `patch` on nodes: reading works, quarantining is forbidden.
+        const withoutNodePatch = {
+          ...clusterRole,
+          rules: clusterRole.rules.map((rule) =>
+            rule.resources.includes('nodes')
+              ? { ...rule, verbs: rule.verbs.filter((v) => v !== 'patch') }
+              : rule,
+          ),
+        };
+        await env.controlPlane.kubectl(['apply', '-f', '-'], JSON.stringify(withoutNodePatch));
       },
     });
 
