@@ -1,28 +1,80 @@
 #!/usr/bin/env node
 /**
- * hpr — the hyperpod-resilience CLI.
- *   hpr demo [--json]                      offline: the whole story on a simulated cluster
- *   hpr simulate <scenario.json> [--json]  offline: replay a scenario, report what happened
- *   hpr help
+ * hpr — the hyperpod-resilience CLI. Offline commands run the local environment; the others talk
+ * to a deployed stack with the caller's AWS credentials (the SDK's default chain and region).
  * Run through npm (`npm run hpr -- …`) so Node 22 from node_modules is used.
  */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { rbacManifestYaml } from '#adapters/kubernetes-rbac.ts';
+import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
+import { manualRecoveryInputSchema } from '#events/manual.ts';
 import { demoScenario } from './demo.ts';
+import {
+  clearNeedsAttention,
+  incidentSummary,
+  pauseCluster,
+  resetClusterBreaker,
+  unpauseCluster,
+} from './operations.ts';
 import { loadScenario, ScenarioError } from './scenario.ts';
 import { runScenario, type SimulationReport } from './simulate.ts';
 import { reportText } from './timeline.ts';
 
 const USAGE = `usage:
-  hpr demo [--json]                       run the offline demo (real kube-apiserver + HyperPod simulator)
-  hpr simulate <scenario.json> [--json]   run a scenario offline and report every incident
+  offline
+    hpr demo [--json]                       run the demo (real kube-apiserver + HyperPod simulator)
+    hpr simulate <scenario.json> [--json]   run a scenario and report every incident
+    hpr rbac                                print our ClusterRole + binding (kubectl apply -f -)
+  against a deployed stack (AWS credentials from the default chain)
+    hpr recover --state-machine <arn> --cluster <name> (--instance <i-…> | --node <name>)
+                [--action auto|reboot|replace] --reason <text>
+    hpr status  --table <ledger> --cluster <name> [--limit N]
+    hpr pause   --table <ledger> --cluster <name> --reason <text>
+    hpr unpause --table <ledger> --cluster <name>
+    hpr reset-breaker --table <ledger> --cluster <name>
+    hpr clear   --table <ledger> --cluster <name> --instance <i-…>   (after a person repaired it)
   hpr help`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  'state-machine': { type: 'string' },
+  cluster: { type: 'string' },
+  instance: { type: 'string' },
+  node: { type: 'string' },
+  action: { type: 'string' },
+  reason: { type: 'string' },
+  table: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+class UsageError extends Error {}
+
+const required = (values: Record<string, unknown>, name: string): string => {
+  const value = values[name];
+  if (typeof value !== 'string' || !value) throw new UsageError(`--${name} is required`);
+  return value;
+};
+
+const ledgerFor = (table: string) =>
+  createDynamoLedger({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    tableName: table,
+  });
+
+const operator = () => process.env.USER ?? 'hpr';
 
 const print = (report: SimulationReport, json: boolean) =>
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(report)}\n`);
 
 const main = async (argv: string[]): Promise<number> => {
-  const json = argv.includes('--json');
-  const args = argv.filter((a) => a !== '--json');
-  const [command, ...rest] = args;
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const json = values.json === true;
+  const [command, ...rest] = positionals;
   const log = json ? () => {} : (line: string) => process.stderr.write(`· ${line}\n`);
   switch (command) {
     case 'demo': {
@@ -40,6 +92,76 @@ const main = async (argv: string[]): Promise<number> => {
       print(await runScenario(scenario, { log }), json);
       return 0;
     }
+    case 'rbac':
+      process.stdout.write(rbacManifestYaml());
+      return 0;
+    case 'recover': {
+      const input = manualRecoveryInputSchema.safeParse({
+        clusterName: values.cluster,
+        ...(values.instance ? { instanceId: values.instance } : {}),
+        ...(values.node ? { nodeName: values.node } : {}),
+        ...(values.action ? { action: values.action } : {}),
+        reason: values.reason,
+        requestedBy: operator(),
+      });
+      if (!input.success) {
+        throw new UsageError(
+          input.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
+        );
+      }
+      const out = await new SFNClient({}).send(
+        new StartExecutionCommand({
+          stateMachineArn: required(values, 'state-machine'),
+          input: JSON.stringify(input.data),
+        }),
+      );
+      process.stdout.write(`started ${out.executionArn}\n`);
+      return 0;
+    }
+    case 'status': {
+      const limit = Number(values.limit ?? 20);
+      const incidents = await ledgerFor(required(values, 'table')).listIncidents(
+        required(values, 'cluster'),
+        { limit },
+      );
+      process.stdout.write(
+        json ? `${JSON.stringify(incidents, null, 2)}\n` : `${incidents.map(incidentSummary).join('\n')}\n`,
+      );
+      return 0;
+    }
+    case 'pause':
+      await pauseCluster(ledgerFor(required(values, 'table')), {
+        clusterName: required(values, 'cluster'),
+        reason: required(values, 'reason'),
+        by: operator(),
+        now: new Date().toISOString(),
+      });
+      process.stdout.write('paused: admissions skip with reason "paused" until `hpr unpause`\n');
+      return 0;
+    case 'unpause':
+      process.stdout.write(
+        (await unpauseCluster(ledgerFor(required(values, 'table')), required(values, 'cluster')))
+          ? 'unpaused\n'
+          : 'was not paused\n',
+      );
+      return 0;
+    case 'reset-breaker':
+      process.stdout.write(
+        (await resetClusterBreaker(ledgerFor(required(values, 'table')), required(values, 'cluster')))
+          ? 'circuit breaker reset\n'
+          : 'circuit breaker was closed\n',
+      );
+      return 0;
+    case 'clear':
+      process.stdout.write(
+        (await clearNeedsAttention(ledgerFor(required(values, 'table')), {
+          clusterName: required(values, 'cluster'),
+          instanceId: required(values, 'instance'),
+        }))
+          ? 'cleared: automation may act on the node again\n'
+          : 'the node was not marked "needs attention"\n',
+      );
+      return 0;
     case 'help':
     case '--help':
     case undefined:
@@ -56,13 +178,16 @@ const main = async (argv: string[]): Promise<number> => {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // Bad scenarios, bad arguments: say what is wrong (no stack) and exit 2.
+    const usage =
+      error instanceof ScenarioError ||
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     const text =
-      error instanceof ScenarioError
-        ? error.message
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`hpr: ${text}\n`);
-    process.exit(error instanceof ScenarioError ? 2 : 1);
+      usage || !(error instanceof Error)
+        ? String((error as Error)?.message ?? error)
+        : (error.stack ?? error.message);
+    process.stderr.write(`hpr: ${text}${error instanceof UsageError ? `\n${USAGE}` : ''}\n`);
+    process.exit(usage ? 2 : 1);
   },
 );

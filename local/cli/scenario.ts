@@ -52,7 +52,8 @@ export const scenarioSchema = z
           .max(10),
       })
       .strict(),
-    policy: policySchema.optional(),
+    /** Policy overrides as in the config (validated below); omitted → act mode. */
+    policy: z.record(z.string(), z.unknown()).optional(),
     timings: z
       .object({
         rebootMs: z.number().int().min(0).max(60_000),
@@ -112,6 +113,12 @@ export const scenarioSchema = z
   })
   .strict()
   .superRefine((scenario, ctx) => {
+    if (scenario.policy) {
+      const policy = policySchema.safeParse(scenario.policy);
+      for (const issue of policy.error?.issues ?? []) {
+        ctx.addIssue({ code: 'custom', path: ['policy', ...issue.path.map(String)], message: issue.message });
+      }
+    }
     const nodes = scenario.cluster.instanceGroups.reduce((sum, g) => sum + g.count, 0);
     const check = (index: number, path: (string | number)[]) => {
       if (index >= nodes)
