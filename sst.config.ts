@@ -150,7 +150,7 @@ export default $config({
       }),
     });
     const functionArns = $util
-      .all(Object.entries(functions).map(([name, fn]) => fn.arn.apply((arn) => [name, arn] as const)))
+      .all(Object.entries(functions).map(([name, fn]) => fn.arn.apply((arn: string) => [name, arn] as const)))
       .apply((pairs) => Object.fromEntries(pairs));
     const nodeRecovery = new aws.sfn.StateMachine('NodeRecovery', {
       roleArn: machineRole.arn,
