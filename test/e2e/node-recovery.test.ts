@@ -201,4 +201,21 @@ describe('End to end: node-recovery on a real kube-apiserver', () => {
     expect(only(report.jobs)).toMatchObject({ suspended: false });
     expect(only(report.jobs).resumedAt).toBeDefined();
   });
+
+  it('escalates when no capacity exists for the replacement: people are paged and the job is resumed to wait for capacity', async () => {
+    // Act
+    const report = await runScenario(await scenario('capacity-shortage'));
+
+    // Assess
+    const recovery = report.incidents.find((i) => i.trigger.kind === 'node-health');
+    expect(recovery).toMatchObject({ status: 'needs-attention' });
+    const escalation = recovery?.actions.find((a) => a.type === 'escalated');
+    expect(String(escalation?.detail?.reason)).toContain('NodeNotRecoveredError');
+    expect(only(report.jobs)).toMatchObject({ suspended: false });
+    // HyperPod's capacity error (a Cluster Event at level Error) is matched by our rule and
+    // recorded, but it is not the node's fault: no second remediation.
+    const capacityEvents = report.incidents.filter((i) => i.trigger.kind === 'cluster-event');
+    expect(capacityEvents.every((i) => i.decision.skipReason === 'no-action-needed')).toBe(true);
+    expect(report.notifications.some((n) => n.subject?.includes('needs attention'))).toBe(true);
+  });
 });
