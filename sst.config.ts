@@ -1,11 +1,17 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 /**
- * hyperpod-resilience deploy: an index, not a program. Reads and validates the deploy config,
- * then creates the ledger table, topic, one Lambda (with its own least-privilege role) per task,
- * the node-recovery state machine from state-machines/, the EventBridge rules from events/, and
- * the EKS access entries that map the Lambda roles to our Kubernetes group.
+ * hyperpod-resilience deploy: an index, not a program. It validates the deploy config, asks AWS
+ * where it is (region, account, partition), and turns the plan of functions/shared/deploy-plan.ts
+ * into resources one for one: the ledger table, the encrypted topic, one Lambda per task of the
+ * state-machines/registry.ts machines (each with its own role holding exactly the actions derived
+ * from its code, functions/shared/task-iam.ts), the machines with their roles and log groups, the
+ * EventBridge rules of events/rules.ts and the schedule (with retries and a dead-letter queue), the
+ * EKS access entries, the alarms and the dashboard. A new machine or task is picked up from the
+ * registry and functions/handlers without editing this file.
  *
  *   HPR_CONFIG_FILE=./hyperpod-resilience.config.json npx sst deploy --stage production
+ *
+ * Offline proof: test/unit/deploy runs this very run() with recording fakes of SST's globals.
  */
 export default $config({
   app(input) {
@@ -17,34 +23,61 @@ export default $config({
     };
   },
   async run() {
-    const { readFileSync } = await import('node:fs');
+    const { existsSync, readFileSync } = await import('node:fs');
     const { resolveDeployConfig } = await import('./functions/shared/deploy-config.ts');
-    const { nodeRecoveryDefinition } = await import('./state-machines/node-recovery.ts');
-    const { NodeRecoveryFunctions } = await import('./state-machines/node-recovery.contract.ts');
-    const { buildRules } = await import('./events/rules.ts');
-    const { RBAC_GROUP } = await import('./functions/adapters/kubernetes-rbac.ts');
-    const { TASK_IAM } = await import('./functions/shared/task-iam.ts');
+    const { planDeployment } = await import('./functions/shared/deploy-plan.ts');
+    const { LEDGER_KEY_SCHEMA } = await import('./functions/adapters/ledger-dynamodb.ts');
+    const { rbacManifestYaml } = await import('./functions/adapters/kubernetes-rbac.ts');
 
     const configFile = process.env.HPR_CONFIG_FILE ?? 'hyperpod-resilience.config.json';
-    const deploy = resolveDeployConfig(JSON.parse(readFileSync(configFile, 'utf8')), $app.stage);
-    const { app } = deploy;
-    const region = aws.getRegionOutput().name;
-    const account = aws.getCallerIdentityOutput().accountId;
+    if (!existsSync(configFile)) {
+      throw new Error(`deploy configuration ${configFile} not found: set HPR_CONFIG_FILE (README "Deploy")`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(configFile, 'utf8'));
+    } catch (error) {
+      throw new Error(`deploy configuration ${configFile} is not valid JSON: ${(error as Error).message}`);
+    }
+    const deploy = resolveDeployConfig(raw, $app.stage);
+    const [region, identity, partition] = await Promise.all([
+      aws.getRegion({}),
+      aws.getCallerIdentity({}),
+      aws.getPartition({}),
+    ]);
+    const plan = planDeployment(deploy, {
+      stage: $app.stage,
+      region: region.region,
+      account: identity.accountId,
+      partition: partition.partition,
+    });
+    const production = $app.stage === 'production';
+    const json = (value: unknown) => JSON.stringify(value);
 
+    // ------------------------------------------------------------ ledger and topic
     const ledger = new aws.dynamodb.Table('Ledger', {
+      name: plan.ledger.tableName,
       billingMode: 'PAY_PER_REQUEST',
-      hashKey: 'pk',
-      rangeKey: 'sk',
-      attributes: [
-        { name: 'pk', type: 'S' },
-        { name: 'sk', type: 'S' },
-      ],
-      ttl: { attributeName: 'expiresAt', enabled: true },
+      hashKey: LEDGER_KEY_SCHEMA.hashKey,
+      rangeKey: LEDGER_KEY_SCHEMA.rangeKey,
+      attributes: LEDGER_KEY_SCHEMA.attributes.map((a) => ({ ...a })),
+      ttl: { attributeName: LEDGER_KEY_SCHEMA.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: production,
     });
 
-    const topic = new aws.sns.Topic('Notifications', { kmsMasterKeyId: 'alias/aws/sns' });
+    const topicKey = new aws.kms.Key('NotificationsKey', {
+      description: `hyperpod-resilience ${$app.stage}: encrypts the notification topic`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: json(plan.topic.keyPolicy),
+    });
+    new aws.kms.Alias('NotificationsKeyAlias', { name: plan.topic.keyAlias, targetKeyId: topicKey.keyId });
+    const topic = new aws.sns.Topic('Notifications', {
+      name: plan.topic.topicName,
+      kmsMasterKeyId: topicKey.arn,
+    });
     for (const [index, email] of deploy.notifications.emails.entries()) {
       new aws.sns.TopicSubscription(`NotificationEmail${index}`, {
         topic: topic.arn,
@@ -53,167 +86,186 @@ export default $config({
       });
     }
 
-    const clusterArns = app.clusters.map((c) => c.arn);
-    const eksArns = app.clusters.map(
-      (c) => $interpolate`arn:aws:eks:${region}:${account}:cluster/${c.eksClusterName}`,
-    );
-    const environment = {
-      HPR_CONFIG: JSON.stringify(app),
-      HPR_LEDGER_TABLE: ledger.name,
-      HPR_TOPIC_ARN: topic.arn,
-      POWERTOOLS_SERVICE_NAME: 'hyperpod-resilience',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
-
-    const functions = Object.fromEntries(
-      Object.values(NodeRecoveryFunctions).map((name) => {
-        const iam = TASK_IAM[name];
-        const fn = new sst.aws.Function(`Task-${name}`, {
-          handler: `functions/handlers/${name}.handler`,
+    // ------------------------------------------------------------ one Lambda per task
+    const functions: Record<string, sst.aws.Function> = {};
+    for (const fn of plan.lambdas) {
+      const role = new aws.iam.Role(`Role-${fn.name}`, {
+        name: fn.roleName,
+        assumeRolePolicy: json(plan.trust.lambda),
+      });
+      const policy = new aws.iam.RolePolicy(`Policy-${fn.name}`, {
+        role: role.name,
+        policy: topicKey.arn.apply((keyArn) => json(fn.policy(keyArn))),
+      });
+      const logGroup = new aws.cloudwatch.LogGroup(`Logs-${fn.name}`, {
+        name: fn.logGroupName,
+        retentionInDays: deploy.logRetentionDays,
+      });
+      functions[fn.name] = new sst.aws.Function(
+        `Task-${fn.name}`,
+        {
+          name: fn.functionName,
+          handler: fn.handler,
           runtime: 'nodejs22.x',
           architecture: 'arm64',
-          memory: `${iam.memoryMb} MB`,
-          timeout: `${iam.timeoutSeconds} seconds`,
-          environment,
-          logging: { retention: `${deploy.logRetentionDays} days` as never },
-          permissions: [
-            ...(iam.sagemaker.length
-              ? [{ actions: iam.sagemaker.map((a) => `sagemaker:${a}`), resources: clusterArns }]
-              : []),
-            ...(iam.eks ? [{ actions: ['eks:DescribeCluster'], resources: eksArns }] : []),
-            ...(iam.dynamodb.length
-              ? [{ actions: iam.dynamodb.map((a) => `dynamodb:${a}`), resources: [ledger.arn] }]
-              : []),
-            ...(iam.sns ? [{ actions: ['sns:Publish'], resources: [topic.arn] }] : []),
-          ],
-        });
-        return [name, fn];
-      }),
-    ) as Record<(typeof NodeRecoveryFunctions)[keyof typeof NodeRecoveryFunctions], sst.aws.Function>;
-
-    // Kubernetes rights: each Lambda role that calls the API maps to our group, bound to our ClusterRole.
-    for (const cluster of app.clusters) {
-      for (const [name, fn] of Object.entries(functions)) {
-        if (!TASK_IAM[name as keyof typeof TASK_IAM].eks) continue;
-        new aws.eks.AccessEntry(`Access-${cluster.name}-${name}`, {
-          clusterName: cluster.eksClusterName,
-          principalArn: fn.nodes.role!.arn,
-          kubernetesGroups: [RBAC_GROUP],
-          type: 'STANDARD',
-        });
-      }
+          memory: `${fn.memoryMb} MB`,
+          timeout: `${fn.timeoutSeconds} seconds`,
+          role: role.arn,
+          environment: plan.lambdaEnvironment,
+          logging: { logGroup: logGroup.name, format: 'json' },
+          ...(fn.vpc
+            ? { vpc: { privateSubnets: fn.vpc.subnetIds, securityGroups: fn.vpc.securityGroupIds } }
+            : {}),
+          transform: {
+            function: (args: aws.lambda.FunctionArgs) => {
+              args.tracingConfig = { mode: 'Active' };
+            },
+          },
+        },
+        // The role must hold its policy first (a VPC function cannot even be created without it).
+        { dependsOn: [policy, ledger, topic] },
+      );
     }
 
-    const logGroup = new aws.cloudwatch.LogGroup('NodeRecoveryLogs', {
-      name: `/aws/vendedlogs/states/hyperpod-resilience-${$app.stage}-node-recovery`,
-      retentionInDays: deploy.logRetentionDays,
-    });
-    const machineRole = new aws.iam.Role('NodeRecoveryRole', {
-      assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: 'states.amazonaws.com' }),
-    });
-    new aws.iam.RolePolicy('NodeRecoveryInvoke', {
-      role: machineRole.id,
-      policy: $jsonStringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: ['lambda:InvokeFunction'],
-            Resource: Object.values(functions).map((f) => f.arn),
+    // ------------------------------------------------------------ state machines
+    const machines: Record<string, aws.sfn.StateMachine> = {};
+    for (const machine of plan.machines) {
+      const role = new aws.iam.Role(`Role-sfn-${machine.name}`, {
+        name: machine.roleName,
+        assumeRolePolicy: json(machine.trust),
+      });
+      const policy = new aws.iam.RolePolicy(`Policy-sfn-${machine.name}`, {
+        role: role.name,
+        policy: json(machine.policy),
+      });
+      const logGroup = new aws.cloudwatch.LogGroup(`Logs-sfn-${machine.name}`, {
+        name: machine.logGroupName,
+        retentionInDays: deploy.logRetentionDays,
+      });
+      machines[machine.name] = new aws.sfn.StateMachine(
+        `Machine-${machine.name}`,
+        {
+          name: machine.stateMachineName,
+          type: 'STANDARD',
+          roleArn: role.arn,
+          definition: json(machine.definition),
+          loggingConfiguration: {
+            level: 'ALL',
+            includeExecutionData: true,
+            logDestination: $interpolate`${logGroup.arn}:*`,
           },
-          // CloudWatch Logs delivery for Step Functions requires these on "*" (AWS documents no narrower resource).
-          {
-            Effect: 'Allow',
-            Action: [
-              'logs:CreateLogDelivery',
-              'logs:GetLogDelivery',
-              'logs:UpdateLogDelivery',
-              'logs:DeleteLogDelivery',
-              'logs:ListLogDeliveries',
-              'logs:PutResourcePolicy',
-              'logs:DescribeResourcePolicies',
-              'logs:DescribeLogGroups',
-            ],
-            Resource: '*',
-          },
-          {
-            Effect: 'Allow',
-            Action: [
-              'xray:PutTraceSegments',
-              'xray:PutTelemetryRecords',
-              'xray:GetSamplingRules',
-              'xray:GetSamplingTargets',
-            ],
-            Resource: '*',
-          },
-        ],
-      }),
-    });
-    const functionArns = $util
-      .all(Object.entries(functions).map(([name, fn]) => fn.arn.apply((arn: string) => [name, arn] as const)))
-      .apply((pairs) => Object.fromEntries(pairs));
-    const nodeRecovery = new aws.sfn.StateMachine('NodeRecovery', {
-      roleArn: machineRole.arn,
-      type: 'STANDARD',
-      definition: functionArns.apply((arns) =>
-        JSON.stringify(nodeRecoveryDefinition({ functionArns: arns as never })),
-      ),
-      loggingConfiguration: {
-        level: 'ERROR',
-        includeExecutionData: true,
-        logDestination: $interpolate`${logGroup.arn}:*`,
-      },
-      tracingConfiguration: { enabled: true },
-    });
+          tracingConfiguration: { enabled: true },
+        },
+        { dependsOn: [policy, ...Object.values(functions)] },
+      );
+    }
 
-    // EventBridge rules → node-recovery, with a role, retries and a dead-letter queue.
+    // ------------------------------------------------------------ rules, schedule, dead letters
     const deadLetters = new aws.sqs.Queue('RuleDeadLetters', {
+      name: plan.deadLetters.queueName,
       messageRetentionSeconds: 14 * 24 * 3600,
       sqsManagedSseEnabled: true,
     });
-    const rulesRole = new aws.iam.Role('RulesRole', {
-      assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: 'events.amazonaws.com' }),
-    });
-    new aws.iam.RolePolicy('RulesStartExecution', {
-      role: rulesRole.id,
-      policy: $jsonStringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [nodeRecovery.arn] }],
-      }),
-    });
-    for (const rule of buildRules(app)) {
-      const eventRule = new aws.cloudwatch.EventRule(`Rule-${rule.name}`, {
-        description: rule.description,
-        eventPattern: JSON.stringify(rule.pattern),
-      });
-      new aws.cloudwatch.EventTarget(`Target-${rule.name}`, {
-        rule: eventRule.name,
-        arn: nodeRecovery.arn,
-        roleArn: rulesRole.arn,
-        retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-        deadLetterConfig: { arn: deadLetters.arn },
-      });
-    }
     new aws.sqs.QueuePolicy('RuleDeadLettersPolicy', {
       queueUrl: deadLetters.url,
-      policy: $jsonStringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Resource: deadLetters.arn,
-          },
-        ],
-      }),
+      policy: json(plan.deadLetters.policy),
+    });
+    const eventRoles: Record<string, aws.iam.Role> = {};
+    for (const eventRole of plan.eventRoles) {
+      const role = new aws.iam.Role(`Role-events-${eventRole.target}`, {
+        name: eventRole.roleName,
+        assumeRolePolicy: json(eventRole.trust),
+      });
+      new aws.iam.RolePolicy(`Policy-events-${eventRole.target}`, {
+        role: role.name,
+        policy: json(eventRole.policy),
+      });
+      eventRoles[eventRole.target] = role;
+    }
+    for (const rule of plan.rules) {
+      const eventRule = new aws.cloudwatch.EventRule(`Rule-${rule.ruleName}`, {
+        name: rule.ruleName,
+        description: rule.description,
+        ...(rule.pattern ? { eventPattern: json(rule.pattern) } : { scheduleExpression: rule.schedule }),
+      });
+      new aws.cloudwatch.EventTarget(
+        `Target-${rule.ruleName}`,
+        {
+          rule: eventRule.name,
+          arn: rule.targetArn,
+          roleArn: eventRoles[rule.target]!.arn,
+          retryPolicy: rule.retryPolicy,
+          deadLetterConfig: { arn: deadLetters.arn },
+        },
+        { dependsOn: [machines[rule.target]!] },
+      );
+    }
+
+    // ------------------------------------------------------------ Kubernetes access
+    // Each Lambda role that calls the Kubernetes API maps to our group; the group is bound to our
+    // ClusterRole by the manifest `npm run -s hpr -- rbac | kubectl apply -f -` (README "Deploy").
+    for (const entry of plan.accessEntries) {
+      new aws.eks.AccessEntry(
+        `Access-${entry.eksClusterName}-${entry.lambda}`,
+        {
+          clusterName: entry.eksClusterName,
+          principalArn: entry.principalArn,
+          kubernetesGroups: entry.kubernetesGroups,
+          type: 'STANDARD',
+        },
+        { dependsOn: [functions[entry.lambda]!] },
+      );
+    }
+
+    // ------------------------------------------------------------ alarms and dashboard
+    for (const alarm of plan.alarms) {
+      const single = alarm.metrics.length === 1 && !alarm.expression ? alarm.metrics[0] : undefined;
+      new aws.cloudwatch.MetricAlarm(`Alarm-${alarm.alarmName}`, {
+        name: alarm.alarmName,
+        alarmDescription: alarm.description,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        threshold: alarm.threshold,
+        evaluationPeriods: 1,
+        treatMissingData: 'notBreaching',
+        alarmActions: [topic.arn],
+        ...(single
+          ? {
+              namespace: single.namespace,
+              metricName: single.metricName,
+              dimensions: single.dimensions,
+              statistic: single.stat,
+              period: alarm.periodSeconds,
+            }
+          : {
+              metricQueries: [
+                ...alarm.metrics.map((m) => ({
+                  id: m.id,
+                  metric: {
+                    namespace: m.namespace,
+                    metricName: m.metricName,
+                    dimensions: m.dimensions,
+                    stat: m.stat,
+                    period: alarm.periodSeconds,
+                  },
+                })),
+                { id: 'total', expression: alarm.expression, label: alarm.alarmName, returnData: true },
+              ],
+            }),
+      });
+    }
+    new aws.cloudwatch.Dashboard('Dashboard', {
+      dashboardName: plan.dashboard.dashboardName,
+      dashboardBody: json(plan.dashboard.body),
     });
 
     return {
+      mode: deploy.app.policy.mode,
+      observeForced: deploy.observeForced,
       ledgerTable: ledger.name,
       topicArn: topic.arn,
-      nodeRecoveryArn: nodeRecovery.arn,
-      mode: app.policy.mode,
+      stateMachines: Object.fromEntries(plan.machines.map((m) => [m.name, m.arn])),
+      dashboard: `https://console.aws.amazon.com/cloudwatch/home?region=${plan.environment.region}#dashboards:name=${plan.dashboard.dashboardName}`,
+      rbac: `npm run -s hpr -- rbac | kubectl apply -f -   # once per cluster, as a cluster admin (${rbacManifestYaml().split('---').length} objects)`,
     };
   },
 });

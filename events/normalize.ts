@@ -11,6 +11,8 @@ import type {
   ClusterEventTrigger,
   ManualTrigger,
   NodeHealthTrigger,
+  NodeLabelsTrigger,
+  SweepTrigger,
   Trigger,
 } from '#domain/types.ts';
 import {
@@ -29,6 +31,12 @@ import {
   SAGEMAKER_SOURCE,
 } from '#events/hyperpod.ts';
 import { manualRecoveryInputSchema } from '#events/manual.ts';
+import {
+  HYPERPOD_LABELS_FINDING,
+  SWEEP_FINDING,
+  SWEEP_SOURCE,
+  sweepFindingEventSchema,
+} from '#events/sweep.ts';
 import {
   type AppConfig,
   type ClusterConfig,
@@ -303,6 +311,41 @@ const normalizeAlarm = (input: unknown, config: AppConfig): AlarmTrigger => {
   });
 };
 
+/**
+ * A finding of our health sweep. HyperPod-label findings carry the node's labels and become a
+ * node-labels trigger (classified like the labels themselves); the others a sweep trigger.
+ */
+const normalizeSweepFinding = (input: unknown, config: AppConfig): NodeLabelsTrigger | SweepTrigger => {
+  const event = parse(sweepFindingEventSchema, input, SWEEP_FINDING);
+  const { detail } = event;
+  const cluster = findCluster(config, detail.clusterName);
+  if (!cluster) {
+    throw new UnknownClusterError(`cluster ${detail.clusterName} is not configured`, {
+      details: { clusterName: detail.clusterName },
+    });
+  }
+  const base = { eventId: event.id, time: toIso(event.time, 'time'), clusterName: cluster.name };
+  if (detail.finding === HYPERPOD_LABELS_FINDING && detail.nodeName !== undefined) {
+    return compact<NodeLabelsTrigger>({
+      ...base,
+      kind: 'node-labels',
+      nodeName: detail.nodeName,
+      instanceId: detail.instanceId,
+      labels: { ...detail.labels },
+      annotations: { ...detail.annotations },
+      conditions: [...(detail.conditions ?? [])],
+    });
+  }
+  return compact<SweepTrigger>({
+    ...base,
+    kind: 'sweep',
+    instanceId: detail.instanceId,
+    nodeName: detail.nodeName,
+    finding: detail.finding,
+    detail: detail.detail,
+  });
+};
+
 const normalizeManual = (input: unknown, config: AppConfig, options: NormalizeOptions): ManualTrigger => {
   const request = parse(manualRecoveryInputSchema, input, 'manual recovery request');
   const cluster = findCluster(config, request.clusterName);
@@ -329,6 +372,7 @@ const normalizeManual = (input: unknown, config: AppConfig, options: NormalizeOp
  *
  * - `SageMaker HyperPod Cluster Node Health Event` → `node-health` (eventId = envelope `id`)
  * - `SageMaker HyperPod Cluster Event` about an `Instance` → `cluster-event` (eventId = `EventId`)
+ * - `Health Sweep Finding` (our sweep, events/sweep.ts) → `node-labels` for HyperPod-label findings, else `sweep`
  * - `CloudWatch Alarm State Change` → `alarm`, the cluster from the `config.alarms.tagKey` tag or
  *   the `ClusterName` dimension, the node from the `InstanceId`/`NodeName` dimensions
  * - no `detail-type` → a manual request → `manual` (eventId = `options.newId()`, time = `options.now`)
@@ -358,6 +402,7 @@ const normalizeTrigger = (input: unknown, config: AppConfig, options: NormalizeO
     return normalizeClusterEvent(record, config);
   if (source === CLOUDWATCH_SOURCE && detailType === ALARM_STATE_CHANGE)
     return normalizeAlarm(record, config);
+  if (source === SWEEP_SOURCE && detailType === SWEEP_FINDING) return normalizeSweepFinding(record, config);
   throw new InvalidInputError('unsupported event', [
     { path: 'detail-type', message: `${source} / ${detailType} does not name a node to recover` },
   ]);

@@ -24,7 +24,20 @@ import { createClusterNodes } from '#adapters/sagemaker.ts';
 import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
 import { matchingRules } from '#local/event-matcher.ts';
-import { type ExecutionReport, LOCAL_REGION, runNodeRecovery } from '#local/runner.ts';
+import {
+  type ExecutionReport,
+  LOCAL_REGION,
+  LocalExecutions,
+  type RunOptions,
+  runHealthCheck,
+  runHealthSweep,
+  runNodeRecovery,
+} from '#local/runner.ts';
+import {
+  type SimulatedCheck,
+  type SimulatedCheckResult,
+  simulatedCheck,
+} from '#local/simulated-health-checks.ts';
 import {
   type ClusterSpec,
   type SimEvent,
@@ -35,8 +48,15 @@ import {
 import { type ControlPlane, freePort, startControlPlane } from '#local/testbed/control-plane.ts';
 import { installCrds } from '#local/testbed/crds.ts';
 import { createKubeAdmin, type TestbedKubeAdmin } from '#local/testbed/kube-admin.ts';
+import { gatedPodAnnotations } from '#local/testbed/kwok-stages.ts';
 import { applyRbac } from '#local/testbed/rbac.ts';
 import { type AppConfig, type AppConfigInput, parseAppConfig } from '#shared/config-schema.ts';
+
+export {
+  passingVerdict,
+  type SimulatedCheck,
+  type SimulatedCheckResult,
+} from '#local/simulated-health-checks.ts';
 
 /** The local "Lambda role": its SigV4 credentials are known to the simulated STS. */
 export const LOCAL_CREDENTIALS = {
@@ -50,6 +70,19 @@ export const LEDGER_TABLE = 'hyperpod-resilience-ledger';
 export interface LocalEnvironmentOptions {
   cluster: ClusterSpec;
   policy?: AppConfigInput['policy'];
+  /** The `healthChecks` section of the config (production defaults when omitted). */
+  healthChecks?: AppConfigInput['healthChecks'];
+  /** The `sweep` section of the config (production defaults when omitted). */
+  sweep?: AppConfigInput['sweep'];
+  /**
+   * LOCAL MODE ONLY — the simulated result of each quick health check. The test bed runs no
+   * containers: kwok ends a pod carrying `sim.test/verdict` with that text as its termination
+   * message (local/testbed/kwok-stages.ts). This hook picks the text per check; a decorator
+   * around the tasks' Kubernetes client adds the annotations to the Job's pod template, so the
+   * production Job spec and read path stay untouched. Undefined (or no hook): the check pod keeps
+   * running, as a hung check would.
+   */
+  healthCheckVerdicts?: (check: SimulatedCheck) => SimulatedCheckResult | undefined;
   timings?: Partial<SimulatorTimings>;
   /** Start node-recovery for every event the simulator emits that our rules match (default true). */
   autoDispatch?: boolean;
@@ -78,6 +111,12 @@ export interface LocalEnvironment {
   executions: Promise<ExecutionReport>[];
   /** Metrics the tasks emitted. */
   metrics: { name: string; dimensions?: Record<string, string>; value?: number; at: number }[];
+  /** Executions started by startExecution states (sweep → node-recovery, check → node-recovery, …). */
+  localExecutions: LocalExecutions;
+  /** Runs the health-sweep once (input `{}` sweeps every cluster); what it starts is tracked. */
+  runSweep(input?: unknown): Promise<ExecutionReport>;
+  /** Runs one health-check execution (console input, state-machines/health-check.md). */
+  runHealthCheck(input: unknown, options?: Pick<RunOptions, 'executionName'>): Promise<ExecutionReport>;
   /** Routes one EventBridge event like the deployed rules; returns the executions it started. */
   dispatch(event: unknown): Promise<ExecutionReport>[];
   /** Waits for every execution started so far (and any they cause). */
@@ -86,6 +125,47 @@ export interface LocalEnvironment {
   apply(objects: object[]): Promise<void>;
   stop(): Promise<void>;
 }
+
+/**
+ * LOCAL MODE ONLY: wraps the tasks' Kubernetes clients so that health-check Jobs carry the kwok
+ * annotations of the simulated result (`sim.test/verdict`, …) in their pod template.
+ */
+const withSimulatedCheckResults = (
+  factory: (eksClusterName: string) => Promise<KubeApi>,
+  hook: LocalEnvironmentOptions['healthCheckVerdicts'],
+  names: string[],
+): ((eksClusterName: string) => Promise<KubeApi>) => {
+  if (!hook) return factory;
+  return async (eksClusterName) => {
+    const kube = await factory(eksClusterName);
+    const createJob: KubeApi['createJob'] = async (namespace, job) => {
+      const check = simulatedCheck(job, names);
+      const result = check ? hook(check) : undefined;
+      if (!result) return kube.createJob(namespace, job);
+      const decorated = structuredClone(job);
+      const template = (decorated.spec?.template ?? {}) as {
+        metadata?: { annotations?: Record<string, string> };
+      };
+      template.metadata = {
+        ...template.metadata,
+        annotations: {
+          ...template.metadata?.annotations,
+          ...gatedPodAnnotations({
+            verdict: result.verdict,
+            ...(result.outcome ? { outcome: result.outcome } : {}),
+            ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+            runFor: result.runFor ?? '1s',
+          }),
+        },
+      };
+      return kube.createJob(namespace, decorated);
+    };
+    return new Proxy(kube, {
+      get: (target, property, receiver) =>
+        property === 'createJob' ? createJob : Reflect.get(target, property, receiver),
+    });
+  };
+};
 
 const startDynalite = async (): Promise<{ endpoint: string; close: () => Promise<void> }> => {
   const server = dynalite({ createTableMs: 0 });
@@ -166,6 +246,8 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     const config = parseAppConfig({
       clusters: [{ name: simCluster.name, arn: simCluster.arn, eksClusterName: simCluster.eksClusterName }],
       policy: { mode: 'act', ...options.policy },
+      ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
+      ...(options.sweep ? { sweep: options.sweep } : {}),
     });
     const metrics: LocalEnvironment['metrics'] = [];
     const metricsSink: MetricsSink = {
@@ -174,11 +256,15 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     const deps: TaskDeps = {
       config,
       clusterNodes: createClusterNodes(new SageMakerClient({ ...clientConfig, endpoint: simulator.url })),
-      kubeFor: createKubeApiFactory({
-        eks: new EKSClient({ ...clientConfig, endpoint: simulator.url }),
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      }),
+      kubeFor: withSimulatedCheckResults(
+        createKubeApiFactory({
+          eks: new EKSClient({ ...clientConfig, endpoint: simulator.url }),
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+        }),
+        options.healthCheckVerdicts,
+        config.healthChecks.quick.checks.map((check) => check.name),
+      ),
       ledger: createDynamoLedger({
         client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
         tableName: LEDGER_TABLE,
@@ -194,9 +280,15 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
 
     const rules = buildRules(config);
     const executions: Promise<ExecutionReport>[] = [];
+    const localExecutions = new LocalExecutions({
+      onStart: (started) => {
+        if (started.report) executions.push(started.report);
+      },
+    });
+    const runOptions: RunOptions = { waitMs: options.pollMs ?? 100, executions: localExecutions };
     const dispatch = (event: unknown): Promise<ExecutionReport>[] =>
       matchingRules(rules, event).map(() => {
-        const execution = runNodeRecovery(event, deps, { waitMs: options.pollMs ?? 100 });
+        const execution = runNodeRecovery(event, deps, runOptions);
         executions.push(execution);
         return execution;
       });
@@ -212,12 +304,16 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       kubeAdmin: createKubeAdmin(cp),
       executions,
       metrics,
+      localExecutions,
+      runSweep: (input = {}) => runHealthSweep(input, deps, runOptions),
+      runHealthCheck: (input, runOptionsOverride = {}) =>
+        runHealthCheck(input, deps, { ...runOptions, ...runOptionsOverride }),
       dispatch,
       async settled() {
         let seen = -1;
         while (seen !== executions.length) {
           seen = executions.length;
-          await Promise.all(executions);
+          await Promise.allSettled(executions);
         }
         return Promise.all(executions);
       },

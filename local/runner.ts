@@ -2,11 +2,41 @@
  * Local runner: executes the very ASL we deploy with aws-local-stepfunctions, each Task state
  * mapped to its in-process task with injected dependencies, waits shortened. A test or the demo
  * feeds an EventBridge event (or a manual input) and gets the whole execution and its history.
+ * Every machine of the registry below runs the same way (`runStateMachine`); `runNodeRecovery`,
+ * `runJobResume`, `runHealthCheck` and `runHealthSweep` are the named entries.
+ *
+ * `arn:aws:states:::states:startExecution` Task states (the sweep starting node-recovery, a
+ * failed check starting it too) are emulated: the named machine is started in the background
+ * under the requested Name, and a Name already used for that machine fails the state with
+ * `StepFunctions.ExecutionAlreadyExistsException`, as Step Functions does. Names and the started
+ * executions live in a LocalExecutions registry (one per TaskDeps unless one is passed).
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import type { TaskDeps } from '#functions/tasks/deps.ts';
-import { nodeRecoveryTasks } from '#functions/tasks/index.ts';
+import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
+import { healthCheckTasks, healthSweepTasks, nodeRecoveryTasks } from '#functions/tasks/index.ts';
+import { jobResumeTasks } from '#functions/tasks/job-resume.ts';
+import {
+  EXECUTION_ALREADY_EXISTS,
+  HEALTH_CHECK_START_EXECUTION_STATES,
+  HEALTH_CHECK_TASKS,
+  type HealthCheckFunction,
+  HealthCheckFunctions,
+} from '#state-machines/health-check.contract.ts';
+import { healthCheckDefinition } from '#state-machines/health-check.ts';
+import {
+  HEALTH_SWEEP_START_EXECUTION_STATES,
+  HEALTH_SWEEP_TASKS,
+  type HealthSweepFunction,
+  HealthSweepFunctions,
+} from '#state-machines/health-sweep.contract.ts';
+import { healthSweepDefinition } from '#state-machines/health-sweep.ts';
+import {
+  JOB_RESUME_TASKS,
+  type JobResumeFunction,
+  JobResumeFunctions,
+} from '#state-machines/job-resume.contract.ts';
+import { jobResumeDefinition } from '#state-machines/job-resume.ts';
 import {
   NODE_RECOVERY_TASKS,
   type NodeRecoveryFunction,
@@ -17,13 +47,87 @@ import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-west-2';
 
-export const localFunctionArns = (): Record<NodeRecoveryFunction, string> =>
+const localArns = <F extends string>(functions: Record<string, F>): Record<F, string> =>
   Object.fromEntries(
-    Object.values(NodeRecoveryFunctions).map((fn) => [
+    Object.values(functions).map((fn) => [
       fn,
       `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:hpr-local-${fn}`,
     ]),
-  ) as Record<NodeRecoveryFunction, string>;
+  ) as Record<F, string>;
+
+/** Local function ARNs of node-recovery's tasks. */
+export const localFunctionArns = (): Record<NodeRecoveryFunction, string> => localArns(NodeRecoveryFunctions);
+
+/** Local function ARNs of health-check's tasks. */
+export const localHealthCheckFunctionArns = (): Record<HealthCheckFunction, string> =>
+  localArns(HealthCheckFunctions);
+
+/** Local function ARNs of health-sweep's tasks. */
+export const localHealthSweepFunctionArns = (): Record<HealthSweepFunction, string> =>
+  localArns(HealthSweepFunctions);
+
+/** The local ARN of a machine (what startExecution states name). */
+export const localStateMachineArn = (machine: string): string =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:hpr-local-${machine}`;
+
+/** Local function ARNs of job-resume's tasks. */
+export const localJobResumeFunctionArns = (): Record<JobResumeFunction, string> =>
+  localArns(JobResumeFunctions);
+
+/** What the runner needs to know about one machine. */
+interface MachineSpec {
+  definition: () => Record<string, unknown>;
+  /** Task state name → task function (states inside Map item processors included). */
+  handlers: Record<string, Task<unknown>>;
+  /** Wait states shortened by `waitMs`. */
+  waitStates: string[];
+  /** `states:startExecution` Task states → the machine they start (emulated). */
+  startExecutionStates?: Readonly<Record<string, string>>;
+}
+
+const MACHINES = {
+  'node-recovery': {
+    definition: () => nodeRecoveryDefinition({ functionArns: localFunctionArns() }),
+    handlers: Object.fromEntries(
+      Object.entries(NODE_RECOVERY_TASKS).map(([state, fn]) => [state, nodeRecoveryTasks[fn]]),
+    ),
+    waitStates: ['WaitForNode', 'WaitForQuickCheck'],
+  },
+  'health-check': {
+    definition: () =>
+      healthCheckDefinition({
+        functionArns: localHealthCheckFunctionArns(),
+        nodeRecoveryArn: localStateMachineArn('node-recovery'),
+      }),
+    handlers: Object.fromEntries(
+      Object.entries(HEALTH_CHECK_TASKS).map(([state, fn]) => [state, healthCheckTasks[fn]]),
+    ),
+    waitStates: ['WaitForQuickCheck', 'WaitForDeepHealthCheck'],
+    startExecutionStates: HEALTH_CHECK_START_EXECUTION_STATES,
+  },
+  'health-sweep': {
+    definition: () =>
+      healthSweepDefinition({
+        functionArns: localHealthSweepFunctionArns(),
+        nodeRecoveryArn: localStateMachineArn('node-recovery'),
+        healthCheckArn: localStateMachineArn('health-check'),
+      }),
+    handlers: Object.fromEntries(
+      Object.entries(HEALTH_SWEEP_TASKS).map(([state, fn]) => [state, healthSweepTasks[fn]]),
+    ),
+    waitStates: [],
+    startExecutionStates: HEALTH_SWEEP_START_EXECUTION_STATES,
+  },
+  'job-resume': {
+    definition: () => jobResumeDefinition({ functionArns: localJobResumeFunctionArns() }),
+    handlers: Object.fromEntries(
+      Object.entries(JOB_RESUME_TASKS).map(([state, fn]) => [state, jobResumeTasks[fn]]),
+    ),
+    waitStates: [],
+  },
+} satisfies Record<string, MachineSpec>;
+
+export type LocalMachineName = keyof typeof MACHINES;
 
 export interface StateVisit {
   name: string;
@@ -36,6 +140,8 @@ export interface StateVisit {
 }
 
 export interface ExecutionReport {
+  /** Which machine ran. */
+  machine?: LocalMachineName;
   executionName: string;
   status: 'SUCCEEDED' | 'FAILED';
   output?: unknown;
@@ -52,44 +158,199 @@ export interface RunOptions {
   waitMs?: number;
   /** Retry intervals locally (ms); 0 by default. */
   retryIntervalMs?: number;
+  /** Where startExecution states record names and start executions (default: one per TaskDeps). */
+  executions?: LocalExecutions;
 }
+
+/** Marks runs started by LocalExecutions.start, whose name is claimed already. */
+const CLAIMED = Symbol('claimed');
+
+/** Step Functions' answer to a startExecution whose Name this machine has used before. */
+export class ExecutionAlreadyExistsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = EXECUTION_ALREADY_EXISTS;
+  }
+}
+
+export interface StartedExecution {
+  machine: LocalMachineName;
+  executionName: string;
+  input: unknown;
+  /** Absent when the registry records starts without running them (benchmarks). */
+  report?: Promise<ExecutionReport>;
+}
+
+/**
+ * Execution names per machine and the executions startExecution states started. `run: false`
+ * records the starts without running them (to measure a sweep alone).
+ */
+export class LocalExecutions {
+  readonly started: StartedExecution[] = [];
+  private readonly names = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly options: {
+      run?: boolean;
+      /** Dependencies of the executions it starts (default: those of the execution starting them). */
+      deps?: TaskDeps;
+      /** Called for every execution started (e.g. to track it in an environment). */
+      onStart?: (started: StartedExecution) => void;
+    } = {},
+  ) {}
+
+  /** Marks `name` as used for `machine`; false when it was used before. */
+  claim(machine: string, name: string): boolean {
+    const used = this.names.get(machine) ?? new Set<string>();
+    this.names.set(machine, used);
+    if (used.has(name)) return false;
+    used.add(name);
+    return true;
+  }
+
+  /** Emulates `states:startExecution`: starts in the background, returns at once. */
+  start(
+    machine: LocalMachineName,
+    name: string,
+    input: unknown,
+    deps: TaskDeps,
+    options: RunOptions,
+  ): { ExecutionArn: string; StartDate: string } {
+    if (!this.claim(machine, name)) {
+      throw new ExecutionAlreadyExistsError(
+        `Execution Already Exists: '${localExecutionArn(machine, name)}'`,
+      );
+    }
+    const started: StartedExecution = { machine, executionName: name, input };
+    if (this.options.run !== false) {
+      started.report = runStateMachine(machine, input, this.options.deps ?? deps, {
+        ...options,
+        executionName: name,
+        executions: this,
+        [CLAIMED]: true,
+      } as RunOptions);
+      // Failures are in the report; a crash of the runner itself must not be an unhandled rejection.
+      started.report.catch(() => {});
+    }
+    this.started.push(started);
+    this.options.onStart?.(started);
+    return { ExecutionArn: localExecutionArn(machine, name), StartDate: new Date().toISOString() };
+  }
+
+  /** Waits for every started execution, including those they start. */
+  async settled(): Promise<ExecutionReport[]> {
+    let seen = -1;
+    while (seen !== this.started.length) {
+      seen = this.started.length;
+      await Promise.allSettled(this.started.map((s) => s.report));
+    }
+    return Promise.all(this.started.flatMap((s) => (s.report ? [s.report] : [])));
+  }
+}
+
+const localExecutionArn = (machine: string, name: string): string =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:hpr-local-${machine}:${name}`;
+
+const registries = new WeakMap<TaskDeps, LocalExecutions>();
+
+/** The registry startExecution states use for these deps when none is passed. */
+export const localExecutionsFor = (deps: TaskDeps): LocalExecutions => {
+  let registry = registries.get(deps);
+  if (!registry) {
+    registry = new LocalExecutions();
+    registries.set(deps, registry);
+  }
+  return registry;
+};
 
 const definitionCache = new Map<string, StateMachine>();
 
-const machine = (): StateMachine => {
-  const cached = definitionCache.get('node-recovery');
+const machine = (name: LocalMachineName): StateMachine => {
+  const cached = definitionCache.get(name);
   if (cached) return cached;
-  const created = new StateMachine(nodeRecoveryDefinition({ functionArns: localFunctionArns() }) as never, {
+  const created = new StateMachine(MACHINES[name].definition() as never, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
-  definitionCache.set('node-recovery', created);
+  definitionCache.set(name, created);
   return created;
 };
 
 /** Runs one `node-recovery` execution locally and reports its path through the machine. */
-export const runNodeRecovery = async (
+export const runNodeRecovery = (
+  input: unknown,
+  deps: TaskDeps,
+  options: RunOptions = {},
+): Promise<ExecutionReport> => runStateMachine('node-recovery', input, deps, options);
+
+/** Runs one `job-resume` execution locally (console input: state-machines/job-resume.md). */
+export const runJobResume = (
+  input: unknown,
+  deps: TaskDeps,
+  options: RunOptions = {},
+): Promise<ExecutionReport> => runStateMachine('job-resume', input, deps, options);
+
+/** Runs one `health-check` execution locally (console input: state-machines/health-check.md). */
+export const runHealthCheck = (
+  input: unknown,
+  deps: TaskDeps,
+  options: RunOptions = {},
+): Promise<ExecutionReport> => runStateMachine('health-check', input, deps, options);
+
+/** Runs one `health-sweep` execution locally; the executions it starts run in the background. */
+export const runHealthSweep = (
+  input: unknown,
+  deps: TaskDeps,
+  options: RunOptions = {},
+): Promise<ExecutionReport> => runStateMachine('health-sweep', input, deps, options);
+
+/** Runs one execution of any registered machine locally and reports its path through it. */
+export const runStateMachine = async (
+  name: LocalMachineName,
   input: unknown,
   deps: TaskDeps,
   options: RunOptions = {},
 ): Promise<ExecutionReport> => {
+  const spec: MachineSpec = MACHINES[name];
   const executionName = options.executionName ?? randomUUID();
   const startedAt = new Date().toISOString();
-  const taskStates = Object.keys(NODE_RECOVERY_TASKS);
-  const handlers = Object.fromEntries(
-    Object.entries(NODE_RECOVERY_TASKS).map(([state, fn]) => [
+  const registry = options.executions ?? localExecutionsFor(deps);
+  // Direct runs use their name too: a later startExecution of the same name is a duplicate.
+  if (!(options as { [CLAIMED]?: boolean })[CLAIMED]) registry.claim(name, executionName);
+  const startStates = Object.entries(spec.startExecutionStates ?? {});
+  const taskStates = [...Object.keys(spec.handlers), ...startStates.map(([state]) => state)];
+  const handlers = Object.fromEntries([
+    ...Object.entries(spec.handlers).map(([state, task]) => [
       state,
-      async (stateInput: unknown) => (await nodeRecoveryTasks[fn](stateInput, deps)) as never,
+      async (stateInput: unknown) => (await task(stateInput, deps)) as never,
     ]),
-  );
-  const execution = machine().run(input as never, {
+    ...startStates.map(([state, target]) => [
+      state,
+      async (parameters: { StateMachineArn?: string; Name?: string; Input?: unknown }) => {
+        if (parameters.StateMachineArn !== localStateMachineArn(target)) {
+          throw new Error(
+            `${state} starts ${parameters.StateMachineArn}, expected ${localStateMachineArn(target)}`,
+          );
+        }
+        const { executions: _registry, executionName: _name, ...inherited } = options;
+        return registry.start(
+          target as LocalMachineName,
+          parameters.Name ?? randomUUID(),
+          parameters.Input ?? {},
+          deps,
+          { ...inherited, executions: registry },
+        ) as never;
+      },
+    ]),
+  ]);
+  const execution = machine(name).run(input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers,
-      waitTimeOverrides: { WaitForNode: options.waitMs ?? 0 },
+      waitTimeOverrides: Object.fromEntries(spec.waitStates.map((s) => [s, options.waitMs ?? 0])),
       retryIntervalOverrides: Object.fromEntries(taskStates.map((s) => [s, options.retryIntervalMs ?? 0])),
     },
     context: {
       Execution: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:hpr-node-recovery:${executionName}`,
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:hpr-${name}:${executionName}`,
         Name: executionName,
         StartTime: startedAt,
         Input: input as never,
@@ -139,6 +400,7 @@ export const runNodeRecovery = async (
   }
   await collect;
   return {
+    machine: name,
     executionName,
     status,
     output,

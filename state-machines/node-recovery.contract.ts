@@ -15,7 +15,10 @@ export const NodeRecoveryStates = {
   WaitForNode: 'WaitForNode',
   CheckNodeRecovery: 'CheckNodeRecovery',
   IsNodeBack: 'IsNodeBack',
-  VerifyNodeHealth: 'VerifyNodeHealth',
+  StartQuickCheck: 'StartQuickCheck',
+  IsQuickCheckDone: 'IsQuickCheckDone',
+  WaitForQuickCheck: 'WaitForQuickCheck',
+  PollQuickCheck: 'PollQuickCheck',
   IsNodeHealthy: 'IsNodeHealthy',
   EscalateToReplace: 'EscalateToReplace',
   RestoreNode: 'RestoreNode',
@@ -29,14 +32,18 @@ export const NodeRecoveryStates = {
 } as const;
 export type NodeRecoveryState = (typeof NodeRecoveryStates)[keyof typeof NodeRecoveryStates];
 
-/** One Lambda per task; RecordSkip and RecordOutcome share one. */
+/**
+ * One Lambda per task; RecordSkip and RecordOutcome share one. `start-quick-check` and
+ * `poll-quick-check` are the very Lambdas of the health-check machine (health-check.contract.ts).
+ */
 export const NodeRecoveryFunctions = {
   admitIncident: 'admit-incident',
   quarantineNode: 'quarantine-node',
   suspendWorkloads: 'suspend-workloads',
   requestRemediation: 'request-remediation',
   checkNodeRecovery: 'check-node-recovery',
-  verifyNodeHealth: 'verify-node-health',
+  startQuickCheck: 'start-quick-check',
+  pollQuickCheck: 'poll-quick-check',
   restoreNode: 'restore-node',
   resumeWorkloads: 'resume-workloads',
   escalateIncident: 'escalate-incident',
@@ -50,7 +57,8 @@ export const NODE_RECOVERY_TASKS: Record<string, NodeRecoveryFunction> = {
   [NodeRecoveryStates.SuspendWorkloads]: NodeRecoveryFunctions.suspendWorkloads,
   [NodeRecoveryStates.RequestRemediation]: NodeRecoveryFunctions.requestRemediation,
   [NodeRecoveryStates.CheckNodeRecovery]: NodeRecoveryFunctions.checkNodeRecovery,
-  [NodeRecoveryStates.VerifyNodeHealth]: NodeRecoveryFunctions.verifyNodeHealth,
+  [NodeRecoveryStates.StartQuickCheck]: NodeRecoveryFunctions.startQuickCheck,
+  [NodeRecoveryStates.PollQuickCheck]: NodeRecoveryFunctions.pollQuickCheck,
   [NodeRecoveryStates.RestoreNode]: NodeRecoveryFunctions.restoreNode,
   [NodeRecoveryStates.ResumeWorkloads]: NodeRecoveryFunctions.resumeWorkloads,
   [NodeRecoveryStates.Escalate]: NodeRecoveryFunctions.escalateIncident,
@@ -60,7 +68,7 @@ export const NODE_RECOVERY_TASKS: Record<string, NodeRecoveryFunction> = {
 
 // ------------------------------------------------------------------ incident state
 
-const nodeIdentitySchema = z.object({
+export const nodeIdentitySchema = z.object({
   clusterName: z.string(),
   instanceId: z.string(),
   nodeName: z.string().optional(),
@@ -138,8 +146,16 @@ export const incidentStateSchema = z.looseObject({
       attempt: z.number().int().min(1),
     })
     .optional(),
+  /**
+   * The quick check of the node that came back (health-check.contract.ts `quickCheckStateSchema`):
+   * `running` between StartQuickCheck/PollQuickCheck polls, then `passed`, `failed` or
+   * `not-verified` (quick checks disabled, or no Kubernetes node to check).
+   */
   verification: z
-    .looseObject({ status: z.enum(['passed', 'failed', 'not-verified']), reason: z.string() })
+    .looseObject({
+      status: z.enum(['running', 'passed', 'failed', 'not-verified']),
+      reason: z.string(),
+    })
     .optional(),
   restore: z.looseObject({ status: z.string() }).optional(),
   resumption: z.looseObject({ resumed: z.array(workloadRefSchema) }).optional(),

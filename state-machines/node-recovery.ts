@@ -10,9 +10,13 @@
  *                                               ▲                 │           │ pending
  *                                               │          CheckNodeRecovery ─► IsNodeBack
  *                              EscalateToReplace│                               │ ready
- *                                               └── failed after reboot ── VerifyNodeHealth
+ *                                               │                        StartQuickCheck ─► IsQuickCheckDone ◄─┐
+ *                                               │                                 running │  WaitForQuickCheck │
+ *                                               │                                         └─► PollQuickCheck ──┘
+ *                                               └── failed after reboot ── IsNodeHealthy ◄┘ done
  *                                                                               │ passed / not verified
  *   RestoreNode ◄───────────────────────────────────────────────────────────────┘
+ *   (failed after a replace ─► Escalate: bounded, one reboot and one replace per incident)
  *        ▼
  *   ResumeWorkloads ─► RecordOutcome ─► IsNeedsAttention ─► Done | NeedsAttention (Fail)
  *   any failure ─► Escalate (notify, node stays quarantined, jobs resumed) ─► RecordOutcome
@@ -143,16 +147,54 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
     }),
     [S.IsNodeBack]: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.await.status', StringEquals: 'ready', Next: S.VerifyNodeHealth }],
+      Choices: [{ Variable: '$.await.status', StringEquals: 'ready', Next: S.StartQuickCheck }],
       Default: S.WaitForNode,
     },
-    [S.VerifyNodeHealth]: task(NodeRecoveryFunctions.verifyNodeHealth, refs, {
-      comment: 'Health checks on the node that came back',
-      timeoutSeconds: 900,
-      resultPath: '$.verification',
-      next: S.IsNodeHealthy,
-      catch: [toEscalation],
-    }),
+    [S.StartQuickCheck]: {
+      ...task(NodeRecoveryFunctions.startQuickCheck, refs, {
+        comment:
+          'Verify the node that came back: GPUs allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
+        timeoutSeconds: 60,
+        resultPath: '$.verification',
+        next: S.IsQuickCheckDone,
+        catch: [toEscalation],
+      }),
+      Parameters: {
+        'clusterName.$': '$.clusterName',
+        'eksClusterName.$': '$.eksClusterName',
+        'node.$': '$.await.node',
+        'checkId.$': '$.incidentId',
+        'attempt.$': '$.remediation.attempt',
+        'incidentId.$': '$.incidentId',
+        purpose: 'verify',
+      },
+    },
+    [S.IsQuickCheckDone]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.verification.status', StringEquals: 'running', Next: S.WaitForQuickCheck }],
+      Default: S.IsNodeHealthy,
+    },
+    [S.WaitForQuickCheck]: {
+      Type: 'Wait',
+      Comment: 'Poll interval from the config (healthChecks.quick.pollSeconds)',
+      SecondsPath: '$.verification.pollSeconds',
+      Next: S.PollQuickCheck,
+    },
+    [S.PollQuickCheck]: {
+      ...task(NodeRecoveryFunctions.pollQuickCheck, refs, {
+        comment: 'Read the check pod: its termination message is the verdict. Fails past the deadline',
+        timeoutSeconds: 60,
+        resultPath: '$.verification',
+        next: S.IsQuickCheckDone,
+        catch: [toEscalation],
+      }),
+      Parameters: {
+        'clusterName.$': '$.clusterName',
+        'eksClusterName.$': '$.eksClusterName',
+        'incidentId.$': '$.incidentId',
+        'check.$': '$.verification',
+      },
+    },
     [S.IsNodeHealthy]: {
       Type: 'Choice',
       Choices: [

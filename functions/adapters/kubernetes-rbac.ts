@@ -4,6 +4,7 @@
  * Lambda role to. Deployed by the stack and by the local test bed (`kubectl apply -f -` of
  * `rbacManifestYaml()`); the e2e tests prove on a real kube-apiserver that it is enough and no more.
  */
+import { HEALTH_CHECK_NAMESPACE } from '#shared/config-schema.ts';
 
 export const RBAC_GROUP = 'hyperpod-resilience';
 export const CLUSTER_ROLE_NAME = 'hyperpod-resilience';
@@ -37,17 +38,13 @@ export const clusterRole: ClusterRole = {
   metadata: { name: CLUSTER_ROLE_NAME, labels },
   rules: [
     // Cordon, taint and label nodes; read their conditions.
-    { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] },
     // Find the pods on a node; delete those that eviction cannot move.
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'get', 'delete'] },
     // Drain through the eviction API, which honours PodDisruptionBudgets.
     { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-    // Health-check Jobs pinned to a node; suspend and resume batch Jobs.
-    {
-      apiGroups: ['batch'],
-      resources: ['jobs'],
-      verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-    },
+    // Suspend and resume batch Jobs; read health-check Jobs (created only in our namespace: Role below).
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'patch'] },
     // Suspend and resume training jobs.
     { apiGroups: ['jobset.x-k8s.io'], resources: ['jobsets'], verbs: ['get', 'list', 'patch'] },
     { apiGroups: ['kubeflow.org'], resources: ['pytorchjobs', 'mpijobs'], verbs: ['get', 'list', 'patch'] },
@@ -56,6 +53,9 @@ export const clusterRole: ClusterRole = {
       resources: ['hyperpodpytorchjobs'],
       verbs: ['get', 'list', 'patch'],
     },
+    // Kueue-managed jobs are stopped by deactivating their Kueue Workload (spec.active), never by
+    // flipping the job's suspend switch that Kueue owns.
+    { apiGroups: ['kueue.x-k8s.io'], resources: ['workloads'], verbs: ['get', 'list', 'patch'] },
     // Walk pod owners up to the workload.
     { apiGroups: ['apps'], resources: ['replicasets', 'deployments', 'statefulsets'], verbs: ['get'] },
     // Predict whether a drain is blocked.
@@ -68,6 +68,53 @@ export const clusterRoleBinding: ClusterRoleBinding = {
   kind: 'ClusterRoleBinding',
   metadata: { name: CLUSTER_ROLE_NAME, labels },
   roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: CLUSTER_ROLE_NAME },
+  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: RBAC_GROUP }],
+};
+
+/** Our own namespace: health-check Jobs run here and nowhere else. */
+export const OUR_NAMESPACE = HEALTH_CHECK_NAMESPACE;
+export const HEALTH_CHECK_ROLE_NAME = 'hyperpod-resilience-health-checks';
+
+export interface Namespace {
+  apiVersion: 'v1';
+  kind: 'Namespace';
+  metadata: { name: string; labels: Record<string, string> };
+}
+
+export interface Role {
+  apiVersion: 'rbac.authorization.k8s.io/v1';
+  kind: 'Role';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  rules: PolicyRule[];
+}
+
+export interface RoleBinding {
+  apiVersion: 'rbac.authorization.k8s.io/v1';
+  kind: 'RoleBinding';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'Role'; name: string };
+  subjects: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'Group'; name: string }[];
+}
+
+export const ourNamespace: Namespace = {
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name: OUR_NAMESPACE, labels: { 'app.kubernetes.io/name': 'hyperpod-resilience' } },
+};
+
+/** Creating (and cleaning up) health-check Jobs, in our namespace only. */
+export const healthCheckRole: Role = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'Role',
+  metadata: { name: HEALTH_CHECK_ROLE_NAME, namespace: OUR_NAMESPACE, labels },
+  rules: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete'] }],
+};
+
+export const healthCheckRoleBinding: RoleBinding = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'RoleBinding',
+  metadata: { name: HEALTH_CHECK_ROLE_NAME, namespace: OUR_NAMESPACE, labels },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: HEALTH_CHECK_ROLE_NAME },
   subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: RBAC_GROUP }],
 };
 
@@ -118,7 +165,12 @@ export function toYaml(value: unknown, indent = 0): string {
   return `${pad}${scalar(value)}\n`;
 }
 
-/** ClusterRole and ClusterRoleBinding as a two-document YAML text for `kubectl apply -f -`. */
+/**
+ * Our namespace, the ClusterRole and its binding, and the health-check Role and its binding, as
+ * one multi-document YAML text for `kubectl apply -f -`.
+ */
 export function rbacManifestYaml(): string {
-  return `${toYaml(clusterRole)}---\n${toYaml(clusterRoleBinding)}`;
+  return [ourNamespace, clusterRole, clusterRoleBinding, healthCheckRole, healthCheckRoleBinding]
+    .map((doc) => toYaml(doc))
+    .join('---\n');
 }

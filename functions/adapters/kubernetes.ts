@@ -10,6 +10,9 @@
  *   every patch call sets `Content-Type: application/merge-patch+json` through
  *   `setHeaderOptions`. With `resourceVersion` the patch carries `metadata.resourceVersion`,
  *   which makes the API server reject a stale write with 409.
+ * - Eviction (policy/v1 Eviction on `pods/eviction`): 429 is PodDisruptionBudget back-pressure
+ *   and comes back as `{ outcome: 'blocked' }`, never as an error to retry blindly; 404 → `gone`.
+ *   Pod deletes carry a uid precondition when given (a recreated pod of the same name is spared).
  * - Errors: 429 → KubernetesThrottledError; 5xx, refused connections and timeouts →
  *   KubernetesUnavailableError; 409 → ConcurrentUpdateError; 404 → undefined on reads, [] on
  *   listing an uninstalled CRD, NodeNotFoundError on patchNode; any other 4xx (403 from RBAC
@@ -29,10 +32,10 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { isNetworkError } from '#adapters/aws-errors.ts';
-import type { KubeApi, MergePatch } from '#adapters/ports.ts';
+import type { EvictionResult, KubeApi, MergePatch } from '#adapters/ports.ts';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadRef } from '#domain/types.ts';
-import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
 import {
   ConcurrentUpdateError,
   KubernetesRequestFailedError,
@@ -51,10 +54,14 @@ const PLURALS: Readonly<Record<string, string>> = {
   'apps/ReplicaSet': 'replicasets',
   'apps/Deployment': 'deployments',
   'apps/StatefulSet': 'statefulsets',
+  [`${KUEUE_WORKLOAD.group}/${KUEUE_WORKLOAD.kind}`]: KUEUE_WORKLOAD.plural,
   ...Object.fromEntries(
     Object.entries(WORKLOAD_KINDS).map(([kind, { group, plural }]) => [`${group}/${kind}`, plural]),
   ),
 };
+
+/** batch/v1 Jobs through the custom-objects paths (plain JSON in and out). */
+const BATCH_JOBS = { group: 'batch', version: 'v1', plural: 'jobs' } as const;
 
 /** Per-request timeout: the Lambda must get an answer (or a retryable error) well before its own limit. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
@@ -319,10 +326,123 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
 
     getObject: (ref) => getNamespaced(ref),
 
+    async createJob(namespace, job) {
+      const name = job.metadata.name;
+      const operation = `CREATE Job ${namespace}/${name}`;
+      try {
+        const created: unknown = await custom.createNamespacedCustomObject(
+          { ...BATCH_JOBS, namespace, body: { apiVersion: 'batch/v1', kind: 'Job', ...job } },
+          readOptions,
+        );
+        return { job: withTypeMeta(created as KubeObject, 'batch/v1', 'Job'), created: true };
+      } catch (error) {
+        // AlreadyExists: a retried create. The Job that is there is the one to follow.
+        if (statusOf(error) === 409) {
+          const existing = await getNamespaced({ apiVersion: 'batch/v1', kind: 'Job', namespace, name });
+          if (existing) return { job: existing, created: false };
+        }
+        return toKubeError(error, operation);
+      }
+    },
+
+    getJob: (namespace, name) => getNamespaced({ apiVersion: 'batch/v1', kind: 'Job', namespace, name }),
+
+    async deleteJob(namespace, name) {
+      await call(
+        `DELETE Job ${namespace}/${name}`,
+        () =>
+          custom.deleteNamespacedCustomObject(
+            { ...BATCH_JOBS, namespace, name, propagationPolicy: 'Background' },
+            readOptions,
+          ),
+        () => undefined,
+      );
+    },
+
     getWorkload: (ref: WorkloadRef) => getNamespaced(ref),
 
     patchWorkload: (ref, patch, patchWorkloadOptions = {}) =>
       patchNamespaced(ref, patch, patchWorkloadOptions.resourceVersion),
+
+    async listObjects(ref) {
+      const resource = resolveResource(ref.apiVersion, ref.kind);
+      const operation = `LIST ${ref.kind}${ref.namespace ? ` in ${ref.namespace}` : ''}`;
+      if (!resource?.group) {
+        throw new KubernetesRequestFailedError(
+          `Kubernetes ${operation}: unsupported kind ${ref.apiVersion} ${ref.kind}`,
+        );
+      }
+      const selector = ref.labelSelector ? { labelSelector: ref.labelSelector } : {};
+      const list = (await call(
+        operation,
+        () =>
+          ref.namespace
+            ? custom.listNamespacedCustomObject(
+                { ...resource, namespace: ref.namespace, ...selector },
+                readOptions,
+              )
+            : custom.listClusterCustomObject({ ...resource, ...selector }, readOptions),
+        // The CRD is not installed: nothing of this kind can exist.
+        () => ({ items: [] }),
+      )) as { items?: KubeObject[] };
+      return (list.items ?? []).map((item) => withTypeMeta(item, ref.apiVersion, ref.kind));
+    },
+
+    patchObject: (ref, patch, patchObjectOptions = {}) =>
+      patchNamespaced(ref, patch, patchObjectOptions.resourceVersion),
+
+    async evictPod(pod, evictOptions = {}): Promise<EvictionResult> {
+      const operation = `EVICT Pod ${pod.namespace}/${pod.name}`;
+      try {
+        await core.createNamespacedPodEviction(
+          {
+            name: pod.name,
+            namespace: pod.namespace,
+            body: {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name: pod.name, namespace: pod.namespace },
+              ...(evictOptions.gracePeriodSeconds !== undefined
+                ? { deleteOptions: { gracePeriodSeconds: evictOptions.gracePeriodSeconds } }
+                : {}),
+            },
+          },
+          readOptions,
+        );
+        return { outcome: 'evicted' };
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 404) return { outcome: 'gone' };
+        if (status === 429) {
+          const { message } = apiMessage(error as ApiException<unknown>);
+          return { outcome: 'blocked', ...(message ? { message } : {}) };
+        }
+        return toKubeError(error, operation);
+      }
+    },
+
+    async deletePod(pod, deleteOptions = {}) {
+      const operation = `DELETE Pod ${pod.namespace}/${pod.name}`;
+      try {
+        await core.deleteNamespacedPod(
+          {
+            name: pod.name,
+            namespace: pod.namespace,
+            ...(deleteOptions.gracePeriodSeconds !== undefined
+              ? { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }
+              : {}),
+            ...(pod.uid ? { body: { preconditions: { uid: pod.uid } } } : {}),
+          },
+          readOptions,
+        );
+        return 'deleted';
+      } catch (error) {
+        const status = statusOf(error);
+        // 409: the uid precondition failed — a new pod of that name exists and is not ours to delete.
+        if (status === 404 || (status === 409 && pod.uid)) return 'gone';
+        return toKubeError(error, operation);
+      }
+    },
 
     async listWorkloads(kind, listOptions = {}) {
       const { apiVersion, group, version, plural } = WORKLOAD_KINDS[kind];

@@ -60,6 +60,20 @@ export interface ClusterNodes {
   /** Splits into calls of at most 25 ids. */
   rebootNodes(clusterName: string, instanceIds: string[]): Promise<BatchNodeActionResult>;
   replaceNodes(clusterName: string, instanceIds: string[]): Promise<BatchNodeActionResult>;
+  /**
+   * StartClusterHealthCheck: HyperPod's deep health check on the given instances (one request per
+   * cluster may be active; HyperPod reboots or replaces instances that fail it).
+   */
+  startHealthCheck(clusterName: string, targets: DeepHealthCheckTarget[]): Promise<void>;
+}
+
+/** `InstanceStress` (hardware, DCGM L4, EFA loopback) and `InstanceConnectivity` (multi-node NCCL). */
+export type DeepHealthCheckKind = 'InstanceStress' | 'InstanceConnectivity';
+
+export interface DeepHealthCheckTarget {
+  instanceGroupName: string;
+  instanceIds: string[];
+  deepHealthChecks: DeepHealthCheckKind[];
 }
 
 // ---------------------------------------------------------------- Kubernetes
@@ -76,6 +90,15 @@ export interface KubeApi {
    */
   patchNode(name: string, patch: MergePatch, options?: { resourceVersion?: string }): Promise<KubeNode>;
   listPods(options: { nodeName?: string; namespace?: string; labelSelector?: string }): Promise<KubePod[]>;
+  /**
+   * Creates a batch/v1 Job in `namespace`. A Job of that name already there (a retried call) is
+   * returned with `created: false` instead of an error.
+   */
+  createJob(namespace: string, job: KubeObject): Promise<{ job: KubeObject; created: boolean }>;
+  /** Undefined on 404. */
+  getJob(namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** Deletes a Job and, in the background, its pods. Absent already: no error. */
+  deleteJob(namespace: string, name: string): Promise<void>;
   /** Any namespaced object by apiVersion/kind (used to walk ownerReferences). Undefined on 404. */
   getObject(ref: {
     apiVersion: string;
@@ -91,6 +114,46 @@ export interface KubeApi {
   ): Promise<KubeObject>;
   /** Cluster-wide list of one kind; an uninstalled CRD yields []. */
   listWorkloads(kind: WorkloadKind, options?: { labelSelector?: string }): Promise<KubeObject[]>;
+  /**
+   * Objects of any known namespaced kind (e.g. Kueue Workloads), in one namespace or all; an
+   * uninstalled CRD yields [].
+   */
+  listObjects(ref: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    labelSelector?: string;
+  }): Promise<KubeObject[]>;
+  /** Merge-patches any known namespaced object; `resourceVersion` guards like patchWorkload. */
+  patchObject(
+    ref: { apiVersion: string; kind: string; namespace: string; name: string },
+    patch: MergePatch,
+    options?: { resourceVersion?: string },
+  ): Promise<KubeObject>;
+  /**
+   * Asks the eviction API (policy/v1) to evict a pod, which honours PodDisruptionBudgets.
+   * `blocked`: the API answered 429 (a budget allows no disruption now, or the budget is not
+   * computed yet) — back-pressure, not a failure; `gone`: the pod no longer exists.
+   */
+  evictPod(
+    pod: { namespace: string; name: string },
+    options?: { gracePeriodSeconds?: number },
+  ): Promise<EvictionResult>;
+  /**
+   * Deletes a pod; `gracePeriodSeconds: 0` force-deletes (no kubelet confirmation, no budget).
+   * With `uid` the delete applies only to that incarnation of the pod. `gone` on 404 or a uid
+   * mismatch (someone recreated it).
+   */
+  deletePod(
+    pod: { namespace: string; name: string; uid?: string },
+    options?: { gracePeriodSeconds?: number },
+  ): Promise<'deleted' | 'gone'>;
+}
+
+export interface EvictionResult {
+  outcome: 'evicted' | 'blocked' | 'gone';
+  /** The API's message when blocked. */
+  message?: string;
 }
 
 /** Builds a KubeApi for one configured cluster (EKS endpoint, CA and token, cached < 14 min). */

@@ -20,6 +20,7 @@ import {
   type ListClusterNodesCommandInput,
   paginateListClusterNodes,
   type SageMakerClient,
+  StartClusterHealthCheckCommand,
 } from '@aws-sdk/client-sagemaker';
 import { awsErrorMessage, awsErrorName, describeAwsError, isAwsTransient } from '#adapters/aws-errors.ts';
 import type {
@@ -197,7 +198,8 @@ const createClusterNodes = (client: SageMakerClient): ClusterNodes => ({
       // 100 per page (the documented maximum) keeps a 2,000-node sweep at 20 calls.
       for await (const page of paginateListClusterNodes({ client, pageSize: LIST_PAGE_SIZE }, input)) {
         // With IncludeNodeLogicalIds, nodes still being provisioned may have no instance id yet.
-        for (const summary of page.ClusterNodeSummaries ?? []) if (summary.InstanceId) nodes.push(toClusterNode(summary));
+        for (const summary of page.ClusterNodeSummaries ?? [])
+          if (summary.InstanceId) nodes.push(toClusterNode(summary));
       }
     } catch (error) {
       return toSageMakerError(error, 'ListClusterNodes', clusterName);
@@ -226,6 +228,22 @@ const createClusterNodes = (client: SageMakerClient): ClusterNodes => ({
     runBatch(clusterName, instanceIds, 'BatchReplaceClusterNodes', (nodeIds) =>
       client.send(new BatchReplaceClusterNodesCommand({ ClusterName: clusterName, NodeIds: nodeIds })),
     ),
+
+  async startHealthCheck(clusterName, targets) {
+    if (targets.length === 0) return;
+    await client
+      .send(
+        new StartClusterHealthCheckCommand({
+          ClusterName: clusterName,
+          DeepHealthCheckConfigurations: targets.map((target) => ({
+            InstanceGroupName: target.instanceGroupName,
+            InstanceIds: [...new Set(target.instanceIds)],
+            DeepHealthChecks: [...new Set(target.deepHealthChecks)],
+          })),
+        }),
+      )
+      .catch((error: unknown) => toSageMakerError(error, 'StartClusterHealthCheck', clusterName));
+  },
 });
 
 export { createClusterNodes, eksClusterNameFromArn, MAX_NODES_PER_BATCH_CALL };

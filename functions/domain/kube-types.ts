@@ -48,13 +48,28 @@ export interface KubePod {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
+  spec?: {
+    nodeName?: string;
+    containers?: {
+      name: string;
+      image?: string;
+      resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+    }[];
+  };
   status?: {
     phase?: string;
-    conditions?: { type: string; status: string }[];
+    /** Why the pod is in its phase, e.g. `OutOfnvidia.com/gpu` when the kubelet rejected it. */
+    reason?: string;
+    message?: string;
+    startTime?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
     containerStatuses?: {
       name: string;
-      state?: { terminated?: { exitCode?: number; reason?: string; message?: string } };
+      state?: {
+        waiting?: { reason?: string; message?: string };
+        running?: { startedAt?: string };
+        terminated?: { exitCode?: number; reason?: string; message?: string };
+      };
     }[];
   };
 }

@@ -5,9 +5,24 @@
  * suspended: each incident adds its id to one annotation, and the job resumes only when the last
  * holder lets go. The label makes our suspensions selectable server-side (`…/suspended=true`),
  * so a sweep can find every job we hold without reading all of them.
+ *
+ * How a job is stopped depends on who owns its admission:
+ * - `field`: the kind's own suspend switch (Job, Indexed Job, JobSet, PyTorchJob, MPIJob,
+ *   HyperPodPyTorchJob); its controller deletes the pods and recreates them on resume.
+ * - `kueue`: a job labelled `kueue.x-k8s.io/queue-name` is admitted by Kueue, which also owns its
+ *   suspend switch: Kueue's job reconciler unsuspends a suspended job whose Workload is still
+ *   admitted ("Job admitted, unsuspending"), so flipping the switch would fight it. We deactivate
+ *   the job's Kueue Workload instead (`spec.active: false`): Kueue evicts it, suspends the job
+ *   itself (pods deleted) and releases its quota; on resume `spec.active: true` re-queues it and
+ *   Kueue re-admits and unsuspends it when quota allows. (kueue.sigs.k8s.io docs, concepts/workload
+ *   "Active"; kubernetes-sigs/kueue pkg/controller/jobframework/reconciler.go.)
+ *
+ * Pods that belong to no job (plain pods, Deployments, StatefulSets) are evicted through the
+ * eviction API, which honours PodDisruptionBudgets; see `planPodEviction` and `planStuckPods`.
  */
 import type { MergePatch } from '#adapters/ports.ts';
-import type { KubeObject, ObjectMeta } from '#domain/kube-types.ts';
+import type { KubeNode, KubeObject, KubePod, ObjectMeta } from '#domain/kube-types.ts';
+import { MINUTE_MS } from '#domain/time.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 
 export interface WorkloadKindInfo {
@@ -17,11 +32,16 @@ export interface WorkloadKindInfo {
   plural: string;
   /** Path of the boolean that suspends the workload. */
   suspendPath: string[];
-  /** Whether suspend semantics for this kind are documented (§7.3); unconfirmed kinds need a check first. */
+  /** Whether the suspend switch is documented for this kind (the source says where). */
   suspendConfirmed: boolean;
+  /** Where the suspend switch and its effect are documented. */
+  suspendSource: string;
 }
 
-/** Kinds we can suspend, with where their suspend switch lives (§7.3). */
+/**
+ * Kinds we can suspend, with where their suspend switch lives (HYPERPOD-FACTS.md §7.3). An
+ * Indexed Job is a batch/v1 Job (`completionMode: Indexed`) and suspends the same way.
+ */
 export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKindInfo>>> = {
   Job: {
     apiVersion: 'batch/v1',
@@ -30,6 +50,7 @@ export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKind
     plural: 'jobs',
     suspendPath: ['spec', 'suspend'],
     suspendConfirmed: true,
+    suspendSource: 'kubernetes.io Job docs (spec.suspend, GA 1.24): active pods are deleted',
   },
   PyTorchJob: {
     apiVersion: 'kubeflow.org/v1',
@@ -38,6 +59,7 @@ export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKind
     plural: 'pytorchjobs',
     suspendPath: ['spec', 'runPolicy', 'suspend'],
     suspendConfirmed: true,
+    suspendSource: 'training-operator v1 RunPolicy.suspend: pods, services and PodGroups are deleted',
   },
   MPIJob: {
     apiVersion: 'kubeflow.org/v2beta1',
@@ -45,8 +67,9 @@ export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKind
     version: 'v2beta1',
     plural: 'mpijobs',
     suspendPath: ['spec', 'runPolicy', 'suspend'],
-    // Assumed to behave as PyTorchJob's runPolicy.suspend: [unconfirmed] in §7.3.
-    suspendConfirmed: false,
+    suspendConfirmed: true,
+    suspendSource:
+      'mpi-operator v2beta1 RunPolicy.suspend (sdk/python/v2beta1/docs/V2beta1RunPolicy.md): active pods and PodGroups are deleted, the launcher Job is suspended',
   },
   JobSet: {
     apiVersion: 'jobset.x-k8s.io/v1alpha2',
@@ -55,15 +78,22 @@ export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKind
     plural: 'jobsets',
     suspendPath: ['spec', 'suspend'],
     suspendConfirmed: true,
+    suspendSource: 'jobset v1alpha2 JobSetSpec.suspend: every child Job is suspended',
   },
   HyperPodPyTorchJob: {
     apiVersion: 'sagemaker.amazonaws.com/v1',
     group: 'sagemaker.amazonaws.com',
     version: 'v1',
     plural: 'hyperpodpytorchjobs',
-    // The HyperPod training operator's suspend support is [unconfirmed] (§7.2): verify on a cluster first.
+    // The CRD's own field, as the HyperPod CLI ships it: RunPolicy.suspend "Suspend suspends
+    // HyperPodPytorchJob when set to true" (aws/sagemaker-hyperpod-cli
+    // src/sagemaker/hyperpod/training/config/hyperpod_pytorch_job_unified_config.py). Kueue
+    // (HyperPod task governance) drives the same field. That the operator deletes the pods is
+    // not documented: an e2e test on a real cluster has to confirm it.
     suspendPath: ['spec', 'runPolicy', 'suspend'],
-    suspendConfirmed: false,
+    suspendConfirmed: true,
+    suspendSource:
+      'HyperPodPytorchJob CRD RunPolicy.suspend (HyperPod CLI generated model); pod deletion on suspend unconfirmed',
   },
 };
 
@@ -73,8 +103,33 @@ export const SUSPENDED_LABEL = 'hyperpod-resilience.io/suspended';
 export const SUSPENDED_BY_ANNOTATION = 'hyperpod-resilience.io/suspended-by';
 /** ISO time of the first suspension by us. */
 export const SUSPENDED_AT_ANNOTATION = 'hyperpod-resilience.io/suspended-at';
+/**
+ * JSON array of the nodes the job ran on when we suspended it: an incident on any of them holds the
+ * job too (its pods are gone from that node by the time that incident looks), so the job resumes
+ * only once every one of its faulty nodes is dealt with.
+ */
+export const SUSPENDED_NODES_ANNOTATION = 'hyperpod-resilience.io/suspended-nodes';
+/** How we suspended it: `field` (the kind's switch) or `kueue` (its Kueue Workload deactivated). */
+export const SUSPEND_METHOD_ANNOTATION = 'hyperpod-resilience.io/suspend-method';
+/** Left on a workload after we resumed it: JSON `{ incidents, method, suspendedAt, resumedAt }` (audit). */
+export const LAST_SUSPENSION_ANNOTATION = 'hyperpod-resilience.io/last-suspension';
 /** HyperPod job auto-resume (§7.1): such jobs are HyperPod's to restart, not ours. */
 export const AUTO_RESUME_ANNOTATION = 'sagemaker.amazonaws.com/enable-job-auto-resume';
+/** Kueue queues a job that carries this label (older Kueue releases also read an annotation). */
+export const KUEUE_QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
+/** Kueue labels each Workload with the uid of the job it admits. */
+export const KUEUE_JOB_UID_LABEL = 'kueue.x-k8s.io/job-uid';
+/** Kueue's admission unit; `spec.active: false` evicts it and keeps it out of the queue. */
+export const KUEUE_WORKLOAD = {
+  apiVersion: 'kueue.x-k8s.io/v1beta1',
+  group: 'kueue.x-k8s.io',
+  kind: 'Workload',
+  plural: 'workloads',
+} as const;
+/** Static pods mirrored by the kubelet: the API cannot evict or delete them for good. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
+export type SuspendMethod = 'field' | 'kueue';
 
 const groupOf = (apiVersion: string): string => {
   const slash = apiVersion.indexOf('/');
@@ -82,6 +137,10 @@ const groupOf = (apiVersion: string): string => {
 };
 
 const isWorkloadKind = (kind: string): kind is WorkloadKind => Object.hasOwn(WORKLOAD_KINDS, kind);
+
+/** `Kind/namespace/name`: how refs appear in records, logs and messages. */
+export const describeRef = (ref: { kind: string; namespace?: string; name: string }): string =>
+  `${ref.kind}/${ref.namespace ?? 'default'}/${ref.name}`;
 
 /**
  * The workload an ownerReference points at, if it is a kind we can suspend (matched on API group
@@ -117,14 +176,9 @@ export const workloadRefFromOwner = (
 export const nextOwner = (obj: KubeObject): NonNullable<ObjectMeta['ownerReferences']>[number] | undefined =>
   obj.metadata.ownerReferences?.find((ref) => ref.controller === true);
 
-/**
- * Incident ids holding our suspension of a workload. Garbage in the annotation reads as none.
- *
- * @example
- * suspendedIncidentIds(job); // ['inc-1', 'inc-2']
- */
-export const suspendedIncidentIds = (obj: KubeObject): string[] => {
-  const raw = obj.metadata.annotations?.[SUSPENDED_BY_ANNOTATION];
+/** A JSON array of non-empty strings in an annotation, deduplicated; garbage reads as none. */
+const stringList = (obj: KubeObject, annotation: string): string[] => {
+  const raw = obj.metadata.annotations?.[annotation];
   if (raw === undefined) return [];
   let parsed: unknown;
   try {
@@ -137,6 +191,22 @@ export const suspendedIncidentIds = (obj: KubeObject): string[] => {
 };
 
 /**
+ * Incident ids holding our suspension of a workload. Garbage in the annotation reads as none.
+ *
+ * @example
+ * suspendedIncidentIds(job); // ['inc-1', 'inc-2']
+ */
+export const suspendedIncidentIds = (obj: KubeObject): string[] => stringList(obj, SUSPENDED_BY_ANNOTATION);
+
+/**
+ * The nodes a job we suspended ran on (see SUSPENDED_NODES_ANNOTATION).
+ *
+ * @example
+ * suspendedNodes(job); // ['hyperpod-i-0a…', 'hyperpod-i-0b…']
+ */
+export const suspendedNodes = (obj: KubeObject): string[] => stringList(obj, SUSPENDED_NODES_ANNOTATION);
+
+/**
  * Whether we hold a suspension of this workload (our label is present).
  *
  * @example
@@ -144,6 +214,42 @@ export const suspendedIncidentIds = (obj: KubeObject): string[] => {
  */
 export const isSuspendedByUs = (obj: KubeObject): boolean =>
   obj.metadata.labels?.[SUSPENDED_LABEL] === 'true';
+
+/**
+ * Whether Kueue admits this job (and so owns its suspend switch): it carries Kueue's queue-name
+ * label, or the annotation older Kueue releases read.
+ *
+ * @example
+ * isKueueManaged({ metadata: { name: 'j', labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } } }); // true
+ */
+export const isKueueManaged = (obj: KubeObject): boolean =>
+  Boolean(
+    obj.metadata.labels?.[KUEUE_QUEUE_NAME_LABEL] ?? obj.metadata.annotations?.[KUEUE_QUEUE_NAME_LABEL],
+  );
+
+/**
+ * How a job is suspended: through its Kueue Workload when Kueue admits it, else its own switch.
+ *
+ * @example
+ * suspendMethodFor(job); // 'field'
+ */
+export const suspendMethodFor = (obj: KubeObject): SuspendMethod => (isKueueManaged(obj) ? 'kueue' : 'field');
+
+/**
+ * The Kueue Workload of a job among candidates listed by its `kueue.x-k8s.io/job-uid` label:
+ * the one whose ownerReference is the job, else the only candidate.
+ *
+ * @example
+ * kueueWorkloadOf(job, workloads)?.metadata.name; // 'job-train-3f2a1'
+ */
+export const kueueWorkloadOf = (job: KubeObject, candidates: KubeObject[]): KubeObject | undefined => {
+  const uid = job.metadata.uid;
+  const owned = candidates.find(
+    (w) => uid !== undefined && w.metadata.ownerReferences?.some((o) => o.uid === uid),
+  );
+  if (owned) return owned;
+  return candidates.length === 1 ? candidates[0] : undefined;
+};
 
 const readPath = (obj: KubeObject, path: readonly string[]): unknown => {
   let current: unknown = obj;
@@ -171,37 +277,67 @@ const suspendPatch = (
   metadata,
 });
 
+const WORKLOAD_INACTIVE: MergePatch = { spec: { active: false } };
+const WORKLOAD_ACTIVE: MergePatch = { spec: { active: true } };
+
 export type SuspendSkipReason =
   | 'opted-out'
   | 'hyperpod-auto-resume'
   | 'already-suspended-by-this-incident'
-  | 'suspended-by-others';
+  | 'suspended-by-others'
+  | 'kueue-workload-not-found'
+  | 'kueue-skipped-by-policy'
+  | 'no-pod-on-node';
 
+/**
+ * A suspend plan. `patch` goes to the job (guarded by its resourceVersion: the holders list lives
+ * there); `workloadPatch`, for Kueue-managed jobs, goes to its Kueue Workload AFTER the job patch,
+ * so that a Workload we deactivated always has our label on its job.
+ */
 export type SuspendPlan =
-  | { action: 'suspend'; patch: MergePatch }
-  | { action: 'join'; patch: MergePatch }
+  | { action: 'suspend'; method: SuspendMethod; patch: MergePatch; workloadPatch?: MergePatch }
+  | { action: 'join'; method: SuspendMethod; patch: MergePatch; workloadPatch?: MergePatch }
   | { action: 'skip'; reason: SuspendSkipReason };
+
+export interface SuspendInput {
+  incidentId: string;
+  now: string;
+  optOutAnnotation: string;
+  respectAutoResume: boolean;
+  /**
+   * Kueue-managed jobs only: their Workload (`null`: none found). Omitted for other jobs.
+   */
+  kueueWorkload?: KubeObject | null;
+  /** `skip` leaves Kueue-managed jobs alone (policy `workloads.kueue`). Default `deactivate-workload`. */
+  kueue?: 'deactivate-workload' | 'skip';
+  /** Nodes the job's pods run on now, remembered with the suspension. */
+  nodes?: readonly string[];
+  /**
+   * The job has no pod on this incident's node any more, but we suspended it while it had: only
+   * joining our suspension is allowed, never suspending it anew.
+   */
+  joinOnly?: boolean;
+}
 
 /**
  * Plans suspending a workload for one incident. First match wins:
  * - opt-out annotation `'true'` → skip `opted-out`;
  * - HyperPod auto-resume enabled and respected → skip `hyperpod-auto-resume` (never two
  *   controllers on one failure);
+ * - Kueue-managed and the policy says skip → `kueue-skipped-by-policy`; no Workload found →
+ *   `kueue-workload-not-found` (we never flip the switch Kueue owns);
  * - this incident already holds it → skip `already-suspended-by-this-incident` (safe retry);
  * - suspended and labelled by us for other incidents → `join` (add this incident's id);
  * - suspended by someone else → skip `suspended-by-others` (we must never resume it);
- * - otherwise → `suspend` (switch on, our label, holders, time). A job still labelled by us but
- *   unsuspended by hand is suspended again, keeping its holders.
+ * - `joinOnly` (no pod on this node any more) → skip `no-pod-on-node`;
+ * - otherwise → `suspend` (switch on or Workload deactivated, our label, holders, method, time).
+ *   A job still labelled by us but unsuspended by hand is suspended again, keeping its holders.
  *
  * @example
  * planSuspend(job, 'Job', { incidentId: 'inc-1', now, optOutAnnotation: 'hyperpod-resilience.io/opt-out', respectAutoResume: true });
- * // → { action: 'suspend', patch: { spec: { suspend: true }, metadata: { labels: {…}, annotations: {…} } } }
+ * // → { action: 'suspend', method: 'field', patch: { spec: { suspend: true }, metadata: { labels: {…}, annotations: {…} } } }
  */
-export const planSuspend = (
-  obj: KubeObject,
-  kind: WorkloadKind,
-  input: { incidentId: string; now: string; optOutAnnotation: string; respectAutoResume: boolean },
-): SuspendPlan => {
+export const planSuspend = (obj: KubeObject, kind: WorkloadKind, input: SuspendInput): SuspendPlan => {
   const annotations = obj.metadata.annotations ?? {};
   if (annotations[input.optOutAnnotation]?.trim().toLowerCase() === 'true') {
     return { action: 'skip', reason: 'opted-out' };
@@ -209,61 +345,298 @@ export const planSuspend = (
   if (input.respectAutoResume && annotations[AUTO_RESUME_ANNOTATION]?.trim().toLowerCase() === 'true') {
     return { action: 'skip', reason: 'hyperpod-auto-resume' };
   }
+  const method = suspendMethodFor(obj);
+  if (method === 'kueue') {
+    if (input.kueue === 'skip') return { action: 'skip', reason: 'kueue-skipped-by-policy' };
+    if (!input.kueueWorkload) return { action: 'skip', reason: 'kueue-workload-not-found' };
+  }
   const ours = isSuspendedByUs(obj);
   const holders = ours ? suspendedIncidentIds(obj) : [];
   if (holders.includes(input.incidentId))
     return { action: 'skip', reason: 'already-suspended-by-this-incident' };
 
-  const suspended = readPath(obj, WORKLOAD_KINDS[kind].suspendPath) === true;
+  // Kueue-managed: the Workload says whether it is stopped (planning returned above without one).
+  const stopped =
+    method === 'kueue'
+      ? readPath(input.kueueWorkload as KubeObject, ['spec', 'active']) === false
+      : readPath(obj, WORKLOAD_KINDS[kind].suspendPath) === true;
   const nextHolders = JSON.stringify([...holders, input.incidentId]);
-  if (ours && suspended) {
+  const workloadPatch = method === 'kueue' ? { workloadPatch: WORKLOAD_INACTIVE } : {};
+  const knownNodes = ours ? suspendedNodes(obj) : [];
+  const nodes = [...new Set([...knownNodes, ...(input.nodes ?? [])])];
+  const nodesAnnotation =
+    nodes.length > knownNodes.length ? { [SUSPENDED_NODES_ANNOTATION]: JSON.stringify(nodes) } : {};
+  if (ours && stopped) {
     return {
       action: 'join',
-      patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: nextHolders } } },
+      method,
+      patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: nextHolders, ...nodesAnnotation } } },
+      ...workloadPatch,
     };
   }
-  if (suspended) return { action: 'skip', reason: 'suspended-by-others' };
+  if (stopped) return { action: 'skip', reason: 'suspended-by-others' };
+  if (input.joinOnly) return { action: 'skip', reason: 'no-pod-on-node' };
+  const metadata = {
+    labels: { [SUSPENDED_LABEL]: 'true' },
+    annotations: {
+      [SUSPENDED_BY_ANNOTATION]: nextHolders,
+      [SUSPENDED_AT_ANNOTATION]:
+        annotations[SUSPENDED_AT_ANNOTATION] && ours ? annotations[SUSPENDED_AT_ANNOTATION] : input.now,
+      [SUSPEND_METHOD_ANNOTATION]: method,
+      ...nodesAnnotation,
+    },
+  };
   return {
     action: 'suspend',
-    patch: suspendPatch(kind, true, {
-      labels: { [SUSPENDED_LABEL]: 'true' },
-      annotations: { [SUSPENDED_BY_ANNOTATION]: nextHolders, [SUSPENDED_AT_ANNOTATION]: input.now },
-    }),
+    method,
+    patch: method === 'kueue' ? { metadata } : suspendPatch(kind, true, metadata),
+    ...workloadPatch,
   };
 };
 
 export type ResumeSkipReason = 'not-suspended-by-us' | 'not-held-by-this-incident';
 
+/**
+ * A resume plan. For `resume` of a Kueue-managed job the Workload is reactivated BEFORE the job
+ * patch removes our label (a crash in between leaves our label, so the job is found again);
+ * `release` re-asserts the Workload as inactive (a concurrent resume may have just reactivated it).
+ */
 export type ResumePlan =
-  | { action: 'resume'; patch: MergePatch }
-  | { action: 'release'; patch: MergePatch }
+  | {
+      action: 'resume';
+      method: SuspendMethod;
+      patch: MergePatch;
+      workloadPatch?: MergePatch;
+      released: string[];
+      suspendedAt?: string;
+    }
+  | {
+      action: 'release';
+      method: SuspendMethod;
+      patch: MergePatch;
+      workloadPatch?: MergePatch;
+      released: string[];
+      remaining: string[];
+    }
   | { action: 'skip'; reason: ResumeSkipReason };
 
+/** The method recorded on a job we suspended (jobs suspended before methods existed used the switch). */
+const recordedMethod = (obj: KubeObject): SuspendMethod =>
+  obj.metadata.annotations?.[SUSPEND_METHOD_ANNOTATION] === 'kueue' ? 'kueue' : 'field';
+
 /**
- * Plans letting go of a workload for one incident: the last holder resumes it (switch off, our
- * label and annotations removed); an earlier one only removes its id; a workload we do not hold
- * for this incident is left alone.
+ * Plans letting go of a workload for some incidents (`'all'`: every holder, as a person's manual
+ * resume or the sweep of an abandoned suspension does). When no holder remains the job resumes:
+ * switch off (or Kueue Workload reactivated), our label and annotations removed, and a
+ * `last-suspension` audit annotation left with the holders and both times. With holders left it
+ * is only released. A workload we do not hold for these incidents is left alone.
  *
  * @example
- * planResume(job, 'Job', 'inc-1');
- * // → { action: 'resume', patch: { spec: { suspend: false }, metadata: { labels: { 'hyperpod-resilience.io/suspended': null }, annotations: {…: null} } } }
+ * planRelease(job, 'Job', ['inc-1'], { now });
+ * // → { action: 'resume', method: 'field', patch: { spec: { suspend: false }, metadata: {…} }, released: ['inc-1'] }
  */
-export const planResume = (obj: KubeObject, kind: WorkloadKind, incidentId: string): ResumePlan => {
+export const planRelease = (
+  obj: KubeObject,
+  kind: WorkloadKind,
+  incidentIds: readonly string[] | 'all',
+  options: { now: string },
+): ResumePlan => {
   if (!isSuspendedByUs(obj)) return { action: 'skip', reason: 'not-suspended-by-us' };
   const holders = suspendedIncidentIds(obj);
-  if (!holders.includes(incidentId)) return { action: 'skip', reason: 'not-held-by-this-incident' };
-  const remaining = holders.filter((id) => id !== incidentId);
+  const released = incidentIds === 'all' ? holders : holders.filter((id) => incidentIds.includes(id));
+  if (incidentIds !== 'all' && released.length === 0)
+    return { action: 'skip', reason: 'not-held-by-this-incident' };
+  const method = recordedMethod(obj);
+  const remaining = holders.filter((id) => !released.includes(id));
   if (remaining.length > 0) {
     return {
       action: 'release',
+      method,
       patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: JSON.stringify(remaining) } } },
+      ...(method === 'kueue' ? { workloadPatch: WORKLOAD_INACTIVE } : {}),
+      released,
+      remaining,
     };
   }
+  const suspendedAt = obj.metadata.annotations?.[SUSPENDED_AT_ANNOTATION];
+  const metadata = {
+    labels: { [SUSPENDED_LABEL]: null },
+    annotations: {
+      [SUSPENDED_BY_ANNOTATION]: null,
+      [SUSPENDED_AT_ANNOTATION]: null,
+      [SUSPEND_METHOD_ANNOTATION]: null,
+      [SUSPENDED_NODES_ANNOTATION]: null,
+      [LAST_SUSPENSION_ANNOTATION]: JSON.stringify({
+        incidents: holders,
+        method,
+        ...(suspendedAt ? { suspendedAt } : {}),
+        resumedAt: options.now,
+      }),
+    },
+  };
   return {
     action: 'resume',
-    patch: suspendPatch(kind, false, {
-      labels: { [SUSPENDED_LABEL]: null },
-      annotations: { [SUSPENDED_BY_ANNOTATION]: null, [SUSPENDED_AT_ANNOTATION]: null },
-    }),
+    method,
+    patch: method === 'kueue' ? { metadata } : suspendPatch(kind, false, metadata),
+    ...(method === 'kueue' ? { workloadPatch: WORKLOAD_ACTIVE } : {}),
+    released,
+    ...(suspendedAt ? { suspendedAt } : {}),
   };
+};
+
+/**
+ * Plans letting go of a workload for one incident: the last holder resumes it, an earlier one
+ * only removes its id (see `planRelease`).
+ *
+ * @example
+ * planResume(job, 'Job', 'inc-1', { now });
+ * // → { action: 'resume', method: 'field', patch: { spec: { suspend: false }, metadata: {…} }, released: ['inc-1'], … }
+ */
+export const planResume = (
+  obj: KubeObject,
+  kind: WorkloadKind,
+  incidentId: string,
+  options: { now: string },
+): ResumePlan => planRelease(obj, kind, [incidentId], options);
+
+// ------------------------------------------------------------------------------------------
+// Abandoned suspensions
+
+export interface HolderIncident {
+  /** `open` while its execution runs; anything else means it ended. */
+  status: string;
+  startedAt: string;
+}
+
+/**
+ * Holders of a suspension whose incident can no longer resume it: the incident ended (any status
+ * but `open`), it is still `open` but started longer ago than any execution may run (its
+ * execution died), or it has no record and the suspension is older than that bound.
+ *
+ * @example
+ * staleHolders(['inc-1'], new Map([['inc-1', { status: 'resolved', startedAt }]]), { suspendedAt, now, staleAfterMinutes: 420 });
+ * // → ['inc-1']
+ */
+export const staleHolders = (
+  holders: readonly string[],
+  incidents: ReadonlyMap<string, HolderIncident | undefined>,
+  options: { suspendedAt?: string; now: string; staleAfterMinutes: number },
+): string[] => {
+  const bound = options.staleAfterMinutes * MINUTE_MS;
+  const olderThanBound = (at: string | undefined) => {
+    const time = at === undefined ? Number.NaN : Date.parse(at);
+    // An unreadable time cannot prove the holder alive.
+    return Number.isNaN(time) || Date.parse(options.now) - time >= bound;
+  };
+  return holders.filter((id) => {
+    const incident = incidents.get(id);
+    if (!incident) return olderThanBound(options.suspendedAt);
+    if (incident.status !== 'open') return true;
+    return olderThanBound(incident.startedAt);
+  });
+};
+
+// ------------------------------------------------------------------------------------------
+// Pods that belong to no job: eviction
+
+/** The top of a pod's controller chain when no suspendable workload owns it. */
+export interface PodOwner {
+  kind: string;
+  name: string;
+  /** The owner object's annotations (opt-out), when it could be read. */
+  annotations?: Record<string, string>;
+}
+
+export type PodEvictionSkipReason = 'daemonset' | 'mirror-pod' | 'finished' | 'opted-out';
+
+export type PodEvictionPlan = { action: 'evict' } | { action: 'skip'; reason: PodEvictionSkipReason };
+
+/**
+ * Whether a pod that belongs to no job is evicted from the faulty node, as `kubectl drain` decides:
+ * DaemonSet pods stay (their controller would put them straight back, and they tolerate the
+ * cordon), mirror pods cannot be evicted, finished pods hold nothing, and the opt-out annotation
+ * on the pod or on its top-level owner (Deployment, StatefulSet, …) keeps it.
+ *
+ * @example
+ * planPodEviction(pod, { kind: 'Deployment', name: 'web' }, 'hyperpod-resilience.io/opt-out'); // { action: 'evict' }
+ */
+export const planPodEviction = (
+  pod: KubePod,
+  owner: PodOwner | undefined,
+  optOutAnnotation: string,
+): PodEvictionPlan => {
+  if (owner?.kind === 'DaemonSet' || nextOwner(pod as KubeObject)?.kind === 'DaemonSet') {
+    return { action: 'skip', reason: 'daemonset' };
+  }
+  if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined)
+    return { action: 'skip', reason: 'mirror-pod' };
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
+    return { action: 'skip', reason: 'finished' };
+  }
+  const optedOut = (annotations: Record<string, string> | undefined) =>
+    annotations?.[optOutAnnotation]?.trim().toLowerCase() === 'true';
+  if (optedOut(pod.metadata.annotations) || optedOut(owner?.annotations)) {
+    return { action: 'skip', reason: 'opted-out' };
+  }
+  return { action: 'evict' };
+};
+
+export interface NodeVerdict {
+  dead: boolean;
+  reason: string;
+}
+
+/**
+ * Whether Kubernetes confirms the node dead: the Node object is gone, or its Ready condition has
+ * been False or Unknown (no kubelet reports) for at least `deadAfterSeconds`. A node that is Ready
+ * — a GPU fault with a healthy kubelet — is alive: its pods can still shut down cleanly.
+ *
+ * @example
+ * nodeDeadVerdict(undefined, now, 60); // { dead: true, reason: 'node object gone' }
+ */
+export const nodeDeadVerdict = (
+  node: KubeNode | undefined,
+  now: string,
+  deadAfterSeconds: number,
+): NodeVerdict => {
+  if (!node) return { dead: true, reason: 'node object gone' };
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (!ready) return { dead: false, reason: 'node has no Ready condition yet' };
+  if (ready.status === 'True') return { dead: false, reason: 'node is Ready' };
+  const since = Date.parse(ready.lastTransitionTime ?? '');
+  const forMs = Number.isNaN(since) ? 0 : Date.parse(now) - since;
+  if (forMs >= deadAfterSeconds * 1000) {
+    return { dead: true, reason: `Ready=${ready.status} for ${Math.round(forMs / 1000)} s` };
+  }
+  return {
+    dead: false,
+    reason: `Ready=${ready.status} for ${Math.round(forMs / 1000)} s, not yet ${deadAfterSeconds} s`,
+  };
+};
+
+export type StuckPodsPlan =
+  | { action: 'wait' }
+  | { action: 'force-delete'; reason: string }
+  | { action: 'give-up'; reason: string };
+
+/**
+ * What to do about pods still on the node after eviction was asked for: wait until the timeout;
+ * after it, force-delete (grace period 0, which bypasses PodDisruptionBudgets and the kubelet)
+ * only when the node is confirmed dead and the policy allows it; otherwise leave them and say why.
+ *
+ * @example
+ * planStuckPods({ elapsedSeconds: 130, timeoutSeconds: 120, forceDelete: true, node: { dead: true, reason: 'node object gone' } });
+ * // → { action: 'force-delete', reason: 'node object gone' }
+ */
+export const planStuckPods = (input: {
+  elapsedSeconds: number;
+  timeoutSeconds: number;
+  forceDelete: boolean;
+  node: NodeVerdict;
+}): StuckPodsPlan => {
+  if (input.elapsedSeconds < input.timeoutSeconds) return { action: 'wait' };
+  if (!input.node.dead)
+    return { action: 'give-up', reason: `node not confirmed dead (${input.node.reason})` };
+  if (!input.forceDelete) return { action: 'give-up', reason: 'force delete disabled by policy' };
+  return { action: 'force-delete', reason: input.node.reason };
 };

@@ -33,6 +33,73 @@ export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
 const percent = z.number().min(0).max(100);
 
+const EVICTION_DEFAULTS = {
+  enabled: true,
+  timeoutSeconds: 120,
+  pollSeconds: 5,
+  forceDeleteOnDeadNode: true,
+  nodeDeadAfterSeconds: 60,
+} as const;
+
+const WORKLOAD_POLICY_DEFAULTS = {
+  suspend: true,
+  respectHyperPodAutoResume: true,
+  kueue: 'deactivate-workload',
+  eviction: EVICTION_DEFAULTS,
+  staleSuspensionMinutes: 420,
+} as const;
+
+/** What SuspendWorkloads does to the jobs and pods on a faulty node (README "Workloads"). */
+export const workloadPolicySchema = z
+  .object({
+    /** Suspend the jobs that have pods on the faulty node. */
+    suspend: z.boolean().default(true),
+    /** Leave jobs with HyperPod job auto-resume to HyperPod (never two controllers on one failure). */
+    respectHyperPodAutoResume: z.boolean().default(true),
+    /**
+     * Jobs admitted by Kueue (label `kueue.x-k8s.io/queue-name`): `deactivate-workload` sets their
+     * Kueue Workload's `spec.active` to false (Kueue evicts and suspends them itself, and re-admits
+     * them when we set it back); `skip` leaves them alone. We never flip a switch Kueue owns.
+     */
+    kueue: z.enum(['deactivate-workload', 'skip']).default('deactivate-workload'),
+    /** Pods that belong to no job (plain pods, Deployments, StatefulSets): drained like `kubectl drain`. */
+    eviction: z
+      .object({
+        /** Evict them through the eviction API (honours PodDisruptionBudgets). */
+        enabled: z.boolean().default(EVICTION_DEFAULTS.enabled),
+        /**
+         * How long SuspendWorkloads waits for evicted pods to go (and retries blocked evictions)
+         * before it gives up or force-deletes; within the task's 300 s timeout.
+         */
+        timeoutSeconds: z.number().int().min(0).max(240).default(EVICTION_DEFAULTS.timeoutSeconds),
+        pollSeconds: z.number().int().min(1).max(60).default(EVICTION_DEFAULTS.pollSeconds),
+        /**
+         * After the timeout, force-delete (grace 0) what is left — only when Kubernetes confirms the
+         * node dead (Node gone, or Ready False/Unknown for `nodeDeadAfterSeconds`).
+         */
+        forceDeleteOnDeadNode: z.boolean().default(EVICTION_DEFAULTS.forceDeleteOnDeadNode),
+        nodeDeadAfterSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(3600)
+          .default(EVICTION_DEFAULTS.nodeDeadAfterSeconds),
+      })
+      .default(EVICTION_DEFAULTS),
+    /**
+     * A suspension whose incident ended without resuming it (or whose execution died: open longer
+     * than this) is resumed by the sweep. Longer than the longest node-recovery execution (6 h).
+     */
+    staleSuspensionMinutes: z
+      .number()
+      .int()
+      .min(30)
+      .max(7 * 24 * 60)
+      .default(WORKLOAD_POLICY_DEFAULTS.staleSuspensionMinutes),
+  })
+  .default(WORKLOAD_POLICY_DEFAULTS);
+export type WorkloadPolicy = z.infer<typeof workloadPolicySchema>;
+
 export const policySchema = z
   .object({
     /** `observe` records what would have been done and changes nothing; `act` acts. */
@@ -96,14 +163,7 @@ export const policySchema = z
         replaceTimeoutMinutes: z.number().int().min(1).default(120),
       })
       .default({ pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 }),
-    workloads: z
-      .object({
-        /** Suspend the jobs that have pods on the faulty node. */
-        suspend: z.boolean().default(true),
-        /** Leave jobs with HyperPod job auto-resume to HyperPod (never two controllers on one failure). */
-        respectHyperPodAutoResume: z.boolean().default(true),
-      })
-      .default({ suspend: true, respectHyperPodAutoResume: true }),
+    workloads: workloadPolicySchema,
     /** Pause remediations while the cluster is `Updating`/`SystemUpdating`. */
     pauseDuringClusterUpdates: z.boolean().default(true),
   })
@@ -118,7 +178,7 @@ export const policySchema = z
     dedupeWindowMinutes: 15,
     leaseTtlMinutes: 240,
     awaitNode: { pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 },
-    workloads: { suspend: true, respectHyperPodAutoResume: true },
+    workloads: WORKLOAD_POLICY_DEFAULTS,
     pauseDuringClusterUpdates: true,
   });
 export type Policy = z.infer<typeof policySchema>;
@@ -132,12 +192,304 @@ export const alarmSelectionSchema = z
   })
   .default({ namePrefix: 'hpr-', tagKey: 'hyperpod-resilience.io/cluster' });
 
+// ---------------------------------------------------------------- health checks and sweep
+
+/** Our own namespace: health-check Jobs live here and nowhere else (the RBAC manifest creates it). */
+export const HEALTH_CHECK_NAMESPACE = 'hyperpod-resilience';
+
+/** A quick-check name: it becomes part of the verdict and of an environment variable name. */
+const CHECK_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * What one instance type should show when healthy. GPU counts are AWS's published figures; the
+ * NCCL bus-bandwidth floors are our [proposal] for a single-node `all_reduce_perf` of 1–4 GiB
+ * (roughly 80% of what a healthy node of that type reaches): tune them on your fleet.
+ */
+export const instanceTypeHealthSchema = z.object({
+  /** GPUs of the type: a node with fewer `nvidia.com/gpu` allocatable is missing some. */
+  gpus: z.number().int().min(0).max(64),
+  /** EFA devices (`vpc.amazonaws.com/efa`) of the type; 0 = no EFA expected. */
+  efaDevices: z.number().int().min(0).max(64).default(0),
+  /** Minimum single-node NCCL all_reduce_perf bus bandwidth (GB/s); absent = not judged. */
+  ncclBusBandwidthGBps: z.number().positive().max(100_000).optional(),
+});
+export type InstanceTypeHealth = z.infer<typeof instanceTypeHealthSchema>;
+
+export const DEFAULT_INSTANCE_TYPES: Readonly<Record<string, z.input<typeof instanceTypeHealthSchema>>> = {
+  'ml.p4d.24xlarge': { gpus: 8, efaDevices: 4, ncclBusBandwidthGBps: 180 },
+  'ml.p4de.24xlarge': { gpus: 8, efaDevices: 4, ncclBusBandwidthGBps: 180 },
+  'ml.p5.48xlarge': { gpus: 8, efaDevices: 32, ncclBusBandwidthGBps: 350 },
+  'ml.p5e.48xlarge': { gpus: 8, efaDevices: 32, ncclBusBandwidthGBps: 350 },
+  'ml.p5en.48xlarge': { gpus: 8, efaDevices: 16, ncclBusBandwidthGBps: 350 },
+  'ml.p6-b200.48xlarge': { gpus: 8, efaDevices: 8, ncclBusBandwidthGBps: 600 },
+  'ml.g5.12xlarge': { gpus: 4 },
+  'ml.g5.24xlarge': { gpus: 4 },
+  'ml.g5.48xlarge': { gpus: 8 },
+  'ml.g6.12xlarge': { gpus: 4 },
+  'ml.g6.48xlarge': { gpus: 8 },
+  'ml.g6e.12xlarge': { gpus: 4 },
+  'ml.g6e.48xlarge': { gpus: 8 },
+};
+
+export const quickCheckSchema = z.object({
+  /** Reported in the verdict under this name. */
+  name: z.string().regex(CHECK_NAME, 'a check name: lowercase letters, digits, hyphens (1-32)'),
+  /**
+   * POSIX shell run in the check container. It prints ONE JSON object of metrics as its last
+   * stdout line and exits 0 when the check passes. It sees `HPR_EXPECTED_GPUS`,
+   * `HPR_EXPECTED_EFA` and `HPR_NCCL_MIN_GBPS` (empty when not judged) from the instance type.
+   */
+  command: z.string().min(1).max(2000),
+  /** Seconds the command may take before it counts as failed. */
+  timeoutSeconds: z.number().int().min(5).max(3600).default(600),
+});
+export type QuickCheck = z.infer<typeof quickCheckSchema>;
+
+/**
+ * Default checks ([proposal]; HYPERPOD-FACTS.md §5.3): GPU count against the instance type,
+ * DCGM diagnostics level 2 (≈ 2 min), single-node NCCL all-reduce bus bandwidth, EFA devices.
+ * The image must provide nvidia-smi, dcgmi/nv-hostengine, nccl-tests' all_reduce_perf and sysfs.
+ */
+export const DEFAULT_QUICK_CHECKS: readonly z.input<typeof quickCheckSchema>[] = [
+  {
+    name: 'gpu-count',
+    command:
+      'n=$(nvidia-smi --query-gpu=index --format=csv,noheader | wc -l); echo "{\\"count\\":$n}"; [ "$n" -eq "$HPR_EXPECTED_GPUS" ]',
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'dcgm-diag',
+    command:
+      '(nv-hostengine -n >/dev/null 2>&1 || true); dcgmi diag -r 2 > /tmp/dcgm.txt 2>&1; rc=$?; f=$(grep -c -w Fail /tmp/dcgm.txt); echo "{\\"level\\":2,\\"exitCode\\":$rc,\\"failures\\":$f}"; [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]',
+    timeoutSeconds: 600,
+  },
+  {
+    name: 'nccl-all-reduce',
+    command:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      'bw=$(all_reduce_perf -b 1G -e 4G -f 2 -g "$HPR_EXPECTED_GPUS" | awk \'/Avg bus bandwidth/ {print $NF}\'); echo "{\\"busBandwidthGBps\\":${bw:-0}}"; awk -v b="${bw:-0}" -v t="${HPR_NCCL_MIN_GBPS:-0}" \'BEGIN { exit !(b + 0 > 0 && b + 0 >= t + 0) }\'',
+    timeoutSeconds: 600,
+  },
+  {
+    name: 'efa',
+    command:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      'n=$(ls -d /sys/class/infiniband/*/ 2>/dev/null | wc -l); echo "{\\"devices\\":$n}"; [ "$n" -ge "${HPR_EXPECTED_EFA:-0}" ]',
+    timeoutSeconds: 60,
+  },
+];
+
+const DEEP_HEALTH_CHECKS = ['InstanceStress', 'InstanceConnectivity'] as const;
+
+const quickHealthCheckDefaults = {
+  enabled: false,
+  imagePullPolicy: 'IfNotPresent' as const,
+  checks: DEFAULT_QUICK_CHECKS.map((c) => ({ timeoutSeconds: 600, ...c })),
+  timeoutSeconds: 1200,
+  pollSeconds: 15,
+  ttlSecondsAfterFinished: 3600,
+  unschedulableGraceSeconds: 180,
+  privileged: false,
+};
+const fullHealthCheckDefaults = {
+  deepHealthChecks: ['InstanceStress' as const],
+  pollSeconds: 300,
+  timeoutMinutes: 360,
+  startGraceMinutes: 20,
+};
+
+export const healthChecksSchema = z
+  .object({
+    /**
+     * Quick checks: a short Kubernetes Job pinned to the node. Off by default: without a
+     * configured image a node after reboot is reported `not-verified`, never `passed`.
+     */
+    quick: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Fixed image (digest recommended); never taken from an event. Required when enabled. */
+        image: z.string().min(1).max(512).optional(),
+        imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+        checks: z
+          .array(quickCheckSchema)
+          .min(1)
+          .max(10)
+          .default(() => quickHealthCheckDefaults.checks),
+        /** Whole Job (activeDeadlineSeconds); past it the check fails with a timeout. */
+        timeoutSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(4 * 3600)
+          .default(1200),
+        pollSeconds: z.number().int().min(1).max(600).default(15),
+        /** Finished Jobs delete themselves after this long (the verdict is read before). */
+        ttlSecondsAfterFinished: z
+          .number()
+          .int()
+          .min(60)
+          .max(7 * 24 * 3600)
+          .default(3600),
+        /** A pod not running this long after creation (node gone, rejected) fails the check. */
+        unschedulableGraceSeconds: z.number().int().min(10).max(3600).default(180),
+        serviceAccountName: z.string().min(1).max(253).optional(),
+        priorityClassName: z.string().min(1).max(253).optional(),
+        /** DCGM diagnostics on some AMIs need a privileged container. */
+        privileged: z.boolean().default(false),
+      })
+      .superRefine((quick, ctx) => {
+        if (quick.enabled && !quick.image) {
+          ctx.addIssue({ code: 'custom', path: ['image'], message: 'an image is required when enabled' });
+        }
+        const names = new Set<string>();
+        for (const [i, check] of quick.checks.entries()) {
+          if (names.has(check.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['checks', i, 'name'],
+              message: `duplicate check ${check.name}`,
+            });
+          }
+          names.add(check.name);
+        }
+      })
+      .default(quickHealthCheckDefaults),
+    /** Full level: HyperPod's deep health check (StartClusterHealthCheck, HYPERPOD-FACTS.md §5.3). */
+    full: z
+      .object({
+        deepHealthChecks: z.array(z.enum(DEEP_HEALTH_CHECKS)).min(1).max(2).default(['InstanceStress']),
+        pollSeconds: z.number().int().min(10).max(3600).default(300),
+        /** A deep health check takes hours (DCGM level 4 alone 45-90 min). */
+        timeoutMinutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(24 * 60)
+          .default(360),
+        /** HyperPod may skip a busy node: not started by then = failed (never a pass). */
+        startGraceMinutes: z.number().int().min(1).max(120).default(20),
+      })
+      .default(fullHealthCheckDefaults),
+    /** Expectations per instance type (GPU count, EFA devices, NCCL bandwidth floor). */
+    instanceTypes: z
+      .record(z.string().min(1), instanceTypeHealthSchema)
+      .default(() =>
+        Object.fromEntries(
+          Object.entries(DEFAULT_INSTANCE_TYPES).map(([type, health]) => [
+            type,
+            instanceTypeHealthSchema.parse(health),
+          ]),
+        ),
+      ),
+  })
+  .default(() => ({
+    quick: quickHealthCheckDefaults,
+    full: fullHealthCheckDefaults,
+    instanceTypes: Object.fromEntries(
+      Object.entries(DEFAULT_INSTANCE_TYPES).map(([type, health]) => [
+        type,
+        instanceTypeHealthSchema.parse(health),
+      ]),
+    ),
+  }));
+export type HealthChecksConfig = z.infer<typeof healthChecksSchema>;
+
+const sweepDefaults = {
+  rateMinutes: 5,
+  notReadyMinutes: 10,
+  gpuGraceMinutes: 5,
+  nodeJoinGraceMinutes: 20,
+  staleGraceMinutes: 15,
+  incidentDeadlineMinutes: 7 * 60,
+  findingRetryMinutes: 60,
+  maxRecoveries: 20,
+  maxRepairs: 20,
+  startConcurrency: 5,
+  idleChecks: { enabled: false, periodHours: 24, maxPerSweep: 2 },
+};
+
+export const sweepSchema = z
+  .object({
+    /** How often the scheduled sweep runs. */
+    rateMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(5),
+    /** Kubernetes NotReady for longer than this (and SageMaker says Running) is a finding. */
+    notReadyMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(10),
+    /** GPUs missing from allocatable count only once the node is Ready this long (≥ 2 min: aws/sagemaker-hyperpod-cli PR #425). */
+    gpuGraceMinutes: z
+      .number()
+      .int()
+      .min(2)
+      .max(24 * 60)
+      .default(5),
+    /** A Running instance without a Kubernetes node after this long since launch is a finding. */
+    nodeJoinGraceMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(20),
+    /** Our quarantine/suspension whose incident has no ledger record yet is left alone this long. */
+    staleGraceMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .default(15),
+    /** An open incident older than this has lost its execution (node-recovery runs ≤ 6 h). */
+    incidentDeadlineMinutes: z
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 24 * 60)
+      .default(7 * 60),
+    /** A finding that persists starts node-recovery again after this long (new execution name). */
+    findingRetryMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(60),
+    /** At most this many node-recovery starts per sweep (the breaker stops correlated storms anyway). */
+    maxRecoveries: z.number().int().min(1).max(500).default(20),
+    /** At most this many stale-state repairs per sweep. */
+    maxRepairs: z.number().int().min(1).max(500).default(20),
+    /** Parallel starts and repairs (Map MaxConcurrency). */
+    startConcurrency: z.number().int().min(1).max(40).default(5),
+    /** Quick checks of idle nodes (no pod asking for GPUs), at most once per node per period. */
+    idleChecks: z
+      .object({
+        enabled: z.boolean().default(false),
+        periodHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(30 * 24)
+          .default(24),
+        maxPerSweep: z.number().int().min(1).max(100).default(2),
+      })
+      .default(sweepDefaults.idleChecks),
+  })
+  .default(sweepDefaults);
+export type SweepConfig = z.infer<typeof sweepSchema>;
+
 /** Everything a deployment is configured with; the same object drives local mode. */
 export const appConfigSchema = z
   .object({
     clusters: z.array(clusterConfigSchema).min(1).max(50),
     policy: policySchema,
     alarms: alarmSelectionSchema,
+    healthChecks: healthChecksSchema,
+    sweep: sweepSchema,
   })
   .superRefine((value, ctx) => {
     const names = new Set<string>();

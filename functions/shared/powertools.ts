@@ -2,18 +2,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsSink } from '#functions/tasks/deps.ts';
+import { LATENCY_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from './metrics-catalog.ts';
 
-export const SERVICE_NAME = 'hyperpod-resilience';
-export const METRICS_NAMESPACE = 'HyperPodResilience';
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-/** Each count is its own metric so dimensions never leak between counts. */
+const latency = new Set<string>(LATENCY_METRICS);
+
+/**
+ * Each count is its own metric so dimensions never leak between counts. Latency metrics
+ * (`TimeTo…`, metrics-catalog.ts) carry milliseconds, so they get that unit.
+ */
 export const powertoolsMetricsSink: MetricsSink = {
   count(name, dimensions = {}, value = 1) {
     const single = metrics.singleMetric();
     for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
-    single.addMetric(name, MetricUnit.Count, value);
+    single.addMetric(name, latency.has(name) ? MetricUnit.Milliseconds : MetricUnit.Count, value);
   },
 };

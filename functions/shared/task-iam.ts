@@ -1,103 +1,282 @@
 /**
- * What each Lambda may call, per task: the deploy grants exactly these (SageMaker actions on the
- * configured cluster ARNs only, eks:DescribeCluster on their EKS clusters, the ledger table, the
- * topic). Memory and timeout per task. Kept next to the code it describes; a test checks that
- * the tasks' port usage and this table agree.
+ * GENERATED from the code by functions/shared/iam-derivation.ts — do not edit; regenerate with
+ *
+ *   npx tsx functions/shared/iam-derivation.ts --write
+ *
+ * Per Lambda: the port members its code uses (read from functions/handlers → functions/tasks) and
+ * the AWS actions the adapters send for them (read from functions/adapters). sst.config.ts grants
+ * exactly these actions, each scoped to our resources; test/unit/deploy fails when this file and the
+ * code disagree. Review a change here as a change of permissions.
  */
-import type { NodeRecoveryFunction } from '#state-machines/node-recovery.contract.ts';
 
 export interface TaskIam {
-  sagemaker: string[];
-  /** eks:DescribeCluster + an access entry mapping the role to our Kubernetes group. */
-  eks: boolean;
-  dynamodb: string[];
-  sns: boolean;
-  memoryMb: number;
-  timeoutSeconds: number;
+  /** Port members the Lambda's code uses. */
+  readonly ports: readonly string[];
+  /** AWS IAM actions the adapters send for those members. */
+  readonly actions: readonly string[];
+  /** Calls the Kubernetes API: eks:DescribeCluster + an EKS access entry for our RBAC group. */
+  readonly kubernetes: boolean;
 }
 
-const LEDGER_READ = ['GetItem', 'Query'];
-const LEDGER_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem'];
-
-export const TASK_IAM: Record<NodeRecoveryFunction, TaskIam> = {
+export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
   'admit-incident': {
-    sagemaker: ['DescribeCluster', 'DescribeClusterNode', 'ListClusterNodes'],
-    eks: true,
-    dynamodb: [...LEDGER_READ, ...LEDGER_WRITE],
-    sns: true,
-    memoryMb: 512,
-    timeoutSeconds: 60,
-  },
-  'quarantine-node': {
-    sagemaker: [],
-    eks: true,
-    dynamodb: ['UpdateItem'],
-    sns: false,
-    memoryMb: 512,
-    timeoutSeconds: 60,
-  },
-  'suspend-workloads': {
-    sagemaker: [],
-    eks: true,
-    dynamodb: ['UpdateItem'],
-    sns: false,
-    memoryMb: 512,
-    timeoutSeconds: 300,
-  },
-  'request-remediation': {
-    sagemaker: ['BatchRebootClusterNodes', 'BatchReplaceClusterNodes'],
-    eks: false,
-    dynamodb: ['GetItem', 'PutItem', 'UpdateItem'],
-    sns: false,
-    memoryMb: 256,
-    timeoutSeconds: 60,
+    ports: [
+      'ClusterNodes.describeCluster',
+      'ClusterNodes.describeNode',
+      'KubeApi.getNode',
+      'KubeApi.listNodes',
+      'KubeApiFactory',
+      'Ledger.acquireLease',
+      'Ledger.createIncident',
+      'Ledger.getClusterState',
+      'Ledger.getNodeHistory',
+      'Ledger.listLeases',
+      'Ledger.putClusterState',
+      'Ledger.putNodeHistory',
+      'Ledger.recordSighting',
+      'Notifier.notify',
+    ],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'eks:DescribeCluster',
+      'sagemaker:DescribeCluster',
+      'sagemaker:DescribeClusterNode',
+      'sns:Publish',
+    ],
+    kubernetes: true,
   },
   'check-node-recovery': {
-    sagemaker: ['DescribeClusterNode', 'ListClusterNodes'],
-    eks: true,
-    dynamodb: ['UpdateItem'],
-    sns: false,
-    memoryMb: 512,
-    timeoutSeconds: 60,
-  },
-  'verify-node-health': {
-    sagemaker: [],
-    eks: true,
-    dynamodb: ['UpdateItem'],
-    sns: false,
-    memoryMb: 512,
-    timeoutSeconds: 900,
-  },
-  'restore-node': {
-    sagemaker: [],
-    eks: true,
-    dynamodb: ['UpdateItem'],
-    sns: false,
-    memoryMb: 512,
-    timeoutSeconds: 60,
-  },
-  'resume-workloads': {
-    sagemaker: [],
-    eks: true,
-    dynamodb: ['UpdateItem'],
-    sns: false,
-    memoryMb: 512,
-    timeoutSeconds: 300,
+    ports: [
+      'ClusterNodes.describeNode',
+      'ClusterNodes.listNodes',
+      'KubeApi.getNode',
+      'KubeApi.listNodes',
+      'KubeApiFactory',
+      'Ledger.acquireLease',
+      'Ledger.updateIncident',
+    ],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
+      'sagemaker:DescribeClusterNode',
+      'sagemaker:ListClusterNodes',
+    ],
+    kubernetes: true,
   },
   'escalate-incident': {
-    sagemaker: [],
-    eks: true,
-    dynamodb: ['GetItem', 'PutItem', 'UpdateItem'],
-    sns: true,
-    memoryMb: 512,
-    timeoutSeconds: 300,
+    ports: [
+      'KubeApi.getWorkload',
+      'KubeApi.listObjects',
+      'KubeApi.patchObject',
+      'KubeApi.patchWorkload',
+      'KubeApiFactory',
+      'Ledger.getNodeHistory',
+      'Ledger.putNodeHistory',
+      'Ledger.updateIncident',
+      'Notifier.notify',
+    ],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
+      'sns:Publish',
+    ],
+    kubernetes: true,
+  },
+  'plan-job-resume': {
+    ports: ['KubeApi.listWorkloads', 'KubeApiFactory'],
+    actions: ['eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'poll-deep-health-check': {
+    ports: ['ClusterNodes.describeNode', 'KubeApi.getNode', 'KubeApiFactory'],
+    actions: ['eks:DescribeCluster', 'sagemaker:DescribeClusterNode'],
+    kubernetes: true,
+  },
+  'poll-quick-check': {
+    ports: [
+      'KubeApi.deleteJob',
+      'KubeApi.getJob',
+      'KubeApi.listPods',
+      'KubeApiFactory',
+      'Ledger.updateIncident',
+    ],
+    actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'prepare-health-check': {
+    ports: ['ClusterNodes.describeNode', 'KubeApi.getNode', 'KubeApi.listNodes', 'KubeApiFactory'],
+    actions: ['eks:DescribeCluster', 'sagemaker:DescribeClusterNode'],
+    kubernetes: true,
+  },
+  'quarantine-node': {
+    ports: ['KubeApi.getNode', 'KubeApi.patchNode', 'KubeApiFactory', 'Ledger.updateIncident'],
+    actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'record-health-check': {
+    ports: [],
+    actions: [],
+    kubernetes: false,
+  },
+  'record-job-resume': {
+    ports: ['Ledger.createIncident', 'Notifier.notify'],
+    actions: ['dynamodb:PutItem', 'sns:Publish'],
+    kubernetes: false,
   },
   'record-outcome': {
-    sagemaker: [],
-    eks: false,
-    dynamodb: ['UpdateItem', 'DeleteItem'],
-    sns: false,
-    memoryMb: 256,
-    timeoutSeconds: 60,
+    ports: ['Ledger.releaseLease', 'Ledger.updateIncident'],
+    actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+    kubernetes: false,
   },
+  'repair-stale-state': {
+    ports: [
+      'KubeApi.getNode',
+      'KubeApi.getWorkload',
+      'KubeApi.listObjects',
+      'KubeApi.listWorkloads',
+      'KubeApi.patchNode',
+      'KubeApi.patchObject',
+      'KubeApi.patchWorkload',
+      'KubeApiFactory',
+      'Ledger.getIncident',
+      'Ledger.releaseLease',
+      'Ledger.updateIncident',
+      'Notifier.notify',
+    ],
+    actions: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
+      'sns:Publish',
+    ],
+    kubernetes: true,
+  },
+  'request-remediation': {
+    ports: [
+      'ClusterNodes.rebootNodes',
+      'ClusterNodes.replaceNodes',
+      'Ledger.getNodeHistory',
+      'Ledger.putNodeHistory',
+      'Ledger.updateIncident',
+    ],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'sagemaker:BatchRebootClusterNodes',
+      'sagemaker:BatchReplaceClusterNodes',
+    ],
+    kubernetes: false,
+  },
+  'restore-node': {
+    ports: ['KubeApi.getNode', 'KubeApi.patchNode', 'KubeApiFactory', 'Ledger.updateIncident'],
+    actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'resume-job': {
+    ports: [
+      'KubeApi.getWorkload',
+      'KubeApi.listObjects',
+      'KubeApi.patchObject',
+      'KubeApi.patchWorkload',
+      'KubeApiFactory',
+      'Ledger.getIncident',
+      'Ledger.updateIncident',
+    ],
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'resume-workloads': {
+    ports: [
+      'KubeApi.getWorkload',
+      'KubeApi.listObjects',
+      'KubeApi.patchObject',
+      'KubeApi.patchWorkload',
+      'KubeApiFactory',
+      'Ledger.updateIncident',
+    ],
+    actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'start-deep-health-check': {
+    ports: ['ClusterNodes.describeNode', 'ClusterNodes.startHealthCheck'],
+    actions: ['sagemaker:DescribeClusterNode', 'sagemaker:StartClusterHealthCheck'],
+    kubernetes: false,
+  },
+  'start-quick-check': {
+    ports: ['KubeApi.createJob', 'KubeApi.getNode', 'KubeApiFactory', 'Ledger.updateIncident'],
+    actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'suspend-workloads': {
+    ports: [
+      'KubeApi.deletePod',
+      'KubeApi.evictPod',
+      'KubeApi.getNode',
+      'KubeApi.getObject',
+      'KubeApi.getWorkload',
+      'KubeApi.listObjects',
+      'KubeApi.listPods',
+      'KubeApi.listWorkloads',
+      'KubeApi.patchObject',
+      'KubeApi.patchWorkload',
+      'KubeApiFactory',
+      'Ledger.updateIncident',
+    ],
+    actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
+    kubernetes: true,
+  },
+  'sweep-cluster': {
+    ports: [
+      'ClusterNodes.describeCluster',
+      'ClusterNodes.listNodes',
+      'KubeApi.listNodes',
+      'KubeApi.listPods',
+      'KubeApi.listWorkloads',
+      'KubeApiFactory',
+      'Ledger.listIncidents',
+      'Ledger.listLeases',
+      'Ledger.recordSighting',
+    ],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'eks:DescribeCluster',
+      'sagemaker:DescribeCluster',
+      'sagemaker:ListClusterNodes',
+    ],
+    kubernetes: true,
+  },
+};
+
+/** Port member → the AWS IAM actions its adapter sends (members that send none are omitted). */
+export const PORT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'ClusterNodes.describeCluster': ['sagemaker:DescribeCluster'],
+  'ClusterNodes.describeNode': ['sagemaker:DescribeClusterNode'],
+  'ClusterNodes.listNodes': ['sagemaker:ListClusterNodes'],
+  'ClusterNodes.rebootNodes': ['sagemaker:BatchRebootClusterNodes'],
+  'ClusterNodes.replaceNodes': ['sagemaker:BatchReplaceClusterNodes'],
+  'ClusterNodes.startHealthCheck': ['sagemaker:StartClusterHealthCheck'],
+  KubeApiFactory: ['eks:DescribeCluster'],
+  'Ledger.acquireLease': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  'Ledger.createIncident': ['dynamodb:PutItem'],
+  'Ledger.getClusterState': ['dynamodb:GetItem'],
+  'Ledger.getIncident': ['dynamodb:GetItem'],
+  'Ledger.getNodeHistory': ['dynamodb:GetItem'],
+  'Ledger.listIncidents': ['dynamodb:Query'],
+  'Ledger.listLeases': ['dynamodb:Query'],
+  'Ledger.putClusterState': ['dynamodb:PutItem'],
+  'Ledger.putNodeHistory': ['dynamodb:PutItem'],
+  'Ledger.recordSighting': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  'Ledger.releaseLease': ['dynamodb:DeleteItem'],
+  'Ledger.updateIncident': ['dynamodb:UpdateItem'],
+  'Notifier.notify': ['sns:Publish'],
 };

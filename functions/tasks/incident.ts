@@ -2,6 +2,7 @@
 import type { AuditAction } from '#adapters/ports.ts';
 import type { NodeIdentity } from '#domain/types.ts';
 import { InvalidInputError } from '#shared/errors.ts';
+import type { LatencyMetric } from '#shared/metrics-catalog.ts';
 import { type IncidentState, incidentStateSchema } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { parseInput } from './parse.ts';
@@ -34,4 +35,10 @@ export const withIncidentKeys = (deps: TaskDeps, state: IncidentState): void => 
     instanceId: state.node?.instanceId,
     nodeName: state.node?.nodeName,
   });
+};
+
+/** Milliseconds from the trigger's own time to now, as a latency metric (dashboard: time to quarantine, …). */
+export const countLatency = (deps: TaskDeps, state: IncidentState, metric: LatencyMetric): void => {
+  const ms = Date.parse(deps.now()) - Date.parse(String(state.trigger.time));
+  if (Number.isFinite(ms) && ms >= 0) deps.metrics.count(metric, {}, ms);
 };

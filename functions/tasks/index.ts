@@ -1,4 +1,16 @@
-/** Every node-recovery task by its Lambda name: the deployed handlers and the local runner use this one map. */
+/**
+ * Every task by its Lambda name, per machine: the deployed handlers and the local runner use
+ * these maps. The quick-check Lambdas serve node-recovery and health-check alike.
+ */
+
+import {
+  HealthCheckFunctions as HC,
+  type HealthCheckFunction,
+} from '#state-machines/health-check.contract.ts';
+import {
+  type HealthSweepFunction,
+  HealthSweepFunctions as HS,
+} from '#state-machines/health-sweep.contract.ts';
 import {
   NodeRecoveryFunctions as F,
   type NodeRecoveryFunction,
@@ -7,13 +19,20 @@ import { admitIncident } from './admit-incident.ts';
 import { checkNodeRecovery } from './check-node-recovery.ts';
 import type { Task } from './deps.ts';
 import { escalateIncident } from './escalate-incident.ts';
+import { pollDeepHealthCheck } from './poll-deep-health-check.ts';
+import { pollQuickCheck } from './poll-quick-check.ts';
+import { prepareHealthCheck } from './prepare-health-check.ts';
 import { quarantineNode } from './quarantine-node.ts';
+import { recordHealthCheck } from './record-health-check.ts';
 import { recordOutcome } from './record-outcome.ts';
+import { repairStaleState } from './repair-stale-state.ts';
 import { requestRemediation } from './request-remediation.ts';
 import { restoreNode } from './restore-node.ts';
 import { resumeWorkloads } from './resume-workloads.ts';
+import { startDeepHealthCheck } from './start-deep-health-check.ts';
+import { startQuickCheck } from './start-quick-check.ts';
 import { suspendWorkloads } from './suspend-workloads.ts';
-import { verifyNodeHealth } from './verify-node-health.ts';
+import { sweepCluster } from './sweep-cluster.ts';
 
 export const nodeRecoveryTasks: Record<NodeRecoveryFunction, Task<unknown>> = {
   [F.admitIncident]: admitIncident,
@@ -21,9 +40,24 @@ export const nodeRecoveryTasks: Record<NodeRecoveryFunction, Task<unknown>> = {
   [F.suspendWorkloads]: suspendWorkloads,
   [F.requestRemediation]: requestRemediation,
   [F.checkNodeRecovery]: checkNodeRecovery,
-  [F.verifyNodeHealth]: verifyNodeHealth,
+  [F.startQuickCheck]: startQuickCheck,
+  [F.pollQuickCheck]: pollQuickCheck,
   [F.restoreNode]: restoreNode,
   [F.resumeWorkloads]: resumeWorkloads,
   [F.escalateIncident]: escalateIncident,
   [F.recordOutcome]: recordOutcome,
+};
+
+export const healthCheckTasks: Record<HealthCheckFunction, Task<unknown>> = {
+  [HC.prepareHealthCheck]: prepareHealthCheck,
+  [HC.startQuickCheck]: startQuickCheck,
+  [HC.pollQuickCheck]: pollQuickCheck,
+  [HC.startDeepHealthCheck]: startDeepHealthCheck,
+  [HC.pollDeepHealthCheck]: pollDeepHealthCheck,
+  [HC.recordHealthCheck]: recordHealthCheck,
+};
+
+export const healthSweepTasks: Record<HealthSweepFunction, Task<unknown>> = {
+  [HS.sweepCluster]: sweepCluster,
+  [HS.repairStaleState]: repairStaleState,
 };

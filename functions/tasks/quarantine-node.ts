@@ -5,7 +5,7 @@
  */
 import { planQuarantine } from '#domain/quarantine.ts';
 import type { TaskDeps } from './deps.ts';
-import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { countLatency, incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
 
 export interface QuarantineResult {
   status: 'quarantined' | 'already-quarantined' | 'no-kubernetes-node';
@@ -35,6 +35,7 @@ export const quarantineNode = async (raw: unknown, deps: TaskDeps): Promise<Quar
     already: plan.alreadyQuarantined,
   });
   deps.metrics.count('NodeQuarantined');
+  countLatency(deps, state, 'TimeToQuarantine');
   return {
     status: plan.alreadyQuarantined ? 'already-quarantined' : 'quarantined',
     nodeName: current.metadata.name,

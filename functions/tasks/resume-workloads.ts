@@ -1,15 +1,18 @@
-/** ResumeWorkloads: unsuspends exactly what this incident suspended (or joined), once. */
+/**
+ * ResumeWorkloads: unsuspends exactly what this incident suspended (or joined), once: only jobs
+ * that carry our label with this incident among their holders. The last holder resumes; the
+ * record lists each job with its suspend and resume times.
+ */
 import type { WorkloadRef } from '#domain/types.ts';
+import { describeRef } from '#domain/workloads.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
-import { parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { countLatency, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
 import { type ResumeOutcome, resumeAll } from './workloads.ts';
 
 export interface ResumeResult extends ResumeOutcome {
   at: string;
 }
-
-const refName = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
 
 /** Shared with Escalate: jobs go back to waiting for capacity instead of staying suspended. */
 export const resumeIncidentWorkloads = async (
@@ -17,16 +20,18 @@ export const resumeIncidentWorkloads = async (
   deps: TaskDeps,
 ): Promise<ResumeResult> => {
   const refs = [...(state.suspension?.suspended ?? []), ...(state.suspension?.joined ?? [])] as WorkloadRef[];
-  if (refs.length === 0) return { resumed: [], released: [], skipped: [], at: deps.now() };
+  if (refs.length === 0) return { resumed: [], released: [], skipped: [], jobs: [], at: deps.now() };
   const kube = await deps.kubeFor(state.eksClusterName);
-  const outcome = await resumeAll(kube, refs, state.incidentId);
+  const outcome = await resumeAll(kube, refs, state.incidentId, { now: deps.now() });
   const result = { ...outcome, at: deps.now() };
   await recordAction(deps, state, 'workloads-resumed', {
-    resumed: outcome.resumed.map(refName),
-    released: outcome.released.map(refName),
-    skipped: outcome.skipped.map((s) => `${refName(s.ref)}: ${s.reason}`),
+    resumed: outcome.resumed.map(describeRef),
+    released: outcome.released.map(describeRef),
+    skipped: outcome.skipped.map((s) => `${describeRef(s.ref)}: ${s.reason}`),
+    jobs: outcome.jobs,
   });
   deps.metrics.count('WorkloadsResumed', {}, outcome.resumed.length);
+  if (outcome.resumed.length > 0) countLatency(deps, state, 'TimeToResume');
   return result;
 };
 

@@ -1,13 +1,24 @@
 /**
  * SuspendWorkloads: every job with a live pod on the node is suspended as a whole (the surviving
- * ranks would otherwise hang until the NCCL timeout), once, and marked as suspended by us.
+ * ranks would otherwise hang until the NCCL timeout), once, and marked as suspended by us, with
+ * the nodes it ran on. A job another incident already suspended while it ran on this node too is
+ * joined, so it resumes only after both nodes are dealt with. The
+ * pods that belong to no job are drained through the eviction API. Jobs that opted into HyperPod
+ * job auto-resume are left to HyperPod (unless the policy says otherwise), and the incident
+ * record says so.
  */
+import { describeRef } from '#domain/workloads.ts';
 import type { TaskDeps } from './deps.ts';
-import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { drainPods, type PodDrainOutcome } from './evict-pods.ts';
+import { countLatency, incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
 import { discoverWorkloads, type SuspendOutcome, suspendAll } from './workloads.ts';
 
 export interface SuspendResult extends SuspendOutcome {
   unmanagedPods: string[];
+  /** Jobs left to HyperPod job auto-resume (`Kind/namespace/name`). */
+  leftToHyperPod: string[];
+  /** What happened to the pods that belong to no job; absent when eviction is off or none ran there. */
+  pods?: PodDrainOutcome;
   at: string;
 }
 
@@ -16,30 +27,90 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
   withIncidentKeys(deps, state);
   const node = incidentNode(state);
   const at = deps.now();
-  const empty: SuspendResult = { suspended: [], joined: [], skipped: [], unmanagedPods: [], at };
+  const empty: SuspendResult = {
+    suspended: [],
+    joined: [],
+    skipped: [],
+    jobs: [],
+    unmanagedPods: [],
+    leftToHyperPod: [],
+    at,
+  };
   if (!node.nodeName) return empty;
   const kube = await deps.kubeFor(state.eksClusterName);
-  const { workloads, unmanagedPods } = await discoverWorkloads(kube, node.nodeName);
-  const workloadPolicy = deps.config.policy.workloads;
-  const outcome = workloadPolicy.suspend
-    ? await suspendAll(kube, workloads, {
+  const { workloads, held, nodesOf, unmanagedPods, pods } = await discoverWorkloads(kube, node.nodeName);
+  const policy = deps.config.policy.workloads;
+  const optOutAnnotation = deps.config.policy.workloadOptOutAnnotation;
+  const outcome: SuspendOutcome = policy.suspend
+    ? await suspendAll(kube, [...workloads, ...held], {
         incidentId: state.incidentId,
         now: at,
-        optOutAnnotation: deps.config.policy.workloadOptOutAnnotation,
-        respectAutoResume: workloadPolicy.respectHyperPodAutoResume,
+        optOutAnnotation,
+        respectAutoResume: policy.respectHyperPodAutoResume,
+        kueue: policy.kueue,
+        perRef: {
+          ...Object.fromEntries(Object.entries(nodesOf).map(([key, nodes]) => [key, { nodes }])),
+          // Suspended earlier by another incident while running here: this incident holds it too.
+          ...Object.fromEntries(held.map((ref) => [describeRef(ref), { joinOnly: true }])),
+        },
       })
     : {
         suspended: [],
         joined: [],
         skipped: workloads.map((ref) => ({ ref, reason: 'suspension-disabled' })),
+        jobs: [],
       };
-  const result: SuspendResult = { ...outcome, unmanagedPods, at: deps.now() };
-  await recordAction(deps, state, 'workloads-suspended', {
-    suspended: outcome.suspended.map((ref) => `${ref.kind}/${ref.namespace}/${ref.name}`),
-    joined: outcome.joined.map((ref) => `${ref.kind}/${ref.namespace}/${ref.name}`),
-    skipped: outcome.skipped.map((s) => `${s.ref.kind}/${s.ref.namespace}/${s.ref.name}: ${s.reason}`),
+  const drained =
+    policy.eviction.enabled && pods.length > 0
+      ? await drainPods(kube, node.nodeName, pods, {
+          optOutAnnotation,
+          eviction: policy.eviction,
+          now: deps.now,
+        })
+      : undefined;
+  const leftToHyperPod = outcome.skipped
+    .filter((s) => s.reason === 'hyperpod-auto-resume')
+    .map((s) => describeRef(s.ref));
+  const result: SuspendResult = {
+    ...outcome,
     unmanagedPods,
+    leftToHyperPod,
+    ...(drained ? { pods: drained } : {}),
+    at: deps.now(),
+  };
+  await recordAction(deps, state, 'workloads-suspended', {
+    suspended: outcome.suspended.map(describeRef),
+    joined: outcome.joined.map(describeRef),
+    skipped: outcome.skipped.map((s) => `${describeRef(s.ref)}: ${s.reason}`),
+    jobs: outcome.jobs,
+    ...(leftToHyperPod.length > 0
+      ? {
+          leftToHyperPod,
+          note: `${leftToHyperPod.length} job(s) opted into HyperPod job auto-resume (sagemaker.amazonaws.com/enable-job-auto-resume): left to HyperPod, not suspended`,
+        }
+      : {}),
+    unmanagedPods,
+    ...(drained
+      ? {
+          pods: {
+            evicted: drained.evicted,
+            forceDeleted: drained.forceDeleted,
+            remaining: drained.remaining.map((r) => `${r.pod}: ${r.reason}`),
+            skipped: drained.skipped.map((s) => `${s.pod}: ${s.reason}`),
+          },
+        }
+      : {}),
   });
   deps.metrics.count('WorkloadsSuspended', {}, outcome.suspended.length);
+  if (outcome.suspended.length + outcome.joined.length > 0) countLatency(deps, state, 'TimeToSuspend');
+  if (leftToHyperPod.length > 0) {
+    deps.metrics.count('WorkloadsLeftToHyperPod', {}, leftToHyperPod.length);
+  }
+  if (drained) {
+    deps.metrics.count('PodsEvicted', {}, drained.evicted.length);
+    if (drained.forceDeleted.length > 0)
+      deps.metrics.count('PodsForceDeleted', {}, drained.forceDeleted.length);
+    if (drained.remaining.length > 0) deps.metrics.count('PodsNotDrained', {}, drained.remaining.length);
+  }
   return result;
 };

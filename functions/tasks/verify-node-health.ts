@@ -1,51 +1,63 @@
 /**
- * VerifyNodeHealth: proves the node that came back. Today it checks what the Kubernetes API
- * shows — Ready and every GPU of its capacity allocatable — and otherwise says honestly that the
- * node was NOT verified by health checks (the quick/full health-check machine replaces this).
+ * What the Kubernetes API alone says about a node before a health check runs on it: the node
+ * exists and every GPU its instance type has is allocatable. StartQuickCheck runs this first (a
+ * node short of GPUs fails at once, no Job needed) and, with quick checks disabled, it is all the
+ * verification there is — reported honestly as `not-verified`, never as `passed`.
  */
-import type { TaskDeps } from './deps.ts';
-import { parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import type { KubeApi } from '#adapters/ports.ts';
+import { EFA_RESOURCE, GPU_RESOURCE } from '#domain/health-check-job.ts';
+import type { KubeNode } from '#domain/kube-types.ts';
+import type { AppConfig, InstanceTypeHealth } from '#shared/config-schema.ts';
 
-export interface VerificationResult {
-  status: 'passed' | 'failed' | 'not-verified';
-  reason: string;
-  nodeName?: string;
-  gpus?: { capacity: number; allocatable: number };
+export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+
+export interface NodeResources {
+  node: KubeNode;
+  instanceType?: string;
+  /** The instance type's row of the config, if listed. */
+  typeHealth?: InstanceTypeHealth;
+  /** GPUs the node should have: the instance type's count, else its own capacity. */
+  expectedGpus: number;
+  allocatableGpus: number;
+  /** EFA devices the node advertises (`vpc.amazonaws.com/efa` capacity). */
+  efaCapacity: number;
 }
 
-const GPU = 'nvidia.com/gpu';
+export type NodeInspection =
+  | { status: 'missing'; reason: string }
+  | { status: 'short'; reason: string; resources: NodeResources }
+  | { status: 'ok'; reason: string; resources: NodeResources };
 
-export const verifyNodeHealth = async (raw: unknown, deps: TaskDeps): Promise<VerificationResult> => {
-  const state = parseIncident(raw, 'VerifyNodeHealth');
-  withIncidentKeys(deps, state);
-  const back = state.await?.node ?? state.node;
-  let result: VerificationResult;
-  if (!back?.nodeName) {
-    result = { status: 'not-verified', reason: 'no Kubernetes node to verify' };
-  } else {
-    const kube = await deps.kubeFor(state.eksClusterName);
-    const node = await kube.getNode(back.nodeName);
-    const capacity = Number(node?.status?.capacity?.[GPU] ?? 0);
-    const allocatable = Number(node?.status?.allocatable?.[GPU] ?? 0);
-    if (!node)
-      result = { status: 'failed', reason: `node ${back.nodeName} disappeared`, nodeName: back.nodeName };
-    else if (allocatable < capacity) {
-      result = {
-        status: 'failed',
-        reason: `only ${allocatable} of ${capacity} GPUs allocatable`,
-        nodeName: back.nodeName,
-        gpus: { capacity, allocatable },
-      };
-    } else {
-      result = {
-        status: 'not-verified',
-        reason: `node Ready with ${allocatable}/${capacity} GPUs allocatable; no health-check run`,
-        nodeName: back.nodeName,
-        gpus: { capacity, allocatable },
-      };
-    }
+/** Reads the node and compares its allocatable GPUs with what its instance type should have. */
+export const inspectNodeResources = async (
+  kube: KubeApi,
+  nodeName: string,
+  config: AppConfig,
+  instanceType?: string,
+): Promise<NodeInspection> => {
+  const node = await kube.getNode(nodeName);
+  if (!node) return { status: 'missing', reason: `node ${nodeName} disappeared` };
+  const type = instanceType ?? node.metadata.labels?.[INSTANCE_TYPE_LABEL];
+  const typeHealth = type ? config.healthChecks.instanceTypes[type] : undefined;
+  const capacity = Number(node.status?.capacity?.[GPU_RESOURCE] ?? 0);
+  const resources: NodeResources = {
+    node,
+    ...(type ? { instanceType: type } : {}),
+    ...(typeHealth ? { typeHealth } : {}),
+    expectedGpus: typeHealth?.gpus ?? capacity,
+    allocatableGpus: Number(node.status?.allocatable?.[GPU_RESOURCE] ?? 0),
+    efaCapacity: Number(node.status?.capacity?.[EFA_RESOURCE] ?? 0),
+  };
+  if (resources.allocatableGpus < resources.expectedGpus) {
+    return {
+      status: 'short',
+      reason: `only ${resources.allocatableGpus} of ${resources.expectedGpus} GPUs allocatable`,
+      resources,
+    };
   }
-  await recordAction(deps, state, `verification-${result.status}`, { ...result });
-  deps.metrics.count('NodeVerification', { status: result.status });
-  return result;
+  return {
+    status: 'ok',
+    reason: `node Ready with ${resources.allocatableGpus}/${resources.expectedGpus} GPUs allocatable`,
+    resources,
+  };
 };

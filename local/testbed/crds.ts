@@ -1,6 +1,6 @@
 /**
- * Minimal CustomResourceDefinitions for the training-job kinds our handlers suspend and resume
- * (TEST-BED §6): one served+storage version each, `spec`/`status` preserved as given, a status
+ * Minimal CustomResourceDefinitions for the training-job kinds our handlers suspend and resume,
+ * plus Kueue's Workload (TEST-BED §6): one served+storage version each, `spec`/`status` preserved as given, a status
  * subresource (+ scale for PyTorchJob, like training-operator v1). No validation or defaulting:
  * Tier 2 (real controllers) needs the upstream CRDs instead.
  */
@@ -48,6 +48,15 @@ export const TRAINING_CRDS: readonly CrdInfo[] = [
     plural: 'jobsets',
     singular: 'jobset',
     listKind: 'JobSetList',
+  },
+  {
+    // Kueue's admission unit, for Kueue-managed jobs at CRD level (no Kueue controller in the test bed).
+    group: 'kueue.x-k8s.io',
+    version: 'v1beta1',
+    kind: 'Workload',
+    plural: 'workloads',
+    singular: 'workload',
+    listKind: 'WorkloadList',
   },
   {
     group: 'sagemaker.amazonaws.com',

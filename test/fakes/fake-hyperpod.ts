@@ -27,6 +27,12 @@ export interface FakeHyperPod {
   /** Called after each successful or scripted action (tests inject trouble midway). */
   afterAction?: (op: 'reboot' | 'replace', instanceId: string) => void;
   addInstance(input: { instanceId: string; group?: string; gpus?: number }): void;
+  /** StartClusterHealthCheck calls. */
+  healthChecks: { instanceIds: string[]; checks: string[] }[];
+  /** Outcome of the next deep health check per instance (default pass). */
+  deepCheckOutcome: Map<string, 'pass' | 'fail'>;
+  /** describeNode answers DeepHealthCheckInProgress this many times before the check ends (default 1). */
+  deepCheckPolls: number;
 }
 
 let sequence = 0x100;
@@ -70,6 +76,36 @@ export const createFakeHyperPod = (input: {
     { code: string; count: number; actAnyway?: 'reboot' | 'replace' }
   >();
   const boots = new Map<string, number>();
+  const deepChecksLeft = new Map<string, number>();
+  const setDeepCheckLabels = (id: string, labels: Record<string, string>) => {
+    const node = input.kube.nodes.get(`hyperpod-${id}`);
+    if (node) node.metadata.labels = { ...node.metadata.labels, ...labels };
+  };
+  const advanceDeepCheck = (id: string) => {
+    const instance = instances.get(id);
+    const left = deepChecksLeft.get(id);
+    if (!instance || left === undefined) return;
+    if (left > 0) {
+      deepChecksLeft.set(id, left - 1);
+      return;
+    }
+    deepChecksLeft.delete(id);
+    instance.status = 'Running';
+    const failed = fake.deepCheckOutcome.get(id) === 'fail';
+    fake.deepCheckOutcome.delete(id);
+    setDeepCheckLabels(
+      id,
+      failed
+        ? {
+            'sagemaker.amazonaws.com/deep-health-check-status': 'Failed',
+            'sagemaker.amazonaws.com/node-health-status': 'UnschedulablePendingReplacement',
+          }
+        : {
+            'sagemaker.amazonaws.com/deep-health-check-status': 'Passed',
+            'sagemaker.amazonaws.com/node-health-status': 'Schedulable',
+          },
+    );
+  };
   const known = (name: string) => {
     if (name !== input.clusterName && name !== input.clusterArn)
       throw new UnknownClusterError(`no cluster ${name}`);
@@ -155,7 +191,28 @@ export const createFakeHyperPod = (input: {
     },
     async describeNode(name, instanceId) {
       known(name);
-      return instances.get(instanceId);
+      advanceDeepCheck(instanceId);
+      const instance = instances.get(instanceId);
+      return instance ? { ...instance } : undefined;
+    },
+    async startHealthCheck(name, targets) {
+      known(name);
+      for (const target of targets) {
+        fake.healthChecks.push({
+          instanceIds: [...target.instanceIds],
+          checks: [...target.deepHealthChecks],
+        });
+        for (const id of target.instanceIds) {
+          const instance = instances.get(id);
+          if (instance?.status !== 'Running') continue;
+          instance.status = 'DeepHealthCheckInProgress';
+          deepChecksLeft.set(id, fake.deepCheckPolls);
+          setDeepCheckLabels(id, {
+            'sagemaker.amazonaws.com/deep-health-check-status': 'InProgress',
+            'sagemaker.amazonaws.com/node-health-status': 'Unschedulable',
+          });
+        }
+      }
     },
     async rebootNodes(name, ids) {
       known(name);
@@ -172,6 +229,9 @@ export const createFakeHyperPod = (input: {
     instances,
     calls,
     rebootEffect: 'fixes',
+    healthChecks: [],
+    deepCheckOutcome: new Map(),
+    deepCheckPolls: 1,
     failNode(instanceId, code, options = {}) {
       scriptedFailures.set(instanceId, { code, count: options.count ?? 1, actAnyway: options.actAnyway });
     },

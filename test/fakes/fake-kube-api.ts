@@ -1,6 +1,7 @@
 /**
  * In-memory KubeApi for unit and integration tests: merge-patch semantics, resourceVersion
- * conflicts, and failure injection. Kubernetes behaviour itself is proven in e2e tests.
+ * conflicts, label selectors (`k=v`, `k`), eviction outcomes, and failure injection. Kubernetes
+ * behaviour itself (controllers deleting pods, budgets) is proven in e2e tests.
  */
 import type { KubeApi, MergePatch } from '#adapters/ports.ts';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
@@ -19,6 +20,20 @@ export interface FakeKubeApi extends KubeApi {
   addNode(node: KubeNode): void;
   addPod(pod: KubePod): void;
   addObject(object: KubeObject): void;
+  /** batch/v1 Jobs created through createJob, by `namespace/name`. */
+  jobs: Map<string, KubeObject>;
+  /**
+   * Plays the Job controller and kubelet for createJob: the pod it returns (if any) is stored
+   * with the pod template's labels and annotations, bound to the template's nodeName.
+   */
+  onJobCreated?: (job: KubeObject) => KubePod | undefined;
+  /** Pods (`namespace/name`) whose eviction answers 429 (a PodDisruptionBudget allows no disruption). */
+  evictionBlocked: Set<string>;
+  /**
+   * Pods (`namespace/name`) that stay Terminating when evicted or deleted gracefully, as on a dead
+   * node whose kubelet never confirms; only a force delete (grace 0) removes them.
+   */
+  stuckTerminating: Set<string>;
   /** The next `count` calls of `method` throw `error`. */
   failNext(method: Method, error: Error, count?: number): void;
   objectKey(ref: { apiVersion?: string; kind?: string; namespace?: string; name: string }): string;
@@ -27,12 +42,28 @@ export interface FakeKubeApi extends KubeApi {
 const objectKey = (ref: { kind?: string; namespace?: string; name: string }): string =>
   `${ref.kind}/${ref.namespace ?? 'default'}/${ref.name}`;
 
+/** Equality (`k=v`) and existence (`k`) terms, comma-separated, as the API server reads them. */
+const matchesSelector = (labels: Record<string, string> | undefined, selector: string | undefined): boolean =>
+  !selector ||
+  selector
+    .split(',')
+    .map((term) => term.trim())
+    .filter(Boolean)
+    .every((term) => {
+      const eq = term.indexOf('=');
+      if (eq === -1) return labels?.[term] !== undefined;
+      return labels?.[term.slice(0, eq)] === term.slice(eq + 1);
+    });
+
 export const createFakeKubeApi = (): FakeKubeApi => {
   const nodes = new Map<string, KubeNode>();
   const pods = new Map<string, KubePod>();
   const objects = new Map<string, KubeObject>();
+  const jobs = new Map<string, KubeObject>();
   const mutations: FakeKubeApi['mutations'] = [];
   const failures = new Map<Method, { error: Error; count: number }>();
+  const evictionBlocked = new Set<string>();
+  const stuckTerminating = new Set<string>();
   let version = 1;
   const nextVersion = () => String(++version);
 
@@ -65,7 +96,10 @@ export const createFakeKubeApi = (): FakeKubeApi => {
     nodes,
     pods,
     objects,
+    jobs,
     mutations,
+    evictionBlocked,
+    stuckTerminating,
     objectKey,
     addNode(node) {
       nodes.set(node.metadata.name, {
@@ -105,11 +139,69 @@ export const createFakeKubeApi = (): FakeKubeApi => {
       return [...pods.values()]
         .filter((p) => !options.nodeName || p.spec?.nodeName === options.nodeName)
         .filter((p) => !options.namespace || p.metadata.namespace === options.namespace)
+        .filter((p) => matchesSelector(p.metadata.labels, options.labelSelector))
         .map((p) => structuredClone(p));
     },
     async getObject(ref) {
       maybeFail('getObject');
       return structuredClone(objects.get(objectKey(ref)));
+    },
+    async createJob(namespace, job) {
+      maybeFail('createJob');
+      const key = `${namespace}/${job.metadata.name}`;
+      const existing = jobs.get(key);
+      if (existing) return { job: structuredClone(existing), created: false };
+      const stored: KubeObject = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        ...structuredClone(job),
+        metadata: {
+          ...structuredClone(job.metadata),
+          namespace,
+          uid: `uid-job-${job.metadata.name}`,
+          resourceVersion: nextVersion(),
+          creationTimestamp: new Date().toISOString(),
+        },
+      };
+      jobs.set(key, stored);
+      mutations.push({ method: 'createJob', target: key, patch: {} });
+      const pod = api.onJobCreated?.(structuredClone(stored));
+      if (pod) {
+        const template = (stored.spec?.template ?? {}) as {
+          metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+          spec?: { nodeName?: string };
+        };
+        pods.set(objectKey({ kind: 'Pod', namespace, name: pod.metadata.name }), {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            namespace,
+            labels: {
+              ...template.metadata?.labels,
+              'batch.kubernetes.io/job-name': job.metadata.name,
+              'job-name': job.metadata.name,
+              ...pod.metadata.labels,
+            },
+            annotations: { ...template.metadata?.annotations, ...pod.metadata.annotations },
+          },
+          spec: { nodeName: template.spec?.nodeName, ...pod.spec },
+        });
+      }
+      return { job: structuredClone(stored), created: true };
+    },
+    async getJob(namespace, name) {
+      maybeFail('getJob');
+      return structuredClone(jobs.get(`${namespace}/${name}`));
+    },
+    async deleteJob(namespace, name) {
+      maybeFail('deleteJob');
+      const key = `${namespace}/${name}`;
+      if (!jobs.delete(key)) return;
+      mutations.push({ method: 'deleteJob', target: key, patch: {} });
+      for (const [podKey, pod] of pods) {
+        if (pod.metadata.namespace === namespace && pod.metadata.labels?.['job-name'] === name)
+          pods.delete(podKey);
+      }
     },
     async getWorkload(ref: WorkloadRef) {
       maybeFail('getWorkload');
@@ -123,9 +215,60 @@ export const createFakeKubeApi = (): FakeKubeApi => {
       mutations.push({ method: 'patchWorkload', target: key, patch });
       return structuredClone(patched);
     },
-    async listWorkloads(kind: WorkloadKind) {
+    async listWorkloads(kind: WorkloadKind, options) {
       maybeFail('listWorkloads');
-      return [...objects.values()].filter((o) => o.kind === kind).map((o) => structuredClone(o));
+      return [...objects.values()]
+        .filter((o) => o.kind === kind && matchesSelector(o.metadata.labels, options?.labelSelector))
+        .map((o) => structuredClone(o));
+    },
+    async listObjects(ref) {
+      maybeFail('listObjects');
+      return [...objects.values()]
+        .filter((o) => o.kind === ref.kind)
+        .filter((o) => !ref.namespace || o.metadata.namespace === ref.namespace)
+        .filter((o) => matchesSelector(o.metadata.labels, ref.labelSelector))
+        .map((o) => structuredClone(o));
+    },
+    async patchObject(ref, patch, options) {
+      maybeFail('patchObject');
+      const key = objectKey(ref);
+      const patched = patchStored(objects.get(key), patch, options?.resourceVersion, key);
+      objects.set(key, patched);
+      mutations.push({ method: 'patchObject', target: key, patch });
+      return structuredClone(patched);
+    },
+    async evictPod(ref) {
+      maybeFail('evictPod');
+      const name = `${ref.namespace}/${ref.name}`;
+      const key = objectKey({ kind: 'Pod', ...ref });
+      const pod = pods.get(key);
+      if (!pod) return { outcome: 'gone' };
+      if (evictionBlocked.has(name)) {
+        return {
+          outcome: 'blocked',
+          message: "Cannot evict pod as it would violate the pod's disruption budget.",
+        };
+      }
+      mutations.push({ method: 'evictPod', target: name, patch: {} });
+      if (stuckTerminating.has(name)) pod.metadata.deletionTimestamp ??= new Date(0).toISOString();
+      else pods.delete(key);
+      return { outcome: 'evicted' };
+    },
+    async deletePod(ref, options) {
+      maybeFail('deletePod');
+      const name = `${ref.namespace}/${ref.name}`;
+      const key = objectKey({ kind: 'Pod', ...ref });
+      const pod = pods.get(key);
+      if (!pod || (ref.uid && pod.metadata.uid !== ref.uid)) return 'gone';
+      mutations.push({
+        method: 'deletePod',
+        target: name,
+        patch: { gracePeriodSeconds: options?.gracePeriodSeconds },
+      });
+      if (stuckTerminating.has(name) && options?.gracePeriodSeconds !== 0) {
+        pod.metadata.deletionTimestamp ??= new Date(0).toISOString();
+      } else pods.delete(key);
+      return 'deleted';
     },
   };
   return api;

@@ -29,11 +29,18 @@ export const INSTANCES = [
 export const nodeName = (instanceId: string) => `hyperpod-${instanceId}`;
 
 export const makeHarness = (
-  options: { policy?: NonNullable<AppConfigInput['policy']>; nodeRecovery?: 'Automatic' | 'None' } = {},
+  options: {
+    policy?: NonNullable<AppConfigInput['policy']>;
+    nodeRecovery?: 'Automatic' | 'None';
+    healthChecks?: AppConfigInput['healthChecks'];
+    sweep?: AppConfigInput['sweep'];
+  } = {},
 ) => {
   const config = parseAppConfig({
     clusters: [CLUSTER],
     policy: { mode: 'act', ...options.policy },
+    ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
+    ...(options.sweep ? { sweep: options.sweep } : {}),
   });
   let clock = Date.parse('2026-11-29T10:00:00.000Z');
   // Every reading of the clock moves it one second: executions see time pass.
@@ -109,7 +116,12 @@ export const makeHarness = (
     );
   };
 
-  return { config, kube, hyperpod, ledger, notifier, metrics, deps, addJob, suspendValue };
+  /** Moves the test clock forward (deadlines, grace periods). */
+  const advanceClock = (ms: number) => {
+    clock += ms;
+  };
+
+  return { config, kube, hyperpod, ledger, notifier, metrics, deps, addJob, suspendValue, advanceClock };
 };
 
 /** A real-shaped HMA node-health event for one of our instances. */

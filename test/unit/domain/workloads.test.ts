@@ -1,22 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '#domain/kube-types.ts';
+import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind } from '#domain/types.ts';
 import {
   AUTO_RESUME_ANNOTATION,
+  describeRef,
+  isKueueManaged,
   isSuspendedByUs,
+  KUEUE_QUEUE_NAME_LABEL,
+  kueueWorkloadOf,
+  LAST_SUSPENSION_ANNOTATION,
+  MIRROR_POD_ANNOTATION,
   nextOwner,
+  nodeDeadVerdict,
+  type PodOwner,
+  planPodEviction,
+  planRelease,
   planResume,
+  planStuckPods,
   planSuspend,
+  SUSPEND_METHOD_ANNOTATION,
   SUSPENDED_AT_ANNOTATION,
   SUSPENDED_BY_ANNOTATION,
   SUSPENDED_LABEL,
+  SUSPENDED_NODES_ANNOTATION,
+  staleHolders,
   suspendedIncidentIds,
+  suspendedNodes,
+  suspendMethodFor,
   WORKLOAD_KINDS,
   workloadRefFromOwner,
 } from '#domain/workloads.ts';
-import { NOW, named } from './fixtures.ts';
+import { at, NOW, named } from './fixtures.ts';
 
 const OPT_OUT = 'hyperpod-resilience.io/opt-out';
+const EARLIER = at({ minutes: -30 });
+const LATER = at({ minutes: 10 });
 const suspendInput = { incidentId: 'inc-2', now: NOW, optOutAnnotation: OPT_OUT, respectAutoResume: true };
 
 const job = (
@@ -43,7 +61,9 @@ const pytorchJob = (
   spec: runPolicy === undefined ? {} : { runPolicy },
 });
 
-const heldBy = (...ids: string[]) => ({
+const heldBy = (
+  ...ids: string[]
+): { labels: Record<string, string>; annotations: Record<string, string> } => ({
   labels: { [SUSPENDED_LABEL]: 'true' },
   annotations: { [SUSPENDED_BY_ANNOTATION]: JSON.stringify(ids), [SUSPENDED_AT_ANNOTATION]: NOW },
 });
@@ -76,7 +96,7 @@ describe('Constant: WORKLOAD_KINDS', () => {
         path: ['spec', 'suspend'],
       },
       {
-        case: 'HyperPodPyTorchJob suspends at spec.runPolicy.suspend (unconfirmed)',
+        case: 'HyperPodPyTorchJob suspends at spec.runPolicy.suspend (its CRD field)',
         kind: 'HyperPodPyTorchJob',
         apiVersion: 'sagemaker.amazonaws.com/v1',
         path: ['spec', 'runPolicy', 'suspend'],
@@ -93,11 +113,13 @@ describe('Constant: WORKLOAD_KINDS', () => {
     expect(info.plural).toBe(`${kind.toLowerCase()}s`);
   });
 
-  it('marks the kinds whose suspend support is unconfirmed', () => {
+  it('names the documentation behind every suspend switch', () => {
     // Assess
-    expect(WORKLOAD_KINDS.HyperPodPyTorchJob.suspendConfirmed).toBe(false);
-    expect(WORKLOAD_KINDS.MPIJob.suspendConfirmed).toBe(false);
-    expect(WORKLOAD_KINDS.Job.suspendConfirmed).toBe(true);
+    for (const info of Object.values(WORKLOAD_KINDS)) {
+      expect(info.suspendConfirmed).toBe(true);
+      expect(info.suspendSource.length).toBeGreaterThan(10);
+    }
+    expect(WORKLOAD_KINDS.HyperPodPyTorchJob.suspendSource).toContain('unconfirmed');
   });
 });
 
@@ -224,11 +246,16 @@ describe('Function: planSuspend', () => {
     // Assess
     expect(plan).toEqual({
       action: 'suspend',
+      method: 'field',
       patch: {
         spec: { suspend: true },
         metadata: {
           labels: { [SUSPENDED_LABEL]: 'true' },
-          annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-2"]', [SUSPENDED_AT_ANNOTATION]: NOW },
+          annotations: {
+            [SUSPENDED_BY_ANNOTATION]: '["inc-2"]',
+            [SUSPENDED_AT_ANNOTATION]: NOW,
+            [SUSPEND_METHOD_ANNOTATION]: 'field',
+          },
         },
       },
     });
@@ -249,6 +276,7 @@ describe('Function: planSuspend', () => {
     // Assess
     expect(plan).toEqual({
       action: 'join',
+      method: 'field',
       patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-1","inc-2"]' } } },
     });
   });
@@ -313,17 +341,34 @@ describe('Function: planSuspend', () => {
     expect(plan.action).toBe('suspend');
   });
 
-  it('suspends again a job still labelled ours but resumed by hand, keeping its holders', () => {
+  it('suspends again a job still labelled ours but resumed by hand, keeping its holders and first time', () => {
+    // Prepare
+    const held = heldBy('inc-1');
+    held.annotations[SUSPENDED_AT_ANNOTATION] = EARLIER;
+
     // Act
-    const plan = planSuspend(job({ suspend: false, ...heldBy('inc-1') }), 'Job', suspendInput);
+    const plan = planSuspend(job({ suspend: false, ...held }), 'Job', suspendInput);
 
     // Assess
     expect(plan).toMatchObject({
       action: 'suspend',
       patch: {
         spec: { suspend: true },
-        metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-1","inc-2"]' } },
+        metadata: {
+          annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-1","inc-2"]', [SUSPENDED_AT_ANNOTATION]: EARLIER },
+        },
       },
+    });
+  });
+
+  it('suspends again a job labelled ours without a recorded time, stamping now', () => {
+    // Prepare
+    const obj = job({ suspend: false, labels: { [SUSPENDED_LABEL]: 'true' } });
+
+    // Act & Assess
+    expect(planSuspend(obj, 'Job', suspendInput)).toMatchObject({
+      action: 'suspend',
+      patch: { metadata: { annotations: { [SUSPENDED_AT_ANNOTATION]: NOW } } },
     });
   });
 
@@ -338,6 +383,7 @@ describe('Function: planSuspend', () => {
     // Act & Assess
     expect(planSuspend(obj, 'Job', suspendInput)).toEqual({
       action: 'join',
+      method: 'field',
       patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-2"]' } } },
     });
   });
@@ -360,24 +406,40 @@ describe('Function: planSuspend', () => {
 describe('Function: planResume', () => {
   it('the last holder resumes the job and removes our label and annotations', () => {
     // Act
-    const plan = planResume(job({ suspend: true, ...heldBy('inc-1') }), 'Job', 'inc-1');
+    const plan = planResume(job({ suspend: true, ...heldBy('inc-1') }), 'Job', 'inc-1', { now: LATER });
 
     // Assess
     expect(plan).toEqual({
       action: 'resume',
+      method: 'field',
       patch: {
         spec: { suspend: false },
         metadata: {
           labels: { [SUSPENDED_LABEL]: null },
-          annotations: { [SUSPENDED_BY_ANNOTATION]: null, [SUSPENDED_AT_ANNOTATION]: null },
+          annotations: {
+            [SUSPENDED_BY_ANNOTATION]: null,
+            [SUSPENDED_AT_ANNOTATION]: null,
+            [SUSPEND_METHOD_ANNOTATION]: null,
+            [SUSPENDED_NODES_ANNOTATION]: null,
+            [LAST_SUSPENSION_ANNOTATION]: JSON.stringify({
+              incidents: ['inc-1'],
+              method: 'field',
+              suspendedAt: NOW,
+              resumedAt: LATER,
+            }),
+          },
         },
       },
+      released: ['inc-1'],
+      suspendedAt: NOW,
     });
   });
 
   it('resumes a PyTorchJob at spec.runPolicy.suspend', () => {
     // Act
-    const plan = planResume({ ...pytorchJob({ suspend: true }, heldBy('inc-1')) }, 'PyTorchJob', 'inc-1');
+    const plan = planResume({ ...pytorchJob({ suspend: true }, heldBy('inc-1')) }, 'PyTorchJob', 'inc-1', {
+      now: LATER,
+    });
 
     // Assess
     expect(plan).toMatchObject({ action: 'resume', patch: { spec: { runPolicy: { suspend: false } } } });
@@ -385,12 +447,17 @@ describe('Function: planResume', () => {
 
   it('an earlier holder only releases its hold while other incidents still need the job suspended', () => {
     // Act
-    const plan = planResume(job({ suspend: true, ...heldBy('inc-1', 'inc-2') }), 'Job', 'inc-1');
+    const plan = planResume(job({ suspend: true, ...heldBy('inc-1', 'inc-2') }), 'Job', 'inc-1', {
+      now: LATER,
+    });
 
     // Assess
     expect(plan).toEqual({
       action: 'release',
+      method: 'field',
       patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-2"]' } } },
+      released: ['inc-1'],
+      remaining: ['inc-2'],
     });
   });
 
@@ -414,6 +481,533 @@ describe('Function: planResume', () => {
     ]),
   )('%s', (_case, { obj, reason }) => {
     // Act & Assess
-    expect(planResume(obj, 'Job', 'inc-1')).toEqual({ action: 'skip', reason });
+    expect(planResume(obj, 'Job', 'inc-1', { now: LATER })).toEqual({ action: 'skip', reason });
+  });
+});
+
+const kueueJob = (
+  options: { suspend?: boolean; labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+): KubeObject => {
+  const obj = job(options);
+  obj.metadata.uid = 'job-uid-1';
+  obj.metadata.labels = { [KUEUE_QUEUE_NAME_LABEL]: 'team-a', ...options.labels };
+  return obj;
+};
+
+const kueueWorkload = (active: boolean | undefined, ownerUid = 'job-uid-1'): KubeObject => ({
+  apiVersion: 'kueue.x-k8s.io/v1beta1',
+  kind: 'Workload',
+  metadata: {
+    name: 'job-train-1a2b3',
+    namespace: 'ml',
+    ownerReferences: [
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'train', uid: ownerUid, controller: true },
+    ],
+  },
+  spec: active === undefined ? {} : { active },
+});
+
+describe('Function: isKueueManaged', () => {
+  it.each(
+    named([
+      { case: 'the queue-name label makes a job Kueue-managed', obj: kueueJob(), expected: true },
+      {
+        case: 'the queue-name annotation of older Kueue releases counts too',
+        obj: job({ annotations: { [KUEUE_QUEUE_NAME_LABEL]: 'team-a' } }),
+        expected: true,
+      },
+      { case: 'a job without either is not', obj: job(), expected: false },
+      {
+        case: 'an empty queue name is not',
+        obj: job({ labels: { [KUEUE_QUEUE_NAME_LABEL]: '' } }),
+        expected: false,
+      },
+    ]),
+  )('%s', (_case, { obj, expected }) => {
+    // Act & Assess
+    expect(isKueueManaged(obj)).toBe(expected);
+    expect(suspendMethodFor(obj)).toBe(expected ? 'kueue' : 'field');
+  });
+});
+
+describe('Function: kueueWorkloadOf', () => {
+  it('picks the Workload owned by the job', () => {
+    // Prepare
+    const mine = kueueWorkload(true);
+    const other = {
+      ...kueueWorkload(true, 'other-uid'),
+      metadata: { ...kueueWorkload(true, 'other-uid').metadata, name: 'x' },
+    };
+
+    // Act & Assess
+    expect(kueueWorkloadOf(kueueJob(), [other, mine])).toBe(mine);
+  });
+
+  it.each(
+    named([
+      { case: 'the only candidate is taken even without an ownerReference', candidates: 1, found: true },
+      { case: 'no candidate is no Workload', candidates: 0, found: false },
+      { case: 'several candidates none owned by the job is no Workload', candidates: 2, found: false },
+    ]),
+  )('%s', (_case, { candidates, found }) => {
+    // Prepare
+    const list = Array.from({ length: candidates }, () => kueueWorkload(true, 'someone-else'));
+    const noUid = kueueJob();
+    delete noUid.metadata.uid;
+
+    // Act & Assess
+    expect(kueueWorkloadOf(noUid, list) !== undefined).toBe(found);
+  });
+});
+
+describe('Function: planSuspend (Kueue-managed jobs)', () => {
+  it('deactivates the Kueue Workload and marks the job, never touching the suspend switch Kueue owns', () => {
+    // Act
+    const plan = planSuspend(kueueJob({ suspend: false }), 'Job', {
+      ...suspendInput,
+      kueueWorkload: kueueWorkload(true),
+    });
+
+    // Assess
+    expect(plan).toEqual({
+      action: 'suspend',
+      method: 'kueue',
+      patch: {
+        metadata: {
+          labels: { [SUSPENDED_LABEL]: 'true' },
+          annotations: {
+            [SUSPENDED_BY_ANNOTATION]: '["inc-2"]',
+            [SUSPENDED_AT_ANNOTATION]: NOW,
+            [SUSPEND_METHOD_ANNOTATION]: 'kueue',
+          },
+        },
+      },
+      workloadPatch: { spec: { active: false } },
+    });
+  });
+
+  it('joins a Kueue suspension of ours and keeps the Workload inactive', () => {
+    // Act
+    const plan = planSuspend(kueueJob({ suspend: true, ...heldBy('inc-1') }), 'Job', {
+      ...suspendInput,
+      kueueWorkload: kueueWorkload(false),
+    });
+
+    // Assess
+    expect(plan).toEqual({
+      action: 'join',
+      method: 'kueue',
+      patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-1","inc-2"]' } } },
+      workloadPatch: { spec: { active: false } },
+    });
+  });
+
+  it.each(
+    named([
+      {
+        case: 'a Kueue job without a Workload is left alone rather than fighting Kueue',
+        workload: null,
+        kueue: 'deactivate-workload',
+        reason: 'kueue-workload-not-found',
+      },
+      {
+        case: 'the policy can leave Kueue jobs alone',
+        workload: kueueWorkload(true),
+        kueue: 'skip',
+        reason: 'kueue-skipped-by-policy',
+      },
+      {
+        case: 'a Workload someone else deactivated is never taken over',
+        workload: kueueWorkload(false),
+        kueue: 'deactivate-workload',
+        reason: 'suspended-by-others',
+      },
+    ] as {
+      case: string;
+      workload: KubeObject | null;
+      kueue: 'deactivate-workload' | 'skip';
+      reason: string;
+    }[]),
+  )('%s', (_case, { workload, kueue, reason }) => {
+    // Act & Assess
+    expect(planSuspend(kueueJob(), 'Job', { ...suspendInput, kueueWorkload: workload, kueue })).toEqual({
+      action: 'skip',
+      reason,
+    });
+  });
+
+  it('reads a Workload without spec.active as active (Kueue defaults it to true)', () => {
+    // Act & Assess
+    expect(
+      planSuspend(kueueJob(), 'Job', { ...suspendInput, kueueWorkload: kueueWorkload(undefined) }).action,
+    ).toBe('suspend');
+  });
+
+  it('reads a job suspended by Kueue itself (not admitted) by its Workload, not its switch', () => {
+    // Act & Assess
+    expect(
+      planSuspend(kueueJob({ suspend: true }), 'Job', { ...suspendInput, kueueWorkload: kueueWorkload(true) })
+        .action,
+    ).toBe('suspend');
+  });
+});
+
+describe('Function: planRelease', () => {
+  it('a manual resume releases every holder and resumes at once', () => {
+    // Act
+    const plan = planRelease(job({ suspend: true, ...heldBy('inc-1', 'inc-2') }), 'Job', 'all', {
+      now: LATER,
+    });
+
+    // Assess
+    expect(plan).toMatchObject({ action: 'resume', released: ['inc-1', 'inc-2'], suspendedAt: NOW });
+  });
+
+  it('a manual resume of a job without a recorded time still resumes it', () => {
+    // Prepare
+    const obj = job({ suspend: true, labels: { [SUSPENDED_LABEL]: 'true' } });
+
+    // Act
+    const plan = planRelease(obj, 'Job', 'all', { now: LATER });
+
+    // Assess
+    expect(plan).toMatchObject({ action: 'resume', released: [] });
+    expect(plan).not.toHaveProperty('suspendedAt');
+  });
+
+  it('resumes a Kueue job by reactivating its Workload, never by its switch', () => {
+    // Prepare
+    const held = heldBy('inc-1');
+    held.annotations[SUSPEND_METHOD_ANNOTATION] = 'kueue';
+
+    // Act
+    const plan = planRelease(kueueJob({ suspend: true, ...held }), 'Job', ['inc-1'], { now: LATER });
+
+    // Assess
+    expect(plan).toMatchObject({
+      action: 'resume',
+      method: 'kueue',
+      workloadPatch: { spec: { active: true } },
+    });
+    expect(plan).not.toHaveProperty('patch.spec');
+  });
+
+  it('releasing one holder of a Kueue job keeps its Workload inactive', () => {
+    // Prepare
+    const held = heldBy('inc-1', 'inc-2');
+    held.annotations[SUSPEND_METHOD_ANNOTATION] = 'kueue';
+
+    // Act
+    const plan = planRelease(kueueJob({ ...held }), 'Job', ['inc-1'], { now: LATER });
+
+    // Assess
+    expect(plan).toMatchObject({
+      action: 'release',
+      workloadPatch: { spec: { active: false } },
+      remaining: ['inc-2'],
+    });
+  });
+
+  it('a manual resume of a job we do not hold is skipped', () => {
+    // Act & Assess
+    expect(planRelease(job({ suspend: true }), 'Job', 'all', { now: LATER })).toEqual({
+      action: 'skip',
+      reason: 'not-suspended-by-us',
+    });
+  });
+});
+
+describe('Function: staleHolders', () => {
+  const options = { suspendedAt: at({ hours: -8 }), now: NOW, staleAfterMinutes: 420 };
+
+  it.each(
+    named([
+      {
+        case: 'a resolved incident no longer holds the job',
+        incident: { status: 'resolved', startedAt: NOW },
+        stale: true,
+      },
+      {
+        case: 'an escalated incident no longer holds the job',
+        incident: { status: 'needs-attention', startedAt: NOW },
+        stale: true,
+      },
+      {
+        case: 'an open incident inside the bound still holds it',
+        incident: { status: 'open', startedAt: at({ hours: -1 }) },
+        stale: false,
+      },
+      {
+        case: 'an open incident older than any execution is dead',
+        incident: { status: 'open', startedAt: at({ minutes: -420 }) },
+        stale: true,
+      },
+      {
+        case: 'an open incident with an unreadable start time is dead',
+        incident: { status: 'open', startedAt: 'x' },
+        stale: true,
+      },
+      { case: 'a holder without a record and an old suspension is stale', incident: undefined, stale: true },
+    ] as { case: string; incident: { status: string; startedAt: string } | undefined; stale: boolean }[]),
+  )('%s', (_case, { incident, stale }) => {
+    // Act
+    const result = staleHolders(['inc-1'], new Map([['inc-1', incident]]), options);
+
+    // Assess
+    expect(result).toEqual(stale ? ['inc-1'] : []);
+  });
+
+  it('a holder without a record and a recent suspension is given time (its record may still come)', () => {
+    // Act & Assess
+    expect(staleHolders(['inc-1'], new Map(), { ...options, suspendedAt: at({ minutes: -5 }) })).toEqual([]);
+  });
+
+  it('a holder without a record and no suspension time is stale', () => {
+    // Act & Assess
+    expect(staleHolders(['inc-1'], new Map(), { now: NOW, staleAfterMinutes: 420 })).toEqual(['inc-1']);
+  });
+});
+
+describe('Function: describeRef', () => {
+  it('names a ref as Kind/namespace/name, default namespace when none', () => {
+    // Act & Assess
+    expect(describeRef({ kind: 'Job', namespace: 'ml', name: 'a' })).toBe('Job/ml/a');
+    expect(describeRef({ kind: 'Pod', name: 'b' })).toBe('Pod/default/b');
+  });
+});
+
+const pod = (
+  options: { phase?: string; annotations?: Record<string, string>; ownerKind?: string } = {},
+): KubePod => ({
+  metadata: {
+    name: 'p',
+    namespace: 'ml',
+    annotations: options.annotations ?? {},
+    ...(options.ownerKind
+      ? {
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: options.ownerKind, name: 'o', uid: 'u', controller: true },
+          ],
+        }
+      : {}),
+  },
+  status: { phase: options.phase ?? 'Running' },
+});
+
+describe('Function: planPodEviction', () => {
+  it.each(
+    named([
+      { case: 'a plain pod is evicted', pod: pod(), owner: undefined, expected: { action: 'evict' } },
+      {
+        case: 'a Deployment pod is evicted (its ReplicaSet recreates it elsewhere)',
+        pod: pod({ ownerKind: 'ReplicaSet' }),
+        owner: { kind: 'Deployment', name: 'web' },
+        expected: { action: 'evict' },
+      },
+      {
+        case: 'a DaemonSet pod stays (it tolerates the cordon and would come straight back)',
+        pod: pod({ ownerKind: 'DaemonSet' }),
+        owner: undefined,
+        expected: { action: 'skip', reason: 'daemonset' },
+      },
+      {
+        case: 'a pod whose top owner is a DaemonSet stays',
+        pod: pod(),
+        owner: { kind: 'DaemonSet', name: 'dcgm' },
+        expected: { action: 'skip', reason: 'daemonset' },
+      },
+      {
+        case: 'a mirror pod cannot be evicted',
+        pod: pod({ annotations: { [MIRROR_POD_ANNOTATION]: 'abc' } }),
+        owner: undefined,
+        expected: { action: 'skip', reason: 'mirror-pod' },
+      },
+      {
+        case: 'a finished pod holds nothing',
+        pod: pod({ phase: 'Succeeded' }),
+        owner: undefined,
+        expected: { action: 'skip', reason: 'finished' },
+      },
+      {
+        case: 'a failed pod holds nothing',
+        pod: pod({ phase: 'Failed' }),
+        owner: undefined,
+        expected: { action: 'skip', reason: 'finished' },
+      },
+      {
+        case: 'a pod that opted out stays',
+        pod: pod({ annotations: { [OPT_OUT]: 'true' } }),
+        owner: undefined,
+        expected: { action: 'skip', reason: 'opted-out' },
+      },
+      {
+        case: 'a pod whose StatefulSet opted out stays',
+        pod: pod(),
+        owner: { kind: 'StatefulSet', name: 'db', annotations: { [OPT_OUT]: ' True ' } },
+        expected: { action: 'skip', reason: 'opted-out' },
+      },
+    ] as { case: string; pod: KubePod; owner: PodOwner | undefined; expected: unknown }[]),
+  )('%s', (_case, { pod: p, owner, expected }) => {
+    // Act & Assess
+    expect(planPodEviction(p, owner, OPT_OUT)).toEqual(expected);
+  });
+
+  it('a pod without annotations or status is evicted', () => {
+    // Act & Assess
+    expect(planPodEviction({ metadata: { name: 'bare' } }, undefined, OPT_OUT)).toEqual({ action: 'evict' });
+  });
+});
+
+const nodeWithReady = (status: string | undefined, since?: string): KubeNode => ({
+  metadata: { name: 'n' },
+  status:
+    status === undefined
+      ? {}
+      : { conditions: [{ type: 'Ready', status, ...(since ? { lastTransitionTime: since } : {}) }] },
+});
+
+describe('Function: nodeDeadVerdict', () => {
+  it.each(
+    named([
+      { case: 'a node object that is gone is dead', node: undefined, dead: true },
+      {
+        case: 'a Ready node is alive (a GPU fault with a healthy kubelet)',
+        node: nodeWithReady('True'),
+        dead: false,
+      },
+      {
+        case: 'a node without a Ready condition yet is not confirmed dead',
+        node: nodeWithReady(undefined),
+        dead: false,
+      },
+      {
+        case: 'Ready=Unknown for longer than the bound is dead',
+        node: nodeWithReady('Unknown', at({ minutes: -2 })),
+        dead: true,
+      },
+      {
+        case: 'Ready=False for exactly the bound is dead',
+        node: nodeWithReady('False', at({ ms: -60_000 })),
+        dead: true,
+      },
+      {
+        case: 'Ready=False for less than the bound is not yet dead',
+        node: nodeWithReady('False', at({ ms: -30_000 })),
+        dead: false,
+      },
+      {
+        case: 'Ready=False without a transition time is not yet dead',
+        node: nodeWithReady('False'),
+        dead: false,
+      },
+    ] as { case: string; node: KubeNode | undefined; dead: boolean }[]),
+  )('%s', (_case, { node, dead }) => {
+    // Act
+    const verdict = nodeDeadVerdict(node, NOW, 60);
+
+    // Assess
+    expect(verdict.dead).toBe(dead);
+    expect(verdict.reason).not.toBe('');
+  });
+});
+
+describe('Function: planStuckPods', () => {
+  const dead = { dead: true, reason: 'node object gone' };
+  const alive = { dead: false, reason: 'node is Ready' };
+
+  it.each(
+    named([
+      { case: 'before the timeout we wait', elapsed: 10, node: dead, force: true, action: 'wait' },
+      {
+        case: 'after the timeout on a dead node we force-delete',
+        elapsed: 120,
+        node: dead,
+        force: true,
+        action: 'force-delete',
+      },
+      {
+        case: 'after the timeout on a live node we never force-delete',
+        elapsed: 500,
+        node: alive,
+        force: true,
+        action: 'give-up',
+      },
+      {
+        case: 'the policy can forbid force deletes',
+        elapsed: 500,
+        node: dead,
+        force: false,
+        action: 'give-up',
+      },
+    ]),
+  )('%s', (_case, { elapsed, node, force, action }) => {
+    // Act & Assess
+    expect(
+      planStuckPods({ elapsedSeconds: elapsed, timeoutSeconds: 120, forceDelete: force, node }).action,
+    ).toBe(action);
+  });
+});
+
+describe('Function: planSuspend (the nodes a job ran on)', () => {
+  it('remembers the nodes the job ran on when suspending it', () => {
+    // Act
+    const plan = planSuspend(job({ suspend: false }), 'Job', { ...suspendInput, nodes: ['n1', 'n2'] });
+
+    // Assess
+    expect(plan).toMatchObject({
+      action: 'suspend',
+      patch: { metadata: { annotations: { [SUSPENDED_NODES_ANNOTATION]: '["n1","n2"]' } } },
+    });
+  });
+
+  it('a joining incident adds a node not yet remembered', () => {
+    // Prepare
+    const held = heldBy('inc-1');
+    held.annotations[SUSPENDED_NODES_ANNOTATION] = '["n1"]';
+
+    // Act
+    const plan = planSuspend(job({ suspend: true, ...held }), 'Job', { ...suspendInput, nodes: ['n2'] });
+
+    // Assess
+    expect(plan).toMatchObject({
+      action: 'join',
+      patch: { metadata: { annotations: { [SUSPENDED_NODES_ANNOTATION]: '["n1","n2"]' } } },
+    });
+  });
+
+  it('a joining incident on a remembered node leaves the node list as it is', () => {
+    // Prepare
+    const held = heldBy('inc-1');
+    held.annotations[SUSPENDED_NODES_ANNOTATION] = '["n1","n2"]';
+
+    // Act
+    const plan = planSuspend(job({ suspend: true, ...held }), 'Job', {
+      ...suspendInput,
+      nodes: [],
+      joinOnly: true,
+    });
+
+    // Assess
+    expect(plan).toEqual({
+      action: 'join',
+      method: 'field',
+      patch: { metadata: { annotations: { [SUSPENDED_BY_ANNOTATION]: '["inc-1","inc-2"]' } } },
+    });
+  });
+
+  it('never suspends anew a job with no pod on the node that we no longer hold', () => {
+    // Act & Assess
+    expect(planSuspend(job({ suspend: false }), 'Job', { ...suspendInput, joinOnly: true })).toEqual({
+      action: 'skip',
+      reason: 'no-pod-on-node',
+    });
+  });
+
+  it('reads the remembered nodes, garbage as none', () => {
+    // Act & Assess
+    expect(suspendedNodes(job({ annotations: { [SUSPENDED_NODES_ANNOTATION]: '["a","a","",3]' } }))).toEqual([
+      'a',
+    ]);
+    expect(suspendedNodes(job({ annotations: { [SUSPENDED_NODES_ANNOTATION]: '{' } }))).toEqual([]);
   });
 });

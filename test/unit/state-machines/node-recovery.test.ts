@@ -5,6 +5,7 @@ import { ErrorNames, RETRYABLE_ERRORS } from '#shared/errors.ts';
 import { NODE_RECOVERY_TASKS, NodeRecoveryStates } from '#state-machines/node-recovery.contract.ts';
 import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: assertions walk the ASL freely
 type State = Record<string, any>;
 const definition = nodeRecoveryDefinition({ functionArns: localFunctionArns() }) as {
   States: Record<string, State>;
@@ -16,7 +17,8 @@ const tasks = states.filter(([, s]) => s.Type === 'Task');
 describe('Definition: node-recovery', () => {
   it('is valid Amazon States Language', () => {
     // Act
-    const result = aslValidator(definition, { checkPaths: true, checkArn: true });
+    // asl-validator writes a default QueryLanguage into every state: validate a copy.
+    const result = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
 
     // Assess
     expect(result.errorsText()).toBe('');
@@ -65,5 +67,44 @@ describe('Definition: node-recovery', () => {
     for (const [, task] of afterAdmission) {
       expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' }]);
     }
+  });
+
+  it('verifies the node that came back with a bounded quick-check loop of Wait states', () => {
+    // Assess
+    const states = definition.States;
+    expect(states.IsNodeBack?.Choices[0].Next).toBe('StartQuickCheck');
+    expect(states.StartQuickCheck?.Next).toBe('IsQuickCheckDone');
+    expect(states.IsQuickCheckDone).toMatchObject({
+      Choices: [{ Variable: '$.verification.status', StringEquals: 'running', Next: 'WaitForQuickCheck' }],
+      Default: 'IsNodeHealthy',
+    });
+    expect(states.WaitForQuickCheck).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.verification.pollSeconds',
+    });
+    expect(states.PollQuickCheck).toMatchObject({ Next: 'IsQuickCheckDone', ResultPath: '$.verification' });
+    expect(states.StartQuickCheck?.Parameters).toMatchObject({
+      'node.$': '$.await.node',
+      'attempt.$': '$.remediation.attempt',
+      purpose: 'verify',
+    });
+  });
+
+  it('escalates a failed verification to a replacement only after a reboot it requested', () => {
+    // Assess
+    const [toReplace, toPeople] = definition.States.IsNodeHealthy?.Choices ?? [];
+    expect(toReplace).toEqual({
+      And: [
+        { Variable: '$.verification.status', StringEquals: 'failed' },
+        { Variable: '$.decision.action', StringEquals: 'reboot' },
+        { Variable: '$.decision.remediation', StringEquals: 'request' },
+      ],
+      Next: 'EscalateToReplace',
+    });
+    expect(toPeople).toEqual({ Variable: '$.verification.status', StringEquals: 'failed', Next: 'Escalate' });
+    expect(definition.States.EscalateToReplace).toMatchObject({
+      Result: 'replace',
+      ResultPath: '$.decision.action',
+    });
   });
 });

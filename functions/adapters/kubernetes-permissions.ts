@@ -1,0 +1,71 @@
+/**
+ * The Kubernetes RBAC each KubeApi method needs, next to its implementation (kubernetes.ts). The
+ * AWS actions of the other adapters need no such table: they are read from the adapters' code
+ * (functions/shared/iam-derivation.ts). Kubernetes calls go through generic clients whose resource
+ * is a runtime value, so the resources are declared here, built from the same constants the
+ * adapter and the domain use; the verbs are not trusted to this table alone: a unit test derives
+ * each method's verbs from the client calls in kubernetes.ts and compares, and proves that our
+ * ClusterRole and namespaced Role (kubernetes-rbac.ts) allow what the deployed tasks use.
+ */
+import type { KubeApi } from '#adapters/ports.ts';
+import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#shared/config-schema.ts';
+
+interface KubeRule {
+  /** API group; '' is the core group. */
+  apiGroup: string;
+  /** Plural resource, with subresource (`pods/eviction`). */
+  resource: string;
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+  /** Only in this namespace (a Role there); absent = cluster-wide (the ClusterRole). */
+  namespace?: string;
+}
+
+const workloadRules = (verb: KubeRule['verb']): KubeRule[] =>
+  Object.values(WORKLOAD_KINDS).map(({ group, plural }) => ({ apiGroup: group, resource: plural, verb }));
+
+const kueue = (verb: KubeRule['verb']): KubeRule => ({
+  apiGroup: KUEUE_WORKLOAD.group,
+  resource: KUEUE_WORKLOAD.plural,
+  verb,
+});
+
+/** The controllers podOwnership walks through (functions/tasks/workloads.ts `WALKABLE_OWNERS`). */
+const OWNER_CONTROLLERS = ['replicasets', 'deployments', 'statefulsets'];
+
+/**
+ * Per KubeApi method, every rule it may need. Typed over `keyof KubeApi`: a new port method does
+ * not compile until its rules are declared here.
+ */
+const KUBE_API_RULES: { readonly [M in keyof KubeApi]-?: readonly KubeRule[] } = {
+  getNode: [{ apiGroup: '', resource: 'nodes', verb: 'get' }],
+  listNodes: [{ apiGroup: '', resource: 'nodes', verb: 'list' }],
+  patchNode: [{ apiGroup: '', resource: 'nodes', verb: 'patch' }],
+  listPods: [{ apiGroup: '', resource: 'pods', verb: 'list' }],
+  // Health-check Jobs live in our namespace only; a retried create reads the Job that is there.
+  createJob: [
+    { apiGroup: 'batch', resource: 'jobs', verb: 'create', namespace: HEALTH_CHECK_NAMESPACE },
+    { apiGroup: 'batch', resource: 'jobs', verb: 'get', namespace: HEALTH_CHECK_NAMESPACE },
+  ],
+  getJob: [{ apiGroup: 'batch', resource: 'jobs', verb: 'get', namespace: HEALTH_CHECK_NAMESPACE }],
+  deleteJob: [{ apiGroup: 'batch', resource: 'jobs', verb: 'delete', namespace: HEALTH_CHECK_NAMESPACE }],
+  // Owner walk: pods, the apps controllers, the workload kinds and Kueue Workloads (every kind
+  // the adapter's plural table resolves).
+  getObject: [
+    { apiGroup: '', resource: 'pods', verb: 'get' },
+    ...OWNER_CONTROLLERS.map((resource) => ({ apiGroup: 'apps', resource, verb: 'get' as const })),
+    ...workloadRules('get'),
+    kueue('get'),
+  ],
+  getWorkload: workloadRules('get'),
+  patchWorkload: workloadRules('patch'),
+  listWorkloads: workloadRules('list'),
+  // Used for Kueue Workloads only (functions/tasks/workloads.ts).
+  listObjects: [kueue('list')],
+  patchObject: [kueue('patch')],
+  evictPod: [{ apiGroup: '', resource: 'pods/eviction', verb: 'create' }],
+  deletePod: [{ apiGroup: '', resource: 'pods', verb: 'delete' }],
+};
+
+export type { KubeRule };
+export { KUBE_API_RULES };

@@ -1,0 +1,201 @@
+/**
+ * The quick health-check Job: a batch/v1 Job in our own namespace, pinned to the node
+ * (`spec.nodeName`), tolerating our quarantine taint and HyperPod's node-health-status taint,
+ * requesting all the node's GPUs (and its EFA devices when the node advertises them), running the
+ * checks the configuration lists — image, commands and thresholds from config, never from an
+ * event — and writing one compact JSON verdict as its termination message (health-verdict.ts).
+ * The Job cleans itself up (`ttlSecondsAfterFinished`) and cannot outlive its deadline
+ * (`activeDeadlineSeconds`, `backoffLimit: 0`).
+ */
+import type { KubeObject } from '#domain/kube-types.ts';
+import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
+
+/** On the Job and its pod: the Job's name, to find the pod by label selector. */
+export const HEALTH_CHECK_LABEL = 'hyperpod-resilience.io/health-check';
+/** On the Job and its pod: the EC2 instance checked. */
+export const HEALTH_CHECK_INSTANCE_LABEL = 'hyperpod-resilience.io/instance-id';
+export const HEALTH_CHECK_NODE_ANNOTATION = 'hyperpod-resilience.io/node';
+export const HEALTH_CHECK_PURPOSE_ANNOTATION = 'hyperpod-resilience.io/purpose';
+export const HEALTH_CHECK_INCIDENT_ANNOTATION = 'hyperpod-resilience.io/incident';
+export const HEALTH_CHECK_CONTAINER = 'health-check';
+export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+/** HyperPod taints nodes under deep health checks (and HMA faulty ones) with this key (HYPERPOD-FACTS.md §4.3). */
+export const HYPERPOD_HEALTH_TAINT_KEY = 'sagemaker.amazonaws.com/node-health-status';
+export const GPU_RESOURCE = 'nvidia.com/gpu';
+export const EFA_RESOURCE = 'vpc.amazonaws.com/efa';
+
+export type HealthCheckPurpose = 'verify' | 'manual' | 'idle';
+
+export interface QuickCheckSpec {
+  name: string;
+  command: string;
+  timeoutSeconds: number;
+}
+
+export interface QuickCheckJobInput {
+  /** From {@link quickCheckJobName}. */
+  name: string;
+  namespace: string;
+  nodeName: string;
+  instanceId: string;
+  purpose: HealthCheckPurpose;
+  incidentId?: string;
+  image: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  checks: readonly QuickCheckSpec[];
+  timeoutSeconds: number;
+  ttlSecondsAfterFinished: number;
+  serviceAccountName?: string;
+  priorityClassName?: string;
+  privileged: boolean;
+  /** All the node's GPUs. */
+  gpus: number;
+  /** EFA devices to request (0: none; only when the node advertises the resource). */
+  efaDevices: number;
+  expectations: { gpus: number; efaDevices: number; ncclBusBandwidthGBps?: number };
+}
+
+/**
+ * 16 hex digits of two FNV-1a 32-bit hashes: short, stable, dependency-free names. Not a
+ * security function.
+ *
+ * @example
+ * stableHash('inc-1-1'); // e.g. '3f1c…' (always the same for the same text)
+ */
+export const stableHash = (text: string): string => {
+  const fnv = (seed: number): string => {
+    let hash = seed >>> 0;
+    for (let i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash.toString(16).padStart(8, '0');
+  };
+  return `${fnv(0x811c9dc5)}${fnv(0x050c5d1f)}`;
+};
+
+/**
+ * The Job name for one check: deterministic (a retried start finds the same Job), a valid
+ * DNS label and label value (≤ 63 characters).
+ *
+ * @example
+ * quickCheckJobName('hpr-incident-1-attempt-2'); // 'hpr-qc-<16 hex>'
+ */
+export const quickCheckJobName = (checkId: string): string => `hpr-qc-${stableHash(checkId)}`;
+
+const shellWord = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * The POSIX shell that runs the configured checks in order and writes the verdict. Check
+ * commands come in through environment variables (`HPR_CHECK_<i>`), so no command text is ever
+ * spliced into the script; names are validated words. A check passes when its command exits 0
+ * within its timeout; its last stdout line is kept as metrics when it looks like one JSON
+ * object of at most 512 characters.
+ *
+ * @example
+ * renderCheckScript([{ name: 'gpu-count', command: '…', timeoutSeconds: 60 }]);
+ * // → 'set -u\n…run_check gpu-count "$HPR_CHECK_0" 60\n…'
+ */
+export const renderCheckScript = (
+  checks: readonly QuickCheckSpec[],
+  terminationMessagePath: string = TERMINATION_MESSAGE_PATH,
+): string => {
+  for (const check of checks) {
+    if (!shellWord.test(check.name)) throw new Error(`invalid check name ${JSON.stringify(check.name)}`);
+  }
+  return [
+    'set -u',
+    "verdict=''",
+    'failed=0',
+    'run_check() {',
+    '  out=$(timeout "$3" sh -c "$2" 2>/dev/null); rc=$?',
+    '  metrics=$(printf "%s\\n" "$out" | tail -n 1)',
+    `  case "$metrics" in '{'*'}') ;; *) metrics='{}' ;; esac`,
+    `  [ "\${#metrics}" -gt 512 ] && metrics='{}'`,
+    '  if [ "$rc" -eq 0 ]; then pass=true; else pass=false; failed=1; fi',
+    '  entry=$(printf \'{"name":"%s","pass":%s,"metrics":%s}\' "$1" "$pass" "$metrics")',
+    '  if [ -z "$verdict" ]; then verdict=$entry; else verdict="$verdict,$entry"; fi',
+    '}',
+    ...checks.map((check, i) => `run_check ${check.name} "$HPR_CHECK_${i}" ${check.timeoutSeconds}`),
+    `printf '{"v":1,"checks":[%s]}' "$verdict" > ${terminationMessagePath}`,
+    'exit "$failed"',
+    '',
+  ].join('\n');
+};
+
+/**
+ * The batch/v1 Job of one quick check.
+ *
+ * @example
+ * buildQuickCheckJob({ name: quickCheckJobName('inc-1-1'), namespace: 'hyperpod-resilience',
+ *   nodeName: 'hyperpod-i-0123456789abcdef0', instanceId: 'i-0123456789abcdef0', purpose: 'verify',
+ *   image: 'example.com/checks@sha256:…', checks, gpus: 8, efaDevices: 0, … }).spec.template.spec.nodeName;
+ * // → 'hyperpod-i-0123456789abcdef0'
+ */
+export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
+  const labels = {
+    'app.kubernetes.io/name': 'hyperpod-resilience',
+    'app.kubernetes.io/component': 'health-check',
+    'app.kubernetes.io/managed-by': 'hyperpod-resilience',
+    [HEALTH_CHECK_LABEL]: input.name,
+    [HEALTH_CHECK_INSTANCE_LABEL]: input.instanceId,
+  };
+  const resources: Record<string, string> = {};
+  if (input.gpus > 0) resources[GPU_RESOURCE] = String(input.gpus);
+  if (input.efaDevices > 0) resources[EFA_RESOURCE] = String(input.efaDevices);
+  const env = [
+    { name: 'HPR_EXPECTED_GPUS', value: String(input.expectations.gpus) },
+    { name: 'HPR_EXPECTED_EFA', value: String(input.expectations.efaDevices) },
+    { name: 'HPR_NCCL_MIN_GBPS', value: String(input.expectations.ncclBusBandwidthGBps ?? '') },
+    ...input.checks.map((check, i) => ({ name: `HPR_CHECK_${i}`, value: check.command })),
+  ];
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: input.name,
+      namespace: input.namespace,
+      labels,
+      annotations: {
+        [HEALTH_CHECK_NODE_ANNOTATION]: input.nodeName,
+        [HEALTH_CHECK_PURPOSE_ANNOTATION]: input.purpose,
+        ...(input.incidentId ? { [HEALTH_CHECK_INCIDENT_ANNOTATION]: input.incidentId } : {}),
+      },
+    },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: input.timeoutSeconds,
+      ttlSecondsAfterFinished: input.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels },
+        spec: {
+          nodeName: input.nodeName,
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          ...(input.serviceAccountName ? { serviceAccountName: input.serviceAccountName } : {}),
+          ...(input.priorityClassName ? { priorityClassName: input.priorityClassName } : {}),
+          tolerations: [
+            { key: QUARANTINE_TAINT_KEY, operator: 'Exists' },
+            { key: HYPERPOD_HEALTH_TAINT_KEY, operator: 'Exists' },
+          ],
+          containers: [
+            {
+              name: HEALTH_CHECK_CONTAINER,
+              image: input.image,
+              imagePullPolicy: input.imagePullPolicy,
+              command: ['/bin/sh', '-c', renderCheckScript(input.checks)],
+              env,
+              resources: { limits: resources, requests: { ...resources } },
+              terminationMessagePath: TERMINATION_MESSAGE_PATH,
+              terminationMessagePolicy: 'File',
+              volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
+              securityContext: input.privileged ? { privileged: true } : { allowPrivilegeEscalation: false },
+            },
+          ],
+          // NCCL needs more shared memory than the container runtime's 64 MiB default.
+          volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } }],
+        },
+      },
+    },
+  };
+};

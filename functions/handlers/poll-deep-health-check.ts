@@ -1,0 +1,5 @@
+import { pollDeepHealthCheck } from '#functions/tasks/poll-deep-health-check.ts';
+import { lambdaHandler } from '#shared/lambda-handler.ts';
+
+/** Lambda entry of the `poll-deep-health-check` task: PollDeepHealthCheck of the health-check machine (see functions/tasks/poll-deep-health-check.ts). */
+export const handler = lambdaHandler(pollDeepHealthCheck);

@@ -1,0 +1,5 @@
+import { prepareHealthCheck } from '#functions/tasks/prepare-health-check.ts';
+import { lambdaHandler } from '#shared/lambda-handler.ts';
+
+/** Lambda entry of the `prepare-health-check` task: PrepareHealthCheck of the health-check machine (see functions/tasks/prepare-health-check.ts). */
+export const handler = lambdaHandler(prepareHealthCheck);

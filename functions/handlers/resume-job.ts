@@ -1,0 +1,5 @@
+import { resumeJob } from '#functions/tasks/job-resume.ts';
+import { lambdaHandler } from '#shared/lambda-handler.ts';
+
+/** Lambda entry of the `resume-job` task of the job-resume machine (see functions/tasks/job-resume.ts). */
+export const handler = lambdaHandler(resumeJob);

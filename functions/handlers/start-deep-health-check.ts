@@ -1,0 +1,5 @@
+import { startDeepHealthCheck } from '#functions/tasks/start-deep-health-check.ts';
+import { lambdaHandler } from '#shared/lambda-handler.ts';
+
+/** Lambda entry of the `start-deep-health-check` task: StartDeepHealthCheck of the health-check machine (see functions/tasks/start-deep-health-check.ts). */
+export const handler = lambdaHandler(startDeepHealthCheck);

@@ -1,0 +1,5 @@
+import { startQuickCheck } from '#functions/tasks/start-quick-check.ts';
+import { lambdaHandler } from '#shared/lambda-handler.ts';
+
+/** Lambda entry of the `start-quick-check` task: StartQuickCheck of node-recovery and health-check (see functions/tasks/start-quick-check.ts). */
+export const handler = lambdaHandler(startQuickCheck);

@@ -1,0 +1,489 @@
+/**
+ * Derives what each Lambda may call from the code itself, with the TypeScript compiler API. Build
+ * time only: no handler imports it (the deploy reads its output, functions/shared/task-iam.ts).
+ *
+ * 1. Per Lambda (`functions/handlers/<name>.ts`): starting at its exported `handler`, follow every
+ *    function and value it references inside the project (tasks, domain, events, contracts; not
+ *    into the adapters or the production wiring) and collect each member of a port interface
+ *    (`functions/adapters/ports.ts`: an interface whose members are methods, e.g. `Ledger`) that
+ *    is read or called (`deps.ledger.getIncident`, `kube.patchNode`), and each call of a callable
+ *    port type (`deps.kubeFor(…)`, a `KubeApiFactory`).
+ * 2. Per port member: the adapter function that returns that port (`createClusterNodes(): ClusterNodes`)
+ *    is read; inside the member's implementation (following local helpers) every
+ *    `new <Op>Command(…)` and `paginate<Op>(…)` imported from `@aws-sdk/*` is an IAM action
+ *    (`sagemaker:<Op>`, `dynamodb:GetItem` for lib-dynamodb's `GetCommand`, …), and every call on a
+ *    Kubernetes API client (`core.readNode`) is a Kubernetes verb.
+ * 3. A Lambda's actions are the union over the port members it uses.
+ *
+ *   npx tsx functions/shared/iam-derivation.ts           prints the derivation
+ *   npx tsx functions/shared/iam-derivation.ts --write   regenerates functions/shared/task-iam.ts
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** One Kubernetes client call: its verb, and its core resource ('*' for the generic custom-objects API). */
+interface KubeCall {
+  verb: string;
+  resource: string;
+}
+
+interface Derivation {
+  /** Lambda name → the port members its code uses (`Ledger.getIncident`, `KubeApiFactory`), sorted. */
+  lambdas: Record<string, string[]>;
+  /** Port member → the AWS IAM actions its adapter sends, sorted (empty: none, e.g. pure Kubernetes). */
+  portActions: Record<string, string[]>;
+  /** KubeApi method (`KubeApi.patchNode`) → the Kubernetes client calls of its implementation. */
+  kubeCalls: Record<string, KubeCall[]>;
+}
+
+/** `@aws-sdk/lib-dynamodb` document commands → the DynamoDB actions they perform. */
+const DOCUMENT_COMMANDS: Readonly<Record<string, string>> = {
+  Get: 'GetItem',
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  Query: 'Query',
+  Scan: 'Scan',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
+};
+
+/** IAM service prefixes that differ from the SDK client's package name. */
+const SERVICE_PREFIX: Readonly<Record<string, string>> = { sfn: 'states', 'cloudwatch-logs': 'logs' };
+
+/** Kubernetes API client classes of @kubernetes/client-node whose calls we map to verbs. */
+const KUBE_CLIENTS = new Set(['CoreV1Api', 'CustomObjectsApi', 'BatchV1Api', 'AppsV1Api', 'PolicyV1Api']);
+
+const KUBE_VERBS: readonly [string, string][] = [
+  ['read', 'get'],
+  ['get', 'get'],
+  ['list', 'list'],
+  ['patch', 'patch'],
+  ['create', 'create'],
+  ['deleteCollection', 'deletecollection'],
+  ['delete', 'delete'],
+  ['replace', 'update'],
+];
+
+const SUBRESOURCES = ['Eviction', 'Status', 'Log', 'Binding', 'Scale'];
+
+/** `readNode` → get nodes; `createNamespacedPodEviction` → create pods/eviction; custom objects → '*'. */
+const kubeCallOf = (client: string, method: string): KubeCall | undefined => {
+  const match = KUBE_VERBS.find(([prefix]) => method.startsWith(prefix));
+  if (!match) return undefined;
+  const [prefix, verb] = match;
+  if (client === 'CustomObjectsApi') return { verb, resource: '*' };
+  let kind = method.slice(prefix.length).replace('Namespaced', '').replace('ForAllNamespaces', '');
+  const sub = SUBRESOURCES.find((s) => kind.endsWith(s) && kind !== s);
+  if (sub) kind = kind.slice(0, -sub.length);
+  const plural = `${kind.charAt(0).toLowerCase()}${kind.slice(1)}s`;
+  return { verb, resource: sub ? `${plural}/${sub.toLowerCase()}` : plural };
+};
+
+/** The IAM action of an `@aws-sdk/*` import used as a command or paginator; undefined otherwise. */
+const awsActionOf = (module: string, name: string, usage: 'new' | 'call'): string | undefined => {
+  if (usage === 'new' && module === '@aws-sdk/lib-dynamodb' && name.endsWith('Command')) {
+    const op = name.slice(0, -'Command'.length);
+    const action = DOCUMENT_COMMANDS[op];
+    if (!action)
+      throw new Error(`unknown @aws-sdk/lib-dynamodb command ${name}: map it in iam-derivation.ts`);
+    return `dynamodb:${action}`;
+  }
+  if (!module.startsWith('@aws-sdk/client-')) return undefined;
+  const client = module.slice('@aws-sdk/client-'.length);
+  const service = SERVICE_PREFIX[client] ?? client;
+  if (usage === 'new' && name.endsWith('Command')) return `${service}:${name.slice(0, -'Command'.length)}`;
+  if (usage === 'call' && name.startsWith('paginate')) return `${service}:${name.slice('paginate'.length)}`;
+  return undefined;
+};
+
+const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
+
+/** Runs the derivation over the project at `root` (default: this repository). */
+const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
+  const handlersDir = join(root, 'functions/handlers');
+  const adaptersDir = join(root, 'functions/adapters');
+  const portsFile = join(adaptersDir, 'ports.ts');
+  const wiring = new Set([
+    join(root, 'functions/shared/lambda-handler.ts'),
+    join(root, 'functions/shared/production-deps.ts'),
+  ]);
+  const handlerFiles = readdirSync(handlersDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => join(handlersDir, f));
+  const adapterFiles = readdirSync(adaptersDir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(adaptersDir, f));
+
+  const configPath = join(root, 'tsconfig.json');
+  const configFile = ts.readConfigFile(configPath, ts.sys.readFile);
+  const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
+  const program = ts.createProgram({
+    rootNames: [...handlerFiles, ...adapterFiles],
+    options: { ...parsed.options, noEmit: true },
+  });
+  const checker = program.getTypeChecker();
+
+  const inProject = (file: string): boolean =>
+    file.startsWith(`${root}/`) && !file.includes('/node_modules/') && !file.endsWith('.d.ts');
+
+  // ------------------------------------------------------------------ ports
+  const portsSource = program.getSourceFile(portsFile);
+  if (!portsSource) throw new Error(`cannot read ${portsFile}`);
+  const portInterfaces = new Set<string>();
+  const portAliases = new Set<string>();
+  for (const statement of portsSource.statements) {
+    if (
+      ts.isInterfaceDeclaration(statement) &&
+      statement.members.length > 0 &&
+      statement.members.every((m) => ts.isMethodSignature(m))
+    ) {
+      portInterfaces.add(statement.name.text);
+    }
+    if (ts.isTypeAliasDeclaration(statement) && ts.isFunctionTypeNode(statement.type)) {
+      portAliases.add(statement.name.text);
+    }
+  }
+  const inPorts = (node: ts.Node): boolean => node.getSourceFile().fileName === portsFile;
+
+  /** `Ledger.getIncident` when the symbol is a method of a port interface. */
+  const portMemberOf = (symbol: ts.Symbol): string | undefined => {
+    for (const declaration of symbol.declarations ?? []) {
+      if (
+        ts.isMethodSignature(declaration) &&
+        ts.isInterfaceDeclaration(declaration.parent) &&
+        portInterfaces.has(declaration.parent.name.text) &&
+        inPorts(declaration)
+      ) {
+        return `${declaration.parent.name.text}.${symbol.name}`;
+      }
+    }
+    return undefined;
+  };
+
+  const portAliasOf = (type: ts.Type): string | undefined => {
+    const alias = type.aliasSymbol;
+    return alias && portAliases.has(alias.name) && alias.declarations?.some(inPorts) ? alias.name : undefined;
+  };
+
+  const resolveSymbol = (identifier: ts.Identifier): ts.Symbol | undefined => {
+    let symbol = checker.getSymbolAtLocation(identifier);
+    const parent = identifier.parent;
+    if (parent && ts.isShorthandPropertyAssignment(parent) && parent.name === identifier) {
+      symbol = checker.getShorthandAssignmentValueSymbol(parent) ?? symbol;
+    }
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    return symbol;
+  };
+
+  /** The module and imported name of an identifier bound by an import, if it is one. */
+  const importOf = (identifier: ts.Identifier): { module: string; name: string } | undefined => {
+    const symbol = checker.getSymbolAtLocation(identifier);
+    const declaration = symbol?.declarations?.[0];
+    if (!declaration || !ts.isImportSpecifier(declaration)) return undefined;
+    const importDeclaration = declaration.parent.parent.parent;
+    if (!ts.isStringLiteral(importDeclaration.moduleSpecifier)) return undefined;
+    return {
+      module: importDeclaration.moduleSpecifier.text,
+      name: (declaration.propertyName ?? declaration.name).text,
+    };
+  };
+
+  const isFollowable = (declaration: ts.Declaration): boolean =>
+    ts.isVariableDeclaration(declaration) ||
+    ts.isFunctionDeclaration(declaration) ||
+    ts.isClassDeclaration(declaration) ||
+    ts.isMethodDeclaration(declaration) ||
+    ts.isPropertyAssignment(declaration);
+
+  /**
+   * Walks `entries` and every project declaration they reference (for which `follow` says yes),
+   * calling `inspect` on every node.
+   */
+  const walk = (
+    entries: readonly ts.Node[],
+    follow: (declaration: ts.Declaration) => boolean,
+    inspect: (node: ts.Node) => void,
+  ): void => {
+    const seen = new Set<ts.Node>();
+    const queue = [...entries];
+    while (queue.length > 0) {
+      const next = queue.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const visit = (node: ts.Node): void => {
+        inspect(node);
+        if (ts.isIdentifier(node)) {
+          for (const declaration of resolveSymbol(node)?.declarations ?? []) {
+            if (
+              !seen.has(declaration) &&
+              isFollowable(declaration) &&
+              inProject(declaration.getSourceFile().fileName) &&
+              follow(declaration)
+            ) {
+              queue.push(declaration);
+            }
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(next);
+    }
+  };
+
+  // ------------------------------------------------------------------ 1. Lambdas → port members
+  const lambdas: Record<string, string[]> = {};
+  for (const file of handlerFiles) {
+    const source = program.getSourceFile(file);
+    if (!source) throw new Error(`cannot read ${file}`);
+    const handler = source.statements
+      .filter(ts.isVariableStatement)
+      .flatMap((s) => [...s.declarationList.declarations])
+      .find((d) => ts.isIdentifier(d.name) && d.name.text === 'handler');
+    const name = file.slice(handlersDir.length + 1, -'.ts'.length);
+    if (!handler) throw new Error(`${name}: functions/handlers/${name}.ts exports no \`handler\``);
+    const used = new Set<string>();
+    walk(
+      [handler],
+      (declaration) => {
+        const declared = declaration.getSourceFile().fileName;
+        return !declared.startsWith(`${adaptersDir}/`) && !wiring.has(declared);
+      },
+      (node) => {
+        if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+          // kube.getNode, and kube['getNode'] with a literal key.
+          const key = ts.isPropertyAccessExpression(node) ? node.name : node.argumentExpression;
+          const symbol = checker.getSymbolAtLocation(key);
+          const member = symbol && portMemberOf(symbol);
+          if (member) used.add(member);
+        } else if (ts.isCallExpression(node)) {
+          const alias = portAliasOf(checker.getTypeAtLocation(node.expression));
+          if (alias) used.add(alias);
+        } else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+          // const { getNode } = kube;
+          const key = node.propertyName ?? node.name;
+          if (ts.isIdentifier(key)) {
+            const property = checker.getTypeAtLocation(node.parent).getProperty(key.text);
+            const member = property && portMemberOf(property);
+            if (member) used.add(member);
+          }
+        }
+      },
+    );
+    lambdas[name] = sorted(used);
+  }
+
+  // ------------------------------------------------------------------ 2. port members → actions
+  const portActions: Record<string, string[]> = {};
+  const kubeCalls: Record<string, KubeCall[]> = {};
+
+  const portReturnedBy = (node: ts.Node): string | undefined => {
+    const signature = checker.getSignaturesOfType(checker.getTypeAtLocation(node), ts.SignatureKind.Call)[0];
+    if (!signature) return undefined;
+    const returned = signature.getReturnType();
+    const alias = portAliasOf(returned);
+    if (alias) return alias;
+    const symbol = returned.getSymbol();
+    return symbol && portInterfaces.has(symbol.name) && symbol.declarations?.some(inPorts)
+      ? symbol.name
+      : undefined;
+  };
+
+  /** The object literals a function returns (its own returns, not those of nested functions). */
+  const returnedObjects = (fn: ts.FunctionLikeDeclaration): ts.ObjectLiteralExpression[] => {
+    const unwrap = (e: ts.Expression): ts.Expression =>
+      ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)
+        ? unwrap(e.expression)
+        : e;
+    const body = fn.body;
+    if (!body) return [];
+    if (!ts.isBlock(body)) {
+      const e = unwrap(body);
+      return ts.isObjectLiteralExpression(e) ? [e] : [];
+    }
+    const found: ts.ObjectLiteralExpression[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isFunctionLike(node)) return;
+      if (ts.isReturnStatement(node) && node.expression) {
+        const e = unwrap(node.expression);
+        if (ts.isObjectLiteralExpression(e)) found.push(e);
+      }
+      ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(body, visit);
+    return found;
+  };
+
+  /** Every port factory: none is followed into from another (each port is accounted on its own). */
+  const factoryDeclarations = new Set<ts.Node>();
+
+  const collectCalls = (entry: ts.Node): { actions: Set<string>; kube: KubeCall[] } => {
+    const actions = new Set<string>();
+    const kube = new Map<string, KubeCall>();
+    walk(
+      [entry],
+      (declaration) =>
+        !factoryDeclarations.has(declaration) &&
+        declaration.getSourceFile().fileName.startsWith(`${adaptersDir}/`) &&
+        declaration.getSourceFile().fileName !== portsFile,
+      (node) => {
+        if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
+          const imported = importOf(node.expression);
+          const action = imported && awsActionOf(imported.module, imported.name, 'new');
+          if (action) actions.add(action);
+        } else if (ts.isCallExpression(node)) {
+          if (ts.isIdentifier(node.expression)) {
+            const imported = importOf(node.expression);
+            const action = imported && awsActionOf(imported.module, imported.name, 'call');
+            if (action) actions.add(action);
+          } else if (ts.isPropertyAccessExpression(node.expression)) {
+            // The generated clients are `ObjectCoreV1Api` etc., exported as `CoreV1Api`.
+            const client = checker
+              .getTypeAtLocation(node.expression.expression)
+              .getSymbol()
+              ?.name.replace(/^(?:Object|Promise|Observable)/, '');
+            if (client && KUBE_CLIENTS.has(client)) {
+              const call = kubeCallOf(client, node.expression.name.text);
+              if (call) kube.set(`${call.verb} ${call.resource}`, call);
+            }
+          }
+        }
+      },
+    );
+    return {
+      actions,
+      kube: [...kube.values()].sort(
+        (a, b) => a.verb.localeCompare(b.verb) || a.resource.localeCompare(b.resource),
+      ),
+    };
+  };
+
+  const factories: { declaration: ts.Node; fn: ts.FunctionLikeDeclaration; port: string }[] = [];
+  for (const file of adapterFiles) {
+    if (file === portsFile) continue;
+    const source = program.getSourceFile(file);
+    if (!source) continue;
+    const candidates: { declaration: ts.Node; fn: ts.FunctionLikeDeclaration }[] = [];
+    for (const statement of source.statements) {
+      if (ts.isFunctionDeclaration(statement) && statement.name) {
+        candidates.push({ declaration: statement, fn: statement });
+      } else if (ts.isVariableStatement(statement)) {
+        for (const d of statement.declarationList.declarations) {
+          if (
+            d.initializer &&
+            (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))
+          ) {
+            candidates.push({ declaration: d, fn: d.initializer });
+          }
+        }
+      }
+    }
+    for (const candidate of candidates) {
+      const port = portReturnedBy(candidate.fn);
+      if (!port) continue;
+      factories.push({ ...candidate, port });
+      factoryDeclarations.add(candidate.declaration);
+    }
+  }
+  const record = (member: string, { actions, kube }: ReturnType<typeof collectCalls>): void => {
+    portActions[member] = sorted([...(portActions[member] ?? []), ...actions]);
+    if (kube.length > 0) kubeCalls[member] = [...(kubeCalls[member] ?? []), ...kube];
+  };
+  for (const { fn, port } of factories) {
+    if (portAliases.has(port)) {
+      // A callable port: calling it is the one member; its whole body is its implementation.
+      record(port, collectCalls(fn.body ?? fn));
+      continue;
+    }
+    for (const object of returnedObjects(fn)) {
+      for (const property of object.properties) {
+        if (property.name && ts.isIdentifier(property.name)) {
+          record(`${port}.${property.name.text}`, collectCalls(property));
+        }
+      }
+    }
+  }
+
+  const missing = sorted(Object.values(lambdas).flat()).filter((member) => !(member in portActions));
+  if (missing.length > 0) {
+    throw new Error(`no adapter in functions/adapters implements ${missing.join(', ')}`);
+  }
+  return {
+    lambdas,
+    portActions: Object.fromEntries(Object.entries(portActions).sort(([a], [b]) => a.localeCompare(b))),
+    kubeCalls,
+  };
+};
+
+/** Per Lambda: its port members and the union of their AWS actions. */
+const lambdaPermissions = (
+  derivation: Derivation,
+): Record<string, { ports: string[]; actions: string[]; kubernetes: boolean }> =>
+  Object.fromEntries(
+    Object.entries(derivation.lambdas).map(([name, ports]) => [
+      name,
+      {
+        ports,
+        actions: sorted(ports.flatMap((p) => derivation.portActions[p] ?? [])),
+        // Calling the Kubernetes API needs the EKS access entry (and the RBAC group).
+        kubernetes: ports.some((p) => p.startsWith('KubeApi.') || p === 'KubeApiFactory'),
+      },
+    ]),
+  );
+
+/** The text of functions/shared/task-iam.ts for this derivation. */
+const renderTaskIam = (derivation: Derivation): string => {
+  const permissions = lambdaPermissions(derivation);
+  const portActions = Object.fromEntries(
+    Object.entries(derivation.portActions).filter(([, actions]) => actions.length > 0),
+  );
+  return `/**
+ * GENERATED from the code by functions/shared/iam-derivation.ts — do not edit; regenerate with
+ *
+ *   npx tsx functions/shared/iam-derivation.ts --write
+ *
+ * Per Lambda: the port members its code uses (read from functions/handlers → functions/tasks) and
+ * the AWS actions the adapters send for them (read from functions/adapters). sst.config.ts grants
+ * exactly these actions, each scoped to our resources; test/unit/deploy fails when this file and the
+ * code disagree. Review a change here as a change of permissions.
+ */
+
+export interface TaskIam {
+  /** Port members the Lambda's code uses. */
+  readonly ports: readonly string[];
+  /** AWS IAM actions the adapters send for those members. */
+  readonly actions: readonly string[];
+  /** Calls the Kubernetes API: eks:DescribeCluster + an EKS access entry for our RBAC group. */
+  readonly kubernetes: boolean;
+}
+
+export const TASK_IAM: Readonly<Record<string, TaskIam>> = ${JSON.stringify(permissions, null, 2)};
+
+/** Port member → the AWS IAM actions its adapter sends (members that send none are omitted). */
+export const PORT_ACTIONS: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(portActions, null, 2)};
+`;
+};
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const derivation = deriveTaskPermissions();
+  if (process.argv.includes('--write')) {
+    const out = join(DEFAULT_ROOT, 'functions/shared/task-iam.ts');
+    writeFileSync(out, renderTaskIam(derivation));
+    execFileSync('npx', ['biome', 'format', '--write', out], { cwd: DEFAULT_ROOT, stdio: 'inherit' });
+    process.stdout.write(`wrote ${out}\n`);
+  } else {
+    process.stdout.write(`${JSON.stringify(derivation, null, 2)}\n`);
+  }
+}
+
+export type { Derivation, KubeCall };
+export { deriveTaskPermissions, lambdaPermissions, renderTaskIam };

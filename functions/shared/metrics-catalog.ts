@@ -1,0 +1,42 @@
+/**
+ * The CloudWatch metrics the tasks emit (through `deps.metrics.count`, Powertools EMF in Lambda)
+ * that the deployed dashboard and alarms read: names, namespace, dimensions. Plain data, shared by
+ * powertools.ts (which emits them) and the deploy plan (which charts and alarms on them); a unit
+ * test checks that every name here is emitted somewhere in functions/tasks.
+ */
+
+export const SERVICE_NAME = 'hyperpod-resilience';
+export const METRICS_NAMESPACE = 'HyperPodResilience';
+
+/** Powertools adds this dimension to every metric (its default dimension `service`). */
+export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
+
+/**
+ * Latency metrics: milliseconds from the trigger's own time (the EventBridge event's `time`, the
+ * manual request's, the sweep's) to the moment the task did it. Emitted with unit Milliseconds.
+ */
+export const LATENCY_METRICS = ['TimeToQuarantine', 'TimeToSuspend', 'TimeToResume'] as const;
+export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+
+/** Counters the dashboard and alarms use, with the dimensions each is emitted with (besides `service`). */
+export const COUNTERS = {
+  /** Admit decided to act; `action`: reboot | replace | none … */
+  IncidentAdmitted: ['action'],
+  /** Admit skipped; `reason`: the guardrail or policy that said no (dry run included). */
+  RemediationSkipped: ['reason'],
+  /** An incident closed; `status`: resolved | skipped | needs-attention. */
+  IncidentRecorded: ['status'],
+  NodeQuarantined: [],
+  WorkloadsSuspended: [],
+  /** `action`: reboot | replace. */
+  RemediationRequested: ['action'],
+  WorkloadsResumed: [],
+  IncidentEscalated: [],
+  /** The breaker of a cluster tripped. */
+  CircuitBreakerTripped: ['clusterName'],
+  /** The sweep found our own state left behind; `kind` `incident-overdue`: an incident past its deadline. */
+  SweepStaleState: ['clusterName', 'kind'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The SweepStaleState kind of an incident open past its deadline (health-sweep.contract.ts `repairSchema`). */
+export const INCIDENT_OVERDUE = 'incident-overdue';

@@ -1,0 +1,57 @@
+/**
+ * PrepareHealthCheck: validates the health-check input (console or sweep), resolves the node by
+ * instance id or node name through SageMaker and Kubernetes, and fills in the config defaults.
+ * Invalid input, an unknown cluster or node: a typed error, nothing started.
+ */
+import { findCluster } from '#shared/config-schema.ts';
+import { UnknownClusterError } from '#shared/errors.ts';
+import {
+  type HealthCheckMachineState,
+  healthCheckInputSchema,
+  prepareInputSchema,
+} from '#state-machines/health-check.contract.ts';
+import type { TaskDeps } from './deps.ts';
+import { parseInput } from './parse.ts';
+import { resolveNode } from './resolve-node.ts';
+
+/** `requestedBy` of the health sweep's idle-node checks. */
+export const SWEEP_REQUESTER = 'health-sweep';
+
+export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<HealthCheckMachineState> => {
+  const { input, executionName } = parseInput(prepareInputSchema, raw, 'PrepareHealthCheck input');
+  const request = parseInput(healthCheckInputSchema, input, 'health-check input');
+  const cluster = findCluster(deps.config, request.clusterName);
+  if (!cluster) throw new UnknownClusterError(`cluster ${request.clusterName} is not configured`);
+  deps.logger.appendKeys?.({ clusterName: cluster.name, executionName, level: request.level });
+  const kube = await deps.kubeFor(cluster.eksClusterName);
+  const { identity } = await resolveNode(
+    {
+      clusterName: cluster.name,
+      ...(request.instanceId ? { instanceId: request.instanceId } : {}),
+      ...(request.nodeName ? { nodeName: request.nodeName } : {}),
+    },
+    deps.clusterNodes,
+    kube,
+  );
+  deps.logger.info('health check requested', {
+    instanceId: identity.instanceId,
+    nodeName: identity.nodeName,
+    requestedBy: request.requestedBy,
+    reason: request.reason,
+  });
+  return {
+    request: {
+      clusterName: cluster.name,
+      level: request.level,
+      deepHealthChecks: request.deepHealthChecks ?? [...deps.config.healthChecks.full.deepHealthChecks],
+      onFailure: request.onFailure,
+      reason: request.reason,
+      requestedBy: request.requestedBy,
+      purpose: request.requestedBy === SWEEP_REQUESTER ? 'idle' : 'manual',
+    },
+    clusterName: cluster.name,
+    eksClusterName: cluster.eksClusterName,
+    node: identity,
+    checkId: executionName,
+  };
+};

@@ -1,0 +1,193 @@
+/**
+ * SweepCluster: the health sweep's inventory and findings for every configured cluster (or the
+ * one the input names). Per cluster a constant number of calls besides SageMaker's pages:
+ * DescribeCluster + ListClusterNodes (all pages, 100 per page), one Kubernetes node list, one list
+ * per suspendable kind filtered server-side by our label, the ledger's leases and incidents, and —
+ * only when idle-node checks are on — one pod list. The findings are pure
+ * (functions/domain/sweep-findings.ts); this task turns them into node-recovery starts (sweep
+ * finding events under idempotent execution names), repairs and idle-node health checks.
+ */
+
+import { z } from 'zod';
+import { GPU_RESOURCE } from '#domain/health-check-job.ts';
+import type { KubeObject, KubePod } from '#domain/kube-types.ts';
+import { findSweepFindings, type SweepSettings } from '#domain/sweep-findings.ts';
+import type { WorkloadRef } from '#domain/types.ts';
+import { describeRef } from '#domain/workloads.ts';
+import { sweepFindingEvent } from '#events/sweep.ts';
+import { type AppConfig, type ClusterConfig, findCluster } from '#shared/config-schema.ts';
+import { UnknownClusterError } from '#shared/errors.ts';
+import type { HealthCheckInputShape } from '#state-machines/health-check.contract.ts';
+import { type SweepResult, sweepInputSchema } from '#state-machines/health-sweep.contract.ts';
+import type { TaskDeps } from './deps.ts';
+import { listOurSuspensions } from './job-resume.ts';
+import { parseInput } from './parse.ts';
+import { SWEEP_REQUESTER } from './prepare-health-check.ts';
+
+/** Ledger sighting class that keeps idle-node checks to one per node per period. */
+export const IDLE_CHECK_SIGHTING = 'idle-quick-check';
+
+const sweepTaskInputSchema = z.object({ input: z.unknown() });
+
+export const sweepSettings = (config: AppConfig): SweepSettings => ({
+  ...config.sweep,
+  staleSuspensionMinutes: config.policy.workloads.staleSuspensionMinutes,
+  optOutLabel: config.policy.optOutLabel,
+  instanceTypes: config.healthChecks.instanceTypes,
+});
+
+/** Nodes with an unfinished pod that asks for GPUs: not idle. */
+const gpuBusyNodes = (pods: readonly KubePod[]): Set<string> => {
+  const busy = new Set<string>();
+  for (const pod of pods) {
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+    const wantsGpu = pod.spec?.containers?.some(
+      (c) => Number(c.resources?.limits?.[GPU_RESOURCE] ?? c.resources?.requests?.[GPU_RESOURCE] ?? 0) > 0,
+    );
+    if (wantsGpu) busy.add(nodeName);
+  }
+  return busy;
+};
+
+const count = <T extends { kind: string }>(items: readonly T[]): Record<string, number> =>
+  items.reduce<Record<string, number>>((acc, item) => {
+    acc[item.kind] = (acc[item.kind] ?? 0) + 1;
+    return acc;
+  }, {});
+
+const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, result: SweepResult) => {
+  const settings = sweepSettings(deps.config);
+  const [info, instances, kube] = await Promise.all([
+    deps.clusterNodes.describeCluster(cluster.name),
+    deps.clusterNodes.listNodes(cluster.name),
+    deps.kubeFor(cluster.eksClusterName),
+  ]);
+  const [kubeNodes, leases, incidents, suspended, pods] = await Promise.all([
+    kube.listNodes(),
+    deps.ledger.listLeases(cluster.name, now),
+    deps.ledger.listIncidents(cluster.name),
+    listOurSuspensions(kube) as Promise<{ ref: WorkloadRef; object: KubeObject }[]>,
+    settings.idleChecks.enabled ? kube.listPods({}) : Promise.resolve(undefined),
+  ]);
+  const findings = findSweepFindings(
+    {
+      clusterName: cluster.name,
+      ...(info.nodeRecovery ? { nodeRecovery: info.nodeRecovery } : {}),
+      instances,
+      kubeNodes,
+      suspended,
+      incidents: incidents.map((i) => ({
+        incidentId: i.incidentId,
+        status: i.status,
+        startedAt: i.startedAt,
+        ...(i.instanceId ? { instanceId: i.instanceId } : {}),
+      })),
+      leases,
+      ...(pods ? { busyNodes: gpuBusyNodes(pods) } : {}),
+    },
+    settings,
+    now,
+  );
+
+  for (const finding of findings.recoveries) {
+    result.recoveries.push({
+      executionName: finding.executionName,
+      input: sweepFindingEvent(
+        {
+          clusterName: cluster.name,
+          finding: finding.kind,
+          instanceId: finding.instanceId,
+          ...(finding.nodeName ? { nodeName: finding.nodeName } : {}),
+          detail: finding.detail.slice(0, 2048),
+          ...(finding.labels ? { labels: finding.labels } : {}),
+          ...(finding.annotations ? { annotations: finding.annotations } : {}),
+          ...(finding.conditions ? { conditions: finding.conditions } : {}),
+        },
+        { id: finding.executionName, time: now },
+      ) as unknown as Record<string, unknown>,
+    });
+  }
+  const where = { clusterName: cluster.name, eksClusterName: cluster.eksClusterName };
+  const suspensions: string[] = [];
+  for (const repair of findings.repairs) {
+    if (repair.kind === 'stale-suspension') suspensions.push(describeRef(repair.ref));
+    else result.repairs.push({ ...where, repair });
+  }
+  // Stale suspensions are released together by job-resume's leftover sweep (one re-read, one rule).
+  if (suspensions.length > 0) {
+    result.repairs.push({
+      ...where,
+      repair: {
+        kind: 'stale-suspensions',
+        workloads: suspensions.slice(0, 500),
+        detail: `${suspensions.length} job(s) held suspended by incidents no longer in flight`,
+      },
+    });
+  }
+  let idleChecks = 0;
+  for (const candidate of findings.idleChecks) {
+    // A conditional write per chosen node: a node checked within the period (by any sweep) is skipped.
+    const sighting = await deps.ledger.recordSighting({
+      clusterName: cluster.name,
+      instanceId: candidate.instanceId,
+      faultClass: IDLE_CHECK_SIGHTING,
+      incidentId: candidate.executionName,
+      now,
+      windowMinutes: settings.idleChecks.periodHours * 60,
+    });
+    if (!sighting.firstSighting && sighting.firstIncidentId !== candidate.executionName) continue;
+    const input: HealthCheckInputShape = {
+      clusterName: cluster.name,
+      instanceId: candidate.instanceId,
+      level: 'quick',
+      onFailure: 'recover',
+      reason: 'quick check of an idle node',
+      requestedBy: SWEEP_REQUESTER,
+    };
+    result.idleChecks.push({ executionName: candidate.executionName, input });
+    idleChecks += 1;
+  }
+
+  result.summary.push({
+    clusterName: cluster.name,
+    instances: findings.counts.instances,
+    kubeNodes: findings.counts.kubeNodes,
+    findings: count(findings.recoveries),
+    repairs: count(findings.repairs),
+    idleChecks,
+    inFlight: findings.counts.inFlight,
+    optedOut: findings.counts.optedOut,
+    transitioning: findings.counts.transitioning,
+    dropped: findings.dropped,
+  });
+  for (const [kind, n] of Object.entries(count(findings.recoveries))) {
+    deps.metrics.count('SweepFinding', { clusterName: cluster.name, kind }, n);
+  }
+  for (const [kind, n] of Object.entries(count(findings.repairs))) {
+    deps.metrics.count('SweepStaleState', { clusterName: cluster.name, kind }, n);
+  }
+  deps.logger.info('cluster swept', { ...result.summary[result.summary.length - 1] });
+};
+
+export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepResult> => {
+  const { input } = parseInput(sweepTaskInputSchema, raw, 'SweepCluster input');
+  const request = parseInput(sweepInputSchema, input, 'health-sweep input');
+  const named =
+    'clusterName' in request && typeof request.clusterName === 'string' ? request.clusterName : undefined;
+  const clusters = named ? [findCluster(deps.config, named)] : deps.config.clusters;
+  const now = deps.now();
+  const result: SweepResult = {
+    sweptAt: now,
+    startConcurrency: deps.config.sweep.startConcurrency,
+    recoveries: [],
+    repairs: [],
+    idleChecks: [],
+    summary: [],
+  };
+  for (const cluster of clusters) {
+    if (!cluster) throw new UnknownClusterError(`cluster ${named} is not configured`);
+    await sweepOne(cluster, deps, now, result);
+  }
+  return result;
+};

@@ -1,0 +1,175 @@
+/**
+ * `health-check`: proves one node good (or not), started by hand (console input:
+ * health-check.md) or by the health sweep for idle nodes. JSONPath ASL as plain data.
+ *
+ *   PrepareHealthCheck ─► ChooseCheckLevel
+ *     quick ─► StartQuickCheck ─► IsQuickCheckDone ─running─► WaitForQuickCheck ─► PollQuickCheck ─┐
+ *                                      ▲ └──────────────────────────────────────────────────────────┘
+ *     full  ─► StartDeepHealthCheck ─► IsDeepHealthCheckDone ─running─► WaitForDeepHealthCheck ─► PollDeepHealthCheck ─┐
+ *                                      ▲ └──────────────────────────────────────────────────────────────────────────────┘
+ *   done ─► RecordHealthCheck ─► IsRecoveryWanted ─failed + onFailure=recover─► StartNodeRecovery ─┐
+ *                                      └──────────────────────────────────────────────────────────────► IsHealthy
+ *   IsHealthy ─► CheckPassed | CheckFailed (Fail: HealthCheckFailed) | CheckNotRun (Fail: HealthCheckNotRun)
+ *
+ * Every wait is a Wait state (never a sleeping Lambda); every loop ends at a deadline the poll
+ * tasks enforce (quick: the Job's timeout; full: the deep-check timeout and start grace).
+ */
+import { RETRYABLE_ERRORS } from '#shared/errors.ts';
+import {
+  EXECUTION_ALREADY_EXISTS,
+  EXECUTION_LIMIT_EXCEEDED,
+  HealthCheckFunctions as F,
+  HealthCheckErrors,
+  type HealthCheckFunction,
+  HealthCheckStates as S,
+} from './health-check.contract.ts';
+
+export interface HealthCheckRefs {
+  /** Lambda ARN per task function. */
+  functionArns: Record<HealthCheckFunction, string>;
+  /** ARN of node-recovery (started when a failed check asks for recovery). */
+  nodeRecoveryArn: string;
+  /** Upper bound of one execution: above the deep health check's timeout. */
+  executionTimeoutSeconds?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const retryTransient: Json = {
+  ErrorEquals: [...RETRYABLE_ERRORS],
+  IntervalSeconds: 1,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
+
+const lambda = (fn: HealthCheckFunction, refs: HealthCheckRefs, props: Json): Json => ({
+  Type: 'Task',
+  Resource: refs.functionArns[fn],
+  TimeoutSeconds: 60,
+  Retry: [retryTransient],
+  ...props,
+});
+
+const clusterParameters = { 'clusterName.$': '$.clusterName', 'eksClusterName.$': '$.eksClusterName' };
+
+/** Builds the ASL definition; `refs` bring the deployed (or local) ARNs. */
+export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
+  Comment: 'hyperpod-resilience health-check: quick (Job on the node) or full (HyperPod deep health check)',
+  StartAt: S.PrepareHealthCheck,
+  TimeoutSeconds: refs.executionTimeoutSeconds ?? 26 * 3600,
+  States: {
+    [S.PrepareHealthCheck]: lambda(F.prepareHealthCheck, refs, {
+      Comment: 'Validate the input, resolve the node, apply the config defaults',
+      Parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
+      // Default ResultPath: the prepared state replaces the raw input. Invalid input or an
+      // unknown node: no Catch, the execution fails with the typed error.
+      Next: S.ChooseCheckLevel,
+    }),
+    [S.ChooseCheckLevel]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.request.level', StringEquals: 'full', Next: S.StartDeepHealthCheck }],
+      Default: S.StartQuickCheck,
+    },
+    [S.StartQuickCheck]: lambda(F.startQuickCheck, refs, {
+      Comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
+      Parameters: {
+        ...clusterParameters,
+        'node.$': '$.node',
+        'checkId.$': '$.checkId',
+        'purpose.$': '$.request.purpose',
+      },
+      ResultPath: '$.result',
+      Next: S.IsQuickCheckDone,
+    }),
+    [S.IsQuickCheckDone]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: S.WaitForQuickCheck }],
+      Default: S.RecordHealthCheck,
+    },
+    [S.WaitForQuickCheck]: {
+      Type: 'Wait',
+      SecondsPath: '$.result.pollSeconds',
+      Next: S.PollQuickCheck,
+    },
+    [S.PollQuickCheck]: lambda(F.pollQuickCheck, refs, {
+      Comment: 'Read the check pod; its termination message is the verdict',
+      Parameters: { ...clusterParameters, 'check.$': '$.result' },
+      ResultPath: '$.result',
+      Next: S.IsQuickCheckDone,
+    }),
+    [S.StartDeepHealthCheck]: lambda(F.startDeepHealthCheck, refs, {
+      Comment: 'SageMaker StartClusterHealthCheck on the node',
+      Parameters: {
+        ...clusterParameters,
+        'node.$': '$.node',
+        'deepHealthChecks.$': '$.request.deepHealthChecks',
+      },
+      ResultPath: '$.result',
+      Next: S.IsDeepHealthCheckDone,
+    }),
+    [S.IsDeepHealthCheckDone]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: S.WaitForDeepHealthCheck }],
+      Default: S.RecordHealthCheck,
+    },
+    [S.WaitForDeepHealthCheck]: {
+      Type: 'Wait',
+      SecondsPath: '$.result.pollSeconds',
+      Next: S.PollDeepHealthCheck,
+    },
+    [S.PollDeepHealthCheck]: lambda(F.pollDeepHealthCheck, refs, {
+      Comment: 'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
+      Parameters: { ...clusterParameters, 'check.$': '$.result' },
+      ResultPath: '$.result',
+      Next: S.IsDeepHealthCheckDone,
+    }),
+    [S.RecordHealthCheck]: lambda(F.recordHealthCheck, refs, {
+      Comment: 'Count and log the result; prepare the node-recovery start when asked to recover',
+      ResultPath: '$.record',
+      Next: S.IsRecoveryWanted,
+    }),
+    [S.IsRecoveryWanted]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.record.recovery', IsPresent: true, Next: S.StartNodeRecovery }],
+      Default: S.IsHealthy,
+    },
+    [S.StartNodeRecovery]: {
+      Type: 'Task',
+      Comment: 'Start node-recovery under an idempotent name (a name already used is not an error)',
+      Resource: 'arn:aws:states:::states:startExecution',
+      Parameters: {
+        StateMachineArn: refs.nodeRecoveryArn,
+        'Name.$': '$.record.recovery.executionName',
+        'Input.$': '$.record.recovery.input',
+      },
+      TimeoutSeconds: 60,
+      ResultSelector: { 'executionArn.$': '$.ExecutionArn' },
+      ResultPath: '$.recoveryStarted',
+      Retry: [
+        { ErrorEquals: [EXECUTION_LIMIT_EXCEEDED], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2 },
+      ],
+      Catch: [
+        {
+          ErrorEquals: [EXECUTION_ALREADY_EXISTS],
+          ResultPath: '$.recoveryAlreadyStarted',
+          Next: S.IsHealthy,
+        },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.recoveryStartError', Next: S.IsHealthy },
+      ],
+      Next: S.IsHealthy,
+    },
+    [S.IsHealthy]: {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.record.status', StringEquals: 'passed', Next: S.CheckPassed },
+        { Variable: '$.record.status', StringEquals: 'not-verified', Next: S.CheckNotRun },
+      ],
+      Default: S.CheckFailed,
+    },
+    [S.CheckPassed]: { Type: 'Succeed', OutputPath: '$.record' },
+    [S.CheckFailed]: { Type: 'Fail', Error: HealthCheckErrors.failed, CausePath: '$.record.reason' },
+    [S.CheckNotRun]: { Type: 'Fail', Error: HealthCheckErrors.notRun, CausePath: '$.record.reason' },
+  },
+});

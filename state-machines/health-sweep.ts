@@ -1,0 +1,167 @@
+/**
+ * `health-sweep`: runs on a schedule (`rate(<sweep.rateMinutes> minutes)`) and finds silent
+ * failures and our own stale state. JSONPath ASL as plain data.
+ *
+ *   SweepCluster ─► StartRecoveries (Map: StartNodeRecovery, startExecution with an idempotent Name)
+ *                ─► RepairStaleStates (Map: RepairStaleState)
+ *                ─► StartIdleChecks (Map: StartIdleCheck, startExecution of health-check)
+ *                ─► SummarizeSweep
+ *
+ * SweepCluster reads the inventory (SageMaker ListClusterNodes, all pages; Kubernetes nodes; the
+ * ledger) and decides (functions/domain/sweep-findings.ts); the Maps only start and repair. Every
+ * finding goes through node-recovery's Admit (guardrails, dedupe, node lease), and a name already
+ * used — the same finding seen by an overlapping sweep — is `ExecutionAlreadyExists`, a skip.
+ * One failed start or repair never fails the sweep: it is caught and reported per item.
+ */
+import { RETRYABLE_ERRORS } from '#shared/errors.ts';
+import { EXECUTION_ALREADY_EXISTS, EXECUTION_LIMIT_EXCEEDED } from './health-check.contract.ts';
+import {
+  HealthSweepFunctions as F,
+  type HealthSweepFunction,
+  HealthSweepStates as S,
+} from './health-sweep.contract.ts';
+
+export interface HealthSweepRefs {
+  functionArns: Record<HealthSweepFunction, string>;
+  nodeRecoveryArn: string;
+  healthCheckArn: string;
+  executionTimeoutSeconds?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const retryTransient: Json = {
+  ErrorEquals: [...RETRYABLE_ERRORS],
+  IntervalSeconds: 2,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
+
+const startExecution = (
+  stateMachineArn: string,
+  names: { alreadyStarted: string; failed: string },
+): Json => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::states:startExecution',
+  Parameters: { StateMachineArn: stateMachineArn, 'Name.$': '$.executionName', 'Input.$': '$.input' },
+  TimeoutSeconds: 60,
+  ResultSelector: { 'executionArn.$': '$.ExecutionArn', status: 'started' },
+  Retry: [{ ErrorEquals: [EXECUTION_LIMIT_EXCEEDED], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2 }],
+  Catch: [
+    { ErrorEquals: [EXECUTION_ALREADY_EXISTS], ResultPath: '$.error', Next: names.alreadyStarted },
+    { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: names.failed },
+  ],
+  End: true,
+});
+
+const outcome = (status: string): Json => ({
+  Type: 'Pass',
+  Parameters: { 'executionName.$': '$.executionName', status, 'error.$': '$.error.Error' },
+  End: true,
+});
+
+const inlineMap = (startAt: string, states: Json, props: Json): Json => ({
+  Type: 'Map',
+  MaxConcurrencyPath: '$.startConcurrency',
+  ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: startAt, States: states },
+  ...props,
+});
+
+/** The schedule expression of the sweep rule. */
+export const sweepScheduleExpression = (rateMinutes: number): string =>
+  rateMinutes === 1 ? 'rate(1 minute)' : `rate(${rateMinutes} minutes)`;
+
+/** Builds the ASL definition; `refs` bring the deployed (or local) ARNs. */
+export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
+  Comment: 'hyperpod-resilience health-sweep: inventory, findings, node-recovery starts, stale-state repairs',
+  StartAt: S.SweepCluster,
+  TimeoutSeconds: refs.executionTimeoutSeconds ?? 3600,
+  States: {
+    [S.SweepCluster]: {
+      Type: 'Task',
+      Comment: 'Inventory (SageMaker all pages, Kubernetes nodes, ledger) and pure findings',
+      Resource: refs.functionArns[F.sweepCluster],
+      TimeoutSeconds: 300,
+      Parameters: { 'input.$': '$' },
+      Retry: [retryTransient],
+      Next: S.StartRecoveries,
+    },
+    [S.StartRecoveries]: inlineMap(
+      S.StartNodeRecovery,
+      {
+        [S.StartNodeRecovery]: startExecution(refs.nodeRecoveryArn, {
+          alreadyStarted: S.RecoveryAlreadyStarted,
+          failed: S.RecoveryStartFailed,
+        }),
+        [S.RecoveryAlreadyStarted]: outcome('already-started'),
+        [S.RecoveryStartFailed]: outcome('start-failed'),
+      },
+      {
+        Comment: 'node-recovery per finding',
+        ItemsPath: '$.recoveries',
+        ResultPath: '$.started',
+        Next: S.RepairStaleStates,
+      },
+    ),
+    [S.RepairStaleStates]: inlineMap(
+      S.RepairStaleState,
+      {
+        [S.RepairStaleState]: {
+          Type: 'Task',
+          Comment: 'Lift a stale quarantine, resume a stale suspension, close an overdue incident',
+          Resource: refs.functionArns[F.repairStaleState],
+          TimeoutSeconds: 120,
+          Retry: [retryTransient],
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.RepairFailed }],
+          End: true,
+        },
+        [S.RepairFailed]: {
+          Type: 'Pass',
+          Parameters: {
+            'kind.$': '$.repair.kind',
+            status: 'failed',
+            'error.$': '$.error.Error',
+            'detail.$': '$.error.Cause',
+          },
+          End: true,
+        },
+      },
+      {
+        Comment: 'our own stale state',
+        ItemsPath: '$.repairs',
+        ResultPath: '$.repaired',
+        Next: S.StartIdleChecks,
+      },
+    ),
+    [S.StartIdleChecks]: inlineMap(
+      S.StartIdleCheck,
+      {
+        [S.StartIdleCheck]: startExecution(refs.healthCheckArn, {
+          alreadyStarted: S.IdleCheckAlreadyStarted,
+          failed: S.IdleCheckStartFailed,
+        }),
+        [S.IdleCheckAlreadyStarted]: outcome('already-started'),
+        [S.IdleCheckStartFailed]: outcome('start-failed'),
+      },
+      {
+        Comment: 'quick checks of idle nodes (at most once per node per period)',
+        ItemsPath: '$.idleChecks',
+        ResultPath: '$.idleChecksStarted',
+        Next: S.SummarizeSweep,
+      },
+    ),
+    [S.SummarizeSweep]: {
+      Type: 'Pass',
+      Parameters: {
+        'sweptAt.$': '$.sweptAt',
+        'summary.$': '$.summary',
+        'started.$': '$.started',
+        'repaired.$': '$.repaired',
+        'idleChecksStarted.$': '$.idleChecksStarted',
+      },
+      End: true,
+    },
+  },
+});

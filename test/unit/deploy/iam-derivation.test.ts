@@ -1,0 +1,153 @@
+/**
+ * The permissions the deploy grants are read from the code: the generated task-iam.ts must equal a
+ * fresh derivation, the derivation must see what the code does (spot checks on known tasks and
+ * adapters), and the Kubernetes side must be covered by the RBAC manifest the e2e tests enforce.
+ */
+import { readdirSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KUBE_API_RULES, type KubeRule } from '#adapters/kubernetes-permissions.ts';
+import { clusterRole, healthCheckRole, OUR_NAMESPACE } from '#adapters/kubernetes-rbac.ts';
+import { type Derivation, deriveTaskPermissions, lambdaPermissions } from '#shared/iam-derivation.ts';
+import { PORT_ACTIONS, TASK_IAM } from '#shared/task-iam.ts';
+import { allFunctions } from '#state-machines/registry.ts';
+
+let derivation: Derivation;
+
+beforeAll(() => {
+  derivation = deriveTaskPermissions();
+}, 120_000);
+
+/** Whether our ClusterRole (or, in our namespace, our Role) allows the rule. */
+const allowedByRbac = (rule: KubeRule): boolean => {
+  const matches = (rules: typeof clusterRole.rules) =>
+    rules.some(
+      (r) =>
+        r.apiGroups.includes(rule.apiGroup) &&
+        r.resources.includes(rule.resource) &&
+        r.verbs.includes(rule.verb),
+    );
+  return matches(clusterRole.rules) || (rule.namespace === OUR_NAMESPACE && matches(healthCheckRole.rules));
+};
+
+describe('Function: deriveTaskPermissions', () => {
+  it('matches the generated functions/shared/task-iam.ts (else: npx tsx functions/shared/iam-derivation.ts --write)', () => {
+    // Act
+    const fresh = lambdaPermissions(derivation);
+    const portActions = Object.fromEntries(
+      Object.entries(derivation.portActions).filter(([, actions]) => actions.length > 0),
+    );
+
+    // Assess
+    expect(TASK_IAM).toEqual(fresh);
+    expect(PORT_ACTIONS).toEqual(portActions);
+  });
+
+  it('covers every Lambda handler, and the handlers are exactly the functions of the registered machines', () => {
+    // Prepare
+    const handlers = readdirSync(new URL('../../../functions/handlers', import.meta.url))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+
+    // Assess
+    expect(Object.keys(derivation.lambdas).sort()).toEqual(handlers);
+    expect(handlers).toEqual(allFunctions());
+  });
+
+  it('reads the AWS actions from the adapters: SageMaker commands and paginators, document-client commands, SNS and EKS', () => {
+    // Assess
+    expect(derivation.portActions['ClusterNodes.listNodes']).toEqual(['sagemaker:ListClusterNodes']);
+    expect(derivation.portActions['ClusterNodes.rebootNodes']).toEqual(['sagemaker:BatchRebootClusterNodes']);
+    expect(derivation.portActions['Ledger.acquireLease']).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(derivation.portActions['Ledger.listIncidents']).toEqual(['dynamodb:Query']);
+    expect(derivation.portActions['Notifier.notify']).toEqual(['sns:Publish']);
+    // The token is a presigned STS URL: no sts grant; DescribeCluster gives endpoint and CA.
+    expect(derivation.portActions.KubeApiFactory).toEqual(['eks:DescribeCluster']);
+  });
+
+  it('follows a task through its helpers: Escalate resumes jobs, so it patches workloads', () => {
+    // Assess
+    expect(derivation.lambdas['escalate-incident']).toEqual(
+      expect.arrayContaining(['KubeApi.patchWorkload', 'Notifier.notify', 'Ledger.updateIncident']),
+    );
+    expect(TASK_IAM['request-remediation']?.actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'sagemaker:BatchRebootClusterNodes',
+      'sagemaker:BatchReplaceClusterNodes',
+    ]);
+    expect(TASK_IAM['request-remediation']?.kubernetes).toBe(false);
+  });
+
+  it('gives no Lambda a SageMaker action it does not call', () => {
+    // Assess
+    const sagemaker = Object.fromEntries(
+      Object.entries(TASK_IAM)
+        .map(([name, iam]) => [name, iam.actions.filter((a) => a.startsWith('sagemaker:'))] as const)
+        .filter(([, actions]) => actions.length > 0),
+    );
+    expect(sagemaker).toEqual({
+      'admit-incident': ['sagemaker:DescribeCluster', 'sagemaker:DescribeClusterNode'],
+      'check-node-recovery': ['sagemaker:DescribeClusterNode', 'sagemaker:ListClusterNodes'],
+      'poll-deep-health-check': ['sagemaker:DescribeClusterNode'],
+      'prepare-health-check': ['sagemaker:DescribeClusterNode'],
+      'request-remediation': ['sagemaker:BatchRebootClusterNodes', 'sagemaker:BatchReplaceClusterNodes'],
+      'start-deep-health-check': ['sagemaker:DescribeClusterNode', 'sagemaker:StartClusterHealthCheck'],
+      'sweep-cluster': ['sagemaker:DescribeCluster', 'sagemaker:ListClusterNodes'],
+    });
+  });
+});
+
+describe('Kubernetes permissions', () => {
+  it('declares for each KubeApi method exactly the verbs its implementation calls', () => {
+    // Prepare
+    const methods = Object.keys(KUBE_API_RULES);
+
+    // Act
+    const derived = Object.fromEntries(
+      methods.map((m) => [
+        m,
+        [...new Set((derivation.kubeCalls[`KubeApi.${m}`] ?? []).map((c) => c.verb))].sort(),
+      ]),
+    );
+    const declared = Object.fromEntries(
+      methods.map((m) => [
+        m,
+        [...new Set(KUBE_API_RULES[m as keyof typeof KUBE_API_RULES].map((r) => r.verb))].sort(),
+      ]),
+    );
+
+    // Assess
+    expect(declared).toEqual(derived);
+  });
+
+  it('declares the core resources a method reaches through the typed client', () => {
+    // Assess: methods that only use the core client name exactly its resources.
+    for (const [member, calls] of Object.entries(derivation.kubeCalls)) {
+      if (calls.some((c) => c.resource === '*')) continue;
+      const method = member.slice('KubeApi.'.length) as keyof typeof KUBE_API_RULES;
+      const declared = KUBE_API_RULES[method].map((r) => `${r.verb} ${r.resource}`).sort();
+      expect(declared, member).toEqual(calls.map((c) => `${c.verb} ${c.resource}`).sort());
+    }
+  });
+
+  it('is allowed by our ClusterRole and Role for every KubeApi method a deployed Lambda uses', () => {
+    // Prepare
+    const used = new Set(
+      Object.values(derivation.lambdas)
+        .flat()
+        .filter((p) => p.startsWith('KubeApi.')),
+    );
+
+    // Act
+    const missing = [...used].flatMap((member) =>
+      KUBE_API_RULES[member.slice('KubeApi.'.length) as keyof typeof KUBE_API_RULES]
+        .filter((rule) => !allowedByRbac(rule))
+        .map((rule) => `${member}: ${rule.verb} ${rule.apiGroup || 'core'}/${rule.resource}`),
+    );
+
+    // Assess
+    expect(missing).toEqual([]);
+  });
+});

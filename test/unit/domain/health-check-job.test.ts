@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildQuickCheckJob,
+  type QuickCheckJobInput,
+  quickCheckJobName,
+  renderCheckScript,
+  stableHash,
+} from '#domain/health-check-job.ts';
+
+const CHECKS = [
+  { name: 'gpu-count', command: 'echo "{\\"count\\":8}"', timeoutSeconds: 60 },
+  { name: 'dcgm-diag', command: 'dcgmi diag -r 2', timeoutSeconds: 600 },
+];
+
+const input = (extra: Partial<QuickCheckJobInput> = {}): QuickCheckJobInput => ({
+  name: quickCheckJobName('inc-1#1#i-0123456789abcdef0'),
+  namespace: 'hyperpod-resilience',
+  nodeName: 'hyperpod-i-0123456789abcdef0',
+  instanceId: 'i-0123456789abcdef0',
+  purpose: 'verify',
+  incidentId: 'inc-1',
+  image: 'registry.example.com/checks@sha256:abc',
+  imagePullPolicy: 'IfNotPresent',
+  checks: CHECKS,
+  timeoutSeconds: 1200,
+  ttlSecondsAfterFinished: 3600,
+  privileged: false,
+  gpus: 8,
+  efaDevices: 0,
+  expectations: { gpus: 8, efaDevices: 32, ncclBusBandwidthGBps: 350 },
+  ...extra,
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions walk the manifest freely
+type PodSpec = Record<string, any>;
+const podSpec = (job: ReturnType<typeof buildQuickCheckJob>): PodSpec =>
+  (job.spec!.template as { spec: PodSpec }).spec;
+
+describe('Function: stableHash', () => {
+  it('gives the same 16 hex digits for the same text and different ones for different text', () => {
+    // Assess
+    expect(stableHash('a')).toMatch(/^[0-9a-f]{16}$/);
+    expect(stableHash('a')).toBe(stableHash('a'));
+    expect(stableHash('a')).not.toBe(stableHash('b'));
+  });
+});
+
+describe('Function: quickCheckJobName', () => {
+  it('is a DNS label short enough for a label value', () => {
+    // Act
+    const name = quickCheckJobName(`${'x'.repeat(300)}#1#i-0123456789abcdef0`);
+
+    // Assess
+    expect(name).toMatch(/^hpr-qc-[0-9a-f]{16}$/);
+    expect(name.length).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('Function: buildQuickCheckJob', () => {
+  it('pins a one-shot, self-cleaning Job to the node in our namespace', () => {
+    // Act
+    const job = buildQuickCheckJob(input());
+
+    // Assess
+    expect(job.metadata).toMatchObject({
+      namespace: 'hyperpod-resilience',
+      labels: {
+        'app.kubernetes.io/managed-by': 'hyperpod-resilience',
+        'hyperpod-resilience.io/health-check': job.metadata.name,
+        'hyperpod-resilience.io/instance-id': 'i-0123456789abcdef0',
+      },
+      annotations: {
+        'hyperpod-resilience.io/node': 'hyperpod-i-0123456789abcdef0',
+        'hyperpod-resilience.io/purpose': 'verify',
+        'hyperpod-resilience.io/incident': 'inc-1',
+      },
+    });
+    expect(job.spec).toMatchObject({
+      backoffLimit: 0,
+      activeDeadlineSeconds: 1200,
+      ttlSecondsAfterFinished: 3600,
+    });
+    const spec = podSpec(job);
+    expect(spec).toMatchObject({
+      nodeName: 'hyperpod-i-0123456789abcdef0',
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      tolerations: [
+        { key: 'hyperpod-resilience.io/quarantine', operator: 'Exists' },
+        { key: 'sagemaker.amazonaws.com/node-health-status', operator: 'Exists' },
+      ],
+    });
+    expect((job.spec!.template as { metadata: { labels: object } }).metadata.labels).toEqual(
+      job.metadata.labels,
+    );
+  });
+
+  it('runs the configured image and checks, requests every GPU and writes the verdict as termination message', () => {
+    // Act
+    const [container] = podSpec(buildQuickCheckJob(input())).containers;
+
+    // Assess
+    expect(container).toMatchObject({
+      name: 'health-check',
+      image: 'registry.example.com/checks@sha256:abc',
+      imagePullPolicy: 'IfNotPresent',
+      resources: { limits: { 'nvidia.com/gpu': '8' }, requests: { 'nvidia.com/gpu': '8' } },
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+      securityContext: { allowPrivilegeEscalation: false },
+    });
+    expect(container.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(container.env).toEqual([
+      { name: 'HPR_EXPECTED_GPUS', value: '8' },
+      { name: 'HPR_EXPECTED_EFA', value: '32' },
+      { name: 'HPR_NCCL_MIN_GBPS', value: '350' },
+      { name: 'HPR_CHECK_0', value: CHECKS[0]?.command },
+      { name: 'HPR_CHECK_1', value: CHECKS[1]?.command },
+    ]);
+  });
+
+  it.each([
+    {
+      case: 'EFA devices, a service account, a priority class and privileges when configured',
+      extra: {
+        efaDevices: 32,
+        serviceAccountName: 'checks',
+        priorityClassName: 'system-node-critical',
+        privileged: true,
+      },
+      assess: (spec: PodSpec) => {
+        expect(spec.containers[0].resources.limits).toEqual({
+          'nvidia.com/gpu': '8',
+          'vpc.amazonaws.com/efa': '32',
+        });
+        expect(spec).toMatchObject({
+          serviceAccountName: 'checks',
+          priorityClassName: 'system-node-critical',
+        });
+        expect(spec.containers[0].securityContext).toEqual({ privileged: true });
+      },
+    },
+    {
+      case: 'no GPU request and no NCCL floor on a node without GPUs',
+      extra: { gpus: 0, incidentId: undefined, expectations: { gpus: 0, efaDevices: 0 } },
+      assess: (spec: PodSpec) => {
+        expect(spec.containers[0].resources.limits).toEqual({});
+        expect(spec.containers[0].env[2]).toEqual({ name: 'HPR_NCCL_MIN_GBPS', value: '' });
+        expect(spec.serviceAccountName).toBeUndefined();
+      },
+    },
+  ])('adds $case', ({ extra, assess }) => {
+    // Act
+    const job = buildQuickCheckJob(input(extra));
+
+    // Assess
+    assess(podSpec(job));
+  });
+});
+
+describe('Function: renderCheckScript', () => {
+  it('runs each check from its own environment variable, never splicing command text into the script', () => {
+    // Act
+    const script = renderCheckScript(CHECKS);
+
+    // Assess
+    expect(script).toContain('run_check gpu-count "$HPR_CHECK_0" 60');
+    expect(script).toContain('run_check dcgm-diag "$HPR_CHECK_1" 600');
+    expect(script).not.toContain('dcgmi');
+    expect(script).toContain('> /dev/termination-log');
+    expect(script.trimEnd().endsWith('exit "$failed"')).toBe(true);
+  });
+
+  it('refuses a check name that is not a plain word', () => {
+    // Act
+    const render = () => renderCheckScript([{ name: 'x; rm -rf /', command: 'true', timeoutSeconds: 5 }]);
+
+    // Assess
+    expect(render).toThrow('invalid check name');
+  });
+});
