@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { loadRuntimeConfig } from '#shared/config.ts';
+import { parseAppConfig } from '#shared/config-schema.ts';
+import { resolveDeployConfig } from '#shared/deploy-config.ts';
+
+const CLUSTER = {
+  name: 'ml-cluster',
+  arn: 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456',
+  eksClusterName: 'ml-cluster-eks',
+};
+
+describe('Config: policy defaults', () => {
+  it('is observe-only with a tight breaker when nothing is configured', () => {
+    // Act
+    const config = parseAppConfig({ clusters: [CLUSTER] });
+
+    // Assess
+    expect(config.policy).toMatchObject({
+      mode: 'observe',
+      circuitBreaker: { maxNodesPerWindow: 3, windowMinutes: 10 },
+      maxParallel: { absolute: 2, percent: 5 },
+      perNode: { maxReboots: 1, rebootWindowHours: 24 },
+      repeatOffender: { faults: 2, windowDays: 7 },
+      workloads: { suspend: true, respectHyperPodAutoResume: true },
+    });
+    expect(config.clusters[0]?.remediationOwner).toBe('auto');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('lists every problem of a bad config by its path', () => {
+    // Act & Assess
+    expect(() =>
+      parseAppConfig({
+        clusters: [{ ...CLUSTER, arn: 'arn:aws:sagemaker:us-west-2:1:cluster/x' }],
+        policy: { mode: 'yolo', circuitBreaker: { maxNodesPerWindow: 0 } },
+      }),
+    ).toThrow(/clusters\.0\.arn[\s\S]*policy\.mode[\s\S]*policy\.circuitBreaker\.maxNodesPerWindow/);
+  });
+
+  it('rejects the same cluster configured twice', () => {
+    // Act & Assess
+    expect(() => parseAppConfig({ clusters: [CLUSTER, CLUSTER] })).toThrow(
+      'clusters.1.name: duplicate cluster ml-cluster',
+    );
+  });
+
+  it('fails a cold start with a clear message when the Lambda environment is incomplete', () => {
+    // Act & Assess
+    expect(() => loadRuntimeConfig({ AWS_REGION: 'us-west-2', HPR_CONFIG: '{not json' })).toThrow(
+      /HPR_LEDGER_TABLE|HPR_TOPIC_ARN/,
+    );
+    expect(() =>
+      loadRuntimeConfig({
+        AWS_REGION: 'us-west-2',
+        HPR_CONFIG: '{not json',
+        HPR_LEDGER_TABLE: 'hpr-ledger',
+        HPR_TOPIC_ARN: 'arn:aws:sns:us-west-2:111122223333:hpr',
+      }),
+    ).toThrow('HPR_CONFIG is not valid JSON');
+  });
+
+  it.each([
+    { case: 'a dev stage', stage: 'dev', allow: false, mode: 'observe' },
+    { case: 'a dev stage that explicitly allows acting', stage: 'dev', allow: true, mode: 'act' },
+    { case: 'production', stage: 'production', allow: false, mode: 'act' },
+  ])('forces observe mode outside production unless overridden: $case', ({ stage, allow, mode }) => {
+    // Act
+    const deploy = resolveDeployConfig(
+      { app: { clusters: [CLUSTER], policy: { mode: 'act' } }, allowActOutsideProduction: allow },
+      stage,
+    );
+
+    // Assess
+    expect(deploy.app.policy.mode).toBe(mode);
+  });
+});
