@@ -1,7 +1,7 @@
 /**
  * Measures the inputs of the README's cost figures (README "Deploy" → "Cost"); not a test.
  *
- *   npx tsx test/unit/deploy/measure-costs.ts > /tmp/costs.json
+ *   npx tsx test/unit/deploy/measure-costs.ts > costs.json
  *
  * 1. Per Lambda, bundled like the deploy bundles it (esbuild, ESM, node22): bundle size, and the
  *    init time and RSS of a fresh `node` importing it (what a cold start holds before the first event).
