@@ -22,23 +22,28 @@ import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#shared/config-schema.ts';
 const MANUAL_ACTIONS = ['auto', 'reboot', 'replace'] as const;
 type ManualAction = (typeof MANUAL_ACTIONS)[number];
 
+/** The node a person names in any console input: a cluster plus an instance id or a node name. */
+const nodeTargetFields = {
+  clusterName: z
+    .string()
+    .regex(CLUSTER_NAME, 'a HyperPod cluster name (1-63 alphanumerics or hyphens)')
+    .describe('HyperPod cluster name, as configured'),
+  instanceId: z
+    .string()
+    .regex(INSTANCE_ID, 'an EC2 instance id (i- followed by 8-17 lowercase hex digits)')
+    .optional()
+    .describe('EC2 instance id of the node; give this or nodeName'),
+  nodeName: z
+    .string()
+    .max(253)
+    .regex(NODE_NAME, 'a Kubernetes node name')
+    .optional()
+    .describe('Kubernetes node name; give this or instanceId'),
+};
+
 const manualRecoveryInputSchema = z
   .strictObject({
-    clusterName: z
-      .string()
-      .regex(CLUSTER_NAME, 'a HyperPod cluster name (1-63 alphanumerics or hyphens)')
-      .describe('HyperPod cluster name, as configured'),
-    instanceId: z
-      .string()
-      .regex(INSTANCE_ID, 'an EC2 instance id (i- followed by 8-17 lowercase hex digits)')
-      .optional()
-      .describe('EC2 instance id of the node; give this or nodeName'),
-    nodeName: z
-      .string()
-      .max(253)
-      .regex(NODE_NAME, 'a Kubernetes node name')
-      .optional()
-      .describe('Kubernetes node name; give this or instanceId'),
+    ...nodeTargetFields,
     action: z
       .enum(MANUAL_ACTIONS)
       .default('auto')
@@ -73,4 +78,4 @@ const manualRecoveryInputJsonSchema: Readonly<Record<string, unknown>> = Object.
 });
 
 export type { ManualAction, ManualRecoveryInput, ManualRecoveryInputShape };
-export { MANUAL_ACTIONS, manualRecoveryInputJsonSchema, manualRecoveryInputSchema };
+export { MANUAL_ACTIONS, manualRecoveryInputJsonSchema, manualRecoveryInputSchema, nodeTargetFields };

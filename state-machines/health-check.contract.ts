@@ -4,8 +4,9 @@
  * Lambdas (`start-quick-check`, `poll-quick-check`) are shared with node-recovery, which runs
  * the same StartQuickCheck → WaitForQuickCheck → PollQuickCheck loop inline to verify a node.
  */
+
 import { z } from 'zod';
-import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#shared/config-schema.ts';
+import { nodeTargetFields } from '#events/manual.ts';
 import { nodeIdentitySchema } from './node-recovery.contract.ts';
 
 export const HealthCheckStates = {
@@ -70,25 +71,11 @@ const DEEP_HEALTH_CHECKS = ['InstanceStress', 'InstanceConnectivity'] as const;
 
 /**
  * The input a person gives the `health-check` machine in the console (or `hpr check`), and the
- * health sweep gives it for idle nodes. Documented in state-machines/health-check.md.
+ * health sweep gives it for idle nodes. Documented in the README ("The `health-check` machine").
  */
 export const healthCheckInputSchema = z
   .strictObject({
-    clusterName: z
-      .string()
-      .regex(CLUSTER_NAME, 'a HyperPod cluster name (1-63 alphanumerics or hyphens)')
-      .describe('HyperPod cluster name, as configured'),
-    instanceId: z
-      .string()
-      .regex(INSTANCE_ID, 'an EC2 instance id (i- followed by 8-17 lowercase hex digits)')
-      .optional()
-      .describe('EC2 instance id of the node; give this or nodeName'),
-    nodeName: z
-      .string()
-      .max(253)
-      .regex(NODE_NAME, 'a Kubernetes node name')
-      .optional()
-      .describe('Kubernetes node name; give this or instanceId'),
+    ...nodeTargetFields,
     level: z
       .enum(['quick', 'full'])
       .default('quick')

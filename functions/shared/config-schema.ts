@@ -260,7 +260,7 @@ export const DEFAULT_QUICK_CHECKS: readonly z.input<typeof quickCheckSchema>[] =
   {
     name: 'dcgm-diag',
     command:
-      '(nv-hostengine -n >/dev/null 2>&1 || true); dcgmi diag -r 2 > /tmp/dcgm.txt 2>&1; rc=$?; f=$(grep -c -w Fail /tmp/dcgm.txt); echo "{\\"level\\":2,\\"exitCode\\":$rc,\\"failures\\":$f}"; [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]',
+      '(nv-hostengine -n >/dev/null 2>&1 || true); out=$(mktemp); dcgmi diag -r 2 > "$out" 2>&1; rc=$?; f=$(grep -c -w Fail "$out"); echo "{\\"level\\":2,\\"exitCode\\":$rc,\\"failures\\":$f}"; [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]',
     timeoutSeconds: 600,
   },
   {
