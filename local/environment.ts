@@ -115,7 +115,7 @@ export interface LocalEnvironment {
   localExecutions: LocalExecutions;
   /** Runs the health-sweep once (input `{}` sweeps every cluster); what it starts is tracked. */
   runSweep(input?: unknown): Promise<ExecutionReport>;
-  /** Runs one health-check execution (console input, state-machines/health-check.md). */
+  /** Runs one health-check execution (console input: README "The health-check machine"). */
   runHealthCheck(input: unknown, options?: Pick<RunOptions, 'executionName'>): Promise<ExecutionReport>;
   /** Routes one EventBridge event like the deployed rules; returns the executions it started. */
   dispatch(event: unknown): Promise<ExecutionReport>[];

@@ -282,14 +282,14 @@ export const runNodeRecovery = (
   options: RunOptions = {},
 ): Promise<ExecutionReport> => runStateMachine('node-recovery', input, deps, options);
 
-/** Runs one `job-resume` execution locally (console input: state-machines/job-resume.md). */
+/** Runs one `job-resume` execution locally (console input: README "Manual resume"). */
 export const runJobResume = (
   input: unknown,
   deps: TaskDeps,
   options: RunOptions = {},
 ): Promise<ExecutionReport> => runStateMachine('job-resume', input, deps, options);
 
-/** Runs one `health-check` execution locally (console input: state-machines/health-check.md). */
+/** Runs one `health-check` execution locally (console input: README "The health-check machine"). */
 export const runHealthCheck = (
   input: unknown,
   deps: TaskDeps,

@@ -1,6 +1,6 @@
 /**
- * `health-check`: proves one node good (or not), started by hand (console input:
- * health-check.md) or by the health sweep for idle nodes. JSONPath ASL as plain data.
+ * `health-check`: proves one node good (or not), started by hand (console input: README, "The
+ * health-check machine") or by the health sweep for idle nodes. JSONPath ASL as plain data.
  *
  *   PrepareHealthCheck ─► ChooseCheckLevel
  *     quick ─► StartQuickCheck ─► IsQuickCheckDone ─running─► WaitForQuickCheck ─► PollQuickCheck ─┐

@@ -1,6 +1,6 @@
 /**
  * The contract between the `job-resume` ASL and its Lambdas: state names, the Lambda behind each
- * Task, the console input (documented in state-machines/job-resume.md) and each task's input and
+ * Task, the console input (documented in the README, "Manual resume") and each task's input and
  * output. Both the definition (job-resume.ts) and the tasks (functions/tasks/job-resume.ts)
  * import it.
  *

@@ -1,6 +1,6 @@
 /**
  * `job-resume`: a person resumes the given jobs, or every job we hold suspended in a cluster
- * (console input: state-machines/job-resume.md). JSONPath ASL as plain data (no JSONata, no
+ * (console input: README "Manual resume"). JSONPath ASL as plain data (no JSONata, no
  * Assign), deployed by sst.config.ts and executed locally by aws-local-stepfunctions.
  *
  *   PlanJobResume ─► ResumeJobs (Map, ≤ 10 at a time) ─► RecordJobResume ─► IsJobResumeComplete

@@ -11,6 +11,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { rbacManifestYaml } from '#adapters/kubernetes-rbac.ts';
 import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
 import { manualRecoveryInputSchema } from '#events/manual.ts';
+import { healthCheckInputSchema } from '#state-machines/health-check.contract.ts';
+import { jobResumeInputSchema } from '#state-machines/job-resume.contract.ts';
 import { demoScenario } from './demo.ts';
 import {
   clearNeedsAttention,
@@ -31,6 +33,10 @@ const USAGE = `usage:
   against a deployed stack (AWS credentials from the default chain)
     hpr recover --state-machine <arn> --cluster <name> (--instance <i-…> | --node <name>)
                 [--action auto|reboot|replace] --reason <text>
+    hpr check   --state-machine <arn> --cluster <name> (--instance <i-…> | --node <name>)
+                [--level quick|full] [--reason <text>]
+    hpr resume  --state-machine <arn> --cluster <name> (--all | --job <Kind/namespace/name> …)
+                --reason <text>
     hpr status  --table <ledger> --cluster <name> [--limit N]
     hpr pause   --table <ledger> --cluster <name> --reason <text>
     hpr unpause --table <ledger> --cluster <name>
@@ -48,6 +54,9 @@ const OPTIONS = {
   reason: { type: 'string' },
   table: { type: 'string' },
   limit: { type: 'string' },
+  level: { type: 'string' },
+  all: { type: 'boolean' },
+  job: { type: 'string', multiple: true },
 } as const;
 
 class UsageError extends Error {}
@@ -67,6 +76,39 @@ const ledgerFor = (table: string) =>
   });
 
 const operator = () => process.env.USER ?? 'hpr';
+
+/** Validates a console input with its machine's contract, then starts the execution. */
+const startExecution = async (
+  schema: {
+    safeParse: (input: unknown) => {
+      success: boolean;
+      data?: unknown;
+      error?: { issues: { path: PropertyKey[]; message: string }[] };
+    };
+  },
+  input: unknown,
+  stateMachineArn: string,
+): Promise<number> => {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new UsageError(
+      (parsed.error?.issues ?? [])
+        .map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`)
+        .join('; '),
+    );
+  }
+  const out = await new SFNClient({}).send(
+    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(parsed.data) }),
+  );
+  process.stdout.write(`started ${out.executionArn}\n`);
+  return 0;
+};
+
+const nodeTarget = (values: Record<string, unknown>) => ({
+  clusterName: values.cluster,
+  ...(values.instance ? { instanceId: values.instance } : {}),
+  ...(values.node ? { nodeName: values.node } : {}),
+});
 
 const print = (report: SimulationReport, json: boolean) =>
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(report)}\n`);
@@ -95,28 +137,45 @@ const main = async (argv: string[]): Promise<number> => {
     case 'rbac':
       process.stdout.write(rbacManifestYaml());
       return 0;
-    case 'recover': {
-      const input = manualRecoveryInputSchema.safeParse({
-        clusterName: values.cluster,
-        ...(values.instance ? { instanceId: values.instance } : {}),
-        ...(values.node ? { nodeName: values.node } : {}),
-        ...(values.action ? { action: values.action } : {}),
-        reason: values.reason,
-        requestedBy: operator(),
-      });
-      if (!input.success) {
-        throw new UsageError(
-          input.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
-        );
-      }
-      const out = await new SFNClient({}).send(
-        new StartExecutionCommand({
-          stateMachineArn: required(values, 'state-machine'),
-          input: JSON.stringify(input.data),
-        }),
+    case 'recover':
+      return startExecution(
+        manualRecoveryInputSchema,
+        {
+          ...nodeTarget(values),
+          ...(values.action ? { action: values.action } : {}),
+          reason: values.reason,
+          requestedBy: operator(),
+        },
+        required(values, 'state-machine'),
       );
-      process.stdout.write(`started ${out.executionArn}\n`);
-      return 0;
+    case 'check':
+      return startExecution(
+        healthCheckInputSchema,
+        {
+          ...nodeTarget(values),
+          ...(values.level ? { level: values.level } : {}),
+          ...(values.reason ? { reason: values.reason } : {}),
+          requestedBy: operator(),
+        },
+        required(values, 'state-machine'),
+      );
+    case 'resume': {
+      const jobs = (values.job ?? []).map((ref) => {
+        const [kind, namespace, name, ...extra] = ref.split('/');
+        if (!kind || !namespace || !name || extra.length)
+          throw new UsageError(`--job ${ref}: expected Kind/namespace/name`);
+        return { kind, namespace, name };
+      });
+      return startExecution(
+        jobResumeInputSchema,
+        {
+          clusterName: values.cluster,
+          ...(values.all ? { all: true } : { jobs }),
+          reason: values.reason,
+          requestedBy: operator(),
+        },
+        required(values, 'state-machine'),
+      );
     }
     case 'status': {
       const limit = Number(values.limit ?? 20);

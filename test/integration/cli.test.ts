@@ -70,4 +70,23 @@ describe('CLI: hpr', () => {
     expect(result.stdout).toContain('kind: ClusterRole');
     expect(result.stdout).toContain('kind: ClusterRoleBinding');
   });
+
+  it('rejects a job reference that is not Kind/namespace/name before calling AWS', async () => {
+    // Act
+    const result = await exec([
+      'resume',
+      '--state-machine',
+      'arn:x',
+      '--cluster',
+      'ml',
+      '--job',
+      'PyTorchJob/ml',
+      '--reason',
+      'x',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('expected Kind/namespace/name');
+  });
 });
