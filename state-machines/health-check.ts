@@ -14,7 +14,8 @@
  * Every wait is a Wait state (never a sleeping Lambda); every loop ends at a deadline the poll
  * tasks enforce (quick: the Job's timeout; full: the deep-check timeout and start grace).
  */
-import { RETRYABLE_ERRORS } from '#shared/errors.ts';
+
+import { type Json, retryTransient } from './asl.ts';
 import {
   EXECUTION_ALREADY_EXISTS,
   EXECUTION_LIMIT_EXCEEDED,
@@ -33,22 +34,11 @@ export interface HealthCheckRefs {
   executionTimeoutSeconds?: number;
 }
 
-type Json = Record<string, unknown>;
-
-const retryTransient: Json = {
-  ErrorEquals: [...RETRYABLE_ERRORS],
-  IntervalSeconds: 1,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-  MaxDelaySeconds: 60,
-  JitterStrategy: 'FULL',
-};
-
 const lambda = (fn: HealthCheckFunction, refs: HealthCheckRefs, props: Json): Json => ({
   Type: 'Task',
   Resource: refs.functionArns[fn],
   TimeoutSeconds: 60,
-  Retry: [retryTransient],
+  Retry: [retryTransient()],
   ...props,
 });
 

@@ -13,7 +13,8 @@
  * used — the same finding seen by an overlapping sweep — is `ExecutionAlreadyExists`, a skip.
  * One failed start or repair never fails the sweep: it is caught and reported per item.
  */
-import { RETRYABLE_ERRORS } from '#shared/errors.ts';
+
+import { type Json, retryTransient } from './asl.ts';
 import { EXECUTION_ALREADY_EXISTS, EXECUTION_LIMIT_EXCEEDED } from './health-check.contract.ts';
 import {
   HealthSweepFunctions as F,
@@ -27,17 +28,6 @@ export interface HealthSweepRefs {
   healthCheckArn: string;
   executionTimeoutSeconds?: number;
 }
-
-type Json = Record<string, unknown>;
-
-const retryTransient: Json = {
-  ErrorEquals: [...RETRYABLE_ERRORS],
-  IntervalSeconds: 2,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-  MaxDelaySeconds: 60,
-  JitterStrategy: 'FULL',
-};
 
 const startExecution = (
   stateMachineArn: string,
@@ -85,7 +75,7 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
       Resource: refs.functionArns[F.sweepCluster],
       TimeoutSeconds: 300,
       Parameters: { 'input.$': '$' },
-      Retry: [retryTransient],
+      Retry: [retryTransient(2)],
       Next: S.StartRecoveries,
     },
     [S.StartRecoveries]: inlineMap(
@@ -113,7 +103,7 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
           Comment: 'Lift a stale quarantine, resume a stale suspension, close an overdue incident',
           Resource: refs.functionArns[F.repairStaleState],
           TimeoutSeconds: 120,
-          Retry: [retryTransient],
+          Retry: [retryTransient(2)],
           Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.RepairFailed }],
           End: true,
         },

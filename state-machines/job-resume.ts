@@ -12,7 +12,8 @@
  * changes. A job that cannot be resumed does not stop the others: its item records the error,
  * the request is recorded, and the execution ends failed so that a person looks.
  */
-import { RETRYABLE_ERRORS } from '#shared/errors.ts';
+
+import { type Json, retryTransient } from './asl.ts';
 import {
   JOB_RESUME_INCOMPLETE_ERROR,
   type JobResumeFunction,
@@ -26,17 +27,6 @@ export interface JobResumeRefs {
   /** Upper bound of one execution. */
   executionTimeoutSeconds?: number;
 }
-
-type Json = Record<string, unknown>;
-
-const retryTransient = (intervalSeconds = 1, maxAttempts = 4): Json => ({
-  ErrorEquals: [...RETRYABLE_ERRORS],
-  IntervalSeconds: intervalSeconds,
-  MaxAttempts: maxAttempts,
-  BackoffRate: 2,
-  MaxDelaySeconds: 60,
-  JitterStrategy: 'FULL',
-});
 
 /** At most this many jobs are resumed at once (each is a few Kubernetes calls). */
 export const JOB_RESUME_MAX_CONCURRENCY = 10;

@@ -21,7 +21,9 @@
  *   ResumeWorkloads ─► RecordOutcome ─► IsNeedsAttention ─► Done | NeedsAttention (Fail)
  *   any failure ─► Escalate (notify, node stays quarantined, jobs resumed) ─► RecordOutcome
  */
-import { ErrorNames, RETRYABLE_ERRORS } from '#shared/errors.ts';
+
+import { ErrorNames } from '#shared/errors.ts';
+import { type Json, retryTransient } from './asl.ts';
 import {
   type NodeRecoveryFunction,
   NodeRecoveryFunctions,
@@ -34,17 +36,6 @@ export interface NodeRecoveryRefs {
   /** Upper bound of one execution; must exceed the replace timeout plus verification. */
   executionTimeoutSeconds?: number;
 }
-
-type Json = Record<string, unknown>;
-
-const retryTransient = (intervalSeconds = 1, maxAttempts = 4): Json => ({
-  ErrorEquals: [...RETRYABLE_ERRORS],
-  IntervalSeconds: intervalSeconds,
-  MaxAttempts: maxAttempts,
-  BackoffRate: 2,
-  MaxDelaySeconds: 60,
-  JitterStrategy: 'FULL',
-});
 
 const toEscalation: Json = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.Escalate };
 
