@@ -8,7 +8,7 @@
  * Used by the e2e tests, `hpr demo`, `hpr simulate` and the benchmarks.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -239,6 +239,11 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
           { AttributeName: LEDGER_KEY_SCHEMA.rangeKey, KeyType: 'RANGE' },
         ],
       }),
+    );
+    // dynalite answers CreateTable while the table is still CREATING (ACTIVE a tick later).
+    await waitUntilTableExists(
+      { client: dynamo, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+      { TableName: LEDGER_TABLE },
     );
 
     const simCluster = simulator.getCluster(options.cluster.name);

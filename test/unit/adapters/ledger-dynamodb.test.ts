@@ -4,7 +4,12 @@
  * is proven by the conditions alone.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  DynamoDBServiceException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +56,12 @@ const freshTable = async (): Promise<string> => {
       ],
       BillingMode: 'PAY_PER_REQUEST',
     }),
+  );
+  // dynalite answers CreateTable while the table is still CREATING (ACTIVE a tick later): on a
+  // busy machine the first request could otherwise get ResourceNotFoundException.
+  await waitUntilTableExists(
+    { client: raw, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+    { TableName: tableName },
   );
   return tableName;
 };
