@@ -8,8 +8,11 @@
  * and the botocore model format):
  * - structure: required members present and not null; a member the model does not have FAILS;
  *   a union (`union: true`) has exactly one member set;
- * - string: `enum` membership, `min`/`max` length in Unicode code points, `pattern` (Smithy: not
- *   implicitly anchored, so it must match somewhere in the value);
+ * - string: `enum` membership, `min`/`max` length in Unicode code points, `pattern` matched
+ *   against the WHOLE value: the Smithy spec leaves patterns unanchored, but AWS services reject
+ *   values that merely contain a match (SageMaker rejected `health_and_personal_care_inter_title-…`
+ *   against `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`, aws/sagemaker-python-sdk#384; DynamoDB rejected
+ *   `"smart-dcb-messages"` against `[a-zA-Z0-9_.-]+`, aws/aws-cli#790);
  * - integer/long: whole numbers; integer/long/float/double: `min`/`max` range;
  * - list and map: `min`/`max` entries, each member (map: key and value) checked;
  * - timestamp: the protocol's wire form (json and rest-json bodies: epoch seconds as a number;
@@ -96,14 +99,15 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const patternCache = new Map<string, RegExp>();
-/** Model patterns are ECMA 262 regular expressions (Smithy); `u` first, plain as a fallback. */
+/** Model patterns are ECMA 262 regular expressions (Smithy), matched whole; `u` first, plain as a fallback. */
 const patternOf = (pattern: string): RegExp => {
   let regex = patternCache.get(pattern);
   if (!regex) {
+    const whole = `^(?:${pattern})$`;
     try {
-      regex = new RegExp(pattern, 'u');
+      regex = new RegExp(whole, 'u');
     } catch {
-      regex = new RegExp(pattern);
+      regex = new RegExp(whole);
     }
     patternCache.set(pattern, regex);
   }
