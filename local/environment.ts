@@ -40,6 +40,7 @@ import {
 } from '#local/simulated-health-checks.ts';
 import {
   type ClusterSpec,
+  type ConformanceMode,
   type SimEvent,
   type Simulator,
   type SimulatorTimings,
@@ -84,6 +85,8 @@ export interface LocalEnvironmentOptions {
    */
   healthCheckVerdicts?: (check: SimulatedCheck) => SimulatedCheckResult | undefined;
   timings?: Partial<SimulatorTimings>;
+  /** How the simulator checks AWS calls against AWS's published models (default `strict`). */
+  conformance?: ConformanceMode;
   /** Start node-recovery for every event the simulator emits that our rules match (default true). */
   autoDispatch?: boolean;
   /** Milliseconds each WaitForNode lasts locally (default 100). */
@@ -208,6 +211,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     const simulator = await startSimulator({
       clusters: [options.cluster],
       timings: options.timings,
+      ...(options.conformance ? { conformance: options.conformance } : {}),
       port: simulatorPort,
       kube: () => createKubeAdmin(cp),
       credentials: [{ ...LOCAL_CREDENTIALS, principalArn: LOCAL_LAMBDA_ROLE }],

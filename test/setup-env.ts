@@ -9,3 +9,18 @@ process.env.POWERTOOLS_DEV ??= 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+
+// AWS model conformance: every simulator checks what it receives and answers against AWS's
+// published models (local/simulator/conformance.ts). A violation fails the test that caused it,
+// even when the code under test swallowed the simulator's error answer.
+import { afterEach } from 'vitest';
+import { describeViolation, drainUnacknowledgedViolations } from '#local/simulator/conformance-log.ts';
+
+afterEach(() => {
+  const violations = drainUnacknowledgedViolations();
+  if (violations.length > 0) {
+    throw new Error(
+      `AWS model conformance violations (test/fixtures/aws-models):\n${violations.map(describeViolation).join('\n')}`,
+    );
+  }
+});

@@ -30,7 +30,12 @@ import type {
   ClusterNode,
   ClusterNodes,
 } from '#adapters/ports.ts';
-import { SageMakerRequestFailedError, SageMakerTransientError, UnknownClusterError } from '#shared/errors.ts';
+import {
+  InvalidInputError,
+  SageMakerRequestFailedError,
+  SageMakerTransientError,
+  UnknownClusterError,
+} from '#shared/errors.ts';
 
 /** Documented maximum of BatchRebootClusterNodes / BatchReplaceClusterNodes. */
 /** ListClusterNodes page size: the API's maximum MaxResults. */
@@ -231,6 +236,16 @@ const createClusterNodes = (client: SageMakerClient): ClusterNodes => ({
 
   async startHealthCheck(clusterName, targets) {
     if (targets.length === 0) return;
+    // The model's InstanceIds and DeepHealthChecks lists have min 1; an empty InstanceIds would
+    // not mean "these nodes" anyway (absent InstanceIds = the whole group).
+    const issues = targets.flatMap((target, i) => [
+      ...(target.instanceIds.length ? [] : [{ path: `targets[${i}].instanceIds`, message: 'is empty' }]),
+      ...(target.deepHealthChecks.length
+        ? []
+        : [{ path: `targets[${i}].deepHealthChecks`, message: 'is empty' }]),
+    ]);
+    if (issues.length)
+      throw new InvalidInputError('StartClusterHealthCheck needs instance ids and checks', issues);
     await client
       .send(
         new StartClusterHealthCheckCommand({

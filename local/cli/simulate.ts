@@ -253,6 +253,8 @@ export const runScenario = async (
     },
     ...(scenario.policy ? { policy: scenario.policy } : {}),
     timings: scenario.timings,
+    // A demo shows the run to the end; violations of AWS's models are listed, not fatal.
+    conformance: 'record',
     log,
   });
   try {
@@ -318,6 +320,11 @@ export const runScenario = async (
       }),
     ]).finally(() => clearTimeout(timer));
     await env.simulator.whenIdle(10_000).catch(() => {});
+    for (const v of env.simulator.conformanceViolations()) {
+      log(
+        `AWS model conformance violation: ${v.service}:${v.operation} ${v.direction} ${v.path}: ${v.message}`,
+      );
+    }
 
     const records = await env.deps.ledger.listIncidents(simCluster.name);
     const byName = new Map(settled.map((r) => [r.executionName, r]));

@@ -224,8 +224,9 @@ const batch =
         if (problem) failed.push({ NodeId: id, [codeField]: problem.code, Message: problem.message });
         else successful.push(id);
       }
-      out.Successful = successful;
-      out.Failed = failed;
+      // The model's Successful list (ClusterNodeIds) has min 1: an empty list is left out.
+      if (successful.length) out.Successful = successful;
+      if (failed.length) out.Failed = failed;
     }
     if (logicalIds) {
       const successful: string[] = [];
@@ -238,8 +239,8 @@ const batch =
         if (problem) failed.push({ NodeLogicalId: id, [codeField]: problem.code, Message: problem.message });
         else successful.push(id);
       }
-      out.SuccessfulNodeLogicalIds = successful;
-      out.FailedNodeLogicalIds = failed;
+      if (successful.length) out.SuccessfulNodeLogicalIds = successful;
+      if (failed.length) out.FailedNodeLogicalIds = failed;
     }
     return out;
   };

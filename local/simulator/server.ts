@@ -13,6 +13,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { awsModel, type ModelledService } from '#local/simulator/aws-models.ts';
+import {
+  formatViolations,
+  type Violation,
+  validateError,
+  validateInput,
+  validateOutput,
+  validateQueryInput,
+} from '#local/simulator/conformance.ts';
+import {
+  acknowledgeViolations,
+  type ConformanceViolation,
+  reportViolation,
+} from '#local/simulator/conformance-log.ts';
 import {
   type CapacityMode,
   type EngineOptions,
@@ -24,7 +38,12 @@ import {
 import type { SimKubeAdmin } from '#local/simulator/kube-admin.ts';
 import type { ClusterSpec, NodeRecovery, SimCluster, SimEvent, SimInstance } from '#local/simulator/model.ts';
 import { SAGEMAKER_OPERATIONS } from '#local/simulator/sagemaker-api.ts';
-import { type AccessEntry, reviewToken, type SimCredential } from '#local/simulator/token-review.ts';
+import {
+  type AccessEntry,
+  decodeTokenUrl,
+  reviewToken,
+  type SimCredential,
+} from '#local/simulator/token-review.ts';
 import {
   epochSeconds,
   readBody,
@@ -39,6 +58,7 @@ import {
   xmlEscape,
 } from '#local/simulator/wire.ts';
 
+export type { ConformanceViolation } from '#local/simulator/conformance-log.ts';
 export type {
   CapacityMode,
   InjectFaultOptions,
@@ -50,6 +70,41 @@ export type { ClusterSpec, SimCluster, SimEvent, SimInstance } from '#local/simu
 export type { AccessEntry, SimCredential } from '#local/simulator/token-review.ts';
 
 const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+
+/**
+ * How AWS requests and answers are checked against AWS's published models (botocore extracts in
+ * test/fixtures/aws-models): `strict` (default) records each violation, answers a request that
+ * violates the input shape with a 400 ValidationException as AWS would, and replaces an answer
+ * that violates the output or error shape with an HTTP 500 `SimulatorConformanceViolation` naming
+ * the violations; `record` only records them; `off` checks nothing.
+ */
+export type ConformanceMode = 'strict' | 'record' | 'off';
+
+/**
+ * Error codes any operation may answer without declaring them in its model (AWS "Common Errors",
+ * e.g. https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html, plus the
+ * protocol-level codes the SDK parsers know). Their bodies are not checked.
+ */
+const COMMON_ERRORS: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'IncompleteSignature',
+  'InternalFailure',
+  'InvalidAction',
+  'InvalidClientTokenId',
+  'NotAuthorized',
+  'OptInRequired',
+  'RequestExpired',
+  'ServiceUnavailable',
+  'ThrottlingException',
+  'Throttling',
+  'ValidationError',
+  'ValidationException',
+  'UnknownOperationException',
+  'SerializationException',
+  'RequestEntityTooLarge',
+]);
+
+const CONFORMANCE_ERROR = 'SimulatorConformanceViolation';
 
 export interface SimulatorOptions {
   clusters: ClusterSpec[];
@@ -73,6 +128,13 @@ export interface SimulatorOptions {
   topics?: string[];
   /** Record the body of every AWS request in `requests` (for wire-format assertions). */
   recordRequests?: boolean;
+  /** Checks against AWS's published models; `strict` unless set (see ConformanceMode). */
+  conformance?: ConformanceMode;
+  /**
+   * TEST HOOK: rewrites a successful answer (`sagemaker:<Op>`, `eks:DescribeCluster`,
+   * `sns:Publish`) before it is checked and sent, to prove that a wrong answer fails the caller.
+   */
+  transformResponse?: (operation: string, body: Record<string, unknown>) => Record<string, unknown>;
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -113,6 +175,13 @@ export interface Simulator {
   readonly requests: { operation: string; body: string }[];
   /** Errors raised inside lifecycle tasks. */
   readonly errors: unknown[];
+  /** Every conformance violation seen so far (requests, answers and errors checked against AWS's models). */
+  conformanceViolations(): ConformanceViolation[];
+  /**
+   * Returns the violations not yet taken and acknowledges them, so the test setup's after-each
+   * check does not fail the test: for tests that send invalid requests on purpose.
+   */
+  takeConformanceViolations(): ConformanceViolation[];
   getCluster(nameOrArn: string): SimCluster | undefined;
   getInstance(instanceId: string): SimInstance | undefined;
   injectFault(options: InjectFaultOptions): Promise<SimEvent>;
@@ -157,6 +226,33 @@ const faultError = (rule: FaultRule, key: string): SimApiError => {
       );
 };
 
+/** What AWS answers a request that violates the input shape (400, before the operation runs). */
+const requestRejection = (violations: readonly Violation[]): SimApiError =>
+  new SimApiError(
+    'ValidationException',
+    `${violations.length} validation error${violations.length === 1 ? '' : 's'} detected: ${formatViolations(violations)}`,
+  );
+
+/** The simulator's own answer broke AWS's model: a loud 500 naming every violation. */
+const conformanceFailure = (
+  service: ModelledService,
+  key: string,
+  direction: ConformanceViolation['direction'],
+  violations: readonly Violation[],
+): SimApiError =>
+  new SimApiError(
+    CONFORMANCE_ERROR,
+    `The simulator's ${key} ${direction} violates AWS's model (botocore ${awsModel(service).source.version}): ` +
+      formatViolations(violations),
+    500,
+  );
+
+/** awsQuery result members as XML elements (flat string/number members only). */
+const queryXmlMembers = (body: Record<string, unknown>): string =>
+  Object.entries(body)
+    .map(([name, value]) => `<${name}>${xmlEscape(String(value))}</${name}>`)
+    .join('');
+
 const snapshot = (cluster: SimCluster) => ({
   ...cluster,
   creationTime: cluster.creationTime.toISOString(),
@@ -178,6 +274,8 @@ class SimulatorServer implements Simulator {
   private readonly server: http.Server;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private readonly fakeEndpointIds = new Map<string, string>();
+  private readonly violations: ConformanceViolation[] = [];
+  private violationsTaken = 0;
 
   constructor(private readonly options: SimulatorOptions) {
     const engineOptions: EngineOptions = {
@@ -287,6 +385,15 @@ class SimulatorServer implements Simulator {
   resetCalls(): void {
     for (const key of Object.keys(this.calls)) delete this.calls[key];
   }
+  conformanceViolations(): ConformanceViolation[] {
+    return [...this.violations];
+  }
+  takeConformanceViolations(): ConformanceViolation[] {
+    const taken = this.violations.slice(this.violationsTaken);
+    this.violationsTaken = this.violations.length;
+    acknowledgeViolations(taken);
+    return taken;
+  }
   async stop(): Promise<void> {
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     await this.engine.stop();
@@ -294,6 +401,32 @@ class SimulatorServer implements Simulator {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  // ---------------------------------------------------------------- conformance (AWS models)
+
+  /** Records what `check` finds; returns it in strict mode (the caller then answers otherwise), else []. */
+  private conform(
+    service: ModelledService,
+    operation: string,
+    direction: ConformanceViolation['direction'],
+    check: (model: ReturnType<typeof awsModel>) => Violation[],
+  ): Violation[] {
+    const mode = this.options.conformance ?? 'strict';
+    if (mode === 'off') return [];
+    const found = check(awsModel(service));
+    for (const { path, message } of found) {
+      const violation: ConformanceViolation = { service, operation, direction, path, message };
+      this.violations.push(violation);
+      reportViolation(violation);
+    }
+    return mode === 'strict' ? found : [];
+  }
+
+  /** The answer as it travels (JSON: `undefined` members dropped), after the test hook. */
+  private transform(key: string, body: unknown): Record<string, unknown> {
+    const wire = JSON.parse(JSON.stringify(body ?? {})) as Record<string, unknown>;
+    return this.options.transformResponse ? this.options.transformResponse(key, wire) : wire;
   }
 
   // ---------------------------------------------------------------- routing
@@ -331,11 +464,11 @@ class SimulatorServer implements Simulator {
   private handleSageMaker(operation: string, body: string, res: ServerResponse) {
     const key = `sagemaker:${operation}`;
     const rule = this.count(key, body);
-    if (rule) return sendAwsJsonError(res, faultError(rule, key));
+    const fail = (error: SimApiError) => this.sendSageMakerError(operation, error, res);
+    if (rule) return fail(faultError(rule, key));
     const op = SAGEMAKER_OPERATIONS[operation];
     if (!op) {
-      return sendAwsJsonError(
-        res,
+      return fail(
         new SimApiError('UnknownOperationException', `The simulator does not implement ${operation}.`),
       );
     }
@@ -343,31 +476,62 @@ class SimulatorServer implements Simulator {
     try {
       input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     } catch {
-      return sendAwsJsonError(res, new SimApiError('SerializationException', 'Malformed JSON body.'));
+      return fail(new SimApiError('SerializationException', 'Malformed JSON body.'));
     }
+    const invalid = this.conform('sagemaker', operation, 'request', (model) =>
+      validateInput(model, operation, input),
+    );
+    if (invalid.length) return fail(requestRejection(invalid));
+    let output: unknown;
     try {
-      sendAwsJson(res, op(this.engine, input, { defaultMaxResults: this.options.defaultMaxResults ?? 10 }));
+      output = op(this.engine, input, { defaultMaxResults: this.options.defaultMaxResults ?? 10 });
     } catch (error) {
-      if (error instanceof SimApiError) return sendAwsJsonError(res, error);
+      if (error instanceof SimApiError) return fail(error);
       throw error;
     }
+    const answer = this.transform(key, output);
+    const wrong = this.conform('sagemaker', operation, 'response', (model) =>
+      validateOutput(model, operation, answer),
+    );
+    if (wrong.length) return sendAwsJsonError(res, conformanceFailure('sagemaker', key, 'response', wrong));
+    sendAwsJson(res, answer);
+  }
+
+  private sendSageMakerError(operation: string, error: SimApiError, res: ServerResponse) {
+    const wrong = this.conform('sagemaker', operation, 'error', (model) =>
+      validateError(model, {
+        operation,
+        code: error.code,
+        status: error.status,
+        body: { Message: error.message, ...error.fields },
+        commonErrors: COMMON_ERRORS,
+      }),
+    );
+    sendAwsJsonError(
+      res,
+      wrong.length ? conformanceFailure('sagemaker', `sagemaker:${operation}`, 'error', wrong) : error,
+    );
   }
 
   private handleEks(name: string, res: ServerResponse) {
     const key = 'eks:DescribeCluster';
     const rule = this.count(key, name);
-    if (rule) return sendRestJsonError(res, faultError(rule, key));
+    const fail = (error: SimApiError) => this.sendEksError(error, res);
+    if (rule) return fail(faultError(rule, key));
+    const invalid = this.conform('eks', 'DescribeCluster', 'request', (model) =>
+      validateInput(model, 'DescribeCluster', { name }),
+    );
+    if (invalid.length) return fail(requestRejection(invalid));
     const cluster = this.engine.findEksCluster(name);
     if (!cluster) {
-      return sendRestJsonError(
-        res,
+      return fail(
         new SimApiError('ResourceNotFoundException', `No cluster found for name: ${name}.`, 404, {
           clusterName: name,
         }),
       );
     }
     const { endpoint, caData } = this.options.eksEndpoint?.(name) ?? this.fakeEndpoint(name);
-    sendRestJson(res, {
+    const answer = this.transform(key, {
       cluster: {
         name,
         arn: cluster.eksClusterArn,
@@ -385,10 +549,30 @@ class SimulatorServer implements Simulator {
         status: 'ACTIVE',
         certificateAuthority: { data: caData },
         platformVersion: 'eks.1',
-        tags: {},
         accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' },
       },
     });
+    const wrong = this.conform('eks', 'DescribeCluster', 'response', (model) =>
+      validateOutput(model, 'DescribeCluster', answer, { bodyOnly: true }),
+    );
+    if (wrong.length) return sendRestJsonError(res, conformanceFailure('eks', key, 'response', wrong));
+    sendRestJson(res, answer);
+  }
+
+  private sendEksError(error: SimApiError, res: ServerResponse) {
+    const wrong = this.conform('eks', 'DescribeCluster', 'error', (model) =>
+      validateError(model, {
+        operation: 'DescribeCluster',
+        code: error.code,
+        status: error.status,
+        body: { message: error.message, ...error.fields },
+        commonErrors: COMMON_ERRORS,
+      }),
+    );
+    sendRestJsonError(
+      res,
+      wrong.length ? conformanceFailure('eks', 'eks:DescribeCluster', 'error', wrong) : error,
+    );
   }
 
   private fakeEndpoint(name: string): { endpoint: string; caData: string } {
@@ -409,20 +593,17 @@ class SimulatorServer implements Simulator {
     const action = params.get('Action') ?? '';
     const key = `sns:${action}`;
     const rule = this.count(key, params.toString());
-    if (rule) return sendQueryXmlError(res, SNS_NAMESPACE, faultError(rule, key));
+    const fail = (error: SimApiError) => this.sendSnsError(action, error, res);
+    if (rule) return fail(faultError(rule, key));
     if (action !== 'Publish') {
-      return sendQueryXmlError(
-        res,
-        SNS_NAMESPACE,
-        new SimApiError('InvalidAction', `The action ${action} is not valid for this endpoint.`),
-      );
+      return fail(new SimApiError('InvalidAction', `The action ${action} is not valid for this endpoint.`));
     }
     const invalid = (message: string) =>
-      sendQueryXmlError(
-        res,
-        SNS_NAMESPACE,
-        new SimApiError('InvalidParameter', `Invalid parameter: ${message}`),
-      );
+      fail(new SimApiError('InvalidParameter', `Invalid parameter: ${message}`));
+    const nonConforming = this.conform('sns', 'Publish', 'request', (model) =>
+      validateQueryInput(model, 'Publish', params.entries()),
+    );
+    if (nonConforming.length) return invalid(formatViolations(nonConforming));
     const topicArn = params.get('TopicArn') ?? undefined;
     const targetArn = params.get('TargetArn') ?? undefined;
     const message = params.get('Message');
@@ -434,7 +615,7 @@ class SimulatorServer implements Simulator {
     if (Buffer.byteLength(message) > 256 * 1024) return invalid('Message too long');
     if (subject !== undefined && (subject.length === 0 || subject.length > 100)) return invalid('Subject');
     if (this.options.topics && !this.options.topics.includes(arn)) {
-      return sendQueryXmlError(res, SNS_NAMESPACE, new SimApiError('NotFound', 'Topic does not exist', 404));
+      return fail(new SimApiError('NotFound', 'Topic does not exist', 404));
     }
     const messageAttributes: SimNotification['messageAttributes'] = {};
     for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) {
@@ -454,7 +635,33 @@ class SimulatorServer implements Simulator {
       messageAttributes,
       receivedAt: new Date(),
     });
-    sendQueryXml(res, 'Publish', SNS_NAMESPACE, `<MessageId>${xmlEscape(messageId)}</MessageId>`);
+    const answer = this.transform(key, { MessageId: messageId });
+    const wrong = this.conform('sns', 'Publish', 'response', (model) => [
+      ...validateOutput(model, 'Publish', answer),
+      ...(model.operations.Publish?.output?.resultWrapper === 'PublishResult'
+        ? []
+        : [{ path: '$', message: 'the model wraps the Publish answer otherwise than PublishResult' }]),
+    ]);
+    if (wrong.length) {
+      return sendQueryXmlError(res, SNS_NAMESPACE, conformanceFailure('sns', key, 'response', wrong));
+    }
+    sendQueryXml(res, 'Publish', SNS_NAMESPACE, queryXmlMembers(answer));
+  }
+
+  private sendSnsError(action: string, error: SimApiError, res: ServerResponse) {
+    const wrong = this.conform('sns', action, 'error', (model) =>
+      validateError(model, {
+        operation: action,
+        code: error.code,
+        status: error.status,
+        commonErrors: COMMON_ERRORS,
+      }),
+    );
+    sendQueryXmlError(
+      res,
+      SNS_NAMESPACE,
+      wrong.length ? conformanceFailure('sns', `sns:${action}`, 'error', wrong) : error,
+    );
   }
 
   private async handleTokenReview(url: URL, body: string, res: ServerResponse): Promise<void> {
@@ -474,6 +681,26 @@ class SimulatorServer implements Simulator {
       clusterNames,
       now: new Date(),
     });
+    if (review.status?.authenticated) {
+      // STS answered this presigned GetCallerIdentity request: it must be one STS's model accepts.
+      const token = (request as { spec?: { token?: string } }).spec?.token ?? '';
+      const decoded = decodeTokenUrl(token);
+      const query = decoded.ok
+        ? [...decoded.value.searchParams.entries()].filter(([name]) => !/^X-Amz-/i.test(name))
+        : [];
+      const wrong = this.conform('sts', 'GetCallerIdentity', 'request', (model) =>
+        validateQueryInput(model, 'GetCallerIdentity', query),
+      );
+      if (wrong.length) {
+        return sendJson(res, 200, {
+          ...review,
+          status: {
+            authenticated: false,
+            error: `${CONFORMANCE_ERROR}: the presigned sts:GetCallerIdentity request violates AWS's model: ${formatViolations(wrong)}`,
+          },
+        });
+      }
+    }
     sendJson(res, 200, review);
   }
 

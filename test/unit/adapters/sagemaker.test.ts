@@ -7,12 +7,18 @@ import {
   ResourceNotFound,
   SageMakerClient,
   SageMakerServiceException,
+  StartClusterHealthCheckCommand,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClusterNodes, eksClusterNameFromArn } from '#adapters/sagemaker.ts';
-import { ErrorNames, SageMakerRequestFailedError, SageMakerTransientError } from '#shared/errors.ts';
+import {
+  ErrorNames,
+  InvalidInputError,
+  SageMakerRequestFailedError,
+  SageMakerTransientError,
+} from '#shared/errors.ts';
 
 const CLUSTER = 'ml-cluster';
 const sagemakerMock = mockClient(SageMakerClient);
@@ -469,5 +475,52 @@ describe('Function: eksClusterNameFromArn', () => {
 
     // Assess
     expect(name).toBe(expected);
+  });
+});
+
+describe('Function: createClusterNodes startHealthCheck', () => {
+  afterEach(() => {
+    sagemakerMock.reset();
+  });
+
+  it('sends one configuration per target with its instance ids and checks', async () => {
+    // Prepare
+    sagemakerMock.on(StartClusterHealthCheckCommand).resolves({ ClusterArn: 'arn' });
+
+    // Act
+    await clusterNodes.startHealthCheck(CLUSTER, [
+      {
+        instanceGroupName: 'gpu',
+        instanceIds: ['i-0123456789abcdef0'],
+        deepHealthChecks: ['InstanceStress'],
+      },
+    ]);
+
+    // Assess
+    expect(sagemakerMock).toHaveReceivedCommandWith(StartClusterHealthCheckCommand, {
+      ClusterName: CLUSTER,
+      DeepHealthCheckConfigurations: [
+        {
+          InstanceGroupName: 'gpu',
+          InstanceIds: ['i-0123456789abcdef0'],
+          DeepHealthChecks: ['InstanceStress'],
+        },
+      ],
+    });
+  });
+
+  it('rejects a target without instance ids or checks (model lists have min 1) and sends nothing', async () => {
+    // Act
+    const error = await clusterNodes
+      .startHealthCheck(CLUSTER, [{ instanceGroupName: 'gpu', instanceIds: [], deepHealthChecks: [] }])
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).issues.map((i) => i.path)).toEqual([
+      'targets[0].instanceIds',
+      'targets[0].deepHealthChecks',
+    ]);
+    expect(sagemakerMock).not.toHaveReceivedCommand(StartClusterHealthCheckCommand);
   });
 });

@@ -149,6 +149,10 @@ describe('Simulator: SageMaker API over the real SDK client', () => {
     // Assess
     expect(tooMany.name).toBe('ValidationException');
     expect(badToken.name).toBe('ValidationException');
+    // MaxResults 101 breaks the model's range (1–100): the conformance check saw it too.
+    expect(sim.takeConformanceViolations()).toEqual([
+      expect.objectContaining({ operation: 'ListClusterNodes', direction: 'request', path: '$.MaxResults' }),
+    ]);
   });
 
   it('filters by instance group and by CreationTimeAfter sent as epoch seconds', async () => {
@@ -232,8 +236,11 @@ describe('Simulator: SageMaker API over the real SDK client', () => {
 
     // Assess
     expect(error.name).toBe('ValidationException');
-    expect(error.message).toContain('less than or equal to 25');
+    expect(error.message).toContain("$.NodeIds: list length 26 is above the model's maximum 25");
     expect(sim.getCluster('big-cluster')!.nodes.every((n) => !n.operation)).toBe(true);
+    expect(sim.takeConformanceViolations()).toEqual([
+      expect.objectContaining({ operation: 'BatchRebootClusterNodes', path: '$.NodeIds' }),
+    ]);
   });
 
   it('reports unknown, busy and mid-operation nodes in Failed with their ErrorCode', async () => {
