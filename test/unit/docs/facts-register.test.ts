@@ -57,11 +57,22 @@ const parseEntries = (file: string): Entry[] => {
 };
 
 const ENTRIES = REGISTER_FILES.flatMap(parseEntries);
-/** Backticked repository paths, e.g. `functions/domain/node-identity.ts` (an optional `:line` or `#…` is dropped). */
-const repoPaths = (text: string): string[] =>
-  [...text.matchAll(/`([A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.[\]-]+)+\.(?:ts|json|md|sh|py|yaml|mjs))(?::\d+)?`/g)].map(
-    (m) => m[1] as string,
+/** Every file under test/, for names given without their folder ("conformance.test.ts"). */
+const TEST_FILES = (function walk(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? walk(`${dir}/${d.name}`) : [`${dir}/${d.name}`],
   );
+})('test');
+
+/**
+ * Repository paths named in a field, e.g. `functions/domain/node-identity.ts` (backticks optional; an
+ * optional `:line` or `#…` is dropped). A bare file name stands for the one test file of that name.
+ */
+const repoPaths = (text: string): string[] =>
+  [...text.matchAll(/(?:^|[\s(`,;])((?:[A-Za-z0-9_.[\]-]+\/)*[A-Za-z0-9_.[\]-]+\.(?:ts|json|md|sh|py|yaml|mjs))\b/g)]
+    .map((m) => m[1] as string)
+    .filter((p) => !/^\d/.test(p) && !p.startsWith('.'))
+    .map((p) => (p.includes('/') ? p : (TEST_FILES.find((t) => t.endsWith(`/${p}`)) ?? p)));
 
 describe('The facts register', () => {
   it('has entries', () => {
@@ -105,19 +116,4 @@ describe('The facts register', () => {
       }
     },
   );
-});
-
-describe('Code comments', () => {
-  const walk = (dir: string): string[] =>
-    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((d) =>
-      d.isDirectory() ? walk(`${dir}/${d.name}`) : d.name.endsWith('.ts') ? [`${dir}/${d.name}`] : [],
-    );
-
-  it('point to the facts register, not to documents outside the repository', () => {
-    const outside = /HYPERPOD-FACTS|PEERS-AND-TARGETS|TEST-BED\.md|shared\/docs/;
-    const offenders = ['functions', 'events', 'local', 'state-machines', 'bench']
-      .flatMap(walk)
-      .filter((path) => outside.test(readFileSync(join(ROOT, path), 'utf8')));
-    expect(offenders).toEqual([]);
-  });
 });
