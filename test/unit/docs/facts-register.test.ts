@@ -69,7 +69,11 @@ const TEST_FILES = (function walk(dir: string): string[] {
  * optional `:line` or `#…` is dropped). A bare file name stands for the one test file of that name.
  */
 const repoPaths = (text: string): string[] =>
-  [...text.matchAll(/(?:^|[\s(`,;])((?:[A-Za-z0-9_.[\]-]+\/)*[A-Za-z0-9_.[\]-]+\.(?:ts|json|md|sh|py|yaml|mjs))\b/g)]
+  [
+    ...text.matchAll(
+      /(?:^|[\s(`,;])((?:[A-Za-z0-9_.[\]-]+\/)*[A-Za-z0-9_.[\]-]+\.(?:ts|json|md|sh|py|yaml|mjs))\b/g,
+    ),
+  ]
     .map((m) => m[1] as string)
     .filter((p) => !/^\d/.test(p) && !p.startsWith('.'))
     .map((p) => (p.includes('/') ? p : (TEST_FILES.find((t) => t.endsWith(`/${p}`)) ?? p)));
