@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
+import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, type SweepSettings } from '#domain/sweep-findings.ts';
 import type { WorkloadRef } from '#domain/types.ts';
 import { describeRef } from '#domain/workloads.ts';
@@ -20,6 +21,7 @@ import { UnknownClusterError } from '#shared/errors.ts';
 import type { HealthCheckInputShape } from '#state-machines/health-check.contract.ts';
 import { type SweepResult, sweepInputSchema } from '#state-machines/health-sweep.contract.ts';
 import type { TaskDeps } from './deps.ts';
+import { reportDisagreement } from './detector-disagreement.ts';
 import { listOurSuspensions } from './job-resume.ts';
 import { parseInput } from './parse.ts';
 import { SWEEP_REQUESTER } from './prepare-health-check.ts';
@@ -34,6 +36,7 @@ export const sweepSettings = (config: AppConfig): SweepSettings => ({
   staleSuspensionMinutes: config.policy.workloads.staleSuspensionMinutes,
   optOutLabel: config.policy.optOutLabel,
   instanceTypes: config.healthChecks.instanceTypes,
+  massFindings: config.policy.massFindings,
 });
 
 /** Nodes with an unfinished pod that asks for GPUs: not idle. */
@@ -108,6 +111,31 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
       ) as unknown as Record<string, unknown>,
     });
   }
+  // A kind held as a detector disagreement started nothing above (the Map gets none of it): it is
+  // recorded in the ledger (one record per kind and retry window), counted and notified.
+  for (const d of findings.disagreements ?? []) {
+    const recordId = disagreementRecordId(d.kind, now, settings.findingRetryMinutes);
+    await deps.ledger.createIncident({
+      incidentId: recordId,
+      clusterName: cluster.name,
+      trigger: { kind: 'sweep', finding: DETECTOR_DISAGREEMENT, heldFinding: d.kind },
+      fault: { class: 'unknown', code: DETECTOR_DISAGREEMENT },
+      decision: { outcome: 'skip', skipReason: DETECTOR_DISAGREEMENT, skipDetail: d.detail, disagreement: d },
+      status: 'skipped',
+      startedAt: now,
+      endedAt: now,
+      actions: [{ type: 'skipped', at: now, detail: { ...d } }],
+    });
+    await reportDisagreement(deps, {
+      clusterName: cluster.name,
+      source: 'sweep',
+      disagreement: d,
+      seenBy: recordId,
+      now,
+      windowMinutes: settings.findingRetryMinutes,
+      held: d.count,
+    });
+  }
   const where = { clusterName: cluster.name, eksClusterName: cluster.eksClusterName };
   const suspensions: string[] = [];
   for (const repair of findings.repairs) {
@@ -160,6 +188,7 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
     optedOut: findings.counts.optedOut,
     transitioning: findings.counts.transitioning,
     dropped: findings.dropped,
+    ...(findings.disagreements ? { disagreements: findings.disagreements } : {}),
   });
   for (const [kind, n] of Object.entries(count(findings.recoveries))) {
     deps.metrics.count('SweepFinding', { clusterName: cluster.name, kind }, n);
