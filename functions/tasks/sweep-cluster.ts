@@ -29,7 +29,11 @@ import { SWEEP_REQUESTER } from './prepare-health-check.ts';
 /** Ledger sighting class that keeps idle-node checks to one per node per period. */
 export const IDLE_CHECK_SIGHTING = 'idle-quick-check';
 
-const sweepTaskInputSchema = z.object({ input: z.unknown() });
+const sweepTaskInputSchema = z.object({
+  input: z.unknown(),
+  /** The sweep execution: a retry of it may notify again, another sweep of the window may not. */
+  executionName: z.string().min(1).max(80).optional(),
+});
 
 export const sweepSettings = (config: AppConfig): SweepSettings => ({
   ...config.sweep,
@@ -59,7 +63,13 @@ const count = <T extends { kind: string }>(items: readonly T[]): Record<string, 
     return acc;
   }, {});
 
-const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, result: SweepResult) => {
+const sweepOne = async (
+  cluster: ClusterConfig,
+  deps: TaskDeps,
+  now: string,
+  result: SweepResult,
+  executionName: string,
+) => {
   const settings = sweepSettings(deps.config);
   const [info, instances, kube] = await Promise.all([
     deps.clusterNodes.describeCluster(cluster.name),
@@ -130,7 +140,7 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
       clusterName: cluster.name,
       source: 'sweep',
       disagreement: d,
-      seenBy: recordId,
+      seenBy: executionName,
       now,
       windowMinutes: settings.findingRetryMinutes,
       held: d.count,
@@ -200,7 +210,7 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
 };
 
 export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepResult> => {
-  const { input } = parseInput(sweepTaskInputSchema, raw, 'SweepCluster input');
+  const { input, executionName } = parseInput(sweepTaskInputSchema, raw, 'SweepCluster input');
   const request = parseInput(sweepInputSchema, input, 'health-sweep input');
   const named =
     'clusterName' in request && typeof request.clusterName === 'string' ? request.clusterName : undefined;
@@ -216,7 +226,7 @@ export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepR
   };
   for (const cluster of clusters) {
     if (!cluster) throw new UnknownClusterError(`cluster ${named} is not configured`);
-    await sweepOne(cluster, deps, now, result);
+    await sweepOne(cluster, deps, now, result, executionName ?? `sweep-${now}`);
   }
   return result;
 };
