@@ -112,6 +112,22 @@ export const sweepResultSchema = z.object({
       optedOut: z.number(),
       transitioning: z.number(),
       dropped: z.object({ recoveries: z.number(), repairs: z.number() }),
+      /** Finding kinds held as `detector-disagreement` (functions/domain/mass-findings.ts): no start. */
+      disagreements: z
+        .array(
+          z.object({
+            kind: z.string(),
+            count: z.number(),
+            fleetSize: z.number(),
+            sharePercent: z.number(),
+            thresholdPercent: z.number(),
+            minNodes: z.number(),
+            believedUpTo: z.number(),
+            sampleInstanceIds: z.array(z.string()),
+            detail: z.string(),
+          }),
+        )
+        .optional(),
     }),
   ),
 });

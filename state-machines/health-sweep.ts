@@ -74,7 +74,7 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
       Comment: 'Inventory (SageMaker all pages, Kubernetes nodes, ledger) and pure findings',
       Resource: refs.functionArns[F.sweepCluster],
       TimeoutSeconds: 300,
-      Parameters: { 'input.$': '$' },
+      Parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
       Retry: [retryTransient(2)],
       Next: S.StartRecoveries,
     },

@@ -162,6 +162,21 @@ const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger 
       return firstIncidentId ? { firstSighting: false, firstIncidentId } : { firstSighting: false };
     },
 
+    async listSightings(clusterName, faultClass, now) {
+      const items = await queryAll('listSightings', ledgerKeys.pk(clusterName), ledgerKeys.sightingPrefix, {
+        FilterExpression: '#exp > :now AND #class = :class',
+        ExpressionAttributeNames: { '#exp': 'expiresAt', '#class': 'faultClass' },
+        ExpressionAttributeValues: { ':now': epochSeconds(now), ':class': faultClass },
+      });
+      return items
+        .filter((item) => item.faultClass === faultClass && isLive(item.expiresAt as number | undefined, now))
+        .map((item) => ({
+          instanceId: String(item.instanceId),
+          incidentId: String(item.incidentId),
+          firstSeenAt: String(item.firstSeenAt),
+        }));
+    },
+
     async acquireLease({ clusterName, instanceId, incidentId, now, ttlMinutes }) {
       const pk = ledgerKeys.pk(clusterName);
       const sk = ledgerKeys.lease(instanceId);

@@ -13,6 +13,7 @@ import { InvalidInputError } from '#shared/errors.ts';
 const ledgerKeys = {
   pk: (clusterName: string) => `CLUSTER#${clusterName}`,
   sighting: (instanceId: string, faultClass: string) => `SIGHTING#${instanceId}#${faultClass}`,
+  sightingPrefix: 'SIGHTING#',
   lease: (instanceId: string) => `LEASE#${instanceId}`,
   leasePrefix: 'LEASE#',
   state: 'STATE',

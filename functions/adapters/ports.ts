@@ -220,6 +220,15 @@ export interface Ledger {
     now: string;
     windowMinutes: number;
   }): Promise<{ firstSighting: boolean; firstIncidentId?: string }>;
+  /**
+   * Unexpired sightings of one fault class in a cluster, one per instance (strongly consistent:
+   * an Admit that recorded its own sighting first sees every sighting recorded before it).
+   */
+  listSightings(
+    clusterName: string,
+    faultClass: string,
+    now: string,
+  ): Promise<{ instanceId: string; incidentId: string; firstSeenAt: string }[]>;
   /** Conditional write: one incident per node in flight. Re-acquiring one's own lease succeeds. */
   acquireLease(input: {
     clusterName: string;

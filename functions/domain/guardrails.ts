@@ -8,6 +8,7 @@
  * state and leave the optimistic-concurrency `version` alone, because the ledger bumps it on write.
  */
 import type { ClusterGuardState } from '#adapters/ports.ts';
+import { type DetectorDisagreement, judgeMassFinding } from '#domain/mass-findings.ts';
 import { isWithinWindow, MINUTE_MS } from '#domain/time.ts';
 import type { NodeIdentity, RemediationAction, RemediationOwner, SkipReason } from '#domain/types.ts';
 import type { Policy } from '#shared/config-schema.ts';
@@ -32,6 +33,8 @@ export type GuardrailVerdict =
       wouldHave?: { action: ActingAction; remediation: RemediationMode };
       /** The breaker must be latched now (the handler writes it through the ledger). */
       tripBreaker?: boolean;
+      /** `detector-disagreement`: what was distrusted (count, share, threshold, sample nodes). */
+      disagreement?: DetectorDisagreement;
     };
 
 export interface GuardrailInput {
@@ -57,6 +60,11 @@ export interface GuardrailInput {
   activeRemediations: number;
   /** Nodes in the cluster (the percentage limit is taken of this). */
   fleetSize: number;
+  /**
+   * The fleet's agreement: distinct nodes that first reported this incident's fault class within
+   * `policy.massFindings.burstWindowMinutes`, this node included. Absent: not judged.
+   */
+  burst?: { faultClass: string; instanceIds: readonly string[] };
 }
 
 /**
@@ -68,9 +76,19 @@ export interface GuardrailInput {
  * 5. `needs-attention`: a person owns the node now;
  * 6. `duplicate`: another incident already handles this (node, fault class);
  * 7. `lease-held`: another incident holds this node's lease (one remediation per node);
- * 8. `breaker-open`: the circuit breaker is latched, or this node would trip it;
- * 9. `max-parallel`: too many remediations in flight in this cluster;
- * 10. `observe-mode`: last, so observe mode records exactly the decision that would have run.
+ * 8. `detector-disagreement`: this fault class was reported by too much of the cluster at once;
+ * 9. `breaker-open`: the circuit breaker is latched, or this node would trip it;
+ * 10. `max-parallel`: too many remediations in flight in this cluster;
+ * 11. `observe-mode`: last, so observe mode records exactly the decision that would have run.
+ *
+ * `detector-disagreement` and `breaker-open` guard against different things. The breaker counts
+ * our own *remediations* (distinct nodes acted on per window) and latches until a person resets
+ * it: it bounds the damage of any cause, but lets the first `maxNodesPerWindow` nodes through and
+ * counts nothing in observe mode. The disagreement gate judges the *signal*: how many distinct
+ * nodes reported the same fault class within the burst window (whether or not anything was done
+ * about them), against the fleet size (mass-findings.ts). It does not latch — the reports age out
+ * of the window — and it comes first, so that a burst is named for what it is, does not fill the
+ * breaker window, and is recorded the same way in observe mode.
  */
 export const GUARDRAIL_ORDER = [
   'no-action-needed',
@@ -80,6 +98,7 @@ export const GUARDRAIL_ORDER = [
   'needs-attention',
   'duplicate',
   'lease-held',
+  'detector-disagreement',
   'breaker-open',
   'max-parallel',
   'observe-mode',
@@ -186,7 +205,7 @@ export const resolveRemediationOwner = (
   return nodeRecovery?.trim().toLowerCase() === 'automatic' ? 'hyperpod' : 'hyperpod-resilience';
 };
 
-type GateResult = { detail: string; tripBreaker?: boolean } | undefined;
+type GateResult = { detail: string; tripBreaker?: boolean; disagreement?: DetectorDisagreement } | undefined;
 
 const isActing = (action: RemediationAction): action is ActingAction =>
   action === 'reboot' || action === 'replace';
@@ -214,6 +233,11 @@ const GATES: Record<Exclude<GuardrailGate, 'no-action-needed'>, (input: Guardrai
     leaseHeldBy !== undefined && leaseHeldBy !== incidentId
       ? { detail: `node lease held by incident ${leaseHeldBy}` }
       : undefined,
+  'detector-disagreement': ({ burst, fleetSize, policy }) => {
+    const disagreement =
+      burst && judgeMassFinding(burst.faultClass, burst.instanceIds, fleetSize, policy.massFindings);
+    return disagreement ? { detail: disagreement.detail, disagreement } : undefined;
+  },
   'breaker-open': ({ breaker, policy, now, node }) => {
     if (breaker.breaker) {
       return { detail: `circuit breaker open since ${breaker.breaker.trippedAt}: ${breaker.breaker.reason}` };
@@ -261,6 +285,7 @@ export const evaluateGuardrails = (input: GuardrailInput): GuardrailVerdict => {
         detail: failed.detail,
         wouldHave: { action, remediation },
         ...(failed.tripBreaker ? { tripBreaker: true } : {}),
+        ...(failed.disagreement ? { disagreement: failed.disagreement } : {}),
       };
     }
   }

@@ -15,6 +15,9 @@
  * | `stale-suspension` | a workload we hold suspended for incidents no longer in flight (job-resume's rule) | repair (release / resume it) |
  * | `incident-overdue` | an open incident older than `incidentDeadlineMinutes` | repair (close it, release its lease) |
  *
+ * A recovery kind found on too much of the cluster at once is held as a `detector-disagreement`
+ * (mass-findings.ts): no node-recovery for that kind in this sweep, other kinds proceed.
+ *
  * A node with an incident in flight gets no recovery finding (its incident is handling it), nor
  * does a node that opted out or is in a transition SageMaker reports (Pending, ShuttingDown, deep
  * health check, update). One recovery finding per node, the strongest. Every recovery carries an
@@ -31,6 +34,12 @@ import {
 } from '#domain/fault-classification.ts';
 import { GPU_RESOURCE, stableHash } from '#domain/health-check-job.ts';
 import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
+import {
+  DEFAULT_MASS_FINDING_LIMITS,
+  type DetectorDisagreement,
+  type MassFindingLimits,
+  splitMassFindings,
+} from '#domain/mass-findings.ts';
 import { INSTANCE_ID_LABEL, instanceIdFromProviderId } from '#domain/node-identity.ts';
 import {
   QUARANTINE_TAINT_KEY,
@@ -74,6 +83,8 @@ export interface SweepSettings {
   optOutLabel: string;
   /** GPUs per instance type; a type not listed is judged against the node's own capacity. */
   instanceTypes: Readonly<Record<string, { gpus: number }>>;
+  /** policy `massFindings` (mass-findings.ts); absent = its defaults, never "off". */
+  massFindings?: MassFindingLimits;
 }
 
 export interface LedgerIncidentSummary {
@@ -129,6 +140,8 @@ export interface SweepFindings {
   idleChecks: IdleCheckCandidate[];
   /** Findings beyond the per-sweep caps (they come back next sweep). */
   dropped: { recoveries: number; repairs: number };
+  /** Finding kinds held because they cover too much of the cluster (present only when one was). */
+  disagreements?: DetectorDisagreement[];
   counts: {
     instances: number;
     kubeNodes: number;
@@ -361,7 +374,14 @@ export const findSweepFindings = (inv: SweepInventory, s: SweepSettings, now: st
       RECOVERY_ORDER.indexOf(a.kind) - RECOVERY_ORDER.indexOf(b.kind) ||
       a.instanceId.localeCompare(b.instanceId),
   );
-  const recoveries = candidates.slice(0, s.maxRecoveries).map((c) => ({
+  // A kind on too much of the cluster is held before the cap (mass-findings.ts): its nodes
+  // still count as "recovering" below, so no stale quarantine of theirs is lifted meanwhile.
+  const { believed, disagreements } = splitMassFindings(
+    candidates,
+    inv.instances.length,
+    s.massFindings ?? DEFAULT_MASS_FINDING_LIMITS,
+  );
+  const recoveries = believed.slice(0, s.maxRecoveries).map((c) => ({
     ...c,
     executionName: recoveryExecutionName(c.kind, c.instanceId, c.evidenceKey, now, s.findingRetryMinutes),
   }));
@@ -448,9 +468,10 @@ export const findSweepFindings = (inv: SweepInventory, s: SweepSettings, now: st
     repairs: repairs.slice(0, s.maxRepairs),
     idleChecks,
     dropped: {
-      recoveries: Math.max(0, candidates.length - s.maxRecoveries),
+      recoveries: Math.max(0, believed.length - s.maxRecoveries),
       repairs: Math.max(0, repairs.length - s.maxRepairs),
     },
     counts,
+    ...(disagreements.length > 0 ? { disagreements } : {}),
   };
 };

@@ -140,6 +140,7 @@ export type SkipReason =
   | 'needs-attention'
   | 'duplicate'
   | 'lease-held'
+  | 'detector-disagreement'
   | 'breaker-open'
   | 'max-parallel'
   | 'reboot-limit'

@@ -4,6 +4,7 @@
  * Reasoning behind each number: ../shared/docs/PEERS-AND-TARGETS.md §4.5 and README "Safety limits".
  */
 import { z } from 'zod';
+import { DEFAULT_MASS_FINDING_LIMITS } from '#domain/mass-findings.ts';
 
 /** HyperPod cluster names: 1–63 chars, alphanumerics and hyphens (SageMaker ClusterName pattern). */
 export const CLUSTER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -100,6 +101,31 @@ export const workloadPolicySchema = z
   .default(WORKLOAD_POLICY_DEFAULTS);
 export type WorkloadPolicy = z.infer<typeof workloadPolicySchema>;
 
+/**
+ * Distrust mass findings (functions/domain/mass-findings.ts, README "Safety limits"): one sweep
+ * finding kind, or one fault class reported by events within `burstWindowMinutes`, on more than
+ * `maxSharePercent` of a cluster's nodes AND on at least `minNodes` nodes starts no recovery; it
+ * is recorded as `detector-disagreement`, notified and counted instead. Defaults [proposal]: more
+ * than half the fleet (NHC's default `minHealthy: 51%` draws the same line); `minNodes: 3` so a
+ * one- or two-node fault on a small cluster is still remediated (the breaker bounds those).
+ */
+export const massFindingsSchema = z
+  .object({
+    maxSharePercent: percent.default(DEFAULT_MASS_FINDING_LIMITS.maxSharePercent),
+    minNodes: z.number().int().min(1).max(10_000).default(DEFAULT_MASS_FINDING_LIMITS.minNodes),
+    /**
+     * Event bursts: first reports of one fault class count together within this window (a report
+     * lives `dedupeWindowMinutes` in the ledger, so a longer window counts no more).
+     */
+    burstWindowMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(DEFAULT_MASS_FINDING_LIMITS.burstWindowMinutes),
+  })
+  .default({ ...DEFAULT_MASS_FINDING_LIMITS });
+
 export const policySchema = z
   .object({
     /** `observe` records what would have been done and changes nothing; `act` acts. */
@@ -166,6 +192,7 @@ export const policySchema = z
     workloads: workloadPolicySchema,
     /** Pause remediations while the cluster is `Updating`/`SystemUpdating`. */
     pauseDuringClusterUpdates: z.boolean().default(true),
+    massFindings: massFindingsSchema,
   })
   .default({
     mode: 'observe',
@@ -180,6 +207,7 @@ export const policySchema = z
     awaitNode: { pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 },
     workloads: WORKLOAD_POLICY_DEFAULTS,
     pauseDuringClusterUpdates: true,
+    massFindings: { ...DEFAULT_MASS_FINDING_LIMITS },
   });
 export type Policy = z.infer<typeof policySchema>;
 

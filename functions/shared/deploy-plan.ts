@@ -553,6 +553,13 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
         threshold: 1,
       },
       {
+        alarmName: `${alarmPrefix}-${c.name}-detector-disagreement`,
+        description: `A finding covered too much of ${c.name} at once and was not acted on (detector-disagreement): check the detector or an AWS-wide event`,
+        metrics: [metric('DetectorDisagreement', { clusterName: c.name })],
+        periodSeconds: 300,
+        threshold: 1,
+      },
+      {
         alarmName: `${alarmPrefix}-${c.name}-incident-overdue`,
         description: `An incident of ${c.name} is open past its deadline (its execution was lost); the sweep closes it`,
         metrics: [metric('SweepStaleState', { clusterName: c.name, kind: INCIDENT_OVERDUE })],
@@ -637,6 +644,17 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
         app.clusters.map((c) => [
           ns,
           'CircuitBreakerTripped',
+          ...svc,
+          'clusterName',
+          c.name,
+          { label: c.name },
+        ]),
+      ),
+      widget(
+        'Mass findings held (detector disagreement) by cluster',
+        app.clusters.map((c) => [
+          ns,
+          'DetectorDisagreement',
           ...svc,
           'clusterName',
           c.name,

@@ -34,6 +34,11 @@ export const COUNTERS = {
   IncidentEscalated: [],
   /** The breaker of a cluster tripped. */
   CircuitBreakerTripped: ['clusterName'],
+  /**
+   * Findings (sweep) or incidents (admission) held because one kind covered too much of the
+   * cluster at once (functions/domain/mass-findings.ts): a detector is more likely wrong than the fleet.
+   */
+  DetectorDisagreement: ['clusterName'],
   /** The sweep found our own state left behind; `kind` `incident-overdue`: an incident past its deadline. */
   SweepStaleState: ['clusterName', 'kind'],
 } as const satisfies Record<string, readonly string[]>;

@@ -11,6 +11,7 @@ import {
   resolveRemediationOwner,
   tripBreaker,
 } from '#domain/guardrails.ts';
+import { burstReporters } from '#domain/mass-findings.ts';
 import { decideRemediation, recordFault } from '#domain/remediation-policy.ts';
 import type { NodeIdentity, SkipReason, Trigger } from '#domain/types.ts';
 import { normalizeTrigger } from '#events/normalize.ts';
@@ -22,6 +23,7 @@ import {
   type IncidentState,
 } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
+import { reportDisagreement } from './detector-disagreement.ts';
 import { parseInput } from './parse.ts';
 import { resolveNode } from './resolve-node.ts';
 
@@ -144,9 +146,16 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     );
   }
 
-  const [guardState, leases] = await Promise.all([
+  // Agreement across the fleet (guardrails.ts `detector-disagreement`): the fault class's
+  // sightings, read after our own was written, so of N reports arriving together the k-th to
+  // write sees at least k — a simultaneous burst cannot slip past the gate. People asking by hand
+  // are no detector and are not counted. Per-node reports of an AWS-wide event (an AZ incident:
+  // node-health events, alarms or sweep findings on every node at once) take this path too.
+  const countsInBurst = acting && trigger.kind !== 'manual';
+  const [guardState, leases, sightings] = await Promise.all([
     deps.ledger.getClusterState(cluster.name),
     deps.ledger.listLeases(cluster.name, now),
+    countsInBurst ? deps.ledger.listSightings(cluster.name, fault.class, now) : Promise.resolve([]),
   ]);
   const otherLeases = leases.filter((lease) => lease.incidentId !== incidentId);
   const remediationOwner = resolveRemediationOwner(cluster.remediationOwner, clusterInfo.nodeRecovery);
@@ -169,6 +178,19 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     breaker: guardState,
     activeRemediations: otherLeases.length,
     fleetSize,
+    ...(countsInBurst
+      ? {
+          burst: {
+            faultClass: fault.class,
+            instanceIds: burstReporters(
+              sightings,
+              node.instanceId,
+              now,
+              policy.massFindings.burstWindowMinutes,
+            ),
+          },
+        }
+      : {}),
   });
 
   const common = {
@@ -195,6 +217,17 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
           `Remediations on ${cluster.name} stopped: ${verdict.detail}. ` +
           `Incident ${incidentId} (${fault.code} on ${node.instanceId}) was not remediated. ` +
           'Investigate the correlated failures, then reset the breaker with `hpr reset-breaker`.',
+      });
+    }
+    if (verdict.disagreement) {
+      await reportDisagreement(deps, {
+        clusterName: cluster.name,
+        source: 'admission',
+        disagreement: verdict.disagreement,
+        seenBy: incidentId,
+        now,
+        windowMinutes: policy.massFindings.burstWindowMinutes,
+        held: 1,
       });
     }
     return skip(node, verdict.reason, verdict.detail, { ...common, wouldHave: verdict.wouldHave });

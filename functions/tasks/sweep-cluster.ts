@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
+import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, type SweepSettings } from '#domain/sweep-findings.ts';
 import type { WorkloadRef } from '#domain/types.ts';
 import { describeRef } from '#domain/workloads.ts';
@@ -20,6 +21,7 @@ import { UnknownClusterError } from '#shared/errors.ts';
 import type { HealthCheckInputShape } from '#state-machines/health-check.contract.ts';
 import { type SweepResult, sweepInputSchema } from '#state-machines/health-sweep.contract.ts';
 import type { TaskDeps } from './deps.ts';
+import { reportDisagreement } from './detector-disagreement.ts';
 import { listOurSuspensions } from './job-resume.ts';
 import { parseInput } from './parse.ts';
 import { SWEEP_REQUESTER } from './prepare-health-check.ts';
@@ -27,13 +29,18 @@ import { SWEEP_REQUESTER } from './prepare-health-check.ts';
 /** Ledger sighting class that keeps idle-node checks to one per node per period. */
 export const IDLE_CHECK_SIGHTING = 'idle-quick-check';
 
-const sweepTaskInputSchema = z.object({ input: z.unknown() });
+const sweepTaskInputSchema = z.object({
+  input: z.unknown(),
+  /** The sweep execution: a retry of it may notify again, another sweep of the window may not. */
+  executionName: z.string().min(1).max(80).optional(),
+});
 
 export const sweepSettings = (config: AppConfig): SweepSettings => ({
   ...config.sweep,
   staleSuspensionMinutes: config.policy.workloads.staleSuspensionMinutes,
   optOutLabel: config.policy.optOutLabel,
   instanceTypes: config.healthChecks.instanceTypes,
+  massFindings: config.policy.massFindings,
 });
 
 /** Nodes with an unfinished pod that asks for GPUs: not idle. */
@@ -56,7 +63,13 @@ const count = <T extends { kind: string }>(items: readonly T[]): Record<string, 
     return acc;
   }, {});
 
-const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, result: SweepResult) => {
+const sweepOne = async (
+  cluster: ClusterConfig,
+  deps: TaskDeps,
+  now: string,
+  result: SweepResult,
+  executionName: string,
+) => {
   const settings = sweepSettings(deps.config);
   const [info, instances, kube] = await Promise.all([
     deps.clusterNodes.describeCluster(cluster.name),
@@ -106,6 +119,31 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
         },
         { id: finding.executionName, time: now },
       ) as unknown as Record<string, unknown>,
+    });
+  }
+  // A kind held as a detector disagreement started nothing above (the Map gets none of it): it is
+  // recorded in the ledger (one record per kind and retry window), counted and notified.
+  for (const d of findings.disagreements ?? []) {
+    const recordId = disagreementRecordId(d.kind, now, settings.findingRetryMinutes);
+    await deps.ledger.createIncident({
+      incidentId: recordId,
+      clusterName: cluster.name,
+      trigger: { kind: 'sweep', finding: DETECTOR_DISAGREEMENT, heldFinding: d.kind },
+      fault: { class: 'unknown', code: DETECTOR_DISAGREEMENT },
+      decision: { outcome: 'skip', skipReason: DETECTOR_DISAGREEMENT, skipDetail: d.detail, disagreement: d },
+      status: 'skipped',
+      startedAt: now,
+      endedAt: now,
+      actions: [{ type: 'skipped', at: now, detail: { ...d } }],
+    });
+    await reportDisagreement(deps, {
+      clusterName: cluster.name,
+      source: 'sweep',
+      disagreement: d,
+      seenBy: executionName,
+      now,
+      windowMinutes: settings.findingRetryMinutes,
+      held: d.count,
     });
   }
   const where = { clusterName: cluster.name, eksClusterName: cluster.eksClusterName };
@@ -160,6 +198,7 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
     optedOut: findings.counts.optedOut,
     transitioning: findings.counts.transitioning,
     dropped: findings.dropped,
+    ...(findings.disagreements ? { disagreements: findings.disagreements } : {}),
   });
   for (const [kind, n] of Object.entries(count(findings.recoveries))) {
     deps.metrics.count('SweepFinding', { clusterName: cluster.name, kind }, n);
@@ -171,7 +210,7 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
 };
 
 export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepResult> => {
-  const { input } = parseInput(sweepTaskInputSchema, raw, 'SweepCluster input');
+  const { input, executionName } = parseInput(sweepTaskInputSchema, raw, 'SweepCluster input');
   const request = parseInput(sweepInputSchema, input, 'health-sweep input');
   const named =
     'clusterName' in request && typeof request.clusterName === 'string' ? request.clusterName : undefined;
@@ -187,7 +226,7 @@ export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepR
   };
   for (const cluster of clusters) {
     if (!cluster) throw new UnknownClusterError(`cluster ${named} is not configured`);
-    await sweepOne(cluster, deps, now, result);
+    await sweepOne(cluster, deps, now, result, executionName ?? `sweep-${now}`);
   }
   return result;
 };

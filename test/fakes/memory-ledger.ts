@@ -59,6 +59,20 @@ const createMemoryLedger = (): Ledger & { dump(): Record<string, Record<string, 
       return { firstSighting: firstIncidentId === incidentId, firstIncidentId };
     },
 
+    async listSightings(clusterName, faultClass, now) {
+      return [...partition(clusterName).entries()]
+        .filter(
+          ([sk, item]) =>
+            sk.startsWith(ledgerKeys.sightingPrefix) && item.faultClass === faultClass && !expired(item, now),
+        )
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, item]) => ({
+          instanceId: item.instanceId as string,
+          incidentId: item.incidentId as string,
+          firstSeenAt: item.firstSeenAt as string,
+        }));
+    },
+
     async acquireLease({ clusterName, instanceId, incidentId, now, ttlMinutes }) {
       const sk = ledgerKeys.lease(instanceId);
       const existing = read(clusterName, sk);

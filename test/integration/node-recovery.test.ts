@@ -142,7 +142,13 @@ describe('State machine: node-recovery', () => {
 
   it('stops remediating and notifies people when the circuit breaker trips', async () => {
     // Prepare
-    const h = makeHarness({ policy: { circuitBreaker: { maxNodesPerWindow: 1, windowMinutes: 60 } } });
+    // 3 of 4 nodes would also be a mass finding (mass-findings.test.ts): judged off here.
+    const h = makeHarness({
+      policy: {
+        circuitBreaker: { maxNodesPerWindow: 1, windowMinutes: 60 },
+        massFindings: { maxSharePercent: 100 },
+      },
+    });
     await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorTerminate'), h.deps);
 
     // Act

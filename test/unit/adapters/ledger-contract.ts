@@ -235,6 +235,39 @@ const ledgerContract = (name: string, makeLedger: () => Promise<Ledger>): void =
         expect(otherClass).toMatchObject({ firstSighting: true });
         expect(otherNode).toMatchObject({ firstSighting: true });
       });
+
+      it('lists the live sightings of one fault class in one cluster, one per node, first time kept', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+        await ledger.recordSighting({ ...sighting, incidentId: 'inc-a', now: T0 });
+        await ledger.recordSighting({ ...sighting, incidentId: 'inc-a2', now: at(1) }); // a duplicate
+        await ledger.recordSighting({ ...sighting, instanceId: 'i-b', incidentId: 'inc-b', now: at(5) });
+        await ledger.recordSighting({
+          ...sighting,
+          instanceId: 'i-c',
+          faultClass: 'recoverable',
+          incidentId: 'inc-c',
+          now: at(5),
+        });
+        await ledger.recordSighting({
+          ...sighting,
+          clusterName: 'other',
+          instanceId: 'i-d',
+          incidentId: 'inc-d',
+          now: at(5),
+        });
+
+        // Act
+        const live = await ledger.listSightings(CLUSTER, 'fatal', at(10));
+        const afterFirstExpired = await ledger.listSightings(CLUSTER, 'fatal', at(15));
+
+        // Assess
+        expect(live.sort((a, b) => a.instanceId.localeCompare(b.instanceId))).toEqual([
+          { instanceId: NODE, incidentId: 'inc-a', firstSeenAt: T0 },
+          { instanceId: 'i-b', incidentId: 'inc-b', firstSeenAt: at(5) },
+        ]);
+        expect(afterFirstExpired).toEqual([{ instanceId: 'i-b', incidentId: 'inc-b', firstSeenAt: at(5) }]);
+      });
     });
 
     describe('cluster guard state', () => {

@@ -605,7 +605,7 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
     ]);
   });
 
-  it('alarms on failed executions of every machine, a tripped breaker and overdue incidents of every cluster, lost events', () => {
+  it('alarms on failed executions of every machine, a tripped breaker, a detector disagreement and overdue incidents of every cluster, lost events', () => {
     // Act
     const alarms = production.fake.of('aws.cloudwatch.MetricAlarm');
     const names = alarms.map((a) => String(a.args.name)).sort();
@@ -616,6 +616,7 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
         ...MACHINES.map((m) => `hyperpod-resilience-production-${m.name}-executions-failed`),
         ...CLUSTERS.flatMap((c) => [
           `hyperpod-resilience-production-${c.name}-breaker-tripped`,
+          `hyperpod-resilience-production-${c.name}-detector-disagreement`,
           `hyperpod-resilience-production-${c.name}-incident-overdue`,
         ]),
         'hyperpod-resilience-production-rule-dead-letters',
@@ -631,6 +632,16 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
       namespace: 'HyperPodResilience',
       metricName: 'CircuitBreakerTripped',
       dimensions: { service: 'hyperpod-resilience', clusterName: 'ml-cluster' },
+    });
+    const disagreement = one(
+      alarms.filter((a) => String(a.args.name).endsWith('ml-cluster-detector-disagreement')),
+      'detector disagreement',
+    );
+    expect(disagreement.args).toMatchObject({
+      namespace: 'HyperPodResilience',
+      metricName: 'DetectorDisagreement',
+      dimensions: { service: 'hyperpod-resilience', clusterName: 'ml-cluster' },
+      threshold: 1,
     });
   });
 

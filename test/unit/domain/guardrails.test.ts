@@ -55,6 +55,13 @@ const FAILING: Record<(typeof GUARDRAIL_ORDER)[number], Partial<GuardrailInput>>
   'needs-attention': { needsAttention: { reason: 'replacement did not fix it' } },
   duplicate: { duplicateOf: 'inc-0' },
   'lease-held': { leaseHeldBy: 'inc-0' },
+  'detector-disagreement': {
+    fleetSize: 4,
+    burst: {
+      faultClass: 'recoverable',
+      instanceIds: ['i-0000000000000000a', 'i-0000000000000000b', INSTANCE],
+    },
+  },
   'breaker-open': { breaker: guardState([], { breaker: { trippedAt: at({ hours: -1 }), reason: 'storm' } }) },
   'max-parallel': { activeRemediations: 2 },
   'observe-mode': { policy: policyWith({ mode: 'observe' }) },
