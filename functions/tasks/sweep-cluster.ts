@@ -73,6 +73,7 @@ const sweepOne = async (cluster: ClusterConfig, deps: TaskDeps, now: string, res
   const findings = findSweepFindings(
     {
       clusterName: cluster.name,
+      clusterArn: cluster.arn,
       ...(info.nodeRecovery ? { nodeRecovery: info.nodeRecovery } : {}),
       instances,
       kubeNodes,

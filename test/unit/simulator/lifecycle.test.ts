@@ -75,7 +75,22 @@ describe('Simulator: node lifecycles, recovery and fault injection', () => {
       instances.map((i) => `hyperpod-${i.instanceId}`).sort(),
     );
     const node = kube.peek(instances[0]!.nodeName)!;
-    expect(node.spec?.providerID).toBe(`aws:///us-west-2a/${instances[0]!.instanceId}`);
+    // HyperPod's providerID shape (aws/amazon-vpc-cni-k8s test/integration/ipamd/hyperpod_common.go:
+    // "aws:///<az>/sagemaker/cluster/hyperpod-<clusterID>-<instanceID>"), the zone as an AZ id.
+    const cluster = sim.getCluster('ml-cluster')!;
+    expect(node.spec?.providerID).toBe(
+      `aws:///usw2-az1/sagemaker/cluster/hyperpod-${cluster.clusterId}-${instances[0]!.instanceId}`,
+    );
+    expect(node.metadata.labels).toMatchObject({
+      'topology.kubernetes.io/zone': 'us-west-2a',
+      'topology.k8s.aws/zone-id': 'usw2-az1',
+      'topology.kubernetes.io/region': 'us-west-2',
+      'sagemaker.amazonaws.com/cluster-name': 'ml-cluster',
+      'sagemaker.amazonaws.com/compute-type': 'hyperpod',
+      'sagemaker.amazonaws.com/instance-group-name': instances[0]!.instanceGroupName,
+      'node.kubernetes.io/instance-type': instances[0]!.instanceType,
+    });
+    expect(node.spec?.taints).toBeUndefined();
     expect(node.status?.allocatable?.['nvidia.com/gpu']).toBe('8');
     expect(node.status?.nodeInfo?.bootID).toBe(instances[0]!.bootId);
     expect(node.metadata.labels?.[HEALTH]).toBe('Schedulable');
