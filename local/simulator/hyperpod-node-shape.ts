@@ -80,8 +80,9 @@ export interface HyperPodNodeFacts {
  * - `sagemaker.amazonaws.com/cluster-name` (HyperPod cluster name) — the HyperPod CLI's node selector
  *   (aws/sagemaker-hyperpod-cli `src/sagemaker/hyperpod/cli/commands/cluster.py`) [sample];
  * - `sagemaker.amazonaws.com/instance-group-name`, `sagemaker.amazonaws.com/compute-type: hyperpod` —
- *   node selectors in aws-samples/awsome-distributed-training (`compute-type`) and third-party
- *   tools reading live clusters [sample/third-party];
+ *   selected on by third-party tools working against live clusters ("The actual Kubernetes labels on
+ *   HyperPod nodes are: sagemaker.amazonaws.com/compute-type: hyperpod, …/instance-group-name:
+ *   <group-name>") [third-party]; absent from AWS's label reference;
  * - `node.kubernetes.io/instance-type` = the `ml.*` type — aws/amazon-vpc-cni-k8s hyperpod_common.go
  *   ("HyperPod instance types carry an \"ml.\" prefix") and the workshop's `kubectl get nodes` output;
  * - `topology.k8s.aws/zone-id` (= the providerID's AZ id), `topology.kubernetes.io/region` — checked
@@ -91,6 +92,9 @@ export interface HyperPodNodeFacts {
  *   labels (https://kubernetes.io/docs/reference/labels-annotations-taints/); that the hostname label
  *   equals the node name on HyperPod is unverified.
  * The deep-health-check label appears only once a deep health check ran, so a new node has none.
+ * Not simulated: `topology.k8s.aws/network-node-layer-1..3` (only on instance types with EC2
+ * instance topology; read from HyperPod nodes by aws-samples/awsome-distributed-training
+ * `1.architectures/7.sagemaker-hyperpod-eks/task-governance/visualize_topology.sh`).
  */
 export const hyperpodNodeLabels = (node: HyperPodNodeFacts): Record<string, string> => ({
   'kubernetes.io/hostname': node.name,

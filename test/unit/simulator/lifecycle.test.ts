@@ -6,9 +6,13 @@ import {
   StartClusterHealthCheckCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClusterNodes } from '#adapters/sagemaker.ts';
+import { findSweepFindings } from '#domain/sweep-findings.ts';
+import { sweepSettings } from '#functions/tasks/sweep-cluster.ts';
 import { MemoryKubeAdmin } from '#local/simulator/memory-kube-admin.ts';
 import type { SimEvent } from '#local/simulator/model.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '#local/simulator/server.ts';
+import { parseAppConfig } from '#shared/config-schema.ts';
 import { clientsFor, eventually } from './helpers.ts';
 
 const HEALTH = 'sagemaker.amazonaws.com/node-health-status';
@@ -94,6 +98,37 @@ describe('Simulator: node lifecycles, recovery and fault injection', () => {
     expect(node.status?.allocatable?.['nvidia.com/gpu']).toBe('8');
     expect(node.status?.nodeInfo?.bootID).toBe(instances[0]!.bootId);
     expect(node.metadata.labels?.[HEALTH]).toBe('Schedulable');
+  });
+
+  it('creates nodes the health sweep resolves to their instances: no missing node an hour after launch', async () => {
+    // Prepare
+    const { sim, kube, sagemaker } = await start();
+    const cluster = sim.getCluster('ml-cluster')!;
+    const config = parseAppConfig({
+      clusters: [{ name: cluster.name, arn: cluster.arn, eksClusterName: cluster.eksClusterName }],
+    });
+    const instances = await createClusterNodes(sagemaker).listNodes(cluster.name);
+    const anHourLater = new Date(Date.now() + 3_600_000).toISOString();
+
+    // Act
+    const findings = findSweepFindings(
+      {
+        clusterName: cluster.name,
+        clusterArn: cluster.arn,
+        nodeRecovery: cluster.nodeRecovery,
+        instances,
+        kubeNodes: await kube.listNodes(),
+        suspended: [],
+        incidents: [],
+        leases: [],
+      },
+      sweepSettings(config),
+      anHourLater,
+    );
+
+    // Assess
+    expect(instances).toHaveLength(3);
+    expect(findings.recoveries).toEqual([]);
   });
 
   it('reboots a node: instance stays Running, node goes NotReady then Ready with a new boot id', async () => {
