@@ -40,7 +40,7 @@ import {
   type MassFindingLimits,
   splitMassFindings,
 } from '#domain/mass-findings.ts';
-import { INSTANCE_ID_LABEL, instanceIdFromProviderId } from '#domain/node-identity.ts';
+import { instanceIdOfNode } from '#domain/node-identity.ts';
 import {
   QUARANTINE_TAINT_KEY,
   QUARANTINED_AT_ANNOTATION,
@@ -96,6 +96,8 @@ export interface LedgerIncidentSummary {
 
 export interface SweepInventory {
   clusterName: string;
+  /** The HyperPod cluster ARN: a node is this cluster's instance only if its providerID names this cluster. */
+  clusterArn: string;
   /** DescribeCluster `NodeRecovery` (`Automatic` | `None` | newer). */
   nodeRecovery?: string;
   instances: readonly ClusterNode[];
@@ -195,9 +197,6 @@ const isOptedOut = (node: KubeNode, label: string): boolean => {
 };
 
 const readyCondition = (node: KubeNode) => node.status?.conditions?.find((c) => c.type === 'Ready');
-
-const kubeInstanceId = (node: KubeNode): string | undefined =>
-  instanceIdFromProviderId(node.spec?.providerID) ?? node.metadata.labels?.[INSTANCE_ID_LABEL];
 
 /** Only HyperPod's own fault labels and annotation travel with a finding (a node carries many more). */
 const hyperpodEvidence = (node: KubeNode) => {
@@ -299,7 +298,7 @@ export const findSweepFindings = (inv: SweepInventory, s: SweepSettings, now: st
 
   const kubeByInstance = new Map<string, KubeNode>();
   for (const node of inv.kubeNodes) {
-    const id = kubeInstanceId(node);
+    const id = instanceIdOfNode(node, inv.clusterArn);
     // A node being deleted next to its successor: keep the live one.
     if (id && (!kubeByInstance.has(id) || node.metadata.deletionTimestamp === undefined)) {
       kubeByInstance.set(id, node);
@@ -412,7 +411,7 @@ export const findSweepFindings = (inv: SweepInventory, s: SweepSettings, now: st
     if (!staleHolder(holder, node.metadata.annotations?.[QUARANTINED_AT_ANNOTATION])) continue;
     // The node still looks faulty: its recovery comes first, the next sweep lifts what is left.
     if (recovering.has(node.metadata.name)) continue;
-    const instanceId = kubeInstanceId(node);
+    const instanceId = instanceIdOfNode(node, inv.clusterArn);
     repairs.push({
       kind: 'stale-quarantine',
       nodeName: node.metadata.name,

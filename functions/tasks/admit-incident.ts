@@ -111,11 +111,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     deps.clusterNodes.describeCluster(cluster.name),
     deps.kubeFor(cluster.eksClusterName),
   ]);
-  const resolved = await resolveNode(
-    { clusterName: cluster.name, ...triggerTarget(trigger) },
-    deps.clusterNodes,
-    kube,
-  );
+  const resolved = await resolveNode({ cluster, ...triggerTarget(trigger) }, deps.clusterNodes, kube);
   const node = resolved.identity;
   deps.logger.appendKeys?.({ instanceId: node.instanceId, nodeName: node.nodeName });
 

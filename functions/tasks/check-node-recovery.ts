@@ -6,9 +6,10 @@
  */
 import type { ClusterNode, KubeApi } from '#adapters/ports.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
-import { identityFrom } from '#domain/node-identity.ts';
+import { type ClusterRef, identityFrom } from '#domain/node-identity.ts';
 import type { NodeIdentity } from '#domain/types.ts';
-import { NodeNotRecoveredError, PolicyViolationError } from '#shared/errors.ts';
+import { findCluster } from '#shared/config-schema.ts';
+import { NodeNotRecoveredError, PolicyViolationError, UnknownClusterError } from '#shared/errors.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
@@ -37,11 +38,11 @@ const replacementCandidates = (nodes: ClusterNode[], old: NodeIdentity): Cluster
 
 const readyIdentity = async (
   kube: KubeApi,
-  clusterName: string,
+  cluster: ClusterRef,
   clusterNode: ClusterNode,
 ): Promise<{ identity: NodeIdentity; ready: boolean }> => {
-  const kubeNode = await findKubeNode(kube, clusterNode.instanceId, clusterNode);
-  return { identity: identityFrom(clusterName, clusterNode, kubeNode), ready: isNodeReady(kubeNode) };
+  const kubeNode = await findKubeNode(kube, cluster, clusterNode.instanceId, clusterNode);
+  return { identity: identityFrom(cluster, clusterNode, kubeNode), ready: isNodeReady(kubeNode) };
 };
 
 export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<AwaitState> => {
@@ -58,13 +59,15 @@ export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<A
   const attempts = (state.await?.attempts ?? 0) + 1;
   const pending: AwaitState = { pollSeconds: policy.pollSeconds, attempts, deadline, status: 'pending' };
 
+  const cluster = findCluster(deps.config, state.clusterName);
+  if (!cluster) throw new UnknownClusterError(`cluster ${state.clusterName} is not configured`);
   const kube = await deps.kubeFor(state.eksClusterName);
   const current = await deps.clusterNodes.describeNode(state.clusterName, node.instanceId);
   let back: NodeIdentity | undefined;
   if (current && !GONE_STATUSES.has(current.status)) {
     // Same instance: back only once it rebooted (new boot id) and is Running and Ready.
     if (current.status === 'Running') {
-      const { identity, ready } = await readyIdentity(kube, state.clusterName, current);
+      const { identity, ready } = await readyIdentity(kube, cluster, current);
       const rebooted = node.bootId ? identity.bootId !== undefined && identity.bootId !== node.bootId : true;
       if (ready && rebooted && remediation.action === 'reboot') back = identity;
     }
@@ -77,7 +80,7 @@ export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<A
       (c) => !node.instanceGroupName || c.instanceGroupName === node.instanceGroupName,
     );
     for (const replacement of replacementCandidates(sameGroup, node)) {
-      const { identity, ready } = await readyIdentity(kube, state.clusterName, replacement);
+      const { identity, ready } = await readyIdentity(kube, cluster, replacement);
       if (!ready) continue;
       const claim = await deps.ledger.acquireLease({
         clusterName: state.clusterName,

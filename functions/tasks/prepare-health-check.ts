@@ -26,7 +26,7 @@ export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<
   const kube = await deps.kubeFor(cluster.eksClusterName);
   const { identity } = await resolveNode(
     {
-      clusterName: cluster.name,
+      cluster,
       ...(request.instanceId ? { instanceId: request.instanceId } : {}),
       ...(request.nodeName ? { nodeName: request.nodeName } : {}),
     },

@@ -86,6 +86,7 @@ const sweepOne = async (
   const findings = findSweepFindings(
     {
       clusterName: cluster.name,
+      clusterArn: cluster.arn,
       ...(info.nodeRecovery ? { nodeRecovery: info.nodeRecovery } : {}),
       instances,
       kubeNodes,

@@ -654,16 +654,12 @@ export class SimEngine {
       instanceType: instance.instanceType,
       instanceGroupName: instance.instanceGroupName,
       clusterName: cluster.name,
+      clusterId: cluster.clusterId,
       gpus: group.gpusPerNode,
       bootId: instance.bootId,
+      region: REGION,
       availabilityZone: instance.availabilityZone,
-      labels: {
-        [NODE_HEALTH_LABEL]: 'Schedulable',
-        'sagemaker.amazonaws.com/cluster-name': cluster.name,
-        'sagemaker.amazonaws.com/instance-group-name': instance.instanceGroupName,
-        'sagemaker.amazonaws.com/compute-type': 'hyperpod',
-        'node.kubernetes.io/instance-type': instance.instanceType,
-      },
+      availabilityZoneId: instance.availabilityZoneId,
     };
   }
 }

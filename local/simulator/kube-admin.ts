@@ -16,8 +16,14 @@ export interface SimNodeSpec {
   /** `nvidia.com/gpu` capacity and allocatable. */
   gpus: number;
   bootId: string;
-  /** Availability zone used in `spec.providerID` (`aws:///<az>/<instance-id>`). */
+  /** The 12-character HyperPod cluster id (last segment of the cluster ARN), part of `spec.providerID`. */
+  clusterId: string;
+  region: string;
+  /** AZ name (`topology.kubernetes.io/zone`). */
   availabilityZone: string;
+  /** AZ id (`usw2-az1`): the zone part of a HyperPod node's `spec.providerID`. */
+  availabilityZoneId: string;
+  /** Labels beyond the ones every HyperPod node carries (local/simulator/hyperpod-node-shape.ts). */
   labels?: Record<string, string>;
 }
 

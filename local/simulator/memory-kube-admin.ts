@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeNode } from '#domain/kube-types.ts';
+import { hyperpodNodeLabels, hyperpodProviderId } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 
 export type KubeAdminCall =
@@ -34,16 +35,9 @@ export class MemoryKubeAdmin implements SimKubeAdmin {
         uid: randomUUID(),
         resourceVersion: String(this.resourceVersion++),
         creationTimestamp: now,
-        labels: {
-          'kubernetes.io/hostname': spec.name,
-          'kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': 'amd64',
-          'node.kubernetes.io/instance-type': spec.instanceType,
-          'topology.kubernetes.io/zone': spec.availabilityZone,
-          ...spec.labels,
-        },
+        labels: { ...hyperpodNodeLabels(spec), ...spec.labels },
       },
-      spec: { providerID: `aws:///${spec.availabilityZone}/${spec.instanceId}` },
+      spec: { providerID: hyperpodProviderId(spec) },
       status: {
         conditions: [
           {

@@ -6,14 +6,20 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
+import {
+  availabilityZoneIdOf,
+  DEEP_HEALTH_CHECK_STATUS_LABEL,
+  hyperpodNodeName,
+  NODE_HEALTH_STATUS_LABEL,
+} from '#local/simulator/hyperpod-node-shape.ts';
 
 export const ACCOUNT_ID = '111122223333';
 export const REGION = 'us-west-2';
 export const AVAILABILITY_ZONE = 'us-west-2a';
 
 /** HyperPod node health label (HYPERPOD-FACTS §4.1). */
-export const NODE_HEALTH_LABEL = 'sagemaker.amazonaws.com/node-health-status';
-export const DEEP_HEALTH_CHECK_LABEL = 'sagemaker.amazonaws.com/deep-health-check-status';
+export const NODE_HEALTH_LABEL = NODE_HEALTH_STATUS_LABEL;
+export const DEEP_HEALTH_CHECK_LABEL = DEEP_HEALTH_CHECK_STATUS_LABEL;
 
 export type InstanceStatus =
   | 'Pending'
@@ -54,6 +60,8 @@ export interface SimInstance {
   bootId: string;
   nodeName: string;
   availabilityZone: string;
+  /** The AZ id of `availabilityZone` (`usw2-az1`): what the node's providerID carries. */
+  availabilityZoneId: string;
   privateIp: string;
   /** The operation in flight, if any (reboot, replace, delete, deep health check, launch). */
   operation?: InstanceOperation;
@@ -158,8 +166,9 @@ export const newInstance = (
     status: options.status ?? 'Running',
     launchTime: options.launchTime ?? new Date(),
     bootId: randomUUID(),
-    nodeName: `hyperpod-${instanceId}`,
+    nodeName: hyperpodNodeName(instanceId),
     availabilityZone: AVAILABILITY_ZONE,
+    availabilityZoneId: availabilityZoneIdOf(AVAILABILITY_ZONE),
     privateIp: randomPrivateIp(),
     gpusAllocatable: group.gpusPerNode,
   };

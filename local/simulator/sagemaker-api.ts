@@ -159,7 +159,10 @@ const describeClusterNode: SageMakerOperation = (engine, input) => {
       ThreadsPerCore: 1,
       PrivatePrimaryIp: instance.privateIp,
       PrivateDnsHostname: privateDns(instance),
-      Placement: { AvailabilityZone: instance.availabilityZone, AvailabilityZoneId: 'usw2-az1' },
+      Placement: {
+        AvailabilityZone: instance.availabilityZone,
+        AvailabilityZoneId: instance.availabilityZoneId,
+      },
     },
   };
 };

@@ -18,12 +18,12 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { KubeNode } from '#domain/kube-types.ts';
+import { hyperpodNodeLabels, hyperpodProviderId } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { KWOK_NODE_ANNOTATION } from './control-plane.ts';
 import { SIM_NODE_READY } from './kwok-stages.ts';
 
-export const NODE_HEALTH_LABEL = 'sagemaker.amazonaws.com/node-health-status';
 const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 
 /** A KubeConfig for the test bed with a bearer token (admin by default). */
@@ -69,20 +69,13 @@ export function simNodeManifest(spec: SimNodeSpec): V1Node {
     metadata: {
       name: spec.name,
       labels: {
-        'kubernetes.io/hostname': spec.name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        'node.kubernetes.io/instance-type': spec.instanceType,
-        'topology.kubernetes.io/zone': spec.availabilityZone,
+        ...hyperpodNodeLabels(spec),
         'nvidia.com/gpu.present': spec.gpus > 0 ? 'true' : 'false',
-        [NODE_HEALTH_LABEL]: 'Schedulable',
-        'sagemaker.amazonaws.com/instance-group-name': spec.instanceGroupName,
-        'sagemaker.amazonaws.com/cluster-name': spec.clusterName,
         ...spec.labels,
       },
       annotations: { [KWOK_NODE_ANNOTATION]: 'fake' },
     },
-    spec: { providerID: `aws:///${spec.availabilityZone}/${spec.instanceId}` },
+    spec: { providerID: hyperpodProviderId(spec) },
     status: {
       capacity: { ...resources },
       allocatable: { ...resources },

@@ -77,9 +77,12 @@ async function newNode(gpus = 8): Promise<string> {
     instanceType: 'ml.p5.48xlarge',
     instanceGroupName: 'workers',
     clusterName: 'e2e',
+    clusterId: 'e2eclusterid',
     gpus,
     bootId: `boot-${instanceId}-1`,
+    region: 'us-west-2',
     availabilityZone: 'us-west-2a',
+    availabilityZoneId: 'usw2-az1',
   });
   return name;
 }
@@ -353,7 +356,11 @@ describe('test bed (tier 1: etcd, kube-apiserver, KCM, scheduler, kwok)', () => 
   it('the kube admin creates HyperPod-like nodes, relabels them, lowers GPUs and deletes them with their pods', async () => {
     const node = await newNode(8);
     const created = await admin.getNode(node);
-    expect(created?.spec?.providerID).toMatch(/^aws:\/\/\/us-west-2a\/i-0/);
+    // The HyperPod providerID shape (aws/amazon-vpc-cni-k8s hyperpod_common.go:
+    // "aws:///<az>/sagemaker/cluster/hyperpod-<clusterID>-<instanceID>"), with an AZ id.
+    expect(created?.spec?.providerID).toBe(
+      `aws:///usw2-az1/sagemaker/cluster/hyperpod-e2eclusterid-${node.slice('hyperpod-'.length)}`,
+    );
     expect(created?.metadata.labels).toMatchObject({
       'kubernetes.io/hostname': node,
       'node.kubernetes.io/instance-type': 'ml.p5.48xlarge',
@@ -361,6 +368,10 @@ describe('test bed (tier 1: etcd, kube-apiserver, KCM, scheduler, kwok)', () => 
       'sagemaker.amazonaws.com/node-health-status': 'Schedulable',
       'sagemaker.amazonaws.com/instance-group-name': 'workers',
       'sagemaker.amazonaws.com/cluster-name': 'e2e',
+      'sagemaker.amazonaws.com/compute-type': 'hyperpod',
+      'topology.k8s.aws/zone-id': 'usw2-az1',
+      'topology.kubernetes.io/zone': 'us-west-2a',
+      'topology.kubernetes.io/region': 'us-west-2',
     });
     expect(created?.metadata.annotations?.['kwok.x-k8s.io/node']).toBe('fake');
     expect(created?.status?.capacity).toMatchObject({

@@ -35,12 +35,15 @@ export interface FakeHyperPod {
   deepCheckPolls: number;
 }
 
+/** The cluster of the unit and integration harnesses (test/unit/tasks/helpers.ts, test/integration/harness.ts). */
+const DEFAULT_CLUSTER_ARN = 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456';
+
 let sequence = 0x100;
 const newInstanceId = () => `i-0fa4e${(sequence++).toString(16).padStart(12, '0')}`;
 
 export const gpuNode = (
   instanceId: string,
-  options: { gpus?: number; allocatable?: number; bootId?: string } = {},
+  options: { gpus?: number; allocatable?: number; bootId?: string; clusterArn?: string } = {},
 ): KubeNode => ({
   metadata: {
     name: `hyperpod-${instanceId}`,
@@ -51,7 +54,10 @@ export const gpuNode = (
     },
     annotations: {},
   },
-  spec: { providerID: `aws:///us-west-2a/${instanceId}` },
+  // A HyperPod node's providerID: aws:///<az-id>/sagemaker/cluster/hyperpod-<cluster-id>-<instance-id>.
+  spec: {
+    providerID: `aws:///usw2-az1/sagemaker/cluster/hyperpod-${(options.clusterArn ?? DEFAULT_CLUSTER_ARN).split('/').pop()}-${instanceId}`,
+  },
   status: {
     conditions: [{ type: 'Ready', status: 'True' }],
     capacity: { 'nvidia.com/gpu': String(options.gpus ?? 8) },
@@ -162,7 +168,7 @@ export const createFakeHyperPod = (input: {
           status: 'Running',
           launchTime: input.now?.() ?? new Date().toISOString(),
         });
-        input.kube.addNode(gpuNode(replacementId));
+        input.kube.addNode(gpuNode(replacementId, { clusterArn: input.clusterArn }));
       }
     }
     fake.afterAction?.(op, id);
@@ -244,7 +250,7 @@ export const createFakeHyperPod = (input: {
         status: 'Running',
         launchTime: '2026-11-01T00:00:00.000Z',
       });
-      input.kube.addNode(gpuNode(instanceId, { gpus }));
+      input.kube.addNode(gpuNode(instanceId, { gpus, clusterArn: input.clusterArn }));
     },
   };
   return fake;

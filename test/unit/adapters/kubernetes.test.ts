@@ -23,7 +23,8 @@ const node = (name: string, extra: Record<string, unknown> = {}) => ({
     creationTimestamp: '2026-01-02T03:04:05Z',
     labels: { 'sagemaker.amazonaws.com/node-health-status': 'Schedulable' },
   },
-  spec: { providerID: 'aws:///us-west-2a/i-00000000000000001' },
+  // A HyperPod node's providerID (docs/facts/node-identity.md), as the kube-apiserver returns it.
+  spec: { providerID: 'aws:///use1-az4/sagemaker/cluster/hyperpod-tqci9uwuwqiz-i-0f190b8fa232cef49' },
   status: {
     conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-02T03:05:00Z' }],
     nodeInfo: { bootID: 'boot-1' },

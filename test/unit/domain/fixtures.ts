@@ -8,6 +8,12 @@ export const NOW = '2026-03-10T12:00:00.000Z';
 export const INSTANCE = 'i-0123456789abcdef0';
 export const OTHER_INSTANCE = 'i-0fedcba9876543210';
 export const CLUSTER_ARN = 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456';
+/** `spec.providerID` of a HyperPod node of CLUSTER_ARN (shape: docs/facts/node-identity.md). */
+export const hyperpodProviderId = (
+  instanceId: string,
+  clusterId = 'abcdef123456',
+  azId = 'usw2-az1',
+): string => `aws:///${azId}/sagemaker/cluster/hyperpod-${clusterId}-${instanceId}`;
 
 /** `NOW` shifted by the given amount (negative = earlier). */
 export const at = (offset: { minutes?: number; hours?: number; days?: number; ms?: number }): string =>
@@ -51,7 +57,7 @@ export const aFault = (overrides: Partial<Fault> = {}): Fault => ({
 
 export const aNode = (overrides: Partial<KubeNode> = {}): KubeNode => ({
   metadata: { name: `hyperpod-${INSTANCE}`, resourceVersion: '7', labels: {}, annotations: {} },
-  spec: { providerID: `aws:///us-west-2a/${INSTANCE}` },
+  spec: { providerID: hyperpodProviderId(INSTANCE) },
   status: { nodeInfo: { bootID: 'boot-1' } },
   ...overrides,
 });

@@ -259,8 +259,13 @@ const kubeNode = (
   },
 });
 
+const CLUSTER_ARN = 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456';
+/** HyperPod's providerID form (docs/facts/node-identity.md) for a node of CLUSTER_ARN. */
+const hyperpodProviderId = (id: string) => `aws:///usw2-az1/sagemaker/cluster/hyperpod-abcdef123456-${id}`;
+
 const inventory = (instances: ClusterNode[], kubeNodes: KubeNode[]): SweepInventory => ({
   clusterName: 'ml-cluster',
+  clusterArn: CLUSTER_ARN,
   nodeRecovery: 'None',
   instances,
   kubeNodes,
@@ -318,7 +323,7 @@ describe('Function: findSweepFindings with mass findings', () => {
     // Prepare: 10 resolvable nodes, 7 with GPUs missing (held) and the 3 others NotReady (believed)
     const fleet = ids(10);
     const nodes = fleet.map((id, i) => {
-      const n = kubeNode(`hyperpod-${id}`, { providerID: `aws:///us-west-2a/${id}` }, i < 7 ? 7 : 8);
+      const n = kubeNode(`hyperpod-${id}`, { providerID: hyperpodProviderId(id) }, i < 7 ? 7 : 8);
       if (i >= 7)
         n.status!.conditions = [{ type: 'Ready', status: 'False', lastTransitionTime: minutesAgo(30) }];
       return n;
@@ -354,7 +359,7 @@ describe('Function: findSweepFindings with mass findings', () => {
   it('believes a finding on few nodes of a small cluster (1 of 2 missing)', () => {
     // Prepare
     const fleet = ids(2);
-    const nodes = [kubeNode(`hyperpod-${fleet[0]}`, { providerID: `aws:///us-west-2a/${fleet[0]}` })];
+    const nodes = [kubeNode(`hyperpod-${fleet[0]}`, { providerID: hyperpodProviderId(fleet[0] as string) })];
 
     // Act
     const result = findSweepFindings(inventory(fleet.map(instance), nodes), SETTINGS, NOW);

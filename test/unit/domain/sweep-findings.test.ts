@@ -16,6 +16,9 @@ const ID = (n: number) => `i-0a1b2c3d4e5f6${String(n).padStart(4, '0')}`;
 const HEALTH = 'sagemaker.amazonaws.com/node-health-status';
 const DHC = 'sagemaker.amazonaws.com/deep-health-check-status';
 const TAINT = 'hyperpod-resilience.io/quarantine';
+const CLUSTER_ARN = 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456';
+/** A HyperPod node's providerID (docs/facts/node-identity.md): aws:///<az-id>/sagemaker/cluster/hyperpod-<cluster-id>-<instance-id>. */
+const PROVIDER_ID = (n: number) => `aws:///usw2-az1/sagemaker/cluster/hyperpod-abcdef123456-${ID(n)}`;
 
 const SETTINGS: SweepSettings = {
   rateMinutes: 5,
@@ -68,7 +71,7 @@ const node = (
     ...(extra.deleting ? { deletionTimestamp: minutesAgo(1) } : {}),
   },
   spec: {
-    ...(extra.providerID === null ? {} : { providerID: extra.providerID ?? `aws:///us-west-2a/${ID(n)}` }),
+    ...(extra.providerID === null ? {} : { providerID: extra.providerID ?? PROVIDER_ID(n) }),
     ...(extra.taints ? { taints: extra.taints } : {}),
     ...(extra.unschedulable ? { unschedulable: true } : {}),
   },
@@ -90,6 +93,7 @@ const node = (
 
 const inventory = (extra: Partial<SweepInventory> = {}): SweepInventory => ({
   clusterName: 'ml-cluster',
+  clusterArn: CLUSTER_ARN,
   nodeRecovery: 'None',
   instances: [instance(1)],
   kubeNodes: [node(1)],
@@ -143,6 +147,30 @@ describe('Function: findSweepFindings', () => {
       dropped: { recoveries: 0, repairs: 0 },
       counts: { instances: 1, kubeNodes: 1, inFlight: 0, optedOut: 0, transitioning: 0 },
     });
+  });
+
+  it('finds no missing node on a healthy cluster whose nodes carry real HyperPod providerIDs', () => {
+    // Prepare: providerIDs observed on a live HyperPod cluster (docs/facts/node-identity.md,
+    // identity.provider-id-hyperpod), copied literally; the cluster ARN ends in their cluster id.
+    const observed = [
+      ['i-0f190b8fa232cef49', 'aws:///use1-az4/sagemaker/cluster/hyperpod-tqci9uwuwqiz-i-0f190b8fa232cef49'],
+      ['i-00f3cbe8dfee6b675', 'aws:///use1-az4/sagemaker/cluster/hyperpod-tqci9uwuwqiz-i-00f3cbe8dfee6b675'],
+    ] as const;
+    const inv = inventory({
+      clusterArn: 'arn:aws:sagemaker:us-east-1:111122223333:cluster/tqci9uwuwqiz',
+      instances: observed.map(([instanceId]) => ({ ...instance(1), instanceId })),
+      kubeNodes: observed.map(([instanceId, providerID]) => {
+        const n = node(1, { providerID });
+        return { ...n, metadata: { ...n.metadata, name: `hyperpod-${instanceId}` } };
+      }),
+    });
+
+    // Act
+    const result = findSweepFindings(inv, SETTINGS, NOW);
+
+    // Assess
+    expect(result.recoveries).toEqual([]);
+    expect(result.counts).toMatchObject({ instances: 2, kubeNodes: 2 });
   });
 
   it.each([
@@ -231,18 +259,22 @@ describe('Function: findSweepFindings', () => {
       detail: 'instance Running for an unknown time without a Kubernetes node',
     },
     {
-      case: 'the node is found by its instance-id label when it has no providerID',
-      inv: {
-        kubeNodes: [
-          node(1, {
-            providerID: null,
-            allocatable: 7,
-            labels: { 'sagemaker.amazonaws.com/instance-id': ID(1) },
-          }),
-        ],
-      },
+      case: 'the node carries the plain EKS providerID (a non-HyperPod node group)',
+      inv: { kubeNodes: [node(1, { providerID: `aws:///us-west-2a/${ID(1)}`, allocatable: 7 })] },
       kind: 'gpu-missing',
       detail: 'only 7 of 8 GPUs allocatable (ml.p5.48xlarge)',
+    },
+    {
+      case: 'its only node is one of another HyperPod cluster or carries an unproven instance-id label',
+      inv: {
+        kubeNodes: [
+          node(1, { providerID: `aws:///usw2-az1/sagemaker/cluster/hyperpod-zyxwvu987654-${ID(1)}` }),
+          node(1, { providerID: null, labels: { 'sagemaker.amazonaws.com/instance-id': ID(1) } }),
+        ],
+        instances: [instance(1, { launchTime: minutesAgo(25) })],
+      },
+      kind: 'missing-node',
+      detail: 'instance Running for 25 min without a Kubernetes node',
     },
   ])('finds $kind when $case', ({ inv, kind, detail }) => {
     // Act

@@ -6,9 +6,13 @@ import {
   StartClusterHealthCheckCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClusterNodes } from '#adapters/sagemaker.ts';
+import { findSweepFindings } from '#domain/sweep-findings.ts';
+import { sweepSettings } from '#functions/tasks/sweep-cluster.ts';
 import { MemoryKubeAdmin } from '#local/simulator/memory-kube-admin.ts';
 import type { SimEvent } from '#local/simulator/model.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '#local/simulator/server.ts';
+import { parseAppConfig } from '#shared/config-schema.ts';
 import { clientsFor, eventually } from './helpers.ts';
 
 const HEALTH = 'sagemaker.amazonaws.com/node-health-status';
@@ -75,10 +79,56 @@ describe('Simulator: node lifecycles, recovery and fault injection', () => {
       instances.map((i) => `hyperpod-${i.instanceId}`).sort(),
     );
     const node = kube.peek(instances[0]!.nodeName)!;
-    expect(node.spec?.providerID).toBe(`aws:///us-west-2a/${instances[0]!.instanceId}`);
+    // HyperPod's providerID shape (aws/amazon-vpc-cni-k8s test/integration/ipamd/hyperpod_common.go:
+    // "aws:///<az>/sagemaker/cluster/hyperpod-<clusterID>-<instanceID>"), the zone as an AZ id.
+    const cluster = sim.getCluster('ml-cluster')!;
+    expect(node.spec?.providerID).toBe(
+      `aws:///usw2-az1/sagemaker/cluster/hyperpod-${cluster.clusterId}-${instances[0]!.instanceId}`,
+    );
+    expect(node.metadata.labels).toMatchObject({
+      'topology.kubernetes.io/zone': 'us-west-2a',
+      'topology.k8s.aws/zone-id': 'usw2-az1',
+      'topology.kubernetes.io/region': 'us-west-2',
+      'sagemaker.amazonaws.com/cluster-name': 'ml-cluster',
+      'sagemaker.amazonaws.com/compute-type': 'hyperpod',
+      'sagemaker.amazonaws.com/instance-group-name': instances[0]!.instanceGroupName,
+      'node.kubernetes.io/instance-type': instances[0]!.instanceType,
+    });
+    expect(node.spec?.taints).toBeUndefined();
     expect(node.status?.allocatable?.['nvidia.com/gpu']).toBe('8');
     expect(node.status?.nodeInfo?.bootID).toBe(instances[0]!.bootId);
     expect(node.metadata.labels?.[HEALTH]).toBe('Schedulable');
+  });
+
+  it('creates nodes the health sweep resolves to their instances: no missing node an hour after launch', async () => {
+    // Prepare
+    const { sim, kube, sagemaker } = await start();
+    const cluster = sim.getCluster('ml-cluster')!;
+    const config = parseAppConfig({
+      clusters: [{ name: cluster.name, arn: cluster.arn, eksClusterName: cluster.eksClusterName }],
+    });
+    const instances = await createClusterNodes(sagemaker).listNodes(cluster.name);
+    const anHourLater = new Date(Date.now() + 3_600_000).toISOString();
+
+    // Act
+    const findings = findSweepFindings(
+      {
+        clusterName: cluster.name,
+        clusterArn: cluster.arn,
+        nodeRecovery: cluster.nodeRecovery,
+        instances,
+        kubeNodes: await kube.listNodes(),
+        suspended: [],
+        incidents: [],
+        leases: [],
+      },
+      sweepSettings(config),
+      anHourLater,
+    );
+
+    // Assess
+    expect(instances).toHaveLength(3);
+    expect(findings.recoveries).toEqual([]);
   });
 
   it('reboots a node: instance stays Running, node goes NotReady then Ready with a new boot id', async () => {
