@@ -39,7 +39,7 @@ const instanceId = (i: number) =>
   i < INSTANCES.length ? INSTANCES[i]! : `i-0b${i.toString(16).padStart(15, '0')}`;
 
 /** A 2,000-node cluster with 100 jobs we suspended (one open incident each) and one running job. */
-const bigCluster = async (sweep?: AppConfigInput['sweep']) => {
+export const bigCluster = async (sweep?: AppConfigInput['sweep']) => {
   const h = makeHarness({ healthChecks: QUICK_CHECKS_ON, ...(sweep ? { sweep } : {}) });
   for (let i = INSTANCES.length; i < NODES; i++) {
     h.hyperpod.addInstance({ instanceId: instanceId(i), group: i < NODES / 2 ? 'workers-a' : 'workers-b' });
@@ -83,7 +83,7 @@ const bigCluster = async (sweep?: AppConfigInput['sweep']) => {
   return { h, ids };
 };
 
-const notReadySince = (h: Awaited<ReturnType<typeof bigCluster>>['h'], id: string, since: string) => {
+export const notReadySince = (h: Awaited<ReturnType<typeof bigCluster>>['h'], id: string, since: string) => {
   const node = h.kube.nodes.get(nodeName(id))!;
   node.status = {
     ...node.status,
@@ -109,6 +109,8 @@ export const run = async (): Promise<Record<string, unknown>> => {
 
   {
     const { h, ids } = await bigCluster();
+    // The quick check that verifies the rebooted node passes.
+    simulateCheckPods(h, (check) => ({ verdict: passingVerdict(check) }));
     results['node-recovery'] = figures(
       await runNodeRecovery(nodeHealthEvent(ids[0]!, 'NvidiaErrorReboot'), h.deps),
     );

@@ -21,7 +21,7 @@ const neverEnding = (timeoutMs: number) => ({
     nodeRecovery: 'None',
     instanceGroups: [{ name: 'workers', instanceType: 'ml.p5.48xlarge', count: 2 }],
   },
-  policy: { mode: 'act', awaitNode: { pollSeconds: 1, replaceTimeoutMinutes: 60 } },
+  policy: { mode: 'act', awaitNode: { pollSeconds: 10, replaceTimeoutMinutes: 60 } },
   timings: { shutdownMs: 100, capacityFailMs: 120_000 },
   capacityShortage: ['workers'],
   faults: [{ atMs: 0, node: 0, type: 'NvidiaErrorTerminate' }],
