@@ -102,7 +102,16 @@ const figures = (report: ExecutionReport) => ({
   largestPayloadShare: Math.round((report.usage.largestPayload.bytes / PAYLOAD_LIMIT_BYTES) * 1000) / 10,
   largestPayloadAt: `${report.usage.largestPayload.state ?? 'execution'} (${report.usage.largestPayload.kind})`,
   states: report.states.length,
+  ...sweepCounts(report.output),
 });
+
+/** A sweep's starts and what its caps and payload budget dropped. */
+const sweepCounts = (output: unknown) => {
+  const sweep = output as { started?: unknown[]; summary?: { dropped: unknown }[] } | undefined;
+  return sweep?.started && sweep.summary
+    ? { recoveriesStarted: sweep.started.length, dropped: sweep.summary[0]?.dropped }
+    : {};
+};
 
 export const run = async (): Promise<Record<string, unknown>> => {
   const results: Record<string, unknown> = {};
