@@ -10,6 +10,10 @@
  * under the requested Name, and a Name already used for that machine fails the state with
  * `StepFunctions.ExecutionAlreadyExistsException`, as Step Functions does. Names and the started
  * executions live in a LocalExecutions registry (one per TaskDeps unless one is passed).
+ *
+ * The service's quotas hold locally (local/sfn-quotas.ts): a payload over 256 KiB fails the
+ * execution with States.DataLimitExceeded, a history over 25,000 events fails it too, and every
+ * report carries the execution's usage. `RunOptions.signal` aborts an execution (status ABORTED).
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
@@ -387,13 +391,11 @@ export const runLocally = async (
     waitStates?: string[];
     retryStates?: string[];
     options?: Pick<RunOptions, 'waitMs' | 'retryIntervalMs' | 'signal'>;
-    /** Lower quotas (tests only); the service's by default. */
-    limits?: { payloadBytes: number; historyEvents: number };
   },
 ): Promise<ExecutionReport> => {
   const { executionName, options = {} } = run;
   const startedAt = run.startedAt ?? new Date().toISOString();
-  const meter = new QuotaMeter(run.limits);
+  const meter = new QuotaMeter();
   let halted = false;
   const halt = () => {
     if (halted) return;
