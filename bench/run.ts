@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs every bench/*.bench.ts (or those named on the command line), prints each
- * result and writes them all to bench/results/latest.json with the machine they ran on.
+ * result and writes them all to bench/results/latest.json with the machine they ran on. Benches
+ * named on the command line write bench/results/<names>.json instead, leaving latest.json whole.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -21,7 +22,7 @@ for (const file of files) {
   results[name] = result;
   process.stdout.write(`${name}: ${JSON.stringify(result, null, 2)}\n`);
 }
-const out = join(here, 'results', 'latest.json');
+const out = join(here, 'results', only.length ? `${only.join('+')}.json` : 'latest.json');
 await mkdir(dirname(out), { recursive: true });
 await writeFile(
   out,

@@ -124,8 +124,14 @@ export interface LocalEnvironment {
   dispatch(event: unknown): Promise<ExecutionReport>[];
   /** Waits for every execution started so far (and any they cause). */
   settled(): Promise<ExecutionReport[]>;
+  /**
+   * Aborts every running execution (as StopExecution would) and returns the reports of those cut
+   * short (status ABORTED). Executions started afterwards are aborted at once.
+   */
+  abort(reason?: string): Promise<ExecutionReport[]>;
   /** kubectl apply of plain objects as admin. */
   apply(objects: object[]): Promise<void>;
+  /** Aborts what still runs, then stops the simulator, the ledger and the control plane it started. */
   stop(): Promise<void>;
 }
 
@@ -182,7 +188,6 @@ const startDynalite = async (): Promise<{ endpoint: string; close: () => Promise
 
 export const startLocalEnvironment = async (options: LocalEnvironmentOptions): Promise<LocalEnvironment> => {
   const log = options.log ?? (() => {});
-  const ownsControlPlane = !options.controlPlane;
   let controlPlane = options.controlPlane;
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -294,7 +299,25 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
         if (started.report) executions.push(started.report);
       },
     });
-    const runOptions: RunOptions = { waitMs: options.pollMs ?? 100, executions: localExecutions };
+    // Aborting it cuts every execution short, those started by startExecution states included.
+    const aborter = new AbortController();
+    const runOptions: RunOptions = {
+      waitMs: options.pollMs ?? 100,
+      executions: localExecutions,
+      signal: aborter.signal,
+    };
+    const abort = async (reason = 'the local environment stopped') => {
+      if (!aborter.signal.aborted) aborter.abort(reason);
+      let seen = -1;
+      while (seen !== executions.length) {
+        seen = executions.length;
+        await Promise.allSettled(executions);
+      }
+      const reports = await Promise.allSettled(executions);
+      return reports.flatMap((r) =>
+        r.status === 'fulfilled' && r.value.status === 'ABORTED' ? [r.value] : [],
+      );
+    };
     const dispatch = (event: unknown): Promise<ExecutionReport>[] =>
       matchingRules(rules, event).map(() => {
         const execution = runNodeRecovery(event, deps, runOptions);
@@ -333,10 +356,11 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
           JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
         );
       },
+      abort,
       async stop() {
-        await Promise.allSettled(executions);
+        // Running executions would otherwise hold the teardown for as long as they wait.
+        await abort();
         await stop();
-        if (!ownsControlPlane) return;
       },
     };
   } catch (error) {

@@ -10,9 +10,13 @@
  * under the requested Name, and a Name already used for that machine fails the state with
  * `StepFunctions.ExecutionAlreadyExistsException`, as Step Functions does. Names and the started
  * executions live in a LocalExecutions registry (one per TaskDeps unless one is passed).
+ *
+ * The service's quotas hold locally (local/sfn-quotas.ts): a payload over 256 KiB fails the
+ * execution with States.DataLimitExceeded, a history over 25,000 events fails it too, and every
+ * report carries the execution's usage. `RunOptions.signal` aborts an execution (status ABORTED).
  */
 import { randomUUID } from 'node:crypto';
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
 import { healthCheckTasks, healthSweepTasks, nodeRecoveryTasks } from '#functions/tasks/index.ts';
 import { jobResumeTasks } from '#functions/tasks/job-resume.ts';
@@ -43,6 +47,7 @@ import {
   NodeRecoveryFunctions,
 } from '#state-machines/node-recovery.contract.ts';
 import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
+import { QuotaMeter, type QuotaUsage, type QuotaViolation } from './sfn-quotas.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-west-2';
@@ -143,11 +148,14 @@ export interface ExecutionReport {
   /** Which machine ran. */
   machine?: LocalMachineName;
   executionName: string;
-  status: 'SUCCEEDED' | 'FAILED';
+  /** ABORTED: stopped from outside (`RunOptions.signal`), as StopExecution would. */
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   output?: unknown;
   error?: { name: string; cause: string };
   /** States in the order entered, with timings. */
   states: StateVisit[];
+  /** History events and the largest payload, as Step Functions would count them (sfn-quotas.ts). */
+  usage: QuotaUsage;
   startedAt: string;
   endedAt: string;
 }
@@ -160,6 +168,8 @@ export interface RunOptions {
   retryIntervalMs?: number;
   /** Where startExecution states record names and start executions (default: one per TaskDeps). */
   executions?: LocalExecutions;
+  /** Aborting it aborts the execution (and those it started): status ABORTED, no further task runs. */
+  signal?: AbortSignal;
 }
 
 /** Marks runs started by LocalExecutions.start, whose name is claimed already. */
@@ -342,26 +352,106 @@ export const runStateMachine = async (
       },
     ]),
   ]);
-  const execution = machine(name).run(input as never, {
+  return runLocally(machine(name), input, {
+    machine: name,
+    executionName,
+    startedAt,
+    handlers,
+    waitStates: spec.waitStates,
+    retryStates: taskStates,
+    options,
+  });
+};
+
+/** Thrown into the engine by a task refused because the execution is over (quota, abort). */
+class ExecutionOverError extends Error {
+  constructor(violation: QuotaViolation) {
+    super(violation.cause);
+    this.name = violation.error;
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs one execution of a definition on aws-local-stepfunctions with the service's quotas
+ * (local/sfn-quotas.ts): a payload over 256 KiB fails it with States.DataLimitExceeded, a history
+ * over 25,000 events fails it too, and neither can be caught. The engine reports states through
+ * an asynchronous event log, so every task first lets that log catch up: no task (no side effect)
+ * runs after the state that crossed a quota. Exported for tests with their own definitions.
+ */
+export const runLocally = async (
+  stateMachine: StateMachine,
+  input: unknown,
+  run: {
+    machine?: LocalMachineName;
+    executionName: string;
+    startedAt?: string;
+    handlers: Record<string, (input: never) => Promise<unknown>>;
+    waitStates?: string[];
+    retryStates?: string[];
+    options?: Pick<RunOptions, 'waitMs' | 'retryIntervalMs' | 'signal'>;
+  },
+): Promise<ExecutionReport> => {
+  const { executionName, options = {} } = run;
+  const startedAt = run.startedAt ?? new Date().toISOString();
+  const meter = new QuotaMeter();
+  let halted = false;
+  const halt = () => {
+    if (halted) return;
+    halted = true;
+    execution.abort();
+  };
+  const refuse = () =>
+    new ExecutionOverError(
+      meter.violation ?? { error: 'ExecutionAborted', cause: 'the execution was aborted' },
+    );
+  const guarded = Object.fromEntries(
+    Object.entries(run.handlers).map(([state, handler]) => [
+      state,
+      async (stateInput: unknown) => {
+        await nextTurn();
+        if (halted) throw refuse();
+        if (meter.payload(stateInput, 'task input', state)) {
+          halt();
+          throw refuse();
+        }
+        const result = await handler(stateInput as never);
+        if (halted) throw refuse();
+        if (meter.payload(result, 'task result', state)) {
+          halt();
+          throw refuse();
+        }
+        return result as never;
+      },
+    ]),
+  );
+  const execution = stateMachine.run(input as never, {
     overrides: {
-      taskResourceLocalHandlers: handlers,
-      waitTimeOverrides: Object.fromEntries(spec.waitStates.map((s) => [s, options.waitMs ?? 0])),
-      retryIntervalOverrides: Object.fromEntries(taskStates.map((s) => [s, options.retryIntervalMs ?? 0])),
+      taskResourceLocalHandlers: guarded,
+      waitTimeOverrides: Object.fromEntries((run.waitStates ?? []).map((s) => [s, options.waitMs ?? 0])),
+      retryIntervalOverrides: Object.fromEntries(
+        (run.retryStates ?? Object.keys(run.handlers)).map((s) => [s, options.retryIntervalMs ?? 0]),
+      ),
     },
     context: {
       Execution: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:hpr-${name}:${executionName}`,
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:hpr-${run.machine ?? 'local'}:${executionName}`,
         Name: executionName,
         StartTime: startedAt,
         Input: input as never,
       },
     },
   });
+  const onAbort = () => halt();
+  if (options.signal?.aborted) halt();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const states: StateVisit[] = [];
   let failure: { name: string; cause: string } | undefined;
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
+      if (meter.event(event)) halt();
       if (event.type === 'StateEntered') {
         states.push({
           name: event.state.name,
@@ -395,17 +485,30 @@ export const runStateMachine = async (
   try {
     output = await execution.result;
   } catch (error) {
-    if (!(error instanceof ExecutionError)) throw error;
-    status = 'FAILED';
+    if (error instanceof ExecutionAbortedError) status = 'ABORTED';
+    else if (error instanceof ExecutionError) status = 'FAILED';
+    else throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
   await collect;
+  // A quota crossed by the last events (the final output, ExecutionSucceeded as event 25,001)
+  // fails an execution the engine finished.
+  if (meter.violation) {
+    status = 'FAILED';
+    failure = { name: meter.violation.error, cause: meter.violation.cause };
+    output = undefined;
+  } else if (status === 'ABORTED') {
+    failure = { name: 'ExecutionAborted', cause: String(options.signal?.reason ?? 'aborted') };
+  }
   return {
-    machine: name,
+    ...(run.machine ? { machine: run.machine } : {}),
     executionName,
     status,
     output,
-    error: status === 'FAILED' ? (failure ?? { name: 'Unknown', cause: '' }) : undefined,
+    error: status === 'SUCCEEDED' ? undefined : (failure ?? { name: 'Unknown', cause: '' }),
     states,
+    usage: meter.usage,
     startedAt,
     endedAt: new Date().toISOString(),
   };

@@ -91,7 +91,8 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
       {
         Comment: 'node-recovery per finding',
         ItemsPath: '$.recoveries',
-        ResultPath: '$.started',
+        // The results replace the items: the state keeps one list, not both (256 KiB per state output).
+        ResultPath: '$.recoveries',
         Next: S.RepairStaleStates,
       },
     ),
@@ -121,7 +122,8 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
       {
         Comment: 'our own stale state',
         ItemsPath: '$.repairs',
-        ResultPath: '$.repaired',
+        // The results replace the items: the state keeps one list, not both (256 KiB per state output).
+        ResultPath: '$.repairs',
         Next: S.StartIdleChecks,
       },
     ),
@@ -138,7 +140,8 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
       {
         Comment: 'quick checks of idle nodes (at most once per node per period)',
         ItemsPath: '$.idleChecks',
-        ResultPath: '$.idleChecksStarted',
+        // The results replace the items: the state keeps one list, not both (256 KiB per state output).
+        ResultPath: '$.idleChecks',
         Next: S.SummarizeSweep,
       },
     ),
@@ -147,9 +150,9 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
       Parameters: {
         'sweptAt.$': '$.sweptAt',
         'summary.$': '$.summary',
-        'started.$': '$.started',
-        'repaired.$': '$.repaired',
-        'idleChecksStarted.$': '$.idleChecksStarted',
+        'started.$': '$.recoveries',
+        'repaired.$': '$.repairs',
+        'idleChecksStarted.$': '$.idleChecks',
       },
       End: true,
     },

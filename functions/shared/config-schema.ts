@@ -34,6 +34,15 @@ export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
 const percent = z.number().min(0).max(100);
 
+/**
+ * Polls one Wait loop may make (timeout / poll interval). Each poll costs about 9 history events
+ * (Task 5, Choice 2, Wait 2) and a Standard execution fails at 25,000 (docs/facts/step-functions.md,
+ * sfn.history-limit): node-recovery may wait for a reboot, a quick check and a replacement in
+ * one execution, 3 × 600 × 9 = 16,200 events, which leaves room for everything else.
+ */
+export const MAX_POLLS_PER_WAIT = 600;
+const POLLS_MESSAGE = `timeout / pollSeconds must be at most ${MAX_POLLS_PER_WAIT} polls (the Step Functions history quota)`;
+
 const EVICTION_DEFAULTS = {
   enabled: true,
   timeoutSeconds: 120,
@@ -188,6 +197,14 @@ export const policySchema = z
         rebootTimeoutMinutes: z.number().int().min(1).default(30),
         replaceTimeoutMinutes: z.number().int().min(1).default(120),
       })
+      .refine(
+        (a) =>
+          (Math.max(a.rebootTimeoutMinutes, a.replaceTimeoutMinutes) * 60) / a.pollSeconds <=
+          MAX_POLLS_PER_WAIT,
+        {
+          message: POLLS_MESSAGE,
+        },
+      )
       .default({ pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 }),
     workloads: workloadPolicySchema,
     /** Pause remediations while the cluster is `Updating`/`SystemUpdating`. */
@@ -381,6 +398,7 @@ export const healthChecksSchema = z
           names.add(check.name);
         }
       })
+      .refine((q) => q.timeoutSeconds / q.pollSeconds <= MAX_POLLS_PER_WAIT, { message: POLLS_MESSAGE })
       .default(quickHealthCheckDefaults),
     /** Full level: HyperPod's deep health check (StartClusterHealthCheck, HYPERPOD-FACTS.md §5.3). */
     full: z
@@ -396,6 +414,9 @@ export const healthChecksSchema = z
           .default(360),
         /** HyperPod may skip a busy node: not started by then = failed (never a pass). */
         startGraceMinutes: z.number().int().min(1).max(120).default(20),
+      })
+      .refine((f) => (f.timeoutMinutes * 60) / f.pollSeconds <= MAX_POLLS_PER_WAIT, {
+        message: POLLS_MESSAGE,
       })
       .default(fullHealthCheckDefaults),
     /** Expectations per instance type (GPU count, EFA devices, NCCL bandwidth floor). */

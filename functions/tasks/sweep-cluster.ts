@@ -210,6 +210,42 @@ const sweepOne = async (
   deps.logger.info('cluster swept', { ...result.summary[result.summary.length - 1] });
 };
 
+/**
+ * Step Functions fails a state whose input or output passes 262,144 bytes with the uncatchable
+ * States.DataLimitExceeded (docs/facts/step-functions.md): a sweep of a mass failure would then
+ * start nothing. The sweep's output stays under this budget; what does not fit is dropped from
+ * the end of each list (lowest priority first), counted, and found again by the next sweep.
+ */
+export const SWEEP_OUTPUT_BUDGET_BYTES = 200 * 1024;
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
+
+const fitOutput = (result: SweepResult, budget: number): SweepResult => {
+  let size = jsonBytes(result);
+  const summaryOf = (clusterName: unknown) =>
+    result.summary.find((s) => s.clusterName === clusterName) ?? result.summary[0];
+  // Idle checks go first (a sample anyway), then stale-state repairs, then recoveries.
+  while (size > budget && result.idleChecks.length > 0) {
+    const dropped = result.idleChecks.pop()!;
+    size -= jsonBytes(dropped) + 1;
+    const summary = summaryOf(dropped.input.clusterName);
+    if (summary) summary.idleChecks -= 1;
+  }
+  while (size > budget && result.repairs.length > 0) {
+    const dropped = result.repairs.pop()!;
+    size -= jsonBytes(dropped) + 1;
+    const summary = summaryOf(dropped.clusterName);
+    if (summary) summary.dropped.repairs += 1;
+  }
+  while (size > budget && result.recoveries.length > 0) {
+    const dropped = result.recoveries.pop()!;
+    size -= jsonBytes(dropped) + 1;
+    const summary = summaryOf((dropped.input.detail as { clusterName?: unknown } | undefined)?.clusterName);
+    if (summary) summary.dropped.recoveries += 1;
+  }
+  return result;
+};
+
 export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepResult> => {
   const { input, executionName } = parseInput(sweepTaskInputSchema, raw, 'SweepCluster input');
   const request = parseInput(sweepInputSchema, input, 'health-sweep input');
@@ -229,5 +265,5 @@ export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepR
     if (!cluster) throw new UnknownClusterError(`cluster ${named} is not configured`);
     await sweepOne(cluster, deps, now, result, executionName ?? `sweep-${now}`);
   }
-  return result;
+  return fitOutput(result, SWEEP_OUTPUT_BUDGET_BYTES);
 };

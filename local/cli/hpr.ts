@@ -22,7 +22,7 @@ import {
   unpauseCluster,
 } from './operations.ts';
 import { loadScenario, ScenarioError } from './scenario.ts';
-import { runScenario, type SimulationReport } from './simulate.ts';
+import { runScenario, SimulationCutShortError, type SimulationReport } from './simulate.ts';
 import { reportText } from './timeline.ts';
 
 const USAGE = `usage:
@@ -113,17 +113,63 @@ const nodeTarget = (values: Record<string, unknown>) => ({
 const print = (report: SimulationReport, json: boolean) =>
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(report)}\n`);
 
+/** Exit codes of a run ended by a signal (128 + the signal's number, as shells report it). */
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Runs a scenario so that it always ends: at the scenario's timeout, or on SIGINT / SIGTERM, the
+ * running executions are aborted and listed, the local environment is torn down, and the exit
+ * code is non-zero (1 for the timeout, 130 / 143 for the signals). A second signal exits at once.
+ */
+const simulateToEnd = async (
+  run: (signal: AbortSignal) => Promise<SimulationReport>,
+  json: boolean,
+  exitCode: (report: SimulationReport) => number,
+): Promise<number> => {
+  const aborter = new AbortController();
+  let received: keyof typeof SIGNAL_EXIT | undefined;
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (received) process.exit(SIGNAL_EXIT[signal]);
+    received = signal;
+    process.stderr.write(`hpr: ${signal} received: aborting the running executions\n`);
+    aborter.abort(`interrupted by ${signal}`);
+  };
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => onSignal(signal);
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    const report = await run(aborter.signal);
+    print(report, json);
+    return exitCode(report);
+  } catch (error) {
+    if (error instanceof SimulationCutShortError) {
+      process.stderr.write(`hpr: ${error.message}\n`);
+      return received ? SIGNAL_EXIT[received] : 1;
+    }
+    if (received) {
+      process.stderr.write(`hpr: ${(error as Error).message ?? error}\n`);
+      return SIGNAL_EXIT[received];
+    }
+    throw error;
+  } finally {
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  }
+};
+
 const main = async (argv: string[]): Promise<number> => {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const json = values.json === true;
   const [command, ...rest] = positionals;
   const log = json ? () => {} : (line: string) => process.stderr.write(`· ${line}\n`);
   switch (command) {
-    case 'demo': {
-      const report = await runScenario(demoScenario(), { log });
-      print(report, json);
-      return report.incidents.every((i) => i.status === 'resolved') ? 0 : 1;
-    }
+    case 'demo':
+      return simulateToEnd(
+        (signal) => runScenario(demoScenario(), { log, signal }),
+        json,
+        (report) => (report.incidents.every((i) => i.status === 'resolved') ? 0 : 1),
+      );
     case 'simulate': {
       const [file] = rest;
       if (!file) {
@@ -131,8 +177,11 @@ const main = async (argv: string[]): Promise<number> => {
         return 2;
       }
       const scenario = await loadScenario(file);
-      print(await runScenario(scenario, { log }), json);
-      return 0;
+      return simulateToEnd(
+        (signal) => runScenario(scenario, { log, signal }),
+        json,
+        () => 0,
+      );
     }
     case 'rbac':
       process.stdout.write(rbacManifestYaml());

@@ -66,6 +66,48 @@ export interface SimulationReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** An execution the run cut short: where it was when it was aborted. */
+export interface CutShortExecution {
+  machine?: string;
+  executionName: string;
+  /** The last state it entered. */
+  lastState?: string;
+}
+
+/**
+ * The scenario did not finish: its timeout passed, or the run was interrupted (SIGINT, SIGTERM).
+ * The running executions were aborted and the environment torn down; `executions` lists them.
+ */
+export class SimulationCutShortError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly executions: CutShortExecution[],
+  ) {
+    super(
+      `${reason}; ${executions.length} execution(s) cut short${executions.map((e) => `\n  - ${e.machine ?? 'execution'} ${e.executionName}${e.lastState ? ` (in ${e.lastState})` : ''}`).join('')}`,
+    );
+    this.name = 'SimulationCutShortError';
+  }
+}
+
+const cutShort = (reports: ExecutionReport[]): CutShortExecution[] =>
+  reports.map((r) => ({
+    ...(r.machine ? { machine: r.machine } : {}),
+    executionName: r.executionName,
+    ...(r.states.length ? { lastState: r.states[r.states.length - 1]!.name } : {}),
+  }));
+
+/** Rejects when `signal` aborts (with its reason); never settles otherwise. */
+const whenAborted = (signal: AbortSignal | undefined): Promise<never> =>
+  new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const fail = () => reject(new Interrupted(String(signal.reason ?? 'interrupted')));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+
+class Interrupted extends Error {}
+
 const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -241,10 +283,17 @@ export const runScenario = async (
   options: {
     log?: (line: string) => void;
     onEnvironment?: (env: LocalEnvironment) => Promise<void> | void;
+    /**
+     * Aborting it (SIGINT, SIGTERM) ends the run at once: running executions are aborted, the
+     * environment is torn down, and the run rejects with SimulationCutShortError.
+     */
+    signal?: AbortSignal;
   } = {},
 ): Promise<SimulationReport> => {
   const log = options.log ?? (() => {});
   const startedAt = new Date().toISOString();
+  const interrupted = whenAborted(options.signal);
+  interrupted.catch(() => {});
   const env = await startLocalEnvironment({
     cluster: {
       name: scenario.cluster.name,
@@ -258,137 +307,158 @@ export const runScenario = async (
     log,
   });
   try {
-    await options.onEnvironment?.(env);
-    const simCluster = env.simulator.clusters[0]!;
-    for (const group of scenario.capacityShortage) env.simulator.setCapacity(group, 'unavailable');
-    const instances = [...simCluster.nodes];
-    const instanceIds = instances.map((n) => n.instanceId);
-    const nodeNames = instances.map((n) => n.nodeName);
-    await waitFor(
-      `${instances.length} nodes Ready`,
-      async () =>
-        (await env.admin.listNodes()).filter(
-          (n) => isReady(n) && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
-        ).length >= instances.length,
-      60_000,
-    );
-    log(`cluster ${simCluster.name}: ${instances.length} GPU nodes Ready`);
-    await workloadObjects(env, scenario, nodeNames);
-    log(`workloads running: ${scenario.workloads.map((w) => `${w.kind} ${w.name}`).join(', ') || 'none'}`);
-
-    let unmatchedEvents = 0;
-    const lookup = { instanceIds, nodeNames, clusterArn: simCluster.arn, clusterName: simCluster.name };
-    const t0 = Date.now();
-    for (const fault of [...scenario.faults].sort((a, b) => a.atMs - b.atMs)) {
-      const wait = t0 + fault.atMs - Date.now();
-      if (wait > 0) await sleep(wait);
-      if ('type' in fault) {
-        const nodeName =
-          typeof fault.node === 'number'
-            ? nodeNames[fault.node]!
-            : await firstPodNode(env, scenario, fault.node.podOf);
-        const instance = instances.find((i) => i.nodeName === nodeName);
-        if (!instance) throw new ScenarioError(`no instance runs node ${nodeName}`);
-        log(`injecting ${fault.type} on ${instance.instanceId} (${nodeName})`);
-        await env.simulator.injectFault({
-          instanceId: instance.instanceId,
-          faultType: fault.type,
-          labels: fault.labels,
-        });
-      } else if ('event' in fault) {
-        const event = substitutePlaceholders(fault.event, lookup);
-        const started = env.dispatch(event);
-        if (started.length === 0) unmatchedEvents += 1;
-        log(
-          `replayed ${(event as Record<string, unknown>)['detail-type'] ?? 'event'}: ${started.length} execution(s)`,
-        );
-      } else if ('loseGpus' in fault) {
-        const instanceId = instanceIds[fault.loseGpus.node]!;
-        log(`node ${fault.loseGpus.node} loses GPUs: ${fault.loseGpus.remaining} left allocatable`);
-        await env.simulator.loseGpus(instanceId, fault.loseGpus.remaining);
-      }
+    return await Promise.race([runInEnvironment(env, scenario, startedAt, log, options), interrupted]);
+  } catch (error) {
+    if (error instanceof Interrupted || error instanceof TimedOut) {
+      const aborted = await env.abort(error.message);
+      throw new SimulationCutShortError(error.message, cutShort(aborted));
     }
-
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      env.settled(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`executions still running after ${scenario.timeoutMs} ms`)),
-          scenario.timeoutMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-    await env.simulator.whenIdle(10_000).catch(() => {});
-    for (const v of env.simulator.conformanceViolations()) {
-      log(
-        `AWS model conformance violation: ${v.service}:${v.operation} ${v.direction} ${v.path}: ${v.message}`,
-      );
-    }
-
-    const records = await env.deps.ledger.listIncidents(simCluster.name);
-    const byName = new Map(settled.map((r) => [r.executionName, r]));
-    const incidents = records
-      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-      .map((record) => incidentReport(record, byName.get(record.executionName ?? record.incidentId)));
-
-    const jobs: JobReport[] = [];
-    for (const workload of scenario.workloads) {
-      const meta = WORKLOAD_KINDS[workload.kind];
-      const ref = refName(workload.kind, workload.namespace, workload.name);
-      const actions = records.flatMap((r) => r.actions);
-      const suspended = actions.find(
-        (a) => a.type === 'workloads-suspended' && listed(a.detail, 'suspended', ref),
-      );
-      const resumed = actions.find((a) => a.type === 'workloads-resumed' && listed(a.detail, 'resumed', ref));
-      const object = await env.admin.getWorkload({
-        kind: workload.kind,
-        apiVersion: meta.apiVersion,
-        namespace: workload.namespace,
-        name: workload.name,
-      });
-      const flag = meta.suspendPath.reduce<unknown>(
-        (v, k) => (v as Record<string, unknown> | undefined)?.[k],
-        object,
-      );
-      const pods = await env.admin.listPods({ namespace: workload.namespace });
-      jobs.push({
-        kind: workload.kind,
-        namespace: workload.namespace,
-        name: workload.name,
-        suspendedAt: suspended?.at,
-        resumedAt: resumed?.at,
-        suspended: flag === true,
-        runningPods: pods.filter(
-          (p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running',
-        ).length,
-      });
-    }
-
-    const kubeNodes = await env.admin.listNodes();
-    const nodes: NodeReport[] = simCluster.nodes.map((instance) => {
-      const node = kubeNodes.find((n) => n.metadata.name === instance.nodeName);
-      return {
-        instanceId: instance.instanceId,
-        nodeName: instance.nodeName,
-        instanceStatus: instance.status,
-        kubernetes: node ? (isReady(node) ? 'Ready' : 'NotReady') : 'absent',
-        cordoned: node?.spec?.unschedulable === true,
-        quarantined: node?.spec?.taints?.some((t) => t.key === QUARANTINE_TAINT_KEY) === true,
-        gpusAllocatable: node ? Number(node.status?.allocatable?.['nvidia.com/gpu'] ?? 0) : undefined,
-      };
-    });
-    return {
-      scenario: scenario.name,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      incidents,
-      jobs,
-      cluster: { name: simCluster.name, nodeRecovery: simCluster.nodeRecovery, nodes },
-      notifications: env.simulator.notifications.map((n) => ({ subject: n.subject, message: n.message })),
-      unmatchedEvents,
-    };
+    throw error;
   } finally {
     await env.stop();
   }
+};
+
+class TimedOut extends Error {}
+
+const runInEnvironment = async (
+  env: LocalEnvironment,
+  scenario: Scenario,
+  startedAt: string,
+  log: (line: string) => void,
+  options: { onEnvironment?: (env: LocalEnvironment) => Promise<void> | void },
+): Promise<SimulationReport> => {
+  await options.onEnvironment?.(env);
+  const simCluster = env.simulator.clusters[0]!;
+  for (const group of scenario.capacityShortage) env.simulator.setCapacity(group, 'unavailable');
+  const instances = [...simCluster.nodes];
+  const instanceIds = instances.map((n) => n.instanceId);
+  const nodeNames = instances.map((n) => n.nodeName);
+  await waitFor(
+    `${instances.length} nodes Ready`,
+    async () =>
+      (await env.admin.listNodes()).filter(
+        (n) => isReady(n) && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
+      ).length >= instances.length,
+    60_000,
+  );
+  log(`cluster ${simCluster.name}: ${instances.length} GPU nodes Ready`);
+  await workloadObjects(env, scenario, nodeNames);
+  log(`workloads running: ${scenario.workloads.map((w) => `${w.kind} ${w.name}`).join(', ') || 'none'}`);
+
+  let unmatchedEvents = 0;
+  const lookup = { instanceIds, nodeNames, clusterArn: simCluster.arn, clusterName: simCluster.name };
+  const t0 = Date.now();
+  for (const fault of [...scenario.faults].sort((a, b) => a.atMs - b.atMs)) {
+    const wait = t0 + fault.atMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    if ('type' in fault) {
+      const nodeName =
+        typeof fault.node === 'number'
+          ? nodeNames[fault.node]!
+          : await firstPodNode(env, scenario, fault.node.podOf);
+      const instance = instances.find((i) => i.nodeName === nodeName);
+      if (!instance) throw new ScenarioError(`no instance runs node ${nodeName}`);
+      log(`injecting ${fault.type} on ${instance.instanceId} (${nodeName})`);
+      await env.simulator.injectFault({
+        instanceId: instance.instanceId,
+        faultType: fault.type,
+        labels: fault.labels,
+      });
+    } else if ('event' in fault) {
+      const event = substitutePlaceholders(fault.event, lookup);
+      const started = env.dispatch(event);
+      if (started.length === 0) unmatchedEvents += 1;
+      log(
+        `replayed ${(event as Record<string, unknown>)['detail-type'] ?? 'event'}: ${started.length} execution(s)`,
+      );
+    } else if ('loseGpus' in fault) {
+      const instanceId = instanceIds[fault.loseGpus.node]!;
+      log(`node ${fault.loseGpus.node} loses GPUs: ${fault.loseGpus.remaining} left allocatable`);
+      await env.simulator.loseGpus(instanceId, fault.loseGpus.remaining);
+    }
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    env.settled(),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new TimedOut(`executions still running after the scenario's timeout (${scenario.timeoutMs} ms)`),
+          ),
+        scenario.timeoutMs,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+  await env.simulator.whenIdle(10_000).catch(() => {});
+  for (const v of env.simulator.conformanceViolations()) {
+    log(
+      `AWS model conformance violation: ${v.service}:${v.operation} ${v.direction} ${v.path}: ${v.message}`,
+    );
+  }
+
+  const records = await env.deps.ledger.listIncidents(simCluster.name);
+  const byName = new Map(settled.map((r) => [r.executionName, r]));
+  const incidents = records
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    .map((record) => incidentReport(record, byName.get(record.executionName ?? record.incidentId)));
+
+  const jobs: JobReport[] = [];
+  for (const workload of scenario.workloads) {
+    const meta = WORKLOAD_KINDS[workload.kind];
+    const ref = refName(workload.kind, workload.namespace, workload.name);
+    const actions = records.flatMap((r) => r.actions);
+    const suspended = actions.find(
+      (a) => a.type === 'workloads-suspended' && listed(a.detail, 'suspended', ref),
+    );
+    const resumed = actions.find((a) => a.type === 'workloads-resumed' && listed(a.detail, 'resumed', ref));
+    const object = await env.admin.getWorkload({
+      kind: workload.kind,
+      apiVersion: meta.apiVersion,
+      namespace: workload.namespace,
+      name: workload.name,
+    });
+    const flag = meta.suspendPath.reduce<unknown>(
+      (v, k) => (v as Record<string, unknown> | undefined)?.[k],
+      object,
+    );
+    const pods = await env.admin.listPods({ namespace: workload.namespace });
+    jobs.push({
+      kind: workload.kind,
+      namespace: workload.namespace,
+      name: workload.name,
+      suspendedAt: suspended?.at,
+      resumedAt: resumed?.at,
+      suspended: flag === true,
+      runningPods: pods.filter(
+        (p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running',
+      ).length,
+    });
+  }
+
+  const kubeNodes = await env.admin.listNodes();
+  const nodes: NodeReport[] = simCluster.nodes.map((instance) => {
+    const node = kubeNodes.find((n) => n.metadata.name === instance.nodeName);
+    return {
+      instanceId: instance.instanceId,
+      nodeName: instance.nodeName,
+      instanceStatus: instance.status,
+      kubernetes: node ? (isReady(node) ? 'Ready' : 'NotReady') : 'absent',
+      cordoned: node?.spec?.unschedulable === true,
+      quarantined: node?.spec?.taints?.some((t) => t.key === QUARANTINE_TAINT_KEY) === true,
+      gpusAllocatable: node ? Number(node.status?.allocatable?.['nvidia.com/gpu'] ?? 0) : undefined,
+    };
+  });
+  return {
+    scenario: scenario.name,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    incidents,
+    jobs,
+    cluster: { name: simCluster.name, nodeRecovery: simCluster.nodeRecovery, nodes },
+    notifications: env.simulator.notifications.map((n) => ({ subject: n.subject, message: n.message })),
+    unmatchedEvents,
+  };
 };

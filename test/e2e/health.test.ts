@@ -69,7 +69,7 @@ beforeAll(async () => {
         timeoutSeconds: 120,
         unschedulableGraceSeconds: 60,
       },
-      full: { pollSeconds: 10, startGraceMinutes: 1 },
+      full: { pollSeconds: 10, timeoutMinutes: 60, startGraceMinutes: 1 },
     },
     timings: { rebootMs: 1000, replaceMs: 1500, shutdownMs: 300, nodeJoinMs: 300, healthCheckMs: 1500 },
     pollMs: 200,

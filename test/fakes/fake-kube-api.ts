@@ -55,7 +55,9 @@ const matchesSelector = (labels: Record<string, string> | undefined, selector: s
       return labels?.[term.slice(0, eq)] === term.slice(eq + 1);
     });
 
-export const createFakeKubeApi = (): FakeKubeApi => {
+/** `now`: the clock the API server stamps objects with (the harness clock, so deadlines agree). */
+export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKubeApi => {
+  const now = options.now ?? (() => new Date().toISOString());
   const nodes = new Map<string, KubeNode>();
   const pods = new Map<string, KubePod>();
   const objects = new Map<string, KubeObject>();
@@ -160,7 +162,7 @@ export const createFakeKubeApi = (): FakeKubeApi => {
           namespace,
           uid: `uid-job-${job.metadata.name}`,
           resourceVersion: nextVersion(),
-          creationTimestamp: new Date().toISOString(),
+          creationTimestamp: now(),
         },
       };
       jobs.set(key, stored);

@@ -48,7 +48,7 @@ export const makeHarness = (
     clock += 1000;
     return new Date(clock).toISOString();
   };
-  const kube = createFakeKubeApi();
+  const kube = createFakeKubeApi({ now });
   const hyperpod = createFakeHyperPod({
     now,
     clusterName: CLUSTER.name,

@@ -99,6 +99,21 @@ describe('Config: healthChecks and sweep', () => {
       input: { healthChecks: { full: { deepHealthChecks: ['Everything'] } } },
       issue: 'healthChecks.full.deepHealthChecks.0',
     },
+    {
+      case: 'a node wait of more polls than the Step Functions history quota allows (2 hours every second)',
+      input: { policy: { awaitNode: { pollSeconds: 1, replaceTimeoutMinutes: 120 } } },
+      issue: 'policy.awaitNode: timeout / pollSeconds must be at most 600 polls',
+    },
+    {
+      case: 'a quick check polled every second for 4 hours',
+      input: { healthChecks: { quick: { pollSeconds: 1, timeoutSeconds: 4 * 3600 } } },
+      issue: 'healthChecks.quick: timeout / pollSeconds must be at most 600 polls',
+    },
+    {
+      case: 'a deep health check polled every 10 seconds for 6 hours',
+      input: { healthChecks: { full: { pollSeconds: 10 } } },
+      issue: 'healthChecks.full: timeout / pollSeconds must be at most 600 polls',
+    },
   ])('rejects $case', ({ input, issue }) => {
     // Act
     const parse = () => parseAppConfig({ clusters: [CLUSTER], ...input });
