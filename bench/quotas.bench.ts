@@ -39,8 +39,12 @@ const instanceId = (i: number) =>
   i < INSTANCES.length ? INSTANCES[i]! : `i-0b${i.toString(16).padStart(15, '0')}`;
 
 /** A 2,000-node cluster with 100 jobs we suspended (one open incident each) and one running job. */
-export const bigCluster = async (sweep?: AppConfigInput['sweep']) => {
-  const h = makeHarness({ healthChecks: QUICK_CHECKS_ON, ...(sweep ? { sweep } : {}) });
+export const bigCluster = async (sweep?: AppConfigInput['sweep'], policy?: AppConfigInput['policy']) => {
+  const h = makeHarness({
+    healthChecks: QUICK_CHECKS_ON,
+    ...(sweep ? { sweep } : {}),
+    ...(policy ? { policy } : {}),
+  });
   for (let i = INSTANCES.length; i < NODES; i++) {
     h.hyperpod.addInstance({ instanceId: instanceId(i), group: i < NODES / 2 ? 'workers-a' : 'workers-b' });
   }
@@ -150,10 +154,23 @@ export const run = async (): Promise<Record<string, unknown>> => {
     );
   }
   {
+    // With the default limits every-node-NotReady is a detector disagreement: nothing starts.
     const { h, ids } = await bigCluster({ maxRecoveries: 500, maxRepairs: 500, startConcurrency: 40 });
     for (const id of ids) notReadySince(h, id, '2026-11-29T08:00:00Z');
     h.advanceClock(3 * 3600_000);
-    results['health-sweep (every node NotReady, caps 500)'] = figures(
+    results['health-sweep (every node NotReady, default limits)'] = figures(
+      await runHealthSweep({}, h.deps, { executions: new LocalExecutions({ run: false }) }),
+    );
+  }
+  {
+    // The payload worst case: the mass-finding limit lifted, so 500 recoveries are planned.
+    const { h, ids } = await bigCluster(
+      { maxRecoveries: 500, maxRepairs: 500, startConcurrency: 40 },
+      { massFindings: { maxSharePercent: 100 } },
+    );
+    for (const id of ids) notReadySince(h, id, '2026-11-29T08:00:00Z');
+    h.advanceClock(3 * 3600_000);
+    results['health-sweep (every node NotReady, mass-finding limit lifted, caps 500)'] = figures(
       await runHealthSweep({}, h.deps, { executions: new LocalExecutions({ run: false }) }),
     );
   }

@@ -16,7 +16,12 @@ const QUOTA_BYTES = 262_144;
 describe('State machine: health-sweep under the payload quota', () => {
   it('starts as many recoveries as fit in 256 KiB when 600 nodes are NotReady and counts the rest as dropped', async () => {
     // Prepare
-    const h = makeHarness({ sweep: { maxRecoveries: 500, maxRepairs: 500, startConcurrency: 40 } });
+    // The mass-finding limit would hold a 600-of-600 outage as a detector disagreement (zero
+    // starts, test/integration/mass-findings.test.ts): lifted here to measure the byte budget.
+    const h = makeHarness({
+      policy: { massFindings: { maxSharePercent: 100 } },
+      sweep: { maxRecoveries: 500, maxRepairs: 500, startConcurrency: 40 },
+    });
     const ids = [...INSTANCES];
     for (let i = ids.length; i < 600; i++) {
       const id = `i-0c${i.toString(16).padStart(15, '0')}`;
