@@ -2,9 +2,12 @@
  * EKS bearer token, made the way `aws eks get-token` and aws-iam-authenticator make it
  * (HYPERPOD-FACTS.md §8): a SigV4-presigned STS `GetCallerIdentity` URL whose signed headers
  * include `x-k8s-aws-id: <eks cluster name>`, valid 60 s for signing purposes, wrapped as
- * `k8s-aws-v1.` + unpadded base64url(URL). The host is always `sts.<region>.amazonaws.com`,
- * also in local mode: the simulator's token webhook verifies the signature itself and never
- * contacts STS.
+ * `k8s-aws-v1.` + unpadded base64url(URL). The host is the regional STS endpoint of the region's
+ * partition, `sts.<region>.<dnsSuffix>` (`amazonaws.com`, `amazonaws.com.cn` in aws-cn, …), as the
+ * AWS CLI's `eks get-token` gets it from botocore's STS client for that region, and as
+ * aws-iam-authenticator's verifier expects it for its partition (pkg/token/token.go
+ * `verifySTSHostnameFormat`, pkg/endpoints/partitions.go). Also in local mode: the simulator's
+ * token webhook verifies the signature itself and never contacts STS.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -37,7 +40,47 @@ interface EksToken {
   expiresAt: string;
 }
 
-const stsHost = (region: string): string => `sts.${region}.amazonaws.com`;
+/**
+ * Partitions as the AWS SDKs resolve a region to one: the region regex and DNS suffix of each
+ * (aws-sdk-js-v3 packages/util-endpoints/src/lib/aws/partitions.json, shipped in @aws-sdk/core
+ * 3.981.2 `submodules/client/util-endpoints/lib/aws/partitions.js`). A region no regex matches
+ * falls back to `aws`, as the SDK's `partition()` does.
+ */
+const PARTITIONS: readonly { partition: string; regionRegex: RegExp; dnsSuffix: string }[] = [
+  { partition: 'aws', regionRegex: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, dnsSuffix: 'amazonaws.com' },
+  { partition: 'aws-cn', regionRegex: /^cn-\w+-\d+$/, dnsSuffix: 'amazonaws.com.cn' },
+  { partition: 'aws-us-gov', regionRegex: /^us-gov-\w+-\d+$/, dnsSuffix: 'amazonaws.com' },
+  { partition: 'aws-iso', regionRegex: /^us-iso-\w+-\d+$/, dnsSuffix: 'c2s.ic.gov' },
+  { partition: 'aws-iso-b', regionRegex: /^us-isob-\w+-\d+$/, dnsSuffix: 'sc2s.sgov.gov' },
+  { partition: 'aws-iso-e', regionRegex: /^eu-isoe-\w+-\d+$/, dnsSuffix: 'cloud.adc-e.uk' },
+  { partition: 'aws-iso-f', regionRegex: /^us-isof-\w+-\d+$/, dnsSuffix: 'csp.hci.ic.gov' },
+  { partition: 'aws-eusc', regionRegex: /^eusc-(de)-\w+-\d+$/, dnsSuffix: 'amazonaws.eu' },
+];
+
+/** Region identifiers as aws-iam-authenticator's `validateInputRegion` (from the Go SDK v1) accepts them. */
+const REGION = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * The partition of a region and its DNS suffix. Throws InvalidInputError for a malformed region.
+ *
+ * @example
+ * partitionOf('cn-north-1'); // { partition: 'aws-cn', dnsSuffix: 'amazonaws.com.cn' }
+ */
+const partitionOf = (region: string): { partition: string; dnsSuffix: string } => {
+  if (!REGION.test(region)) throw new InvalidInputError(`not an AWS region: ${JSON.stringify(region)}`);
+  const found = PARTITIONS.find((p) => p.regionRegex.test(region)) ?? PARTITIONS[0];
+  return { partition: found?.partition ?? 'aws', dnsSuffix: found?.dnsSuffix ?? 'amazonaws.com' };
+};
+
+/**
+ * The regional STS host of a region, in the region's partition.
+ *
+ * @example
+ * stsHost('us-west-2'); // 'sts.us-west-2.amazonaws.com'
+ * stsHost('cn-north-1'); // 'sts.cn-north-1.amazonaws.com.cn'
+ * stsHost('us-gov-west-1'); // 'sts.us-gov-west-1.amazonaws.com'
+ */
+const stsHost = (region: string): string => `sts.${region}.${partitionOf(region).dnsSuffix}`;
 
 /** RFC 3986 percent-encoding, as SigV4 canonicalizes query strings. */
 const escapeUri = (value: string): string =>
@@ -101,6 +144,7 @@ export {
   type EksToken,
   type EksTokenInput,
   PRESIGN_EXPIRES_SECONDS,
+  partitionOf,
   stsHost,
   TOKEN_LIFETIME_MS,
   TOKEN_PREFIX,

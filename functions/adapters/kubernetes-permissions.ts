@@ -63,6 +63,9 @@ const KUBE_API_RULES: { readonly [M in keyof KubeApi]-?: readonly KubeRule[] } =
   // Used for Kueue Workloads only (functions/tasks/workloads.ts).
   listObjects: [kueue('list')],
   patchObject: [kueue('patch')],
+  // Discovery is a non-resource URL (`/apis`) that the default system:discovery ClusterRole
+  // grants every authenticated user: no rule of ours.
+  servedVersions: [],
   evictPod: [{ apiGroup: '', resource: 'pods/eviction', verb: 'create' }],
   deletePod: [{ apiGroup: '', resource: 'pods', verb: 'delete' }],
 };

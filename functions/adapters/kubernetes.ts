@@ -10,6 +10,8 @@
  *   every patch call sets `Content-Type: application/merge-patch+json` through
  *   `setHeaderOptions`. With `resourceVersion` the patch carries `metadata.resourceVersion`,
  *   which makes the API server reject a stale write with 409.
+ * - API discovery (`servedVersions`) reads `GET /apis`, so the Kueue Workload version is the
+ *   one the cluster serves, not one compiled in.
  * - Eviction (policy/v1 Eviction on `pods/eviction`): 429 is PodDisruptionBudget back-pressure
  *   and comes back as `{ outcome: 'blocked' }`, never as an error to retry blindly; 404 → `gone`.
  *   Pod deletes carry a uid precondition when given (a recreated pod of the same name is spared).
@@ -21,6 +23,7 @@
  */
 import {
   ApiException,
+  ApisApi,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -223,6 +226,7 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
   });
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const apis = kc.makeApiClient(ApisApi);
 
   const timeout = timeoutMiddleware(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const readOptions = { middleware: [timeout], middlewareMergeStrategy: 'append' as const };
@@ -386,6 +390,17 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
         () => ({ items: [] }),
       )) as { items?: KubeObject[] };
       return (list.items ?? []).map((item) => withTypeMeta(item, ref.apiVersion, ref.kind));
+    },
+
+    async servedVersions(group) {
+      // GET /apis (discovery, allowed to every authenticated user by the default system:discovery
+      // role): served versions only, the group's preferred version named apart.
+      const list = await call('GET /apis (discovery)', () => apis.getAPIVersions(readOptions));
+      const found = list.groups.find((g) => g.name === group);
+      if (!found) return [];
+      const versions = found.versions.map((v) => v.version);
+      const preferred = found.preferredVersion?.version;
+      return preferred ? [preferred, ...versions.filter((v) => v !== preferred)] : versions;
     },
 
     patchObject: (ref, patch, patchObjectOptions = {}) =>

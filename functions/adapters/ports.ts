@@ -124,6 +124,11 @@ export interface KubeApi {
     namespace?: string;
     labelSelector?: string;
   }): Promise<KubeObject[]>;
+  /**
+   * API discovery: the versions an API group serves, its preferred version first; [] when the
+   * group is not served at all (e.g. Kueue not installed).
+   */
+  servedVersions(group: string): Promise<string[]>;
   /** Merge-patches any known namespaced object; `resourceVersion` guards like patchWorkload. */
   patchObject(
     ref: { apiVersion: string; kind: string; namespace: string; name: string },

@@ -47,6 +47,12 @@ export const FAULT_DETAILS_ANNOTATION = 'sagemaker.amazonaws.com/fault-details';
 /** Alarm tag an operator sets to say what an alarm means: `replace` or `reboot`. */
 export const ALARM_FAULT_TAG = 'hyperpod-resilience.io/fault';
 
+/** The `node-health-status` values that name HyperPod's own verdict (§4.1). */
+const PENDING_STATUSES: ReadonlySet<string> = new Set([
+  'UnschedulablePendingReboot',
+  'UnschedulablePendingReplacement',
+]);
+
 /** Kubernetes' own node conditions: not fault types, so they are not read as HMA verdicts. */
 const STANDARD_CONDITIONS = new Set([
   'Ready',
@@ -318,9 +324,14 @@ const classifyNodeLabels = (t: NodeLabelsTrigger): Fault => {
   const faultType = pickFaultType(typeCandidates);
   const xid = extractXid(xidTexts.join(' '));
 
-  // EKS always replaces an instance that failed its deep health check (§4.2, §6.1).
-  if (dhc?.trim().toLowerCase() === 'failed') {
-    return toFault(t.kind, verdict('fatal', 'replace', 'DeepHealthCheckFailed'), evidence);
+  // A failed deep health check "requires a reboot or replacement" (HyperPod node-labels page):
+  // the node-health-status label beside it says which (the switch below). Without a pending
+  // label nobody said which, so the ladder applies: reboot, verify, replace if the node is still
+  // bad (remediation-policy.ts); a fault type or Xid on the node may only strengthen that.
+  const dhcFailed = dhc?.trim().toLowerCase() === 'failed';
+  if (dhcFailed && !PENDING_STATUSES.has(status ?? '')) {
+    const base = verdict('unknown', 'reboot', 'DeepHealthCheckFailed');
+    return toFault(t.kind, stronger(base, combine(faultType, xid, base)), evidence);
   }
   switch (status) {
     case 'UnschedulablePendingReplacement':

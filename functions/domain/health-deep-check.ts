@@ -69,7 +69,13 @@ export const assessDeepCheck = (o: DeepCheckObservation): DeepCheckAssessment =>
         }
       : { status: 'running', seenInProgress: false, reason: 'waiting for the deep health check to start' };
   }
-  if (label === 'Failed' || health === 'UnschedulablePendingReplacement') {
+  // Either pending status means the node "failed deep health checks or health-monitoring agent
+  // checks" (HyperPod node-labels page), whichever fix it asks for.
+  if (
+    label === 'Failed' ||
+    health === 'UnschedulablePendingReplacement' ||
+    health === 'UnschedulablePendingReboot'
+  ) {
     return {
       status: 'failed',
       seenInProgress: true,

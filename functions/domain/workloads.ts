@@ -113,19 +113,49 @@ export const SUSPENDED_NODES_ANNOTATION = 'hyperpod-resilience.io/suspended-node
 export const SUSPEND_METHOD_ANNOTATION = 'hyperpod-resilience.io/suspend-method';
 /** Left on a workload after we resumed it: JSON `{ incidents, method, suspendedAt, resumedAt }` (audit). */
 export const LAST_SUSPENSION_ANNOTATION = 'hyperpod-resilience.io/last-suspension';
-/** HyperPod job auto-resume (§7.1): such jobs are HyperPod's to restart, not ours. */
+/**
+ * HyperPod job auto-resume (§7.1): a job that opted in AND meets HyperPod's documented conditions
+ * is HyperPod's to restart, not ours (see {@link hyperPodAutoResume}).
+ */
 export const AUTO_RESUME_ANNOTATION = 'sagemaker.amazonaws.com/enable-job-auto-resume';
 /** Kueue queues a job that carries this label (older Kueue releases also read an annotation). */
 export const KUEUE_QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
 /** Kueue labels each Workload with the uid of the job it admits. */
 export const KUEUE_JOB_UID_LABEL = 'kueue.x-k8s.io/job-uid';
-/** Kueue's admission unit; `spec.active: false` evicts it and keeps it out of the queue. */
+/**
+ * Kueue's admission unit; `spec.active: false` evicts it and keeps it out of the queue. Its
+ * version is discovered on the cluster ({@link kueueWorkloadApiVersion}), never compiled in.
+ */
 export const KUEUE_WORKLOAD = {
-  apiVersion: 'kueue.x-k8s.io/v1beta1',
   group: 'kueue.x-k8s.io',
   kind: 'Workload',
   plural: 'workloads',
 } as const;
+
+/**
+ * Workload versions we can drive, newest first. What we touch is the same in both: `spec.active`
+ * (`*bool`, default true) in apis/kueue/v1beta1 and v1beta2 `workload_types.go`, the
+ * `kueue.x-k8s.io/job-uid` label and the controller ownerReference that jobframework's
+ * reconciler.go sets on every Workload. Served versions per Kueue release
+ * (charts/kueue/templates/crd/kueue.x-k8s.io_workloads.yaml): ≤ 0.14 v1beta1 only; 0.15 both,
+ * v1beta1 stored; 0.16+ both, v1beta2 stored and v1beta1 deprecated ("This version is
+ * deprecated. Use v1beta2 instead."), its removal announced (CHANGELOG-0.16).
+ */
+export const KUEUE_WORKLOAD_VERSIONS = ['v1beta2', 'v1beta1'] as const;
+
+/**
+ * The Workload apiVersion to use, given the versions the cluster serves for `kueue.x-k8s.io`
+ * (API discovery); undefined when none we know is served.
+ *
+ * @example
+ * kueueWorkloadApiVersion(['v1beta2', 'v1beta1']); // 'kueue.x-k8s.io/v1beta2'
+ * kueueWorkloadApiVersion(['v1beta1']); // 'kueue.x-k8s.io/v1beta1' (Kueue ≤ 0.14)
+ * kueueWorkloadApiVersion([]); // undefined (Kueue not installed)
+ */
+export const kueueWorkloadApiVersion = (served: readonly string[]): string | undefined => {
+  const version = KUEUE_WORKLOAD_VERSIONS.find((v) => served.includes(v));
+  return version ? `${KUEUE_WORKLOAD.group}/${version}` : undefined;
+};
 /** Static pods mirrored by the kubelet: the API cannot evict or delete them for good. */
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -251,6 +281,103 @@ export const kueueWorkloadOf = (job: KubeObject, candidates: KubeObject[]): Kube
   return candidates.length === 1 ? candidates[0] : undefined;
 };
 
+/**
+ * What HyperPod job auto-resume means for one workload that carries the annotation.
+ * `hyperPodResumes: false` only when a documented condition plainly fails; `unverified` lists
+ * the conditions the job object cannot show, which the incident record keeps.
+ */
+export interface AutoResumeAssessment {
+  /** HyperPod resumes it itself (as far as the job shows): we leave it alone. */
+  hyperPodResumes: boolean;
+  /** Why, in words, for the incident record. */
+  reason: string;
+  /** Documented conditions we cannot check from outside the operator. */
+  unverified: string[];
+}
+
+/**
+ * The Kubeflow Training Operator default for a PyTorchJob replica without `restartPolicy`
+ * (kubeflow/training-operator pkg/apis/kubeflow.org/v1/pytorch_types.go
+ * `PytorchJobDefaultRestartPolicy = RestartPolicyOnFailure`, applied by `SetDefaults_PyTorchJob`).
+ */
+const PYTORCHJOB_DEFAULT_RESTART_POLICY = 'OnFailure';
+
+/** Namespaces the HyperPod CLI page documents for auto-resume: `kubeflow`, or prefixed `hyperpod`. */
+const documentedAutoResumeNamespace = (namespace: string): boolean =>
+  namespace === 'kubeflow' || namespace.startsWith('hyperpod');
+
+/**
+ * Whether HyperPod job auto-resume applies to a workload, per its documented conditions
+ * (SM-DG sagemaker-hyperpod-eks-run-jobs-kubectl.html and …-run-jobs-hyperpod-cli.html; the
+ * HyperPod CLI validator and the job-auto-restart RBAC of its Helm chart). Undefined when the
+ * workload does not carry `sagemaker.amazonaws.com/enable-job-auto-resume: "true"`.
+ *
+ * - Only a Kubeflow PyTorchJob is resumed (docs: "Kubeflow PyTorch training (PyTorchJob)"; the
+ *   job-auto-restart ClusterRole reaches `kubeflow.org` `pytorchjobs` and nothing else): any
+ *   other kind is ours.
+ * - Its replicas must restart `OnFailure` (unset means OnFailure, the operator's default): a
+ *   job none of whose replicas does is ours; a mix is unverified.
+ * - The namespace (`kubeflow` or `hyperpod*` per the CLI docs; "all namespaces" per
+ *   aws/sagemaker-hyperpod-cli PR #17) and the training-operator version (1.7.0, 1.8.0, 1.8.1)
+ *   cannot be settled from here: unverified.
+ *
+ * When a condition is unverified the job is left to HyperPod: if HyperPod does not resume it
+ * after all, the job is where it would be without us (we hold nothing on it, the record names it
+ * and why); driving it while HyperPod also does would put two controllers on one failure.
+ *
+ * @example
+ * hyperPodAutoResume(pytorchJob, 'PyTorchJob')?.hyperPodResumes; // true
+ * hyperPodAutoResume(batchJob, 'Job'); // { hyperPodResumes: false, reason: 'HyperPod job auto-resume covers Kubeflow PyTorchJob only, not Job', unverified: [] }
+ */
+export const hyperPodAutoResume = (obj: KubeObject, kind: WorkloadKind): AutoResumeAssessment | undefined => {
+  if (obj.metadata.annotations?.[AUTO_RESUME_ANNOTATION]?.trim().toLowerCase() !== 'true') return undefined;
+  if (kind !== 'PyTorchJob') {
+    return {
+      hyperPodResumes: false,
+      reason: `HyperPod job auto-resume covers Kubeflow PyTorchJob only, not ${kind}`,
+      unverified: [],
+    };
+  }
+  const replicas = readPath(obj, ['spec', 'pytorchReplicaSpecs']);
+  const policies =
+    typeof replicas === 'object' && replicas !== null
+      ? Object.entries(replicas as Record<string, unknown>).map(([type, spec]) => {
+          const policy =
+            typeof spec === 'object' && spec !== null
+              ? (spec as Record<string, unknown>).restartPolicy
+              : undefined;
+          return { type, policy: typeof policy === 'string' ? policy : PYTORCHJOB_DEFAULT_RESTART_POLICY };
+        })
+      : [];
+  const onFailure = policies.filter((p) => p.policy === 'OnFailure');
+  const listed = policies.map((p) => `${p.type}=${p.policy}`).join(', ');
+  if (policies.length > 0 && onFailure.length === 0) {
+    return {
+      hyperPodResumes: false,
+      reason: `HyperPod job auto-resume needs restartPolicy OnFailure; this PyTorchJob has ${listed}`,
+      unverified: [],
+    };
+  }
+  const unverified = [
+    'Kubeflow Training Operator 1.7.0, 1.8.0 or 1.8.1 and HyperPod job-auto-restart installed (not visible from the job)',
+  ];
+  if (policies.length === 0) unverified.push('no pytorchReplicaSpecs to read a restartPolicy from');
+  else if (onFailure.length < policies.length) {
+    unverified.push(`restartPolicy OnFailure on some replicas only (${listed})`);
+  }
+  const namespace = obj.metadata.namespace ?? 'default';
+  if (!documentedAutoResumeNamespace(namespace)) {
+    unverified.push(
+      `namespace ${namespace}: the HyperPod CLI docs name kubeflow or hyperpod-prefixed namespaces, the HyperPod CLI supports all (aws/sagemaker-hyperpod-cli PR #17)`,
+    );
+  }
+  return {
+    hyperPodResumes: true,
+    reason: 'PyTorchJob opted into HyperPod job auto-resume and meets every condition visible on the job',
+    unverified,
+  };
+};
+
 const readPath = (obj: KubeObject, path: readonly string[]): unknown => {
   let current: unknown = obj;
   for (const key of path) {
@@ -322,8 +449,9 @@ export interface SuspendInput {
 /**
  * Plans suspending a workload for one incident. First match wins:
  * - opt-out annotation `'true'` → skip `opted-out`;
- * - HyperPod auto-resume enabled and respected → skip `hyperpod-auto-resume` (never two
- *   controllers on one failure);
+ * - HyperPod auto-resume applies ({@link hyperPodAutoResume}) and is respected → skip
+ *   `hyperpod-auto-resume` (never two controllers on one failure); a job that carries the
+ *   annotation but that HyperPod will not resume (another kind, no OnFailure) is ours;
  * - Kueue-managed and the policy says skip → `kueue-skipped-by-policy`; no Workload found →
  *   `kueue-workload-not-found` (we never flip the switch Kueue owns);
  * - this incident already holds it → skip `already-suspended-by-this-incident` (safe retry);
@@ -342,7 +470,7 @@ export const planSuspend = (obj: KubeObject, kind: WorkloadKind, input: SuspendI
   if (annotations[input.optOutAnnotation]?.trim().toLowerCase() === 'true') {
     return { action: 'skip', reason: 'opted-out' };
   }
-  if (input.respectAutoResume && annotations[AUTO_RESUME_ANNOTATION]?.trim().toLowerCase() === 'true') {
+  if (input.respectAutoResume && hyperPodAutoResume(obj, kind)?.hyperPodResumes) {
     return { action: 'skip', reason: 'hyperpod-auto-resume' };
   }
   const method = suspendMethodFor(obj);

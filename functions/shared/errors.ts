@@ -24,6 +24,7 @@ export const ErrorNames = {
   RemediationFailed: 'RemediationFailedError',
   NodeNotRecovered: 'NodeNotRecoveredError',
   HealthCheckFailed: 'HealthCheckFailedError',
+  KueueWorkloadUnavailable: 'KueueWorkloadUnavailableError',
 } as const;
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
 
@@ -161,6 +162,17 @@ export class HealthCheckFailedError extends HyperPodResilienceError {
   constructor(message: string, options?: ErrorOptionsWithDetails) {
     super(message, options);
     this.name = ErrorNames.HealthCheckFailed;
+  }
+}
+/**
+ * A Kueue-managed job (label `kueue.x-k8s.io/queue-name`) whose Kueue Workload cannot be read:
+ * Kueue is not served, serves no Workload version we know, or no Workload belongs to the job.
+ * Kueue owns such a job's suspend switch, so nothing is done to it; the error is recorded per job.
+ */
+export class KueueWorkloadUnavailableError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.KueueWorkloadUnavailable;
   }
 }
 

@@ -17,7 +17,7 @@ import {
   WORKLOAD_KINDS,
 } from '#domain/workloads.ts';
 import { findCluster } from '#shared/config-schema.ts';
-import { InvalidInputError, UnknownClusterError } from '#shared/errors.ts';
+import { InvalidInputError, KueueWorkloadUnavailableError, UnknownClusterError } from '#shared/errors.ts';
 import {
   type JobResumeFunction,
   JobResumeFunctions,
@@ -123,6 +123,9 @@ export const resumeJob = async (raw: unknown, deps: TaskDeps): Promise<ResumeJob
   const kube = await deps.kubeFor(input.eksClusterName);
   const now = deps.now();
   const outcome = await releaseAll(kube, [ref], 'all', { now });
+  // A Kueue-managed job whose Workload cannot be read stays suspended: this item fails, with why.
+  const failed = outcome.failed[0];
+  if (failed) throw new KueueWorkloadUnavailableError(failed.message, { details: { job: describeRef(ref) } });
   const resumed = outcome.jobs[0];
   if (!resumed) {
     const reason = outcome.skipped[0]?.reason ?? 'not-suspended-by-us';
@@ -251,6 +254,8 @@ export const resumeLeftoverSuspensions = async (
     if (stale !== 'all' && stale.length === 0) continue;
     const outcome = await releaseAll(kube, [ref], stale, { now });
     const job = describeRef(ref);
+    for (const f of outcome.failed)
+      deps.logger.error('leftover suspension not released', { job, error: f.error, message: f.message });
     result.stale.push({ job, holders: stale === 'all' ? [] : stale });
     if (outcome.resumed.length > 0) result.resumed.push(job);
     else if (outcome.released.length > 0) result.released.push(job);

@@ -20,7 +20,9 @@ export const resumeIncidentWorkloads = async (
   deps: TaskDeps,
 ): Promise<ResumeResult> => {
   const refs = [...(state.suspension?.suspended ?? []), ...(state.suspension?.joined ?? [])] as WorkloadRef[];
-  if (refs.length === 0) return { resumed: [], released: [], skipped: [], jobs: [], at: deps.now() };
+  if (refs.length === 0) {
+    return { resumed: [], released: [], skipped: [], jobs: [], failed: [], at: deps.now() };
+  }
   const kube = await deps.kubeFor(state.eksClusterName);
   const outcome = await resumeAll(kube, refs, state.incidentId, { now: deps.now() });
   const result = { ...outcome, at: deps.now() };
@@ -29,7 +31,22 @@ export const resumeIncidentWorkloads = async (
     released: outcome.released.map(describeRef),
     skipped: outcome.skipped.map((s) => `${describeRef(s.ref)}: ${s.reason}`),
     jobs: outcome.jobs,
+    ...(outcome.failed.length > 0
+      ? {
+          failed: outcome.failed.map((f) => ({
+            ref: describeRef(f.ref),
+            error: f.error,
+            message: f.message,
+          })),
+        }
+      : {}),
   });
+  if (outcome.failed.length > 0) {
+    deps.metrics.count('WorkloadsNotResumed', {}, outcome.failed.length);
+    deps.logger.error('workloads could not be resumed', {
+      failed: outcome.failed.map((f) => `${describeRef(f.ref)}: ${f.error}: ${f.message}`),
+    });
+  }
   deps.metrics.count('WorkloadsResumed', {}, outcome.resumed.length);
   if (outcome.resumed.length > 0) countLatency(deps, state, 'TimeToResume');
   return result;

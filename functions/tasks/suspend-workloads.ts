@@ -3,9 +3,10 @@
  * ranks would otherwise hang until the NCCL timeout), once, and marked as suspended by us, with
  * the nodes it ran on. A job another incident already suspended while it ran on this node too is
  * joined, so it resumes only after both nodes are dealt with. The
- * pods that belong to no job are drained through the eviction API. Jobs that opted into HyperPod
- * job auto-resume are left to HyperPod (unless the policy says otherwise), and the incident
- * record says so.
+ * pods that belong to no job are drained through the eviction API. Jobs that HyperPod job
+ * auto-resume restarts are left to HyperPod (unless the policy says otherwise); a job that carries
+ * the annotation but that HyperPod will not resume is ours; the incident record says which and
+ * why. A Kueue-managed job whose Workload cannot be read is recorded as failed, with the reason.
  */
 import { describeRef } from '#domain/workloads.ts';
 import type { TaskDeps } from './deps.ts';
@@ -32,6 +33,8 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
     joined: [],
     skipped: [],
     jobs: [],
+    autoResume: [],
+    failed: [],
     unmanagedPods: [],
     leftToHyperPod: [],
     at,
@@ -59,6 +62,8 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
         joined: [],
         skipped: workloads.map((ref) => ({ ref, reason: 'suspension-disabled' })),
         jobs: [],
+        autoResume: [],
+        failed: [],
       };
   const drained =
     policy.eviction.enabled && pods.length > 0
@@ -86,7 +91,18 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
     ...(leftToHyperPod.length > 0
       ? {
           leftToHyperPod,
-          note: `${leftToHyperPod.length} job(s) opted into HyperPod job auto-resume (sagemaker.amazonaws.com/enable-job-auto-resume): left to HyperPod, not suspended`,
+          note: `${leftToHyperPod.length} job(s) left to HyperPod job auto-resume (sagemaker.amazonaws.com/enable-job-auto-resume), not suspended; see autoResume for the conditions not verifiable from the job`,
+        }
+      : {}),
+    // Which jobs with the annotation HyperPod restarts and which we do, and why (incl. unverified conditions).
+    ...(outcome.autoResume.length > 0 ? { autoResume: outcome.autoResume } : {}),
+    ...(outcome.failed.length > 0
+      ? {
+          failed: outcome.failed.map((f) => ({
+            ref: describeRef(f.ref),
+            error: f.error,
+            message: f.message,
+          })),
         }
       : {}),
     unmanagedPods,
@@ -105,6 +121,12 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
   if (outcome.suspended.length + outcome.joined.length > 0) countLatency(deps, state, 'TimeToSuspend');
   if (leftToHyperPod.length > 0) {
     deps.metrics.count('WorkloadsLeftToHyperPod', {}, leftToHyperPod.length);
+  }
+  if (outcome.failed.length > 0) {
+    deps.metrics.count('WorkloadsNotSuspended', {}, outcome.failed.length);
+    deps.logger.error('workloads could not be suspended', {
+      failed: outcome.failed.map((f) => `${describeRef(f.ref)}: ${f.error}: ${f.message}`),
+    });
   }
   if (drained) {
     deps.metrics.count('PodsEvicted', {}, drained.evicted.length);

@@ -9,10 +9,14 @@ import type { KubeApi } from '#adapters/ports.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import {
+  type AutoResumeAssessment,
   describeRef,
-  isKueueManaged,
+  hyperPodAutoResume,
   KUEUE_JOB_UID_LABEL,
+  KUEUE_QUEUE_NAME_LABEL,
   KUEUE_WORKLOAD,
+  KUEUE_WORKLOAD_VERSIONS,
+  kueueWorkloadApiVersion,
   kueueWorkloadOf,
   nextOwner,
   type PodOwner,
@@ -28,7 +32,7 @@ import {
   WORKLOAD_KINDS,
   workloadRefFromOwner,
 } from '#domain/workloads.ts';
-import { ConcurrentUpdateError } from '#shared/errors.ts';
+import { ConcurrentUpdateError, KueueWorkloadUnavailableError } from '#shared/errors.ts';
 
 const MAX_OWNER_DEPTH = 5;
 const MAX_CONFLICT_RETRIES = 5;
@@ -197,31 +201,86 @@ const heldForNode = async (
   return held;
 };
 
-/** The Kueue Workload of a job (listed by Kueue's job-uid label), null when there is none. */
-const findKueueWorkload = async (kube: KubeApi, job: KubeObject): Promise<KubeObject | null> => {
-  if (!job.metadata.uid) return null;
-  const candidates = await kube.listObjects({
-    apiVersion: KUEUE_WORKLOAD.apiVersion,
-    kind: KUEUE_WORKLOAD.kind,
-    namespace: job.metadata.namespace ?? 'default',
-    labelSelector: `${KUEUE_JOB_UID_LABEL}=${job.metadata.uid}`,
-  });
-  return kueueWorkloadOf(job, candidates) ?? null;
+/**
+ * Finds Kueue Workloads in the version the cluster serves: API discovery once per call (Kueue
+ * 0.16+ serves v1beta2 and a deprecated v1beta1, Kueue ≤ 0.14 v1beta1 only), then the job's
+ * Workload by Kueue's job-uid label. Whatever keeps us from reading it is a
+ * KueueWorkloadUnavailableError that says why; it is recorded against that one job.
+ */
+const kueueWorkloadFinder = (kube: KubeApi) => {
+  let discovered: Promise<string> | undefined;
+  const apiVersion = (): Promise<string> => {
+    discovered ??= kube.servedVersions(KUEUE_WORKLOAD.group).then((served) => {
+      const chosen = kueueWorkloadApiVersion(served);
+      if (chosen) return chosen;
+      throw new KueueWorkloadUnavailableError(
+        served.length === 0
+          ? `the API group ${KUEUE_WORKLOAD.group} is not served (Kueue not installed?)`
+          : `${KUEUE_WORKLOAD.group} serves ${served.join(', ')}, none of the Workload versions we know (${KUEUE_WORKLOAD_VERSIONS.join(', ')})`,
+        { details: { group: KUEUE_WORKLOAD.group, served } },
+      );
+    });
+    return discovered;
+  };
+  return async (job: KubeObject, ref: WorkloadRef, consequence: string): Promise<KubeObject> => {
+    const what = `${describeRef(ref)} is Kueue-managed (${KUEUE_QUEUE_NAME_LABEL})`;
+    let version: string;
+    try {
+      version = await apiVersion();
+    } catch (error) {
+      if (!(error instanceof KueueWorkloadUnavailableError)) throw error;
+      throw new KueueWorkloadUnavailableError(
+        `${what} but its Kueue Workload cannot be read: ${error.message}; ${consequence}`,
+        {
+          cause: error,
+          details: { ...error.details, job: describeRef(ref) },
+        },
+      );
+    }
+    const uid = job.metadata.uid;
+    const namespace = job.metadata.namespace ?? 'default';
+    const candidates = uid
+      ? await kube.listObjects({
+          apiVersion: version,
+          kind: KUEUE_WORKLOAD.kind,
+          namespace,
+          labelSelector: `${KUEUE_JOB_UID_LABEL}=${uid}`,
+        })
+      : [];
+    const found = uid ? kueueWorkloadOf(job, candidates) : undefined;
+    if (!found) {
+      const why = !uid
+        ? 'the job has no uid to look it up by'
+        : candidates.length > 1
+          ? `${candidates.length} ${version} Workloads carry ${KUEUE_JOB_UID_LABEL}=${uid} and none is owned by the job`
+          : `no ${version} Workload in ${namespace} carries ${KUEUE_JOB_UID_LABEL}=${uid}`;
+      throw new KueueWorkloadUnavailableError(
+        `${what} but its Kueue Workload cannot be read: ${why}; ${consequence}`,
+        {
+          details: { job: describeRef(ref), apiVersion: version, candidates: candidates.length },
+        },
+      );
+    }
+    // Talked to in the version discovered (the API server converts what it stores).
+    return { ...found, apiVersion: version };
+  };
 };
+
+type FindKueueWorkload = ReturnType<typeof kueueWorkloadFinder>;
 
 type AnyPlan = SuspendPlan | ResumePlan;
 
-const patchKueueWorkload = async (
-  kube: KubeApi,
-  workload: KubeObject | null,
-  patch: Record<string, unknown>,
-) => {
-  if (!workload) return;
+/** Whether carrying out a plan needs the job's Kueue Workload (the domain says so by its plan). */
+const needsKueueWorkload = (plan: AnyPlan): boolean =>
+  (plan.action === 'skip' && plan.reason === 'kueue-workload-not-found') ||
+  ('workloadPatch' in plan && plan.workloadPatch !== undefined);
+
+const patchKueueWorkload = async (kube: KubeApi, workload: KubeObject, patch: Record<string, unknown>) => {
   // Unguarded: Kueue rewrites the Workload's status all the time, and `spec.active` is one
   // idempotent switch; the holders list on the job is what the resourceVersion guards.
   await kube.patchObject(
     {
-      apiVersion: KUEUE_WORKLOAD.apiVersion,
+      apiVersion: workload.apiVersion ?? `${KUEUE_WORKLOAD.group}/${KUEUE_WORKLOAD_VERSIONS[0]}`,
       kind: KUEUE_WORKLOAD.kind,
       namespace: workload.metadata.namespace ?? 'default',
       name: workload.metadata.name,
@@ -238,21 +297,29 @@ const patchKueueWorkload = async (
 const applyPlan = async <P extends AnyPlan>(
   kube: KubeApi,
   ref: WorkloadRef,
-  plan: (object: KubeObject, kueueWorkload: KubeObject | null | undefined) => P,
+  findWorkload: FindKueueWorkload,
+  consequence: string,
+  plan: (object: KubeObject, kueueWorkload: KubeObject | null) => P,
 ): Promise<{ plan: P; object: KubeObject } | { plan: { action: 'gone' } }> => {
   for (let attempt = 0; ; attempt++) {
     const object = await kube.getWorkload(ref);
     if (!object) return { plan: { action: 'gone' } };
-    const kueueWorkload = isKueueManaged(object) ? await findKueueWorkload(kube, object) : undefined;
-    const decided = plan(object, kueueWorkload);
+    // Planned without the Workload first: only a plan that needs it reads it (an opted-out or
+    // policy-skipped Kueue job never does), and one that cannot read it fails with the reason.
+    let decided = plan(object, null);
+    let kueueWorkload: KubeObject | undefined;
+    if (needsKueueWorkload(decided)) {
+      kueueWorkload = await findWorkload(object, ref, consequence);
+      decided = plan(object, kueueWorkload);
+    }
     if (decided.action === 'skip') return { plan: decided, object };
     try {
-      if (decided.action === 'resume' && decided.workloadPatch) {
-        await patchKueueWorkload(kube, kueueWorkload ?? null, decided.workloadPatch);
+      if (decided.action === 'resume' && decided.workloadPatch && kueueWorkload) {
+        await patchKueueWorkload(kube, kueueWorkload, decided.workloadPatch);
       }
       await kube.patchWorkload(ref, decided.patch, { resourceVersion: object.metadata.resourceVersion });
-      if (decided.action !== 'resume' && decided.workloadPatch) {
-        await patchKueueWorkload(kube, kueueWorkload ?? null, decided.workloadPatch);
+      if (decided.action !== 'resume' && decided.workloadPatch && kueueWorkload) {
+        await patchKueueWorkload(kube, kueueWorkload, decided.workloadPatch);
       }
       return { plan: decided, object };
     } catch (error) {
@@ -268,13 +335,47 @@ export interface SuspendedJob {
   suspendedAt: string;
 }
 
+/** A job that carries HyperPod's auto-resume annotation: who restarts it, and why. */
+export interface AutoResumeRecord extends AutoResumeAssessment {
+  ref: string;
+  /** True when we left it to HyperPod (not suspended). */
+  leftToHyperPod: boolean;
+}
+
+/** A job we could not act on; the others went on. */
+export interface FailedJob {
+  ref: WorkloadRef;
+  /** The typed error's name (`KueueWorkloadUnavailableError`). */
+  error: string;
+  message: string;
+}
+
 export interface SuspendOutcome {
   suspended: WorkloadRef[];
   joined: WorkloadRef[];
   skipped: { ref: WorkloadRef; reason: string }[];
   /** Per job we suspended or joined: how and since when. */
   jobs: SuspendedJob[];
+  /** Every job with the HyperPod auto-resume annotation: whether HyperPod or we restart it, and why. */
+  autoResume: AutoResumeRecord[];
+  /** Jobs left running because we could not act on them (their Kueue Workload unreadable). */
+  failed: FailedJob[];
 }
+
+/** Runs one job's step; a KueueWorkloadUnavailableError is that job's failure, not the call's. */
+const perJob = async <T>(
+  ref: WorkloadRef,
+  failed: FailedJob[],
+  step: () => Promise<T>,
+): Promise<T | undefined> => {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof KueueWorkloadUnavailableError)) throw error;
+    failed.push({ ref, error: error.name, message: error.message });
+    return undefined;
+  }
+};
 
 export const suspendAll = async (
   kube: KubeApi,
@@ -284,18 +385,39 @@ export const suspendAll = async (
     perRef?: Record<string, Pick<SuspendInput, 'nodes' | 'joinOnly'>>;
   },
 ): Promise<SuspendOutcome> => {
-  const outcome: SuspendOutcome = { suspended: [], joined: [], skipped: [], jobs: [] };
+  const outcome: SuspendOutcome = {
+    suspended: [],
+    joined: [],
+    skipped: [],
+    jobs: [],
+    autoResume: [],
+    failed: [],
+  };
   const { perRef, ...common } = options;
+  const findWorkload = kueueWorkloadFinder(kube);
   for (const ref of refs) {
     const extra = perRef?.[describeRef(ref)] ?? {};
-    const result = await applyPlan(kube, ref, (object, kueueWorkload) =>
-      planSuspend(object, ref.kind, {
-        ...common,
-        ...extra,
-        ...(kueueWorkload !== undefined ? { kueueWorkload } : {}),
-      }),
+    const result = await perJob(ref, outcome.failed, () =>
+      applyPlan(kube, ref, findWorkload, 'it is not suspended', (object, kueueWorkload) =>
+        planSuspend(object, ref.kind, { ...common, ...extra, kueueWorkload }),
+      ),
     );
+    if (!result) continue;
     const { plan } = result;
+    if ('object' in result) {
+      const assessment = hyperPodAutoResume(result.object, ref.kind);
+      if (assessment) {
+        const leftToHyperPod = plan.action === 'skip' && plan.reason === 'hyperpod-auto-resume';
+        outcome.autoResume.push({
+          ref: describeRef(ref),
+          leftToHyperPod,
+          ...assessment,
+          ...(assessment.hyperPodResumes && !options.respectAutoResume
+            ? { reason: `${assessment.reason}; driven by us anyway (policy respectHyperPodAutoResume=false)` }
+            : {}),
+        });
+      }
+    }
     if (plan.action === 'suspend' || plan.action === 'join') {
       (plan.action === 'suspend' ? outcome.suspended : outcome.joined).push(ref);
       const since =
@@ -323,11 +445,14 @@ export interface ResumeOutcome {
   skipped: { ref: WorkloadRef; reason: string }[];
   /** Per job resumed: suspend and resume times. */
   jobs: ResumedJob[];
+  /** Jobs still suspended because we could not act on them (their Kueue Workload unreadable). */
+  failed: FailedJob[];
 }
 
 /**
  * Lets go of jobs for some incidents (`'all'`: every holder). A job still held by another
- * incident is only released; the last holder resumes it.
+ * incident is only released; the last holder resumes it. A Kueue-managed job whose Workload
+ * cannot be read keeps our label and holders (so it is found again) and is listed as failed.
  */
 export const releaseAll = async (
   kube: KubeApi,
@@ -335,11 +460,16 @@ export const releaseAll = async (
   incidentIds: readonly string[] | 'all',
   options: { now: string },
 ): Promise<ResumeOutcome> => {
-  const outcome: ResumeOutcome = { resumed: [], released: [], skipped: [], jobs: [] };
+  const outcome: ResumeOutcome = { resumed: [], released: [], skipped: [], jobs: [], failed: [] };
+  const findWorkload = kueueWorkloadFinder(kube);
   for (const ref of refs) {
-    const { plan } = await applyPlan(kube, ref, (object) =>
-      planRelease(object, ref.kind, incidentIds, options),
+    const result = await perJob(ref, outcome.failed, () =>
+      applyPlan(kube, ref, findWorkload, 'it stays suspended and labelled ours', (object) =>
+        planRelease(object, ref.kind, incidentIds, options),
+      ),
     );
+    if (!result) continue;
+    const { plan } = result;
     if (plan.action === 'resume') {
       outcome.resumed.push(ref);
       outcome.jobs.push({

@@ -40,7 +40,115 @@ const PRESIGN_PARAMS = new Set([
   'X-Amz-SignedHeaders',
   'X-Amz-Signature',
 ]);
-const STS_HOST = /^sts(?:\.([a-z]{2}(?:-[a-z]+)+-\d))?\.amazonaws\.com(?:\.cn)?$/;
+/** The global STS endpoint: the `aws` partition only (authenticator `verifySTSHostnameFormat`). */
+const GLOBAL_STS_HOST = 'sts.amazonaws.com';
+
+/**
+ * STS domains per partition, as aws-iam-authenticator has them (pkg/endpoints/partitions.go
+ * `GetSTSPartitionDomain` / `GetSTSDualStackPartitionDomain`, commit 81b1dab).
+ */
+const AUTHENTICATOR_DOMAINS: Readonly<Record<string, { domain: string; dualStack?: string }>> = {
+  aws: { domain: 'amazonaws.com', dualStack: 'api.aws' },
+  'aws-cn': { domain: 'amazonaws.com.cn', dualStack: 'api.amazonwebservices.com.cn' },
+  'aws-us-gov': { domain: 'amazonaws.com', dualStack: 'api.aws' },
+  'aws-iso': { domain: 'c2s.ic.gov' },
+  'aws-iso-b': { domain: 'sc2s.sgov.gov' },
+  'aws-iso-e': { domain: 'cloud.adc-e.uk' },
+  'aws-iso-f': { domain: 'csp.hci.ic.gov' },
+  'aws-eusc': { domain: 'amazonaws.eu', dualStack: 'api.amazonwebservices.eu' },
+};
+
+/**
+ * How the AWS SDK's STS endpoint resolver (which the authenticator calls) places a region: the
+ * partition whose region regex matches, else `aws` (aws-sdk partitions.json: regex, DNS suffix,
+ * dual-stack suffix).
+ */
+const SDK_PARTITIONS: readonly { partition: string; regex: RegExp; dns: string; dual: string }[] = [
+  {
+    partition: 'aws-cn',
+    regex: /^cn-\w+-\d+$/,
+    dns: 'amazonaws.com.cn',
+    dual: 'api.amazonwebservices.com.cn',
+  },
+  { partition: 'aws-us-gov', regex: /^us-gov-\w+-\d+$/, dns: 'amazonaws.com', dual: 'api.aws' },
+  { partition: 'aws-iso', regex: /^us-iso-\w+-\d+$/, dns: 'c2s.ic.gov', dual: 'api.aws.ic.gov' },
+  { partition: 'aws-iso-b', regex: /^us-isob-\w+-\d+$/, dns: 'sc2s.sgov.gov', dual: 'api.aws.scloud' },
+  {
+    partition: 'aws-iso-e',
+    regex: /^eu-isoe-\w+-\d+$/,
+    dns: 'cloud.adc-e.uk',
+    dual: 'api.cloud-aws.adc-e.uk',
+  },
+  { partition: 'aws-iso-f', regex: /^us-isof-\w+-\d+$/, dns: 'csp.hci.ic.gov', dual: 'api.aws.hci.ic.gov' },
+  {
+    partition: 'aws-eusc',
+    regex: /^eusc-(de)-\w+-\d+$/,
+    dns: 'amazonaws.eu',
+    dual: 'api.amazonwebservices.eu',
+  },
+];
+const SDK_AWS = { partition: 'aws', dns: 'amazonaws.com', dual: 'api.aws' };
+
+/** The partition the SDK resolves a region to. */
+export const sdkPartitionOf = (region: string): string =>
+  (SDK_PARTITIONS.find((p) => p.regex.test(region)) ?? SDK_AWS).partition;
+
+/** The hosts the SDK's STS resolver yields for a region (regular/FIPS × IPv4/dual-stack). */
+const resolvedStsHosts = (region: string): string[] => {
+  const p = SDK_PARTITIONS.find((candidate) => candidate.regex.test(region)) ?? SDK_AWS;
+  return [
+    `sts.${region}.${p.dns}`,
+    `sts-fips.${region}.${p.dns}`,
+    `sts.${region}.${p.dual}`,
+    `sts-fips.${region}.${p.dual}`,
+  ];
+};
+
+/** The authenticator's `validateInputRegion` (ported from the Go SDK v1). */
+const validRegion = (region: string): boolean => /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/.test(region);
+
+/** The verifier's partition and region, as an EKS cluster's aws-iam-authenticator is configured. */
+export interface VerifierScope {
+  partition: string;
+  /** The cluster's region ('' when unknown): hosts of regions the SDK does not know yet are accepted for it. */
+  region: string;
+}
+
+const DEFAULT_SCOPE: VerifierScope = { partition: 'aws', region: '' };
+
+/**
+ * The STS host check of aws-iam-authenticator's verifier (pkg/token/token.go `verifyHost`,
+ * `verifySTSHostnameFormat`): the global host only in `aws`; otherwise the host must be one the
+ * SDK resolves for its region whose domain is the verifier partition's, or the default host of
+ * the verifier's own region. Returns the region the host names (the credential scope must match).
+ */
+export const verifyStsHost = (host: string, scope: VerifierScope): Result<{ region: string }> => {
+  if (host === GLOBAL_STS_HOST) {
+    return scope.partition === 'aws'
+      ? { ok: true, value: { region: 'us-east-1' } }
+      : formatError(`global endpoint unsupported in partition ${scope.partition}`);
+  }
+  const parts = host.split('.');
+  const region = parts.length >= 3 ? (parts[1] ?? '') : '';
+  if (!region) return formatError(`could not parse region for pre-signed URL ${host}`);
+  if (!validRegion(region)) return formatError(`invalid region identifier format provided: ${region}`);
+  const domains = AUTHENTICATOR_DOMAINS[scope.partition];
+  const unexpected = formatError(`unexpected hostname "${host}" in pre-signed URL`);
+  if (!resolvedStsHosts(region).includes(host)) {
+    // Regions the SDK does not know yet: the verifier's own region in its own partition.
+    if (!domains || !validRegion(scope.region)) return unexpected;
+    const defaults = [domains.domain, domains.dualStack]
+      .filter((d): d is string => d !== undefined)
+      .map((d) => `sts.${scope.region}.${d}`);
+    return defaults.includes(host) ? { ok: true, value: { region } } : unexpected;
+  }
+  if (!domains) return unexpected;
+  const actual = parts.slice(2).join('.');
+  if (parts.length < 4 || (actual !== domains.domain && actual !== domains.dualStack)) {
+    return formatError(`partition {${scope.partition}} does not support hostname ${host}`);
+  }
+  return { ok: true, value: { region } };
+};
 
 export interface SimCredential {
   accessKeyId: string;
@@ -105,14 +213,18 @@ export const decodeTokenUrl = (token: string): Result<URL> => {
  * whitelist, Action, signed `x-k8s-aws-id`, X-Amz-Expires 0–900, X-Amz-Date present and not
  * older than 15 minutes) plus the checks STS makes on the credential scope and the date.
  */
-export const parseToken = (token: string, now: Date): Result<ParsedToken> => {
+export const parseToken = (
+  token: string,
+  now: Date,
+  verifier: VerifierScope = DEFAULT_SCOPE,
+): Result<ParsedToken> => {
   const decoded = decodeTokenUrl(token);
   if (!decoded.ok) return decoded;
   const url = decoded.value;
   if (url.protocol !== 'https:')
     return formatError(`unexpected scheme "${url.protocol.replace(':', '')}" in pre-signed URL`);
-  const host = STS_HOST.exec(url.host);
-  if (!host) return formatError(`unexpected hostname "${url.host}" in pre-signed URL`);
+  const host = verifyStsHost(url.host, verifier);
+  if (!host.ok) return host;
   if (url.pathname !== '/') return formatError('unexpected path in pre-signed URL');
 
   const params = new Map<string, string>();
@@ -160,7 +272,7 @@ export const parseToken = (token: string, now: Date): Result<ParsedToken> => {
     return sts('malformed X-Amz-Credential');
   }
   if (scopeDate !== dateRaw.slice(0, 8)) return sts('credential scope date does not match X-Amz-Date');
-  const hostRegion = host[1] ?? 'us-east-1';
+  const hostRegion = host.value.region;
   if (region !== hostRegion) return sts(`credential should be scoped to a valid region, not '${region}'`);
   const signature = lower.get('x-amz-signature') ?? '';
   if (!/^[0-9a-f]{64}$/.test(signature)) return sts('malformed X-Amz-Signature');
@@ -233,9 +345,15 @@ export interface VerifiedToken {
  */
 export const verifyToken = async (
   token: string,
-  context: { credentials: readonly SimCredential[]; clusterNames: readonly string[]; now: Date },
+  context: {
+    credentials: readonly SimCredential[];
+    clusterNames: readonly string[];
+    now: Date;
+    /** The authenticator's partition and region; default `aws` and none. */
+    scope?: VerifierScope;
+  },
 ): Promise<Result<VerifiedToken>> => {
-  const parsed = parseToken(token, context.now);
+  const parsed = parseToken(token, context.now, context.scope);
   if (!parsed.ok) return parsed;
   const p = parsed.value;
   const sts = (message: string) => fail(`sts getCallerIdentity failed: ${message}`);
@@ -245,6 +363,13 @@ export const verifyToken = async (
   if (!credential) return sts('The security token included in the request is invalid (unknown access key)');
   if (credential.sessionToken !== undefined && credential.sessionToken !== p.sessionToken) {
     return sts('The security token included in the request is invalid');
+  }
+  // Each partition's STS knows only its own principals: a key of another partition is unknown there.
+  const hostPartition = p.url.host === GLOBAL_STS_HOST ? 'aws' : sdkPartitionOf(p.region);
+  if (arnPartition(credential.principalArn) !== hostPartition) {
+    return sts(
+      `The security token included in the request is invalid (no such key in partition ${hostPartition})`,
+    );
   }
   for (const clusterName of context.clusterNames) {
     const expected = await presignedSignature(p, credential, clusterName);
@@ -264,6 +389,9 @@ export const verifyToken = async (
     'SignatureDoesNotMatch: the request signature does not match for any cluster this authenticator serves',
   );
 };
+
+/** `arn:<partition>:…` → the partition ('' when not an ARN). */
+const arnPartition = (arn: string): string => /^arn:([\w-]+):/.exec(arn)?.[1] ?? '';
 
 /**
  * `arn:aws:sts::<acct>:assumed-role/<role>/<session>` → `arn:aws:iam::<acct>:role/<role>` (what
@@ -344,6 +472,7 @@ export const reviewToken = async (
     clusterNames: readonly string[];
     accessEntries: readonly AccessEntry[];
     now: Date;
+    scope?: VerifierScope;
   },
 ): Promise<TokenReview> => {
   const body = (request ?? {}) as Partial<TokenReview>;

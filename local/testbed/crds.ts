@@ -1,6 +1,7 @@
 /**
  * Minimal CustomResourceDefinitions for the training-job kinds our handlers suspend and resume,
- * plus Kueue's Workload (TEST-BED §6): one served+storage version each, `spec`/`status` preserved as given, a status
+ * plus Kueue's Workload (TEST-BED §6): one served+storage version each (Kueue's Workload also serves the
+ * deprecated v1beta1, as Kueue 0.16+ does), `spec`/`status` preserved as given, a status
  * subresource (+ scale for PyTorchJob, like training-operator v1). No validation or defaulting:
  * Tier 2 (real controllers) needs the upstream CRDs instead.
  */
@@ -8,9 +9,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { apiRequest } from './api.ts';
 import type { ControlPlane } from './control-plane.ts';
 
+/** One served version of a CRD beyond the storage one (e.g. a deprecated older version). */
+export interface CrdVersion {
+  name: string;
+  deprecated?: boolean;
+  deprecationWarning?: string;
+}
+
 export interface CrdInfo {
   group: string;
+  /** The storage version (served too). */
   version: string;
+  /** Further served, non-storage versions, listed before the storage version in the manifest. */
+  alsoServed?: readonly CrdVersion[];
   kind: string;
   plural: string;
   singular: string;
@@ -50,9 +61,19 @@ export const TRAINING_CRDS: readonly CrdInfo[] = [
     listKind: 'JobSetList',
   },
   {
-    // Kueue's admission unit, for Kueue-managed jobs at CRD level (no Kueue controller in the test bed).
+    // Kueue's admission unit, for Kueue-managed jobs at CRD level (no Kueue controller in the test
+    // bed). Served versions as a current Kueue serves them (kubernetes-sigs/kueue
+    // charts/kueue/templates/crd/kueue.x-k8s.io_workloads.yaml, v0.16.0 to v0.19.2 and main):
+    // v1beta2 served and stored, v1beta1 served but deprecated with this very warning.
     group: 'kueue.x-k8s.io',
-    version: 'v1beta1',
+    version: 'v1beta2',
+    alsoServed: [
+      {
+        name: 'v1beta1',
+        deprecated: true,
+        deprecationWarning: 'This version is deprecated. Use v1beta2 instead.',
+      },
+    ],
     kind: 'Workload',
     plural: 'workloads',
     singular: 'workload',
@@ -75,6 +96,18 @@ const openObject = { type: 'object', 'x-kubernetes-preserve-unknown-fields': tru
 export function crdManifest(c: CrdInfo): Record<string, unknown> {
   const subresources: Record<string, unknown> = { status: {} };
   if (c.scale) subresources.scale = c.scale;
+  const schema = {
+    openAPIV3Schema: {
+      type: 'object',
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object' },
+        spec: openObject,
+        status: openObject,
+      },
+    },
+  };
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -90,24 +123,8 @@ export function crdManifest(c: CrdInfo): Record<string, unknown> {
         ...(c.shortNames ? { shortNames: c.shortNames } : {}),
       },
       versions: [
-        {
-          name: c.version,
-          served: true,
-          storage: true,
-          subresources,
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: openObject,
-                status: openObject,
-              },
-            },
-          },
-        },
+        ...(c.alsoServed ?? []).map((v) => ({ ...v, served: true, storage: false, subresources, schema })),
+        { name: c.version, served: true, storage: true, subresources, schema },
       ],
     },
   };

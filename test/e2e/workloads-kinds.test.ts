@@ -207,7 +207,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
     },
   );
 
-  it('stops a Kueue-managed Job by deactivating its Kueue Workload and never touches the job’s own suspend switch (CRD level, no Kueue controller: asserts the API only)', async () => {
+  it('stops a Kueue-managed Job by deactivating its Kueue Workload in the discovered v1beta2 (written as deprecated v1beta1) and never touches the job’s own suspend switch (CRD level, no Kueue controller: asserts the API only)', async () => {
     // Prepare
     await apply([
       batchJob(bed.ns, 'queued', [bed.nodes[7]!], {
@@ -235,10 +235,10 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
 
     // Act
     const { state, suspension } = await suspendOn('inc-kueue', 7);
-    const workloadSuspended = await read(bed, 'kueue.x-k8s.io/v1beta1', 'Workload', 'job-queued-1a2b3');
+    const workloadSuspended = await read(bed, 'kueue.x-k8s.io/v1beta2', 'Workload', 'job-queued-1a2b3');
     const jobSuspended = await read(bed, 'batch/v1', 'Job', 'queued');
     await resumeWorkloads({ ...state, suspension }, bed.env.deps);
-    const workloadResumed = await read(bed, 'kueue.x-k8s.io/v1beta1', 'Workload', 'job-queued-1a2b3');
+    const workloadResumed = await read(bed, 'kueue.x-k8s.io/v1beta2', 'Workload', 'job-queued-1a2b3');
     const jobResumed = await read(bed, 'batch/v1', 'Job', 'queued');
 
     // Assess
@@ -250,6 +250,69 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
     expect(jobSuspended?.metadata.annotations?.[SUSPEND_METHOD_ANNOTATION]).toBe('kueue');
     expect(workloadResumed?.spec?.active).toBe(true);
     expect(jobResumed?.metadata.labels?.[SUSPENDED_LABEL]).toBeUndefined();
+    await expectBystanderUntouched();
+  });
+
+  it('records a Kueue-managed Job whose Workload cannot be found as failed with KueueWorkloadUnavailableError and leaves it running', async () => {
+    // Prepare
+    await apply([
+      batchJob(bed.ns, 'orphan', [bed.nodes[9]!], {
+        pods: 1,
+        labels: { [KUEUE_QUEUE_NAME_LABEL]: 'team-a' },
+      }),
+    ]);
+    const pods = uids(await waitUntil('orphan running', () => runningPods(bed, 'orphan', 1)));
+
+    // Act
+    const { state, suspension } = await suspendOn('inc-kueue-orphan', 9);
+
+    // Assess
+    expect(suspension.suspended).toEqual([]);
+    expect(suspension.failed).toEqual([
+      expect.objectContaining({
+        error: 'KueueWorkloadUnavailableError',
+        message: expect.stringContaining('no kueue.x-k8s.io/v1beta2 Workload'),
+      }),
+    ]);
+    const job = await read(bed, 'batch/v1', 'Job', 'orphan');
+    expect(job?.spec?.suspend).toBe(false);
+    expect(job?.metadata.labels?.[SUSPENDED_LABEL]).toBeUndefined();
+    expect(uids((await livePods(bed, 'orphan')) ?? [])).toEqual(pods);
+    const record = await bed.env.deps.ledger.getIncident(state.clusterName, state.incidentId);
+    const action = record?.actions.find((a) => a.type === 'workloads-suspended');
+    expect(action?.detail?.failed).toEqual([
+      expect.objectContaining({ ref: `Job/${bed.ns}/orphan`, error: 'KueueWorkloadUnavailableError' }),
+    ]);
+    await expectBystanderUntouched();
+  });
+
+  it('suspends a batch Job that carries the auto-resume annotation, since HyperPod resumes PyTorchJobs only, and the record says why', async () => {
+    // Prepare
+    await apply([
+      batchJob(bed.ns, 'annotated', [bed.nodes[10]!], {
+        pods: 1,
+        annotations: { [AUTO_RESUME_ANNOTATION]: 'true' },
+      }),
+    ]);
+    await waitUntil('annotated running', () => runningPods(bed, 'annotated', 1));
+
+    // Act
+    const { state, suspension } = await suspendOn('inc-annotated', 10);
+    await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+
+    // Assess
+    expect(suspension.suspended).toEqual([expect.objectContaining({ kind: 'Job', name: 'annotated' })]);
+    expect(suspension.leftToHyperPod).toEqual([]);
+    const record = await bed.env.deps.ledger.getIncident(state.clusterName, state.incidentId);
+    const action = record?.actions.find((a) => a.type === 'workloads-suspended');
+    expect(action?.detail?.autoResume).toEqual([
+      expect.objectContaining({
+        ref: `Job/${bed.ns}/annotated`,
+        leftToHyperPod: false,
+        reason: expect.stringContaining('Kubeflow PyTorchJob only'),
+      }),
+    ]);
+    expect((await read(bed, 'batch/v1', 'Job', 'annotated'))?.spec?.suspend).toBe(false);
     await expectBystanderUntouched();
   });
 
@@ -280,6 +343,13 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
     const action = record?.actions.find((a) => a.type === 'workloads-suspended');
     expect(action?.detail?.leftToHyperPod).toEqual([`PyTorchJob/${bed.ns}/auto`]);
     expect(String(action?.detail?.note)).toContain('left to HyperPod');
+    expect(action?.detail?.autoResume).toEqual([
+      expect.objectContaining({
+        ref: `PyTorchJob/${bed.ns}/auto`,
+        leftToHyperPod: true,
+        unverified: expect.arrayContaining([expect.stringContaining('Training Operator')]),
+      }),
+    ]);
     await expectBystanderUntouched();
   });
 });

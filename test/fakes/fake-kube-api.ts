@@ -30,6 +30,11 @@ export interface FakeKubeApi extends KubeApi {
   /** Pods (`namespace/name`) whose eviction answers 429 (a PodDisruptionBudget allows no disruption). */
   evictionBlocked: Set<string>;
   /**
+   * API discovery: the versions each group serves, preferred first. Kueue serves v1beta2
+   * (preferred) and v1beta1 by default, as Kueue 0.16+ does.
+   */
+  servedGroups: Map<string, string[]>;
+  /**
    * Pods (`namespace/name`) that stay Terminating when evicted or deleted gracefully, as on a dead
    * node whose kubelet never confirms; only a force delete (grace 0) removes them.
    */
@@ -65,6 +70,7 @@ export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKub
   const mutations: FakeKubeApi['mutations'] = [];
   const failures = new Map<Method, { error: Error; count: number }>();
   const evictionBlocked = new Set<string>();
+  const servedGroups = new Map<string, string[]>([['kueue.x-k8s.io', ['v1beta2', 'v1beta1']]]);
   const stuckTerminating = new Set<string>();
   let version = 1;
   const nextVersion = () => String(++version);
@@ -101,6 +107,7 @@ export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKub
     jobs,
     mutations,
     evictionBlocked,
+    servedGroups,
     stuckTerminating,
     objectKey,
     addNode(node) {
@@ -230,6 +237,10 @@ export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKub
         .filter((o) => !ref.namespace || o.metadata.namespace === ref.namespace)
         .filter((o) => matchesSelector(o.metadata.labels, ref.labelSelector))
         .map((o) => structuredClone(o));
+    },
+    async servedVersions(group) {
+      maybeFail('servedVersions');
+      return [...(servedGroups.get(group) ?? [])];
     },
     async patchObject(ref, patch, options) {
       maybeFail('patchObject');

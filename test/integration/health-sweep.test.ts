@@ -99,13 +99,25 @@ describe('State machine: health-sweep', () => {
       actions: ['replace'],
     },
     {
-      case: 'a failed deep health check while NodeRecovery=None',
+      // Failed "requires a reboot or replacement" (HyperPod node-labels page): without a pending
+      // label beside it, the ladder starts with a reboot.
+      case: 'a failed deep health check without a pending label while NodeRecovery=None',
       arrange: (h: Harness) => {
         h.kube.nodes.get(nodeName(NODE_A))!.metadata.labels![
           'sagemaker.amazonaws.com/deep-health-check-status'
         ] = 'Failed';
       },
       finding: 'DeepHealthCheckFailed',
+      actions: ['reboot'],
+    },
+    {
+      case: 'a failed deep health check beside UnschedulablePendingReplacement while NodeRecovery=None',
+      arrange: (h: Harness) => {
+        const labels = h.kube.nodes.get(nodeName(NODE_A))!.metadata.labels!;
+        labels['sagemaker.amazonaws.com/deep-health-check-status'] = 'Failed';
+        labels['sagemaker.amazonaws.com/node-health-status'] = 'UnschedulablePendingReplacement';
+      },
+      finding: 'UnschedulablePendingReplacement',
       actions: ['replace'],
     },
     {

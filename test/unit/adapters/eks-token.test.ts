@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createEksToken, decodeEksToken } from '#adapters/eks-token.ts';
+import { createEksToken, decodeEksToken, partitionOf } from '#adapters/eks-token.ts';
 import { ErrorNames } from '#shared/errors.ts';
 
 const NOW = new Date('2026-01-02T03:04:05Z');
@@ -124,6 +124,54 @@ describe('Function: createEksToken', () => {
 
     // Assess
     expect(expiresAt).toBe('2026-01-02T03:18:05.000Z');
+  });
+
+  // Host strings are aws-iam-authenticator's own test vectors of hosts its verifier accepts for
+  // the partition (kubernetes-sigs/aws-iam-authenticator pkg/token/token_test.go
+  // `TestSTSEndpoints`, commit 81b1dab): the token must land on one of them.
+  it.each([
+    { partition: 'aws', region: 'us-west-2', host: 'sts.us-west-2.amazonaws.com' },
+    { partition: 'aws', region: 'eu-north-1', host: 'sts.eu-north-1.amazonaws.com' },
+    { partition: 'aws-cn', region: 'cn-north-1', host: 'sts.cn-north-1.amazonaws.com.cn' },
+    { partition: 'aws-cn', region: 'cn-northwest-1', host: 'sts.cn-northwest-1.amazonaws.com.cn' },
+    { partition: 'aws-us-gov', region: 'us-gov-east-1', host: 'sts.us-gov-east-1.amazonaws.com' },
+  ])('signs for the regional STS host of $region in partition $partition', async ({ region, host }) => {
+    // Act
+    const url = decodeEksToken((await createEksToken({ ...INPUT, region })).token);
+
+    // Assess
+    expect(url.host).toBe(host);
+    expect(url.searchParams.get('X-Amz-Credential')).toBe(`AKIDEXAMPLE/20260102/${region}/sts/aws4_request`);
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(
+      expectedSignature(url, 'hyperpod-eks', CREDENTIALS.secretAccessKey),
+    );
+  });
+
+  it('rejects a malformed region with InvalidInputError before signing anything', async () => {
+    // Act
+    const act = createEksToken({ ...INPUT, region: 'us-west-2.evil.example/' });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: ErrorNames.InvalidInput });
+  });
+});
+
+describe('Function: partitionOf', () => {
+  it.each([
+    { region: 'us-east-1', partition: 'aws', dnsSuffix: 'amazonaws.com' },
+    { region: 'cn-north-1', partition: 'aws-cn', dnsSuffix: 'amazonaws.com.cn' },
+    { region: 'cn-northwest-1', partition: 'aws-cn', dnsSuffix: 'amazonaws.com.cn' },
+    { region: 'us-gov-west-1', partition: 'aws-us-gov', dnsSuffix: 'amazonaws.com' },
+    { region: 'us-gov-east-1', partition: 'aws-us-gov', dnsSuffix: 'amazonaws.com' },
+    { region: 'us-iso-east-1', partition: 'aws-iso', dnsSuffix: 'c2s.ic.gov' },
+    // The SDK's partition() falls back to aws for a region no partition claims.
+    { region: 'not-a-region', partition: 'aws', dnsSuffix: 'amazonaws.com' },
+  ])('puts $region in partition $partition', ({ region, partition, dnsSuffix }) => {
+    // Act
+    const result = partitionOf(region);
+
+    // Assess
+    expect(result).toEqual({ partition, dnsSuffix });
   });
 });
 

@@ -64,6 +64,41 @@ describe('Function: createKubeApi (workload additions)', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it('discovers the versions an API group serves, preferred first, from GET /apis', async () => {
+    // Prepare: the discovery answer of a cluster with Kueue 0.16+ (both versions served, v1beta2
+    // preferred as the higher Kubernetes version) next to another group.
+    server.respond = () => ({
+      body: {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [
+          {
+            name: 'batch',
+            versions: [{ groupVersion: 'batch/v1', version: 'v1' }],
+            preferredVersion: { groupVersion: 'batch/v1', version: 'v1' },
+          },
+          {
+            name: 'kueue.x-k8s.io',
+            versions: [
+              { groupVersion: 'kueue.x-k8s.io/v1beta1', version: 'v1beta1' },
+              { groupVersion: 'kueue.x-k8s.io/v1beta2', version: 'v1beta2' },
+            ],
+            preferredVersion: { groupVersion: 'kueue.x-k8s.io/v1beta2', version: 'v1beta2' },
+          },
+        ],
+      },
+    });
+
+    // Act
+    const kueue = await kube.servedVersions('kueue.x-k8s.io');
+    const absent = await kube.servedVersions('jobset.x-k8s.io');
+
+    // Assess
+    expect(server.requests[0]).toMatchObject({ method: 'GET', path: '/apis' });
+    expect(kueue).toEqual(['v1beta2', 'v1beta1']);
+    expect(absent).toEqual([]);
+  });
+
   it('merge-patches a Kueue Workload', async () => {
     // Prepare
     server.respond = () => ({ body: { ...WORKLOAD, metadata: { name: 'w' } } });

@@ -487,10 +487,47 @@ describe('Function: classifyFault', () => {
           labels: { [NODE_HEALTH_STATUS_LABEL]: 'Unschedulable' },
           expected: { class: 'informational', code: 'Unschedulable', recommendedAction: 'ignore' },
         },
+        // HyperPod node-labels page (sagemaker-hyperpod-eks-resiliency-node-labels.html):
+        // deep-health-check-status Failed "requires a reboot or replacement"; the
+        // node-health-status label beside it says which.
         {
-          case: 'a failed deep health check replaces whatever the status label says',
+          case: 'a failed deep health check beside UnschedulablePendingReplacement replaces',
+          labels: {
+            [NODE_HEALTH_STATUS_LABEL]: 'UnschedulablePendingReplacement',
+            [DEEP_HEALTH_CHECK_STATUS_LABEL]: 'Failed',
+          },
+          expected: { class: 'fatal', code: 'UnschedulablePendingReplacement', recommendedAction: 'replace' },
+        },
+        {
+          case: 'a failed deep health check beside UnschedulablePendingReboot reboots',
+          labels: {
+            [NODE_HEALTH_STATUS_LABEL]: 'UnschedulablePendingReboot',
+            [DEEP_HEALTH_CHECK_STATUS_LABEL]: 'Failed',
+          },
+          expected: { class: 'recoverable', code: 'UnschedulablePendingReboot', recommendedAction: 'reboot' },
+        },
+        {
+          case: 'a failed deep health check without a pending label starts the ladder with a reboot',
+          labels: { [DEEP_HEALTH_CHECK_STATUS_LABEL]: 'Failed' },
+          expected: { class: 'unknown', code: 'DeepHealthCheckFailed', recommendedAction: 'reboot' },
+        },
+        {
+          case: 'a failed deep health check beside Schedulable still starts the ladder with a reboot',
           labels: { [NODE_HEALTH_STATUS_LABEL]: 'Schedulable', [DEEP_HEALTH_CHECK_STATUS_LABEL]: 'Failed' },
-          expected: { class: 'fatal', code: 'DeepHealthCheckFailed', recommendedAction: 'replace' },
+          expected: { class: 'unknown', code: 'DeepHealthCheckFailed', recommendedAction: 'reboot' },
+        },
+        {
+          case: 'a fatal Xid on a node that failed its deep health check replaces',
+          labels: {
+            [DEEP_HEALTH_CHECK_STATUS_LABEL]: 'Failed',
+            'sagemaker.amazonaws.com/fault-reasons': 'Xid79',
+          },
+          expected: { class: 'fatal', code: 'xid-79', recommendedAction: 'replace' },
+        },
+        {
+          case: 'a contextual fault type never weakens a failed deep health check',
+          labels: { [DEEP_HEALTH_CHECK_STATUS_LABEL]: 'Failed', 'fault-type': 'XidUserAppError' },
+          expected: { class: 'unknown', code: 'DeepHealthCheckFailed', recommendedAction: 'reboot' },
         },
         {
           case: 'a passed deep health check changes nothing',

@@ -82,6 +82,11 @@ describe('Function: assessDeepCheck', () => {
       reason: `deep health check failed (${DHC}=unset, ${HEALTH}=UnschedulablePendingReplacement)`,
     },
     {
+      case: 'HyperPod asks for a reboot',
+      o: { seenInProgress: true, labels: { [HEALTH]: 'UnschedulablePendingReboot' } },
+      reason: `deep health check failed (${DHC}=unset, ${HEALTH}=UnschedulablePendingReboot)`,
+    },
+    {
       case: 'the instance is shutting down after the check',
       o: { seenInProgress: true, instance: { status: 'ShuttingDown', statusMessage: 'replacing' } },
       reason: 'the instance is ShuttingDown after the deep health check: replacing',

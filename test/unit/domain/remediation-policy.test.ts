@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeHistory } from '#adapters/ports.ts';
+import { classifyFault } from '#domain/fault-classification.ts';
 import {
   decideRemediation,
   faultCountInWindow,
@@ -8,7 +9,7 @@ import {
   recordRemediation,
 } from '#domain/remediation-policy.ts';
 import type { Fault } from '#domain/types.ts';
-import { aFault, at, emptyHistory, NOW, named, policyWith } from './fixtures.ts';
+import { aFault, at, emptyHistory, INSTANCE, NOW, named, policyWith } from './fixtures.ts';
 
 const fault = (faultClass: string, entryAt: string, incidentId: string): NodeHistory['faults'][number] => ({
   at: entryAt,
@@ -220,6 +221,40 @@ describe('Function: decideRemediation', () => {
 
     // Assess
     expect(decision).toEqual(row.expected);
+  });
+
+  it('follows the reboot, verify, replace ladder for a failed deep health check without a pending label', () => {
+    // Prepare: HyperPod's node-labels page says Failed "requires a reboot or replacement" and
+    // leaves the choice to node-health-status; with no pending label the ladder decides.
+    const fault = classifyFault({
+      kind: 'node-labels',
+      eventId: 'evt-1',
+      time: NOW,
+      clusterName: 'c1',
+      instanceId: INSTANCE,
+      nodeName: 'hyperpod-i-0123456789abcdef0',
+      labels: { 'sagemaker.amazonaws.com/deep-health-check-status': 'Failed' },
+      annotations: {},
+      conditions: [],
+    });
+
+    // Act
+    const first = decideRemediation({ fault, history: emptyHistory(), policy, now: NOW });
+    const afterFailedVerify = decideRemediation({
+      fault,
+      history: emptyHistory(),
+      policy,
+      now: NOW,
+      previousAttempt: 'reboot',
+    });
+
+    // Assess
+    expect(first).toEqual({ action: 'reboot', reason: 'unknown-fault' });
+    expect(afterFailedVerify).toEqual({
+      action: 'replace',
+      reason: 'reboot-did-not-fix',
+      escalatedFrom: 'reboot',
+    });
   });
 });
 

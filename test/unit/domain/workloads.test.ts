@@ -4,9 +4,11 @@ import type { WorkloadKind } from '#domain/types.ts';
 import {
   AUTO_RESUME_ANNOTATION,
   describeRef,
+  hyperPodAutoResume,
   isKueueManaged,
   isSuspendedByUs,
   KUEUE_QUEUE_NAME_LABEL,
+  kueueWorkloadApiVersion,
   kueueWorkloadOf,
   LAST_SUSPENSION_ANNOTATION,
   MIRROR_POD_ANNOTATION,
@@ -59,6 +61,32 @@ const pytorchJob = (
   kind: 'PyTorchJob',
   metadata: { name: 'llm', namespace: 'ml', ...metadata },
   spec: runPolicy === undefined ? {} : { runPolicy },
+});
+
+/**
+ * The auto-resume example of the HyperPod docs and workshop (SM-DG
+ * sagemaker-hyperpod-eks-run-jobs-kubectl.html; awslabs/ai-on-sagemaker-hyperpod eks-resiliency.md):
+ * both annotations, namespace kubeflow, Worker replicas restarting OnFailure.
+ */
+const documentedAutoResumeJob = (
+  overrides: { namespace?: string; restartPolicy?: string; master?: string } = {},
+): KubeObject => ({
+  apiVersion: 'kubeflow.org/v1',
+  kind: 'PyTorchJob',
+  metadata: {
+    name: 'fsdp',
+    namespace: overrides.namespace ?? 'kubeflow',
+    annotations: {
+      'sagemaker.amazonaws.com/enable-job-auto-resume': 'true',
+      'sagemaker.amazonaws.com/job-max-retry-count': '2',
+    },
+  },
+  spec: {
+    pytorchReplicaSpecs: {
+      ...(overrides.master ? { Master: { replicas: 1, restartPolicy: overrides.master } } : {}),
+      Worker: { replicas: 2, restartPolicy: overrides.restartPolicy ?? 'OnFailure' },
+    },
+  },
 });
 
 const heldBy = (
@@ -290,8 +318,14 @@ describe('Function: planSuspend', () => {
         reason: 'opted-out',
       },
       {
-        case: 'a job with HyperPod auto-resume is left to HyperPod',
+        case: 'a PyTorchJob with HyperPod auto-resume is left to HyperPod',
         obj: pytorchJob({}, { annotations: { [AUTO_RESUME_ANNOTATION]: 'true' } }),
+        input: suspendInput,
+        reason: 'hyperpod-auto-resume',
+      },
+      {
+        case: 'the documented auto-resume PyTorchJob (annotations, OnFailure, kubeflow) is left to HyperPod',
+        obj: documentedAutoResumeJob(),
         input: suspendInput,
         reason: 'hyperpod-auto-resume',
       },
@@ -332,6 +366,11 @@ describe('Function: planSuspend', () => {
         annotations: { [AUTO_RESUME_ANNOTATION]: 'false' },
         respect: true,
       },
+      {
+        case: 'a batch Job with the auto-resume annotation is ours (HyperPod resumes PyTorchJobs only)',
+        annotations: { [AUTO_RESUME_ANNOTATION]: 'true' },
+        respect: true,
+      },
     ] as { case: string; annotations: Record<string, string>; respect: boolean }[]),
   )('%s', (_case, { annotations, respect }) => {
     // Act
@@ -339,6 +378,17 @@ describe('Function: planSuspend', () => {
 
     // Assess
     expect(plan.action).toBe('suspend');
+  });
+
+  it('suspends a PyTorchJob with the auto-resume annotation whose replicas never restart OnFailure', () => {
+    // Prepare
+    const obj = documentedAutoResumeJob({ restartPolicy: 'Never' });
+
+    // Act
+    const plan = planSuspend(obj, 'PyTorchJob', suspendInput);
+
+    // Assess
+    expect(plan).toMatchObject({ action: 'suspend', method: 'field' });
   });
 
   it('suspends again a job still labelled ours but resumed by hand, keeping its holders and first time', () => {
@@ -1009,5 +1059,118 @@ describe('Function: planSuspend (the nodes a job ran on)', () => {
       'a',
     ]);
     expect(suspendedNodes(job({ annotations: { [SUSPENDED_NODES_ANNOTATION]: '{' } }))).toEqual([]);
+  });
+});
+
+describe('Function: hyperPodAutoResume', () => {
+  it('says nothing about a workload without the annotation', () => {
+    // Act & Assess
+    expect(hyperPodAutoResume(job(), 'Job')).toBeUndefined();
+    expect(
+      hyperPodAutoResume(job({ annotations: { [AUTO_RESUME_ANNOTATION]: 'false' } }), 'Job'),
+    ).toBeUndefined();
+  });
+
+  it.each(
+    named([
+      {
+        case: "the documented PyTorchJob in kubeflow is HyperPod's, the operator version unverified",
+        obj: documentedAutoResumeJob(),
+        kind: 'PyTorchJob',
+        expected: { hyperPodResumes: true, unverified: [expect.stringContaining('Training Operator')] },
+      },
+      {
+        case: 'a hyperpod-prefixed namespace is documented too',
+        obj: documentedAutoResumeJob({ namespace: 'hyperpod-ns-team-a' }),
+        kind: 'PyTorchJob',
+        expected: { hyperPodResumes: true, unverified: [expect.stringContaining('Training Operator')] },
+      },
+      {
+        case: "another namespace stays HyperPod's but is recorded as unverified (docs and CLI disagree)",
+        obj: documentedAutoResumeJob({ namespace: 'ml' }),
+        kind: 'PyTorchJob',
+        expected: {
+          hyperPodResumes: true,
+          unverified: [expect.stringContaining('Training Operator'), expect.stringContaining('namespace ml')],
+        },
+      },
+      {
+        case: 'a replica without restartPolicy gets the operator default OnFailure',
+        obj: pytorchJob({}, { namespace: 'kubeflow', annotations: { [AUTO_RESUME_ANNOTATION]: 'True' } }),
+        kind: 'PyTorchJob',
+        expected: {
+          hyperPodResumes: true,
+          unverified: [
+            expect.stringContaining('Training Operator'),
+            expect.stringContaining('no pytorchReplicaSpecs'),
+          ],
+        },
+      },
+      {
+        case: "OnFailure on some replicas only stays HyperPod's, unverified",
+        obj: documentedAutoResumeJob({ master: 'Never' }),
+        kind: 'PyTorchJob',
+        expected: {
+          hyperPodResumes: true,
+          unverified: [expect.stringContaining('Training Operator'), expect.stringContaining('Master=Never')],
+        },
+      },
+      {
+        case: 'no replica restarting OnFailure is ours',
+        obj: documentedAutoResumeJob({ restartPolicy: 'ExitCode', master: 'Always' }),
+        kind: 'PyTorchJob',
+        expected: {
+          hyperPodResumes: false,
+          reason: expect.stringContaining('Master=Always, Worker=ExitCode'),
+          unverified: [],
+        },
+      },
+      {
+        case: 'an MPIJob is ours',
+        obj: { ...documentedAutoResumeJob(), apiVersion: 'kubeflow.org/v2beta1', kind: 'MPIJob' },
+        kind: 'MPIJob',
+        expected: { hyperPodResumes: false, reason: expect.stringContaining('not MPIJob'), unverified: [] },
+      },
+      {
+        case: 'the annotation on a HyperPodPyTorchJob does not hand it to job auto-resume (documented for Kubeflow PyTorchJob)',
+        obj: {
+          ...documentedAutoResumeJob(),
+          apiVersion: 'sagemaker.amazonaws.com/v1',
+          kind: 'HyperPodPyTorchJob',
+        },
+        kind: 'HyperPodPyTorchJob',
+        expected: { hyperPodResumes: false, unverified: [] },
+      },
+    ] as { case: string; obj: KubeObject; kind: WorkloadKind; expected: object }[]),
+  )('%s', (_case, { obj, kind, expected }) => {
+    // Act
+    const assessment = hyperPodAutoResume(obj, kind);
+
+    // Assess
+    expect(assessment).toMatchObject(expected);
+  });
+});
+
+describe('Function: kueueWorkloadApiVersion', () => {
+  // Served versions per Kueue release, from kubernetes-sigs/kueue
+  // charts/kueue/templates/crd/kueue.x-k8s.io_workloads.yaml at each tag.
+  it.each([
+    { release: 'Kueue 0.14 (v1beta1 only)', served: ['v1beta1'], expected: 'kueue.x-k8s.io/v1beta1' },
+    {
+      release: 'Kueue 0.15 (both, v1beta1 stored)',
+      served: ['v1beta1', 'v1beta2'],
+      expected: 'kueue.x-k8s.io/v1beta2',
+    },
+    {
+      release: 'Kueue 0.16+ (both, v1beta2 stored)',
+      served: ['v1beta2', 'v1beta1'],
+      expected: 'kueue.x-k8s.io/v1beta2',
+    },
+    { release: 'a Kueue without v1beta1', served: ['v1beta2'], expected: 'kueue.x-k8s.io/v1beta2' },
+    { release: 'no Kueue', served: [], expected: undefined },
+    { release: 'a future Kueue serving only v1', served: ['v1'], expected: undefined },
+  ])('picks $expected on $release', ({ served, expected }) => {
+    // Act & Assess
+    expect(kueueWorkloadApiVersion(served)).toBe(expected);
   });
 });

@@ -37,6 +37,32 @@ describe('Config: policy defaults', () => {
     ).toThrow(/clusters\.0\.arn[\s\S]*policy\.mode[\s\S]*policy\.circuitBreaker\.maxNodesPerWindow/);
   });
 
+  // The SageMaker API's own ClusterArn pattern admits every partition:
+  // `arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:cluster/[a-z0-9]{12}` (SM-API
+  // API_StartClusterHealthCheck.html); region names as EKS and STS use them in aws-cn and aws-us-gov.
+  it.each([
+    'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456',
+    'arn:aws-cn:sagemaker:cn-north-1:111122223333:cluster/abcdef123456',
+    'arn:aws-cn:sagemaker:cn-northwest-1:111122223333:cluster/abcdef123456',
+    'arn:aws-us-gov:sagemaker:us-gov-west-1:111122223333:cluster/abcdef123456',
+    'arn:aws-us-gov:sagemaker:us-gov-east-1:111122223333:cluster/abcdef123456',
+  ])('accepts the cluster ARN %s', (arn) => {
+    // Act
+    const config = parseAppConfig({ clusters: [{ ...CLUSTER, arn }] });
+
+    // Assess
+    expect(config.clusters[0]?.arn).toBe(arn);
+  });
+
+  it.each([
+    'arn:aws:eks:us-west-2:111122223333:cluster/abcdef123456',
+    'arn:gcp:sagemaker:us-west-2:111122223333:cluster/abcdef123456',
+    'arn:aws-cn:sagemaker:cn-north-1:111122223333:cluster/ABCDEF123456',
+  ])('rejects the cluster ARN %s', (arn) => {
+    // Act & Assess
+    expect(() => parseAppConfig({ clusters: [{ ...CLUSTER, arn }] })).toThrow(/clusters\.0\.arn/);
+  });
+
   it('rejects the same cluster configured twice', () => {
     // Act & Assess
     expect(() => parseAppConfig({ clusters: [CLUSTER, CLUSTER] })).toThrow(

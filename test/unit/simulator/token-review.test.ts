@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEksToken, decodeEksToken } from '#adapters/eks-token.ts';
 import { type Simulator, startSimulator } from '#local/simulator/server.ts';
-import { canonicalPrincipal, parseAmzDate, parseToken, verifyToken } from '#local/simulator/token-review.ts';
+import {
+  canonicalPrincipal,
+  parseAmzDate,
+  parseToken,
+  verifyStsHost,
+  verifyToken,
+} from '#local/simulator/token-review.ts';
 import { CREDENTIALS, postTokenReview, presignEksToken, tokenFromUrl } from './helpers.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-resilience-lambda';
@@ -260,6 +266,125 @@ describe('Function: verifyToken', () => {
 
     // Assess
     expect(result.ok).toBe(true);
+  });
+});
+
+describe('Function: verifyStsHost', () => {
+  // aws-iam-authenticator's own table (pkg/token/token_test.go `TestSTSEndpoints` and
+  // `TestSTSEndpointResolution`, commit 81b1dab): partition, host, accepted?, verifier region.
+  it.each([
+    ['aws', 'sts.amazonaws.com', true, ''],
+    ['aws-cn', 'sts.amazonaws.com', false, ''],
+    ['aws-us-gov', 'sts.amazonaws.com', false, ''],
+    ['aws-iso', 'sts.amazonaws.com', false, ''],
+    ['aws-not-a-partition', 'sts.amazonaws.com', false, ''],
+    ['aws-cn', 'sts.cn-northwest-1.amazonaws.com.cn', true, ''],
+    ['aws-cn', 'sts.cn-north-1.amazonaws.com.cn', true, ''],
+    ['aws-cn', 'sts.us-iso-east-1.c2s.ic.gov', false, ''],
+    ['aws-cn', 'sts.not-a-region1.amazonaws.com.cn', false, ''],
+    ['aws-cn', 'sts.not-a-region2.amazonaws.com.cn', true, 'not-a-region2'],
+    ['aws', 'sts-fips.us-west-2.amazonaws.com', true, ''],
+    ['aws', 'sts.us-east-1.amazonaws.com', true, ''],
+    ['aws', 'sts.us-west-2.amazonaws.com', true, ''],
+    ['aws', 'sts.eu-north-1.amazonaws.com', true, ''],
+    ['aws', 'sts.amazonaws.com.cn', false, ''],
+    ['aws', 'website.amazonaws.com', false, ''],
+    ['aws', 'sts.default-region.amazonaws.com', true, 'default-region'],
+    ['aws-iso', 'sts.us-iso-east-1.c2s.ic.gov', true, ''],
+    ['aws-iso', 'sts.cn-north-1.amazonaws.com.cn', false, ''],
+    ['aws-us-gov', 'sts.us-gov-east-1.amazonaws.com', true, ''],
+    ['aws-cn', 'sts-fips.us-east-1.amazonaws.com', false, ''],
+    ['aws-cn', 'sts.us-isob-east-1.amazonaws.com.cn', false, ''],
+    ['aws-cn', 'sts.us-isob-east-1.amazonaws.com.cn', true, 'us-isob-east-1'],
+    ['aws-iso-b', 'sts.us-isob-east-1.amazonaws.com.cn', false, 'us-isob-east-1'],
+    ['aws', 'sts.us-west-2.api.aws', true, ''],
+    ['aws-cn', 'sts.cn-north-1.api.amazonwebservices.com.cn', true, ''],
+    ['aws', 'sts.cn-north-1.api.amazonwebservices.com.cn', false, ''],
+    ['aws', 'sts.not-a-region.amazonaws.com', true, 'us-west-2'],
+    ['aws-cn', 'sts.not-a-region5.amazonaws.com.cn', false, 'us-west-2'],
+    ['aws-cn', 'sts.us-west-2.amazonaws.com.cn', false, ''],
+    ['aws', 'sts.us-west-2.amazonaws.com.cn', false, 'us-west-2'],
+    ['aws-cn', 'sts.not-a-region.amazonaws.com', false, 'not-a-region'],
+  ] as const)(
+    'in partition %s, host %s is accepted: %s (verifier region "%s")',
+    (partition, host, valid, region) => {
+      // Act
+      const result = verifyStsHost(host, { partition, region });
+
+      // Assess
+      expect(result.ok).toBe(valid);
+    },
+  );
+});
+
+describe('Function: verifyToken in other partitions', () => {
+  const CN_ROLE = 'arn:aws-cn:iam::111122223333:role/hyperpod-resilience-lambda';
+  const GOV_ROLE = 'arn:aws-us-gov:iam::111122223333:role/hyperpod-resilience-lambda';
+
+  it.each([
+    { partition: 'aws-cn', region: 'cn-north-1', principalArn: CN_ROLE },
+    { partition: 'aws-us-gov', region: 'us-gov-west-1', principalArn: GOV_ROLE },
+  ])(
+    "authenticates our adapter's token for $region against a $partition authenticator",
+    async ({ partition, region, principalArn }) => {
+      // Prepare
+      const { token } = await createEksToken({ clusterName: 'ml-eks', region, credentials: CREDENTIALS });
+
+      // Act
+      const result = await verifyToken(token, {
+        credentials: [{ ...CREDENTIALS, principalArn }],
+        clusterNames: ['ml-eks'],
+        now: new Date(),
+        scope: { partition, region },
+      });
+
+      // Assess
+      expect(result).toMatchObject({ ok: true, value: { clusterName: 'ml-eks' } });
+    },
+  );
+
+  it('rejects a commercial-partition token at an aws-cn authenticator', async () => {
+    // Prepare
+    const { token } = await createEksToken({
+      clusterName: 'ml-eks',
+      region: 'us-west-2',
+      credentials: CREDENTIALS,
+    });
+
+    // Act
+    const result = await verifyToken(token, {
+      credentials: [{ ...CREDENTIALS, principalArn: CN_ROLE }],
+      clusterNames: ['ml-eks'],
+      now: new Date(),
+      scope: { partition: 'aws-cn', region: 'cn-north-1' },
+    });
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: expect.stringContaining('does not support hostname') });
+  });
+
+  it("rejects a key of another partition at that partition's STS", async () => {
+    // Prepare: the authenticator's host check lets a commercial host through for aws-us-gov
+    // (same domain), so it is STS that refuses a key it does not know.
+    const { token } = await createEksToken({
+      clusterName: 'ml-eks',
+      region: 'us-west-2',
+      credentials: CREDENTIALS,
+    });
+
+    // Act
+    const result = await verifyToken(token, {
+      credentials: [{ ...CREDENTIALS, principalArn: GOV_ROLE }],
+      clusterNames: ['ml-eks'],
+      now: new Date(),
+      scope: { partition: 'aws-us-gov', region: 'us-gov-west-1' },
+    });
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('security token included in the request is invalid'),
+    });
   });
 });
 

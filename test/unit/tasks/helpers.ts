@@ -159,9 +159,14 @@ export const addControllerPod = (
 };
 
 /** The Kueue Workload Kueue would have created for a job. */
-export const addKueueWorkload = (kube: FakeKubeApi, jobName: string, active = true): KubeObject => {
+export const addKueueWorkload = (
+  kube: FakeKubeApi,
+  jobName: string,
+  active = true,
+  apiVersion = 'kueue.x-k8s.io/v1beta2',
+): KubeObject => {
   const workload: KubeObject = {
-    apiVersion: 'kueue.x-k8s.io/v1beta1',
+    apiVersion,
     kind: 'Workload',
     metadata: {
       name: `job-${jobName}-1a2b3`,

@@ -54,6 +54,9 @@ describe('Task: SuspendWorkloads', () => {
     expect(action?.detail?.leftToHyperPod).toEqual([`PyTorchJob/${NS}/auto`]);
     expect(String(action?.detail?.note)).toContain('left to HyperPod');
     expect(action?.detail?.jobs).toHaveLength(5);
+    expect(action?.detail?.autoResume).toEqual([
+      expect.objectContaining({ ref: `PyTorchJob/${NS}/auto`, leftToHyperPod: true, hyperPodResumes: true }),
+    ]);
     expect(h.metrics.find((m) => m.name === 'WorkloadsLeftToHyperPod')?.value).toBe(1);
     expect(h.metrics.find((m) => m.name === 'PodsEvicted')?.value).toBe(1);
   });
@@ -70,6 +73,36 @@ describe('Task: SuspendWorkloads', () => {
     // Assess
     expect(result.suspended).toHaveLength(1);
     expect(result.leftToHyperPod).toEqual([]);
+  });
+
+  it('records a Kueue-managed job whose Workload cannot be read as failed, counts it, and suspends the others', async () => {
+    // Prepare
+    const h = makeDeps();
+    addJob(h.kube, 'Job', 'queued', [NODE], { labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } });
+    addJob(h.kube, 'JobSet', 'llm', [NODE]);
+    await openIncident(h.ledger, 'inc-1');
+
+    // Act
+    const result = await suspendWorkloads(incidentState('inc-1'), h.deps);
+
+    // Assess
+    expect(result.suspended.map((r) => r.name)).toEqual(['llm']);
+    expect(result.failed).toEqual([
+      expect.objectContaining({
+        ref: expect.objectContaining({ name: 'queued' }),
+        error: 'KueueWorkloadUnavailableError',
+      }),
+    ]);
+    const record = await h.ledger.getIncident(CLUSTER.name, 'inc-1');
+    const action = record?.actions.find((a) => a.type === 'workloads-suspended');
+    expect(action?.detail?.failed).toEqual([
+      expect.objectContaining({
+        ref: `Job/${NS}/queued`,
+        error: 'KueueWorkloadUnavailableError',
+        message: expect.stringContaining('its Kueue Workload cannot be read'),
+      }),
+    ]);
+    expect(h.metrics.find((m) => m.name === 'WorkloadsNotSuspended')?.value).toBe(1);
   });
 
   it('records every job as skipped when suspension is off, and drains nothing when eviction is off', async () => {

@@ -252,17 +252,166 @@ describe('Function: suspendAll and resumeAll', () => {
     expect(objectOf(kube, 'Job', 'queued')?.metadata.labels?.[SUSPENDED_LABEL]).toBeUndefined();
   });
 
-  it('leaves a Kueue-managed job alone when Kueue has no Workload for it', async () => {
+  it('records a Kueue-managed job whose Workload is missing as failed with the reason, touching nothing', async () => {
     // Prepare
     const { kube } = makeDeps();
     const ref = addJob(kube, 'Job', 'queued', [NODE], { labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } });
+    const other = addJob(kube, 'JobSet', 'llm', [NODE]);
+
+    // Act
+    const outcome = await suspendAll(kube, [ref, other], options);
+
+    // Assess
+    expect(outcome.failed).toEqual([
+      {
+        ref,
+        error: 'KueueWorkloadUnavailableError',
+        message: `Job/${NS}/queued is Kueue-managed (kueue.x-k8s.io/queue-name) but its Kueue Workload cannot be read: no kueue.x-k8s.io/v1beta2 Workload in ${NS} carries kueue.x-k8s.io/job-uid=uid-queued; it is not suspended`,
+      },
+    ]);
+    expect(outcome.skipped).toEqual([]);
+    expect(outcome.suspended).toEqual([other]);
+    expect(kube.mutations.map((m) => m.target)).toEqual([`JobSet/${NS}/llm`]);
+  });
+
+  it.each([
+    { case: 'Kueue is not installed', served: [], message: /kueue\.x-k8s\.io is not served/ },
+    {
+      case: 'Kueue serves only a version we do not know',
+      served: ['v1'],
+      message: /serves v1, none of the Workload versions we know \(v1beta2, v1beta1\)/,
+    },
+  ])('records a Kueue-managed job as failed when $case', async ({ served, message }) => {
+    // Prepare
+    const { kube } = makeDeps();
+    kube.servedGroups.set('kueue.x-k8s.io', served);
+    const ref = addJob(kube, 'Job', 'queued', [NODE], { labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } });
+    addKueueWorkload(kube, 'queued');
 
     // Act
     const outcome = await suspendAll(kube, [ref], options);
 
     // Assess
-    expect(outcome.skipped).toEqual([{ ref, reason: 'kueue-workload-not-found' }]);
+    expect(outcome.failed).toEqual([
+      { ref, error: 'KueueWorkloadUnavailableError', message: expect.stringMatching(message) },
+    ]);
     expect(kube.mutations).toEqual([]);
+  });
+
+  it('talks to the Workload in the version the cluster serves: v1beta1 on a Kueue that serves only v1beta1', async () => {
+    // Prepare
+    const { kube } = makeDeps();
+    kube.servedGroups.set('kueue.x-k8s.io', ['v1beta1']);
+    const ref = addJob(kube, 'Job', 'queued', [NODE], { labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } });
+    addKueueWorkload(kube, 'queued', true, 'kueue.x-k8s.io/v1beta1');
+    const versions: string[] = [];
+    const listObjects = kube.listObjects.bind(kube);
+    const patchObject = kube.patchObject.bind(kube);
+    kube.listObjects = (ref) => {
+      versions.push(`list ${ref.apiVersion}`);
+      return listObjects(ref);
+    };
+    kube.patchObject = (ref, patch, o) => {
+      versions.push(`patch ${ref.apiVersion}`);
+      return patchObject(ref, patch, o);
+    };
+
+    // Act
+    const outcome = await suspendAll(kube, [ref], options);
+
+    // Assess
+    expect(outcome.suspended).toEqual([ref]);
+    expect(versions).toEqual(['list kueue.x-k8s.io/v1beta1', 'patch kueue.x-k8s.io/v1beta1']);
+  });
+
+  it('never reads the Workload of a Kueue-managed job it would not suspend anyway (opted out)', async () => {
+    // Prepare
+    const { kube } = makeDeps();
+    kube.servedGroups.delete('kueue.x-k8s.io');
+    const ref = addJob(kube, 'Job', 'queued', [NODE], {
+      labels: { 'kueue.x-k8s.io/queue-name': 'team-a' },
+      annotations: { 'hyperpod-resilience.io/opt-out': 'true' },
+    });
+
+    // Act
+    const outcome = await suspendAll(kube, [ref], options);
+
+    // Assess
+    expect(outcome.skipped).toEqual([{ ref, reason: 'opted-out' }]);
+    expect(outcome.failed).toEqual([]);
+  });
+
+  it('keeps a Kueue-managed job suspended and labelled ours when its Workload vanished before resume', async () => {
+    // Prepare
+    const { kube } = makeDeps();
+    const ref = addJob(kube, 'Job', 'queued', [NODE], { labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } });
+    const workload = addKueueWorkload(kube, 'queued');
+    await suspendAll(kube, [ref], options);
+    kube.objects.delete(kube.objectKey({ kind: 'Workload', namespace: NS, name: workload.metadata.name }));
+
+    // Act
+    const resumed = await resumeAll(kube, [ref], 'inc-1', { now: START });
+
+    // Assess
+    expect(resumed.resumed).toEqual([]);
+    expect(resumed.failed).toEqual([
+      {
+        ref,
+        error: 'KueueWorkloadUnavailableError',
+        message: expect.stringContaining('it stays suspended and labelled ours'),
+      },
+    ]);
+    expect(objectOf(kube, 'Job', 'queued')?.metadata.labels?.[SUSPENDED_LABEL]).toBe('true');
+  });
+
+  it('records who restarts each job with the auto-resume annotation: HyperPod for a PyTorchJob, us for a batch Job', async () => {
+    // Prepare
+    const { kube } = makeDeps();
+    const annotations = { 'sagemaker.amazonaws.com/enable-job-auto-resume': 'true' };
+    const pytorch = addJob(kube, 'PyTorchJob', 'llm', [NODE], { annotations });
+    const batch = addJob(kube, 'Job', 'etl', [NODE], { annotations });
+
+    // Act
+    const outcome = await suspendAll(kube, [pytorch, batch], options);
+
+    // Assess
+    expect(outcome.suspended).toEqual([batch]);
+    expect(outcome.skipped).toEqual([{ ref: pytorch, reason: 'hyperpod-auto-resume' }]);
+    expect(outcome.autoResume).toEqual([
+      expect.objectContaining({
+        ref: `PyTorchJob/${NS}/llm`,
+        leftToHyperPod: true,
+        hyperPodResumes: true,
+        unverified: expect.arrayContaining([expect.stringContaining('Training Operator')]),
+      }),
+      expect.objectContaining({
+        ref: `Job/${NS}/etl`,
+        leftToHyperPod: false,
+        hyperPodResumes: false,
+        reason: expect.stringContaining('Kubeflow PyTorchJob only'),
+      }),
+    ]);
+  });
+
+  it('says so when the policy drives a job HyperPod would resume', async () => {
+    // Prepare
+    const { kube } = makeDeps();
+    const pytorch = addJob(kube, 'PyTorchJob', 'llm', [NODE], {
+      annotations: { 'sagemaker.amazonaws.com/enable-job-auto-resume': 'true' },
+    });
+
+    // Act
+    const outcome = await suspendAll(kube, [pytorch], { ...options, respectAutoResume: false });
+
+    // Assess
+    expect(outcome.suspended).toEqual([pytorch]);
+    expect(outcome.autoResume).toEqual([
+      expect.objectContaining({
+        leftToHyperPod: false,
+        hyperPodResumes: true,
+        reason: expect.stringContaining('policy respectHyperPodAutoResume=false'),
+      }),
+    ]);
   });
 
   it('a manual release of all holders resumes at once', async () => {
