@@ -1,5 +1,5 @@
 /**
- * `CloudWatch Alarm State Change` events (HYPERPOD-FACTS.md §2.1).
+ * `CloudWatch Alarm State Change` events (docs/FACTS.md events.cloudwatch-alarm-state-change).
  *
  * Shapes to know: `dimensions` is an object map (not the API's `[{Name, Value}]` list); metric-math
  * alarms mix `{expression, id, label, returnData}` entries with `{id, metricStat, returnData: false}`

@@ -1,6 +1,6 @@
 /**
  * SageMaker HyperPod EventBridge events: detail-type constants, the EventBridge envelope and
- * zod schemas of each `detail` (HYPERPOD-FACTS.md §1).
+ * zod schemas of each `detail` (docs/FACTS.md events.*).
  *
  * Parsing is tolerant where AWS may evolve (extra fields kept, enums open, optional fields as
  * documented) and strict where we rely on a value (instance ids, cluster ARNs, bounded sizes).

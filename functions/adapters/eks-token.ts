@@ -1,6 +1,6 @@
 /**
  * EKS bearer token, made the way `aws eks get-token` and aws-iam-authenticator make it
- * (HYPERPOD-FACTS.md §8): a SigV4-presigned STS `GetCallerIdentity` URL whose signed headers
+ * (docs/FACTS.md eks.token, docs/facts/semantics.md token.*): a SigV4-presigned STS `GetCallerIdentity` URL whose signed headers
  * include `x-k8s-aws-id: <eks cluster name>`, valid 60 s for signing purposes, wrapped as
  * `k8s-aws-v1.` + unpadded base64url(URL). The host is the regional STS endpoint of the region's
  * partition, `sts.<region>.<dnsSuffix>` (`amazonaws.com`, `amazonaws.com.cn` in aws-cn, …), as the

@@ -1,6 +1,6 @@
 /**
  * KubeApiFactory for EKS: `DescribeCluster` gives endpoint and CA, createEksToken the bearer
- * token (HYPERPOD-FACTS.md §8). One KubeApi per EKS cluster is cached by the warm Lambda
+ * token (docs/FACTS.md eks.token). One KubeApi per EKS cluster is cached by the warm Lambda
  * container for `cacheMs` (13 min), and never past one minute before its token expires;
  * concurrent callers share one in-flight build, and a failed build is not cached.
  */

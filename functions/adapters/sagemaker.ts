@@ -1,5 +1,5 @@
 /**
- * ClusterNodes on the SageMaker HyperPod cluster APIs (HYPERPOD-FACTS.md §3).
+ * ClusterNodes on the SageMaker HyperPod cluster APIs (docs/FACTS.md sagemaker.*, docs/facts/aws-api-models.md).
  *
  * - Batch reboot/replace take at most 25 ids per call: larger lists are split into sequential
  *   calls and merged. Per-node failures (`InstanceIdInUse`, `InvalidInstanceStatus`,

@@ -3,7 +3,7 @@
  * History and guardrails come later (remediation-policy.ts, guardrails.ts), so this stays a pure
  * reading of one piece of evidence.
  *
- * Every HyperPod string here is free text or an open enum (HYPERPOD-FACTS.md §1.2, §4): nothing
+ * Every HyperPod string here is free text or an open enum (docs/FACTS.md events.node-health-fault-type-in-text, labels.*): nothing
  * throws on an unknown value, unknown values land in the `unknown` class, and the raw strings are
  * kept as evidence so a person can see what the classification was based on.
  */
@@ -24,7 +24,7 @@ import { classifyXid } from '#domain/xid-table.ts';
 
 // ---------------------------------------------------------------- keys and names
 
-/** HyperPod's node health label (HYPERPOD-FACTS.md §4.1). */
+/** HyperPod's node health label (docs/FACTS.md labels.node-health-status). */
 export const NODE_HEALTH_STATUS_LABEL = 'sagemaker.amazonaws.com/node-health-status';
 /** HyperPod's deep-health-check label (§4.2): `InProgress | Passed | Failed`. */
 export const DEEP_HEALTH_CHECK_STATUS_LABEL = 'sagemaker.amazonaws.com/deep-health-check-status';
@@ -141,7 +141,7 @@ const xidVerdict = (code: number): Verdict => {
   return verdict(faultClass, action, `xid-${code}`);
 };
 
-/** HMA fault types with a documented or reported outcome (HYPERPOD-FACTS.md §5.2, §6.1). */
+/** HMA fault types with a documented or reported outcome (docs/FACTS.md events.node-health-fault-type-in-text, xid.table). */
 const HMA_FAULT_TYPES: Record<string, Omit<Verdict, 'code'>> = {
   NvidiaErrorTerminate: { class: 'fatal', action: 'replace' },
   NvidiaErrorReboot: { class: 'recoverable', action: 'reboot' },

@@ -19,7 +19,7 @@ export const HEALTH_CHECK_PURPOSE_ANNOTATION = 'hyperpod-resilience.io/purpose';
 export const HEALTH_CHECK_INCIDENT_ANNOTATION = 'hyperpod-resilience.io/incident';
 export const HEALTH_CHECK_CONTAINER = 'health-check';
 export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
-/** HyperPod taints nodes under deep health checks (and HMA faulty ones) with this key (HYPERPOD-FACTS.md §4.3). */
+/** HyperPod taints nodes under deep health checks (and HMA faulty ones) with this key (docs/FACTS.md taints.deep-health-check). */
 export const HYPERPOD_HEALTH_TAINT_KEY = 'sagemaker.amazonaws.com/node-health-status';
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 export const EFA_RESOURCE = 'vpc.amazonaws.com/efa';

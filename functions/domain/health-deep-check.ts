@@ -1,5 +1,5 @@
 /**
- * One look at a HyperPod deep health check (StartClusterHealthCheck; HYPERPOD-FACTS.md §3.3, §5.3)
+ * One look at a HyperPod deep health check (StartClusterHealthCheck; docs/FACTS.md sagemaker.start-cluster-health-check)
  * of one instance, between Wait states. The instance shows `DeepHealthCheckInProgress` while it
  * runs and goes back to `Running` on a pass; the node label `deep-health-check-status` says
  * `InProgress | Passed | Failed`, and EKS replaces an instance that failed it.

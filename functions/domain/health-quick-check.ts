@@ -2,8 +2,8 @@
  * One look at a quick health-check Job and its pod, between Wait states: still running, or done
  * with a verdict. Pure: the task reads the Job and the pods (by label) and passes them in.
  *
- * Failure is the default for everything that is not a readable, passing verdict (HYPERPOD-FACTS.md
- * §5.3 puts a wrong "healthy" far above a wasted reboot): a timeout, a pod the node never ran or
+ * Failure is the default for everything that is not a readable, passing verdict (a wrong "healthy" costs a job
+ * far more than a wasted reboot): a timeout, a pod the node never ran or
  * rejected, a Job or pod that vanished before its verdict was read, and every verdict problem of
  * health-verdict.ts.
  */

@@ -1,7 +1,7 @@
 /**
  * Quarantine = cordon + our NoSchedule taint + annotations saying who, why and when, so every
  * change we make can be found and undone by its owner, and only by its owner
- * (PEERS-AND-TARGETS.md: never uncordon what we did not cordon; stale cordons are a known failure).
+ * (never uncordon what we did not cordon: a cordon is often a person's; stale cordons of remediation tools are a known failure).
  *
  * Plans are JSON merge patches (RFC 7386). A merge patch replaces `spec.taints` as a whole, so the
  * handler sends it with the node's `resourceVersion`: a concurrent taint change then fails the

@@ -59,7 +59,7 @@ const distinctIncidentsInWindow = (
 
 /**
  * Faults of this node inside the repeat-offender window, counting each incident once and the
- * current fault too (HYPERPOD-FACTS.md §6.1: a second hardware fault within 7 days replaces).
+ * current fault too (our repeat-offender rule, README "Safety limits": a second hardware fault within the window replaces).
  *
  * @example
  * faultCountInWindow(history, policy, '2026-01-08T00:00:00Z', 'inc-2'); // 2 when inc-1 was 3 days earlier

@@ -1,8 +1,8 @@
 /**
  * The health sweep's findings: a pure reading of one inventory (SageMaker ListClusterNodes, the
  * Kubernetes nodes, the workloads we hold suspended, and the ledger's incidents and leases) at one
- * `now`. It finds what events missed (PEERS-AND-TARGETS.md §2: "the sweep catches what events
- * miss") and what we left behind ourselves:
+ * `now`. It finds what events missed (a lost event, a fault no detector reports) and what we left
+ * behind ourselves:
  *
  * | Finding | When | Goes to |
  * |---|---|---|
@@ -237,7 +237,7 @@ const nodeFinding = (
   const bootId = node.status?.nodeInfo?.bootID ?? '';
   const health = node.metadata.labels?.[NODE_HEALTH_STATUS_LABEL];
   const dhc = node.metadata.labels?.[DEEP_HEALTH_CHECK_STATUS_LABEL];
-  // With NodeRecovery=Automatic HyperPod acts on its own labels: never race it (HYPERPOD-FACTS.md §6.2).
+  // With NodeRecovery=Automatic HyperPod acts on its own labels: never race it (docs/facts/remediation.md).
   if (inv.nodeRecovery === 'None' && ((health && PENDING_LABELS.has(health)) || dhc === 'Failed')) {
     return {
       ...base,

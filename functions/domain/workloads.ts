@@ -1,5 +1,5 @@
 /**
- * Suspending and resuming the jobs that run on a faulty node (HYPERPOD-FACTS.md §7).
+ * Suspending and resuming the jobs that run on a faulty node (docs/FACTS.md workloads.suspend-fields, docs/facts/semantics.md).
  *
  * A job spanning several failing nodes is suspended once and held by every incident that needs it
  * suspended: each incident adds its id to one annotation, and the job resumes only when the last
@@ -39,7 +39,7 @@ export interface WorkloadKindInfo {
 }
 
 /**
- * Kinds we can suspend, with where their suspend switch lives (HYPERPOD-FACTS.md §7.3). An
+ * Kinds we can suspend, with where their suspend switch lives (docs/FACTS.md workloads.suspend-fields). An
  * Indexed Job is a batch/v1 Job (`completionMode: Indexed`) and suspends the same way.
  */
 export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKindInfo>>> = {

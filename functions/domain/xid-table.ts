@@ -1,5 +1,5 @@
 /**
- * NVIDIA Xid → class/action table (HYPERPOD-FACTS.md §6.2, a [proposal]).
+ * NVIDIA Xid → class/action table (docs/FACTS.md xid.table: a proposal).
  *
  * HyperPod publishes no Xid → reboot/replace table, so we keep our own, as data: operators and
  * reviewers read (and later override) rows, not branches. Meanings follow NVIDIA's Xid catalog;
@@ -27,7 +27,7 @@ export interface XidVerdict {
   reason: string;
 }
 
-/** Rows of HYPERPOD-FACTS.md §6.2 in table order. A code appears in at most one row (a unit test checks). */
+/** Rows of the table (docs/FACTS.md xid.table) in order. A code appears in at most one row (a unit test checks). */
 export const XID_RULES: readonly XidRule[] = [
   {
     codes: [79],

@@ -1,6 +1,6 @@
 /**
  * The SageMaker HyperPod operations of the simulator (awsJson1_1 bodies in, bodies out), with
- * the shapes and limits of HYPERPOD-FACTS §3: ≤ 25 ids per reboot/replace call, per-node
+ * the shapes and limits of docs/FACTS.md sagemaker.* and the botocore models (docs/facts/aws-api-models.md): ≤ 25 ids per reboot/replace call, per-node
  * problems in `Failed` (`ErrorCode`; `Code` for delete), ResourceNotFound for unknown clusters,
  * epoch-second timestamps.
  */

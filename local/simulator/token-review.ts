@@ -1,5 +1,5 @@
 /**
- * EKS bearer-token verification with aws-iam-authenticator semantics (HYPERPOD-FACTS §8), for the
+ * EKS bearer-token verification with aws-iam-authenticator semantics (docs/FACTS.md eks.token), for the
  * simulator's kube-apiserver token webhook. aws-iam-authenticator forwards the presigned
  * `sts:GetCallerIdentity` URL to STS with the `x-k8s-aws-id` header set to its own cluster name;
  * STS accepts it only when the SigV4 signature matches. We emulate STS: recompute the presigned

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tier 2 of the test bed (TEST-BED.md §7): builds the JobSet controller and Kubeflow
+# Tier 2 of the test bed (local/testbed/README.md, tier 2): builds the JobSet controller and Kubeflow
 # training-operator v1 from the Go module proxy into the same cache folder as the control plane
 # (build-binaries.sh), and copies their upstream CRDs beside them. Opt-in: `npm run test:e2e`
 # only uses tier 2 when these binaries exist and HPR_TIER2=1.

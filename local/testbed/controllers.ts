@@ -1,5 +1,5 @@
 /**
- * Tier 2 of the test bed (TEST-BED.md §7): the real JobSet controller (v0.12.0) and Kubeflow
+ * Tier 2 of the test bed (local/testbed/README.md, tier 2): the real JobSet controller (v0.12.0) and Kubeflow
  * training-operator v1 (v1.9.0, PyTorchJob only) beside a running tier-1 control plane, so that
  * JobSet and PyTorchJob suspend/resume delete and recreate real pods. Opt-in: binaries come from
  * local/testbed/build-controllers.sh, and tests use them unless `HPR_TIER2=0` (see README.md).
