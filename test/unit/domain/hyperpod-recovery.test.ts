@@ -104,6 +104,14 @@ describe('Function: interpretNodeInUse', () => {
     expect(verdict).toMatchObject({ kind: 'busy', operation: 'Running' });
   });
 
+  it('names what it saw, with or without a Kubernetes node', () => {
+    // Act & Assess
+    expect(interpretNodeInUse({ status: 'SystemUpdating', kubeNode: node(true) }).evidence).toBe(
+      'InstanceStatus SystemUpdating, Kubernetes node Ready',
+    );
+    expect(interpretNodeInUse({ status: 'SystemUpdating' }).evidence).toBe('InstanceStatus SystemUpdating');
+  });
+
   it('reads a node SageMaker no longer describes as gone', () => {
     // Act & Assess
     expect(interpretNodeInUse({ status: undefined }).kind).toBe('gone');
