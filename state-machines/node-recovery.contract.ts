@@ -106,6 +106,8 @@ export const decisionSchema = z.object({
   leaseHeld: z.boolean(),
   /** The incident that saw this fault first (duplicate deliveries). */
   duplicateOf: z.string().optional(),
+  /** The recovery HyperPod already has pending for the node (its `Pending*` label), when awaited. */
+  hyperpodPending: z.enum(['reboot', 'replace']).optional(),
 });
 
 export const incidentStateSchema = z.looseObject({
@@ -117,6 +119,8 @@ export const incidentStateSchema = z.looseObject({
   trigger: z.looseObject({ kind: z.string() }),
   fault: z.looseObject({ class: z.string(), code: z.string() }),
   node: nodeIdentitySchema.optional(),
+  /** The node's Kubernetes Ready condition when admitted (NotReady later = something happened). */
+  nodeReadyAtAdmission: z.boolean().optional(),
   decision: decisionSchema,
   /** Polling state of WaitForNode/CheckNodeRecovery; `pollSeconds` feeds the Wait state. */
   await: z
@@ -126,6 +130,8 @@ export const incidentStateSchema = z.looseObject({
       /** Set by CheckNodeRecovery from the remediation time and the policy's timeouts. */
       deadline: z.string().optional(),
       status: z.enum(['pending', 'ready']),
+      /** When a recovery we did not request was first seen under way (HyperPod's own). */
+      recoveryStartedAt: z.string().optional(),
       /** The node that came back (a replacement has a new instance id and node name). */
       node: nodeIdentitySchema.optional(),
     })
@@ -144,6 +150,8 @@ export const incidentStateSchema = z.looseObject({
       status: z.enum(['requested', 'hyperpod-acting', 'awaiting-hyperpod']),
       requestedAt: z.string(),
       attempt: z.number().int().min(1),
+      /** What showed that a recovery we did not request is under way. */
+      evidence: z.string().optional(),
     })
     .optional(),
   /**

@@ -109,7 +109,10 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       timeoutSeconds: 60,
       resultPath: '$.remediation',
       next: S.WaitForNode,
-      // InvalidInstanceStatus: the node's state forbids the action now — wait longer.
+      // NodeBusy: InvalidInstanceStatus/InstanceIdInUse while the node shows an operation that is
+      // not a recovery (deep health check, software update): wait longer, then escalate.
+      // SageMakerTransient: throttling, 5xx, and a per-node `InternalServerError` in the Failed
+      // list ("an internal error occurred while processing this node"): back off before escalating.
       retry: [
         {
           ErrorEquals: [ErrorNames.NodeBusy],
@@ -117,6 +120,14 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
           MaxAttempts: 6,
           BackoffRate: 1.5,
           MaxDelaySeconds: 120,
+        },
+        {
+          ErrorEquals: [ErrorNames.SageMakerTransient],
+          IntervalSeconds: 5,
+          MaxAttempts: 5,
+          BackoffRate: 2,
+          MaxDelaySeconds: 60,
+          JitterStrategy: 'FULL',
         },
         retryTransient(),
       ],

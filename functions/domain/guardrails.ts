@@ -17,9 +17,11 @@ import type { Policy } from '#shared/config-schema.ts';
 export type ActingAction = Extract<RemediationAction, 'reboot' | 'replace'>;
 
 /**
- * How the action is carried out: `request` = we call BatchReboot/ReplaceClusterNodes;
- * `await-hyperpod` = HyperPod's own automatic node recovery acts, and we quarantine, suspend,
- * wait and resume without issuing a competing reboot/replace.
+ * How the action is carried out: `request` = we call BatchReboot/ReplaceClusterNodes (on a
+ * NodeRecovery=Automatic cluster too: AWS documents these APIs as the preferred manual trigger
+ * of the same HyperPod recovery process — docs/facts/remediation.md); `await-hyperpod` =
+ * HyperPod's own recovery has already been triggered (its `Pending*` label under automatic node
+ * recovery), and we quarantine, suspend, wait and resume without issuing a second one.
  */
 export type RemediationMode = 'request' | 'await-hyperpod';
 
@@ -47,6 +49,8 @@ export interface GuardrailInput {
   /** HyperPod `ClusterStatus` (open enum). */
   clusterStatus: string;
   remediationOwner: RemediationOwner;
+  /** HyperPod's own recovery of this node is already triggered (hyperpod-recovery.ts). */
+  hyperpodAlreadyActing?: boolean;
   /** Operator pause switch, with its reason. */
   paused?: { reason: string };
   /** The node is waiting for a person (an earlier incident gave up on it). */
@@ -190,8 +194,10 @@ export const resetBreaker = (state: ClusterGuardState): ClusterGuardState => {
 };
 
 /**
- * Who issues reboot/replace. `auto` follows the cluster's `NodeRecovery`: `Automatic` means
- * HyperPod acts itself (never two controllers on one node); anything else, or nothing, means we do.
+ * Who owns node recovery. `auto` follows the cluster's `NodeRecovery`: `Automatic` means HyperPod
+ * recovers nodes on its own detections (never two recoveries of one node); anything else, or
+ * nothing, means we do. Owning is not acting: HyperPod repairs only what it detected or was asked
+ * to repair, so a fault only we saw still needs our request (see {@link RemediationMode}).
  *
  * @example
  * resolveRemediationOwner('auto', 'Automatic'); // 'hyperpod'
@@ -274,7 +280,10 @@ export const evaluateGuardrails = (input: GuardrailInput): GuardrailVerdict => {
   if (!isActing(action)) {
     return { outcome: 'skip', reason: 'no-action-needed', detail: `decision is ${action}` };
   }
-  const remediation: RemediationMode = input.remediationOwner === 'hyperpod' ? 'await-hyperpod' : 'request';
+  const remediation: RemediationMode =
+    input.remediationOwner === 'hyperpod' && input.hyperpodAlreadyActing === true
+      ? 'await-hyperpod'
+      : 'request';
   for (const gate of GUARDRAIL_ORDER) {
     if (gate === 'no-action-needed') continue;
     const failed = GATES[gate](input);

@@ -196,6 +196,12 @@ export const policySchema = z
         pollSeconds: z.number().int().min(1).max(3600).default(30),
         rebootTimeoutMinutes: z.number().int().min(1).default(30),
         replaceTimeoutMinutes: z.number().int().min(1).default(120),
+        /**
+         * When HyperPod was left to recover the node (its own `Pending*` label under
+         * NodeRecovery=Automatic): how long it may take to visibly start before the incident
+         * escalates and the jobs are resumed. [proposal]: AWS publishes no start latency.
+         */
+        hyperpodStartGraceMinutes: z.number().int().min(1).max(120).default(10),
       })
       .refine(
         (a) =>
@@ -205,7 +211,12 @@ export const policySchema = z
           message: POLLS_MESSAGE,
         },
       )
-      .default({ pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 }),
+      .default({
+        pollSeconds: 30,
+        rebootTimeoutMinutes: 30,
+        replaceTimeoutMinutes: 120,
+        hyperpodStartGraceMinutes: 10,
+      }),
     workloads: workloadPolicySchema,
     /** Pause remediations while the cluster is `Updating`/`SystemUpdating`. */
     pauseDuringClusterUpdates: z.boolean().default(true),
@@ -221,7 +232,12 @@ export const policySchema = z
     repeatOffender: { faults: 2, windowDays: 7 },
     dedupeWindowMinutes: 15,
     leaseTtlMinutes: 240,
-    awaitNode: { pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 },
+    awaitNode: {
+      pollSeconds: 30,
+      rebootTimeoutMinutes: 30,
+      replaceTimeoutMinutes: 120,
+      hyperpodStartGraceMinutes: 10,
+    },
     workloads: WORKLOAD_POLICY_DEFAULTS,
     pauseDuringClusterUpdates: true,
     massFindings: { ...DEFAULT_MASS_FINDING_LIMITS },

@@ -23,6 +23,7 @@ export const ErrorNames = {
   SageMakerRequestFailed: 'SageMakerRequestFailedError',
   RemediationFailed: 'RemediationFailedError',
   NodeNotRecovered: 'NodeNotRecoveredError',
+  RecoveryNotStarted: 'RecoveryNotStartedError',
   HealthCheckFailed: 'HealthCheckFailedError',
   KueueWorkloadUnavailable: 'KueueWorkloadUnavailableError',
 } as const;
@@ -77,7 +78,10 @@ export class SageMakerTransientError extends RetryableError {
     this.name = ErrorNames.SageMakerTransient;
   }
 }
-/** SageMaker answered `InvalidInstanceStatus` (or similar): the node's state forbids the action now; try later. */
+/**
+ * SageMaker answered `InvalidInstanceStatus` or `InstanceIdInUse` for the node and its status
+ * shows an operation that is not a recovery (deep health check, software update, …): try later.
+ */
 export class NodeBusyError extends RetryableError {
   constructor(message: string, options?: ErrorOptionsWithDetails) {
     super(message, options);
@@ -156,6 +160,17 @@ export class NodeNotRecoveredError extends HyperPodResilienceError {
   constructor(message: string, options?: ErrorOptionsWithDetails) {
     super(message, options);
     this.name = ErrorNames.NodeNotRecovered;
+  }
+}
+/**
+ * HyperPod was left to recover a node (its own `Pending*` label under automatic node recovery)
+ * and nothing visibly started within the grace: handled as a failure (escalate, resume the
+ * jobs), never as a reason to keep waiting with the jobs suspended.
+ */
+export class RecoveryNotStartedError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.RecoveryNotStarted;
   }
 }
 export class HealthCheckFailedError extends HyperPodResilienceError {

@@ -163,8 +163,12 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
   },
   'request-remediation': {
     ports: [
+      'ClusterNodes.describeNode',
       'ClusterNodes.rebootNodes',
       'ClusterNodes.replaceNodes',
+      'KubeApi.getNode',
+      'KubeApi.listNodes',
+      'KubeApiFactory',
       'Ledger.getNodeHistory',
       'Ledger.putNodeHistory',
       'Ledger.updateIncident',
@@ -173,10 +177,12 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
       'sagemaker:BatchRebootClusterNodes',
       'sagemaker:BatchReplaceClusterNodes',
+      'sagemaker:DescribeClusterNode',
     ],
-    kubernetes: false,
+    kubernetes: true,
   },
   'restore-node': {
     ports: ['KubeApi.getNode', 'KubeApi.patchNode', 'KubeApiFactory', 'Ledger.updateIncident'],

@@ -11,6 +11,7 @@ import {
   resolveRemediationOwner,
   tripBreaker,
 } from '#domain/guardrails.ts';
+import { hyperpodAlreadyActing, hyperpodPendingAction } from '#domain/hyperpod-recovery.ts';
 import { burstReporters } from '#domain/mass-findings.ts';
 import { decideRemediation, recordFault } from '#domain/remediation-policy.ts';
 import type { NodeIdentity, SkipReason, Trigger } from '#domain/types.ts';
@@ -22,6 +23,7 @@ import {
   type Decision,
   type IncidentState,
 } from '#state-machines/node-recovery.contract.ts';
+import { isNodeReady } from './check-node-recovery.ts';
 import type { TaskDeps } from './deps.ts';
 import { reportDisagreement } from './detector-disagreement.ts';
 import { parseInput } from './parse.ts';
@@ -60,6 +62,8 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     await: { pollSeconds: policy.awaitNode.pollSeconds, attempts: 0, status: 'pending' as const },
   };
 
+  // The node's readiness when we first saw it: NotReady later is then evidence of a reboot.
+  let readyAtAdmission: boolean | undefined;
   const finish = async (node: NodeIdentity | undefined, decision: Decision): Promise<IncidentState> => {
     await deps.ledger.createIncident({
       incidentId,
@@ -83,7 +87,12 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
         : { action: decision.action },
     );
     deps.logger.info('incident admitted', { decision, fault: fault.code, instanceId: node?.instanceId });
-    return { ...base, node, decision };
+    return {
+      ...base,
+      node,
+      decision,
+      ...(readyAtAdmission === undefined ? {} : { nodeReadyAtAdmission: readyAtAdmission }),
+    };
   };
 
   const skip = (
@@ -113,6 +122,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
   ]);
   const resolved = await resolveNode({ cluster, ...triggerTarget(trigger) }, deps.clusterNodes, kube);
   const node = resolved.identity;
+  if (resolved.kubeNode) readyAtAdmission = isNodeReady(resolved.kubeNode);
   deps.logger.appendKeys?.({ instanceId: node.instanceId, nodeName: node.nodeName });
 
   const history = await deps.ledger.getNodeHistory(cluster.name, node.instanceId);
@@ -158,15 +168,20 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
   const fleetSize =
     clusterInfo.instanceGroups.reduce((sum, group) => sum + (group.currentCount ?? 0), 0) ||
     otherLeases.length + 1;
+  const nodeLabels = resolved.kubeNode?.metadata.labels ?? {};
+  // HyperPod owning recovery does not mean it acts on what only we saw: wait for it only when
+  // its own recovery is already triggered (its Pending* label), otherwise request it ourselves.
+  const alreadyActing = hyperpodAlreadyActing(remediationOwner, nodeLabels);
   const verdict = evaluateGuardrails({
     policy,
     now,
     incidentId,
     node,
-    nodeLabels: resolved.kubeNode?.metadata.labels ?? {},
+    nodeLabels,
     action: policyDecision.action,
     clusterStatus: clusterInfo.status,
     remediationOwner,
+    hyperpodAlreadyActing: alreadyActing,
     paused: guardState.paused,
     needsAttention: history.needsAttention,
     duplicateOf,
@@ -194,6 +209,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     reason: policyDecision.reason,
     escalatedFrom: policyDecision.escalatedFrom,
     duplicateOf,
+    ...(alreadyActing ? { hyperpodPending: hyperpodPendingAction(nodeLabels) } : {}),
   };
   if (verdict.outcome === 'skip') {
     if (verdict.tripBreaker) {

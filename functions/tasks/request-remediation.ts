@@ -1,20 +1,37 @@
 /**
- * RequestRemediation: BatchReboot/BatchReplaceClusterNodes for the node, or — when HyperPod's
- * own automatic node recovery owns the node — nothing but a note that we wait for it.
- * The per-node `Failed` list is read, never mistaken for success:
- * `InstanceIdInUse` → HyperPod (or someone) is already acting: recorded, no second action;
- * `InvalidInstanceStatus` → NodeBusyError, retried later by the state machine;
- * `InstanceIdNotFound` → the node is gone: NodeNotFoundError, escalated.
+ * RequestRemediation: BatchReboot/BatchReplaceClusterNodes for the node — on a
+ * NodeRecovery=Automatic cluster too, because HyperPod repairs only what it detected or was asked
+ * to repair, and AWS documents these APIs as the preferred manual trigger of the same HyperPod
+ * recovery process as the `Pending*` labels (docs/facts/remediation.md,
+ * `hyperpod.manual-recovery-api`). Only when HyperPod's own recovery is already triggered
+ * (`decision.remediation = await-hyperpod`, its `Pending*` label under automatic recovery) is
+ * nothing called: we note that we wait for it, and CheckNodeRecovery gives it a short grace.
+ *
+ * The per-node `Failed` list is read, never mistaken for success (codes from the API reference
+ * `BatchRebootClusterNodesError` / `BatchReplaceClusterNodesError`):
+ * - `InstanceIdInUse` ("another operation is already in progress for this node") and
+ *   `InvalidInstanceStatus` ("a state that does not allow …; wait"): which operation is read from
+ *   the node's `InstanceStatus.Status` and its Kubernetes node (hyperpod-recovery.ts). A recovery
+ *   visibly under way is waited for; any other operation (deep health check, software update, …)
+ *   → NodeBusyError, retried by the state machine within its budget, then escalated;
+ * - `InternalServerError` ("an internal error occurred while processing this node") →
+ *   SageMakerTransientError, retried with backoff;
+ * - `InstanceIdNotFound` → the node is gone: NodeNotFoundError, escalated.
  */
+import { interpretNodeInUse } from '#domain/hyperpod-recovery.ts';
 import { recordRemediation } from '#domain/remediation-policy.ts';
+import { findCluster } from '#shared/config-schema.ts';
 import {
   NodeBusyError,
   NodeNotFoundError,
   PolicyViolationError,
   RemediationFailedError,
+  SageMakerTransientError,
+  UnknownClusterError,
 } from '#shared/errors.ts';
 import type { TaskDeps } from './deps.ts';
 import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { findKubeNode } from './resolve-node.ts';
 
 export interface RemediationResult {
   action: 'reboot' | 'replace';
@@ -22,6 +39,8 @@ export interface RemediationResult {
   requestedAt: string;
   attempt: number;
   detail?: string;
+  /** What showed that a recovery we did not request is under way. */
+  evidence?: string;
 }
 
 export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<RemediationResult> => {
@@ -40,8 +59,10 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
   const requestedAt = deps.now();
 
   if (state.decision.remediation === 'await-hyperpod') {
-    await recordAction(deps, state, 'awaiting-hyperpod', { action, attempt });
-    return { action, status: 'awaiting-hyperpod', requestedAt, attempt };
+    // HyperPod's label says which recovery it will run; that is what we wait for.
+    const awaited = state.decision.hyperpodPending ?? action;
+    await recordAction(deps, state, 'awaiting-hyperpod', { action: awaited, attempt });
+    return { action: awaited, status: 'awaiting-hyperpod', requestedAt, attempt };
   }
 
   const call = action === 'reboot' ? deps.clusterNodes.rebootNodes : deps.clusterNodes.replaceNodes;
@@ -50,16 +71,50 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
   if (failure) {
     switch (failure.code) {
       case 'InstanceIdInUse':
+      case 'InvalidInstanceStatus': {
+        const cluster = findCluster(deps.config, state.clusterName);
+        if (!cluster) throw new UnknownClusterError(`cluster ${state.clusterName} is not configured`);
+        const [current, kube] = await Promise.all([
+          deps.clusterNodes.describeNode(state.clusterName, node.instanceId),
+          deps.kubeFor(state.eksClusterName),
+        ]);
+        const kubeNode = await findKubeNode(kube, cluster, node.instanceId, current);
+        const verdict = interpretNodeInUse({
+          status: current?.status,
+          kubeNode,
+          wasReady: state.nodeReadyAtAdmission,
+        });
+        if (verdict.kind === 'gone') {
+          throw new NodeNotFoundError(`SageMaker no longer knows ${node.instanceId}: ${verdict.evidence}`);
+        }
+        if (verdict.kind === 'busy') {
+          throw new NodeBusyError(
+            `SageMaker refused to ${action} ${node.instanceId} (${failure.code}: ${failure.message ?? ''}); ` +
+              `the node shows ${verdict.evidence}, not a recovery: retry later`,
+            { details: { code: failure.code, operation: verdict.operation } },
+          );
+        }
         await recordAction(deps, state, 'remediation-already-in-progress', {
           action,
+          observed: verdict.observed,
           code: failure.code,
           message: failure.message,
+          evidence: verdict.evidence,
         });
         deps.metrics.count('RemediationAlreadyInProgress');
-        return { action, status: 'hyperpod-acting', requestedAt, attempt, detail: failure.message };
-      case 'InvalidInstanceStatus':
-        throw new NodeBusyError(
-          `SageMaker refused to ${action} ${node.instanceId} now: ${failure.message ?? failure.code}`,
+        return {
+          action: verdict.observed,
+          status: 'hyperpod-acting',
+          requestedAt,
+          attempt,
+          detail: failure.message,
+          evidence: verdict.evidence,
+        };
+      }
+      case 'InternalServerError':
+        throw new SageMakerTransientError(
+          `${action} of ${node.instanceId} failed transiently: ${failure.code} ${failure.message ?? ''}`,
+          { details: { code: failure.code } },
         );
       case 'InstanceIdNotFound':
         throw new NodeNotFoundError(

@@ -24,6 +24,9 @@ export interface IncidentReport {
     skipReason?: unknown;
     skipDetail?: unknown;
     wouldHave?: unknown;
+    /** `request` (we called Batch*ClusterNodes) or `await-hyperpod` (HyperPod's own recovery). */
+    remediation?: unknown;
+    hyperpodPending?: unknown;
   };
   status: string;
   outcome?: string;
@@ -263,6 +266,8 @@ const incidentReport = (record: IncidentRecord, execution?: ExecutionReport): In
       skipReason: decision.skipReason,
       skipDetail: decision.skipDetail,
       wouldHave: decision.wouldHave,
+      remediation: decision.remediation,
+      hyperpodPending: decision.hyperpodPending,
     },
     status: record.status,
     outcome: record.outcome,

@@ -62,7 +62,20 @@ export interface EngineOptions {
   /** Capacity per instance group name (`<cluster>/<group>` also accepted). */
   capacity?: Record<string, CapacityMode>;
   onEvent?: (event: SimEvent) => void;
+  /**
+   * Whether a replacement instance keeps the old NodeLogicalId (default true). Not documented
+   * either way (the SDK says the id persists "from provisioning request to termination"), so
+   * both must work.
+   */
+  logicalIdSurvivesReplacement?: boolean;
 }
+
+/** Per-node error codes of BatchReboot/BatchReplaceClusterNodes (API reference `…ClusterNodesError`). */
+export type NodeActionErrorCode =
+  | 'InstanceIdNotFound'
+  | 'InvalidInstanceStatus'
+  | 'InstanceIdInUse'
+  | 'InternalServerError';
 
 export interface InjectFaultOptions {
   /** HyperPod cluster name or ARN; found from the instance id when omitted. */
@@ -98,7 +111,7 @@ export interface ReconcileAction {
 }
 
 export interface ActionRefusal {
-  code: 'InstanceIdNotFound' | 'InvalidInstanceStatus' | 'InstanceIdInUse';
+  code: NodeActionErrorCode;
   message: string;
 }
 
@@ -132,6 +145,7 @@ export class SimEngine {
   private readonly kubes = new Map<string, SimKubeAdmin>();
   private readonly capacity = new Map<string, CapacityMode>();
   private readonly healthCheckFailures = new Set<string>();
+  private readonly nodeActionFailures = new Map<string, { code: NodeActionErrorCode; remaining: number }>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly waits = new Set<{ timer: NodeJS.Timeout; reject: (e: Error) => void }>();
   private stopped = false;
@@ -209,7 +223,23 @@ export class SimEngine {
    * one HyperPod runs itself (automatic recovery, deep health check) → InstanceIdInUse; reboot
    * needs Running, replace Running or Failure, delete anything not already shutting down.
    */
-  refusal(instance: SimInstance, kind: BatchKind): ActionRefusal | undefined {
+  refusal(
+    instance: SimInstance,
+    kind: BatchKind,
+    origin: OperationOrigin = 'api',
+  ): ActionRefusal | undefined {
+    const scripted = origin === 'api' ? this.nodeActionFailures.get(instance.instanceId) : undefined;
+    if (scripted && scripted.remaining > 0) {
+      scripted.remaining -= 1;
+      if (scripted.remaining === 0) this.nodeActionFailures.delete(instance.instanceId);
+      return {
+        code: scripted.code,
+        message:
+          scripted.code === 'InternalServerError'
+            ? `An internal error occurred while processing node ${instance.instanceId}.`
+            : `Instance ${instance.instanceId}: injected ${scripted.code}.`,
+      };
+    }
     const op = instance.operation;
     if (op) {
       if (op.origin === 'api') {
@@ -287,7 +317,10 @@ export class SimEngine {
       cluster.nodes = cluster.nodes.filter((n) => n !== old);
       await this.kube(cluster, (k) => k.deleteNode(old.nodeName));
       const group = this.group(cluster, old.instanceGroupName);
-      const fresh = newInstance(group, { nodeLogicalId: old.nodeLogicalId, status: 'Pending' });
+      const fresh = newInstance(group, {
+        ...(this.options.logicalIdSurvivesReplacement === false ? {} : { nodeLogicalId: old.nodeLogicalId }),
+        status: 'Pending',
+      });
       fresh.operation = this.op('replace', origin);
       cluster.nodes.push(fresh);
       await this.launch(cluster, fresh, Math.max(0, this.timings.replaceMs - this.timings.shutdownMs));
@@ -412,7 +445,7 @@ export class SimEngine {
               : undefined;
         if (!action) continue;
         const instance = cluster.nodes.find((n) => n.nodeName === node.metadata.name);
-        if (!instance || this.refusal(instance, action)) continue;
+        if (!instance || this.refusal(instance, action, 'automatic')) continue;
         this.start(cluster, instance, action, 'automatic');
         actions.push({ cluster: cluster.name, instanceId: instance.instanceId, action });
       }
@@ -469,6 +502,40 @@ export class SimEngine {
     instance.message = message;
     instance.failureReason = 'injected';
     await this.kube(cluster, (k) => k.setNodeReady(instance.nodeName, false), true);
+  }
+
+  /**
+   * The next `count` Batch*ClusterNodes calls (ours, not HyperPod's automatic recovery) answer
+   * this per-node code for the instance, e.g. `InternalServerError` ("an internal error occurred
+   * while processing this node") or `InstanceIdInUse`, whatever the instance's state.
+   */
+  failNodeAction(instanceId: string, code: NodeActionErrorCode, count = 1): void {
+    const { instance } = this.findInstance(instanceId);
+    this.nodeActionFailures.set(instance.instanceId, { code, remaining: count });
+  }
+
+  /**
+   * An operation that is not a recovery holds the instance for `forMs`: `SystemUpdating` (a
+   * software update) or `DeepHealthCheckInProgress` (a deep health check that passes).
+   * Meanwhile reboot/replace answer InstanceIdInUse (another operation in progress); then the
+   * instance is Running again. The Kubernetes node is left as it is.
+   */
+  holdNode(
+    instanceId: string,
+    status: Extract<SimInstance['status'], 'SystemUpdating' | 'DeepHealthCheckInProgress'>,
+    forMs: number,
+  ): void {
+    const { instance } = this.findInstance(instanceId);
+    if (instance.operation) throw new Error(`instance ${instanceId} is busy with ${instance.operation.kind}`);
+    const operation = this.op(status === 'SystemUpdating' ? 'softwareUpdate' : 'healthCheck', 'automatic');
+    instance.operation = operation;
+    instance.status = status;
+    this.run(async () => {
+      await this.sleep(forMs);
+      if (instance.operation !== operation) return;
+      instance.status = 'Running';
+      instance.operation = undefined;
+    });
   }
 
   /** The next deep health check of this instance fails (and HyperPod replaces it). */

@@ -35,7 +35,7 @@ export type NodeRecovery = 'Automatic' | 'None';
 export type OperationOrigin = 'api' | 'automatic' | 'healthCheck';
 
 export interface InstanceOperation {
-  kind: 'reboot' | 'replace' | 'delete' | 'healthCheck' | 'launch';
+  kind: 'reboot' | 'replace' | 'delete' | 'healthCheck' | 'launch' | 'softwareUpdate';
   origin: OperationOrigin;
   startedAt: Date;
 }

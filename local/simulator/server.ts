@@ -31,6 +31,7 @@ import {
   type CapacityMode,
   type EngineOptions,
   type InjectFaultOptions,
+  type NodeActionErrorCode,
   type ReconcileAction,
   SimEngine,
   type SimulatorTimings,
@@ -62,6 +63,7 @@ export type { ConformanceViolation } from '#local/simulator/conformance-log.ts';
 export type {
   CapacityMode,
   InjectFaultOptions,
+  NodeActionErrorCode,
   ReconcileAction,
   SimulatorTimings,
 } from '#local/simulator/engine.ts';
@@ -122,6 +124,8 @@ export interface SimulatorOptions {
   eksEndpoint?: (eksClusterName: string) => { endpoint: string; caData: string };
   /** Run `reconcile()` (HyperPod automatic node recovery) on this interval; off when omitted. */
   reconcileIntervalMs?: number;
+  /** Whether a replacement keeps the old NodeLogicalId (default true; undocumented either way). */
+  logicalIdSurvivesReplacement?: boolean;
   /** ListClusterNodes/ListClusterEvents page size when the request has no MaxResults (default 10). */
   defaultMaxResults?: number;
   /** SNS topics that exist; any well-formed topic ARN is accepted when omitted. */
@@ -188,6 +192,10 @@ export interface Simulator {
   loseGpus(instanceId: string, remaining: number): Promise<void>;
   failInstance(instanceId: string, message?: string): Promise<void>;
   failHealthCheck(instanceId: string): void;
+  /** The next `count` reboot/replace calls answer this per-node code for the instance. */
+  failNodeAction(instanceId: string, code: NodeActionErrorCode, count?: number): void;
+  /** A software update or passing deep health check holds the instance for `forMs`. */
+  holdNode(instanceId: string, status: 'SystemUpdating' | 'DeepHealthCheckInProgress', forMs: number): void;
   setCapacity(group: string, mode: CapacityMode, options?: { cluster?: string }): void;
   setNodeRecovery(cluster: string, mode: NodeRecovery): void;
   /** The next `count` matching calls answer ThrottlingException (400). */
@@ -284,6 +292,9 @@ class SimulatorServer implements Simulator {
       ...(options.timings ? { timings: options.timings } : {}),
       ...(options.capacity ? { capacity: options.capacity } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.logicalIdSurvivesReplacement === undefined
+        ? {}
+        : { logicalIdSurvivesReplacement: options.logicalIdSurvivesReplacement }),
     };
     this.engine = new SimEngine(engineOptions);
     const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -350,6 +361,12 @@ class SimulatorServer implements Simulator {
   }
   failHealthCheck(instanceId: string): void {
     this.engine.failHealthCheck(instanceId);
+  }
+  failNodeAction(instanceId: string, code: NodeActionErrorCode, count?: number): void {
+    this.engine.failNodeAction(instanceId, code, count);
+  }
+  holdNode(instanceId: string, status: 'SystemUpdating' | 'DeepHealthCheckInProgress', forMs: number): void {
+    this.engine.holdNode(instanceId, status, forMs);
   }
   setCapacity(group: string, mode: CapacityMode, options?: { cluster?: string }): void {
     this.engine.setCapacity(group, mode, options);

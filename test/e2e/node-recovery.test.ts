@@ -109,7 +109,7 @@ describe('End to end: node-recovery on a real kube-apiserver', () => {
     expect(node).toMatchObject({ cordoned: true, quarantined: false });
   });
 
-  it('leaves reboot and replace to HyperPod under NodeRecovery=Automatic, and still suspends, verifies and resumes', async () => {
+  it('waits for HyperPod under NodeRecovery=Automatic when HMA labelled the node: no second reboot, and still suspends, verifies and resumes', async () => {
     // Prepare
     let env: LocalEnvironment | undefined;
 
@@ -123,11 +123,39 @@ describe('End to end: node-recovery on a real kube-apiserver', () => {
     // Assess
     const incident = only(report.incidents);
     expect(incident.status).toBe('resolved');
-    expect(incident.actions.map((a) => a.type)).toContain('awaiting-hyperpod');
+    expect(incident.decision).toMatchObject({ remediation: 'await-hyperpod', hyperpodPending: 'reboot' });
+    const types = incident.actions.map((a) => a.type);
+    expect(types).toContain('awaiting-hyperpod');
+    expect(types).toContain('hyperpod-recovery-started');
+    expect(incident.actions.find((a) => a.type === 'node-ready')?.detail).toMatchObject({ replaced: false });
     expect(env?.simulator.calls['sagemaker:BatchRebootClusterNodes'] ?? 0).toBe(0);
     expect(env?.simulator.calls['sagemaker:BatchReplaceClusterNodes'] ?? 0).toBe(0);
     expect(only(report.jobs)).toMatchObject({ suspended: false });
     expect(only(report.jobs).resumedAt).toBeDefined();
+  });
+
+  it('asks HyperPod to reboot through the API under NodeRecovery=Automatic when only our alarm saw the fault', async () => {
+    // Prepare
+    let env: LocalEnvironment | undefined;
+    let calls: Record<string, number> = {};
+
+    // Act
+    const report = await runScenario(await scenario('hyperpod-automatic-alarm'), {
+      onEnvironment: (e) => {
+        env = e;
+      },
+    }).finally(() => {
+      calls = { ...env?.simulator.calls };
+    });
+
+    // Assess
+    const incident = only(report.incidents);
+    expect(incident.trigger.kind).toBe('alarm');
+    expect(incident.decision).toMatchObject({ outcome: 'proceed', remediation: 'request' });
+    expect(incident).toMatchObject({ status: 'resolved', outcome: 'rebooted-not-verified' });
+    expect(incident.actions.map((a) => a.type)).toContain('remediation-requested');
+    expect(calls['sagemaker:BatchRebootClusterNodes']).toBe(1);
+    expect(only(report.jobs)).toMatchObject({ suspended: false });
   });
 
   it('changes nothing on the cluster in observe mode and records what it would have done', async () => {

@@ -22,8 +22,27 @@ export interface FakeHyperPod {
   failNode(
     instanceId: string,
     code: string,
-    options?: { count?: number; actAnyway?: 'reboot' | 'replace' },
+    options?: {
+      count?: number;
+      actAnyway?: 'reboot' | 'replace';
+      /** `InstanceStatus.Status` the node shows while the failures last (back to Running after). */
+      whileStatus?: string;
+    },
   ): void;
+  /** Whether a replacement keeps the old NodeLogicalId (not documented either way; default true). */
+  logicalIdSurvivesReplacement: boolean;
+  /**
+   * NodeRecovery=Automatic: HyperPod reboots/replaces a node whose `node-health-status` label is
+   * `UnschedulablePendingReboot`/`…Replacement` (and on nothing else we do), one reconcile after
+   * it first saw the label. Runs on every DescribeClusterNode unless `automaticRecovery` is false
+   * (HyperPod does not start).
+   */
+  reconcile(): ('reboot' | 'replace')[];
+  automaticRecovery: boolean;
+  /** Replaces the instance at once, as a recovery we did not request would (not recorded as our call). */
+  replaceNow(instanceId: string): void;
+  /** What HyperPod's automatic recovery did (not our API calls). */
+  hyperpodActions: { op: 'reboot' | 'replace'; instanceId: string }[];
   /** Called after each successful or scripted action (tests inject trouble midway). */
   afterAction?: (op: 'reboot' | 'replace', instanceId: string) => void;
   addInstance(input: { instanceId: string; group?: string; gpus?: number }): void;
@@ -37,6 +56,7 @@ export interface FakeHyperPod {
 
 /** The cluster of the unit and integration harnesses (test/unit/tasks/helpers.ts, test/integration/harness.ts). */
 const DEFAULT_CLUSTER_ARN = 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456';
+const HEALTH_LABEL = 'sagemaker.amazonaws.com/node-health-status';
 
 let sequence = 0x100;
 const newInstanceId = () => `i-0fa4e${(sequence++).toString(16).padStart(12, '0')}`;
@@ -79,9 +99,11 @@ export const createFakeHyperPod = (input: {
   const calls: FakeHyperPod['calls'] = [];
   const scriptedFailures = new Map<
     string,
-    { code: string; count: number; actAnyway?: 'reboot' | 'replace' }
+    { code: string; count: number; actAnyway?: 'reboot' | 'replace'; whileStatus?: string }
   >();
   const boots = new Map<string, number>();
+  const hyperpodActions: FakeHyperPod['hyperpodActions'] = [];
+  const seenPending = new Set<string>();
   const deepChecksLeft = new Map<string, number>();
   const setDeepCheckLabels = (id: string, labels: Record<string, string>) => {
     const node = input.kube.nodes.get(`hyperpod-${id}`);
@@ -126,6 +148,8 @@ export const createFakeHyperPod = (input: {
         failure.count -= 1;
         result.failed.push({ instanceId: id, code: failure.code, message: `scripted ${failure.code}` });
         if (failure.actAnyway) perform(failure.actAnyway, id);
+        const instance = instances.get(id);
+        if (failure.count === 0 && failure.whileStatus && instance) instance.status = 'Running';
         continue;
       }
       if (!instances.has(id)) {
@@ -148,6 +172,9 @@ export const createFakeHyperPod = (input: {
         boots.set(id, boot);
         const node = input.kube.nodes.get(nodeName);
         if (node) {
+          // Back up and healthy: HyperPod sets the node Schedulable again.
+          if (node.metadata.labels?.[HEALTH_LABEL]?.startsWith('UnschedulablePending'))
+            node.metadata.labels = { ...node.metadata.labels, [HEALTH_LABEL]: 'Schedulable' };
           node.status = {
             ...node.status,
             nodeInfo: { bootID: `boot-${id}-${boot}` },
@@ -164,6 +191,9 @@ export const createFakeHyperPod = (input: {
         const replacementId = newInstanceId();
         instances.set(replacementId, {
           ...instance,
+          nodeLogicalId: fake.logicalIdSurvivesReplacement
+            ? instance.nodeLogicalId
+            : `logical-${replacementId}`,
           instanceId: replacementId,
           status: 'Running',
           launchTime: input.now?.() ?? new Date().toISOString(),
@@ -197,6 +227,7 @@ export const createFakeHyperPod = (input: {
     },
     async describeNode(name, instanceId) {
       known(name);
+      if (fake.automaticRecovery) fake.reconcile();
       advanceDeepCheck(instanceId);
       const instance = instances.get(instanceId);
       return instance ? { ...instance } : undefined;
@@ -239,7 +270,48 @@ export const createFakeHyperPod = (input: {
     deepCheckOutcome: new Map(),
     deepCheckPolls: 1,
     failNode(instanceId, code, options = {}) {
-      scriptedFailures.set(instanceId, { code, count: options.count ?? 1, actAnyway: options.actAnyway });
+      scriptedFailures.set(instanceId, {
+        code,
+        count: options.count ?? 1,
+        actAnyway: options.actAnyway,
+        whileStatus: options.whileStatus,
+      });
+      const instance = instances.get(instanceId);
+      if (options.whileStatus && instance) instance.status = options.whileStatus;
+    },
+    logicalIdSurvivesReplacement: true,
+    automaticRecovery: (input.nodeRecovery ?? 'None') === 'Automatic',
+    reconcile() {
+      const acted: ('reboot' | 'replace')[] = [];
+      if ((input.nodeRecovery ?? 'None') !== 'Automatic') return acted;
+      for (const [id, instance] of [...instances]) {
+        if (instance.status !== 'Running') continue;
+        const label = input.kube.nodes.get(`hyperpod-${id}`)?.metadata.labels?.[HEALTH_LABEL];
+        const op =
+          label === 'UnschedulablePendingReboot'
+            ? 'reboot'
+            : label === 'UnschedulablePendingReplacement'
+              ? 'replace'
+              : undefined;
+        if (!op) {
+          seenPending.delete(id);
+          continue;
+        }
+        // HyperPod takes a moment: it acts on the label at the reconcile after the one that saw it.
+        if (!seenPending.has(id)) {
+          seenPending.add(id);
+          continue;
+        }
+        seenPending.delete(id);
+        hyperpodActions.push({ op, instanceId: id });
+        perform(op, id);
+        acted.push(op);
+      }
+      return acted;
+    },
+    hyperpodActions,
+    replaceNow(instanceId) {
+      perform('replace', instanceId);
     },
     addInstance({ instanceId, group = 'workers', gpus = 8 }) {
       instances.set(instanceId, {

@@ -121,7 +121,26 @@ export const makeHarness = (
     clock += ms;
   };
 
-  return { config, kube, hyperpod, ledger, notifier, metrics, deps, addJob, suspendValue, advanceClock };
+  /** Sets HyperPod's `node-health-status` label on the instance's node (as HMA or a DHC would). */
+  const labelNode = (instanceId: string, value: string) => {
+    const node = kube.nodes.get(nodeName(instanceId));
+    if (!node) throw new Error(`no node for ${instanceId}`);
+    node.metadata.labels = { ...node.metadata.labels, 'sagemaker.amazonaws.com/node-health-status': value };
+  };
+
+  return {
+    config,
+    kube,
+    hyperpod,
+    ledger,
+    notifier,
+    metrics,
+    deps,
+    addJob,
+    suspendValue,
+    advanceClock,
+    labelNode,
+  };
 };
 
 /** A real-shaped HMA node-health event for one of our instances. */
@@ -142,5 +161,28 @@ export const nodeHealthEvent = (
     faultType === 'NvidiaErrorTerminate'
       ? 'Please Replace the Faulty Node.'
       : 'Please Reboot the Faulty Node.';
+  return event;
+};
+
+/**
+ * Our own CloudWatch alarm on one node (a Container Insights GPU metric, HYPERPOD-FACTS §2.2), as
+ * EventBridge delivers it: nothing HyperPod detected, so nothing HyperPod started.
+ */
+export const gpuAlarmEvent = (instanceId: string) => {
+  const event = getTestEvent({ source: 'aws.cloudwatch', name: 'alarm-gpu-pending-replacement' }) as Record<
+    string,
+    any
+  >;
+  const alarmName = `hpr-${CLUSTER.name}-${instanceId}-gpu-temperature`;
+  event.resources = [`arn:aws:cloudwatch:us-west-2:111122223333:alarm:${alarmName}`];
+  event.detail.alarmName = alarmName;
+  event.detail.configuration.description = 'GPU temperature too high';
+  const metric = event.detail.configuration.metrics[0].metricStat.metric;
+  metric.name = 'node_gpu_temperature';
+  metric.dimensions = {
+    ClusterName: CLUSTER.eksClusterName,
+    InstanceId: instanceId,
+    NodeName: nodeName(instanceId),
+  };
   return event;
 };

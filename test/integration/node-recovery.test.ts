@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { runNodeRecovery } from '#local/runner.ts';
 import { KubernetesRequestFailedError, KubernetesThrottledError } from '#shared/errors.ts';
-import { CLUSTER, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from './harness.ts';
+import { CLUSTER, gpuAlarmEvent, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from './harness.ts';
 
 const [NODE_A, NODE_B, NODE_C] = INSTANCES as [string, string, string];
 
@@ -167,10 +167,26 @@ describe('State machine: node-recovery', () => {
     expect(isQuarantined(h, NODE_B)).toEqual({ cordoned: false, tainted: false });
   });
 
-  it('records HyperPod as acting and issues no second action when SageMaker answers InstanceIdInUse', async () => {
+  it('waits for the recovery under way when SageMaker answers InstanceIdInUse and the node is being terminated', async () => {
     // Prepare
     const h = makeHarness();
-    h.hyperpod.failNode(NODE_A, 'InstanceIdInUse', { actAnyway: 'reboot' });
+    h.hyperpod.failNode(NODE_A, 'InstanceIdInUse');
+    const listNodes = h.hyperpod.clusterNodes.listNodes;
+    h.hyperpod.clusterNodes.rebootNodes = ((reboot) => async (name, ids) => {
+      const result = await reboot(name, ids);
+      // Someone else's replacement holds the node: SageMaker shows it ShuttingDown.
+      h.hyperpod.instances.get(NODE_A)!.status = 'ShuttingDown';
+      return result;
+    })(h.hyperpod.clusterNodes.rebootNodes);
+    let replaced = false;
+    h.hyperpod.clusterNodes.listNodes = async (name, filter) => {
+      if (!replaced) {
+        replaced = true;
+        h.hyperpod.instances.get(NODE_A)!.status = 'Running';
+        h.hyperpod.replaceNow(NODE_A);
+      }
+      return listNodes(name, filter);
+    };
 
     // Act
     const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
@@ -179,8 +195,106 @@ describe('State machine: node-recovery', () => {
     expect(report.status).toBe('SUCCEEDED');
     expect(h.hyperpod.calls).toHaveLength(1);
     const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
-    expect(incident?.actions.map((a) => a.type)).toContain('remediation-already-in-progress');
+    const inProgress = incident?.actions.find((a) => a.type === 'remediation-already-in-progress');
+    expect(inProgress?.detail).toMatchObject({ code: 'InstanceIdInUse', observed: 'replace' });
+    expect(incident?.actions.find((a) => a.type === 'node-ready')?.detail).toMatchObject({ replaced: true });
     expect(incident?.status).toBe('resolved');
+  });
+
+  it('retries when SageMaker answers InstanceIdInUse during a deep health check, and acts once it ends', async () => {
+    // Prepare
+    const h = makeHarness();
+    h.hyperpod.failNode(NODE_A, 'InstanceIdInUse', { count: 2, whileStatus: 'DeepHealthCheckInProgress' });
+
+    // Act
+    const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.states.find((s) => s.name === 'RequestRemediation')?.retries).toBe(2);
+    expect(h.hyperpod.calls.map((c) => c.op)).toEqual(['reboot', 'reboot', 'reboot']);
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    expect(incident?.actions.map((a) => a.type)).toContain('remediation-requested');
+    expect(incident?.actions.map((a) => a.type)).not.toContain('remediation-already-in-progress');
+    expect(incident?.outcome).toBe('rebooted-not-verified');
+  });
+
+  it.each([
+    { case: 'a software update', status: 'SystemUpdating', code: 'InstanceIdInUse' },
+    { case: 'a deep health check', status: 'DeepHealthCheckInProgress', code: 'InvalidInstanceStatus' },
+  ])(
+    'escalates and resumes the jobs when $case holds the node ($code) past the retry budget, never assuming a recovery',
+    async ({ status, code }) => {
+      // Prepare
+      const h = makeHarness();
+      h.addJob('PyTorchJob', 'llama', [nodeName(NODE_A), nodeName(NODE_B)]);
+      h.hyperpod.failNode(NODE_A, code, { count: 100, whileStatus: status });
+
+      // Act
+      const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
+
+      // Assess
+      expect(report.status).toBe('FAILED');
+      expect(visited(report)).toContain('Escalate');
+      expect(h.hyperpod.calls).toHaveLength(7);
+      expect(h.suspendValue('PyTorchJob', 'llama')).toBe(false);
+      const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+      expect(incident?.actions.map((a) => a.type)).not.toContain('remediation-already-in-progress');
+      const escalation = incident?.actions.find((a) => a.type === 'escalated');
+      expect(String(escalation?.detail?.reason)).toContain('NodeBusyError');
+      expect(String(escalation?.detail?.reason)).toContain(status);
+    },
+  );
+
+  it('retries a per-node InternalServerError with backoff and then reboots', async () => {
+    // Prepare
+    const h = makeHarness();
+    // Per-node code from the API reference (BatchRebootClusterNodesError.ErrorCode).
+    h.hyperpod.failNode(NODE_A, 'InternalServerError', { count: 2 });
+
+    // Act
+    const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.states.find((s) => s.name === 'RequestRemediation')?.retries).toBe(2);
+    expect(h.hyperpod.calls.map((c) => c.op)).toEqual(['reboot', 'reboot', 'reboot']);
+  });
+
+  it('escalates when the per-node InternalServerError outlasts the retries', async () => {
+    // Prepare
+    const h = makeHarness();
+    h.hyperpod.failNode(NODE_A, 'InternalServerError', { count: 100 });
+
+    // Act
+    const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
+
+    // Assess
+    expect(report.status).toBe('FAILED');
+    expect(h.hyperpod.calls).toHaveLength(6);
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    const escalation = incident?.actions.find((a) => a.type === 'escalated');
+    expect(String(escalation?.detail?.reason)).toContain('SageMakerTransientError');
+  });
+
+  it.each([
+    { survives: true, case: 'keeps' },
+    { survives: false, case: 'does not keep' },
+  ])('finds the replacement when it $case the old NodeLogicalId', async ({ survives }) => {
+    // Prepare
+    const h = makeHarness();
+    h.hyperpod.logicalIdSurvivesReplacement = survives;
+
+    // Act
+    const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorTerminate'), h.deps);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    const ready = incident?.actions.find((a) => a.type === 'node-ready')?.detail;
+    expect(ready).toMatchObject({ replaced: true });
+    const replacement = h.hyperpod.instances.get(String(ready?.instanceId));
+    expect(replacement?.nodeLogicalId === `logical-${NODE_A}`).toBe(survives);
   });
 
   it('escalates on a Kubernetes failure midway: the node stays quarantined, the jobs are resumed and the incident is recorded', async () => {
@@ -306,23 +420,11 @@ describe('State machine: node-recovery', () => {
     expect(h.kube.mutations).toEqual([]);
   });
 
-  it('leaves remediation to HyperPod when it owns node recovery, and still quarantines, suspends and resumes', async () => {
+  it('waits for HyperPod under NodeRecovery=Automatic when its own event comes with its Pending label: no second recovery', async () => {
     // Prepare
     const h = makeHarness({ nodeRecovery: 'Automatic' });
     h.addJob('Job', 'eval', [nodeName(NODE_A)]);
-    const kubePatch = h.kube.patchNode.bind(h.kube);
-    let hyperpodActed = false;
-    h.kube.patchNode = async (name, patch, options) => {
-      const result = await kubePatch(name, patch, options);
-      // HyperPod's own recovery reboots the node once it is quarantined (as HMA would).
-      if (!hyperpodActed && name === nodeName(NODE_A)) {
-        hyperpodActed = true;
-        h.hyperpod.failNode(NODE_A, 'InstanceIdInUse', { actAnyway: 'reboot' });
-        await h.hyperpod.clusterNodes.rebootNodes(CLUSTER.name, [NODE_A]);
-        h.hyperpod.calls.length = 0;
-      }
-      return result;
-    };
+    h.labelNode(NODE_A, 'UnschedulablePendingReboot');
 
     // Act
     const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
@@ -330,9 +432,70 @@ describe('State machine: node-recovery', () => {
     // Assess
     expect(report.status).toBe('SUCCEEDED');
     expect(h.hyperpod.calls).toEqual([]);
+    expect(h.hyperpod.hyperpodActions).toEqual([{ op: 'reboot', instanceId: NODE_A }]);
     const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
-    expect(incident?.decision).toMatchObject({ remediation: 'await-hyperpod' });
-    expect(incident?.actions.map((a) => a.type)).toContain('awaiting-hyperpod');
+    expect(incident?.decision).toMatchObject({ remediation: 'await-hyperpod', hyperpodPending: 'reboot' });
+    expect(incident?.actions.map((a) => a.type)).toEqual([
+      'admitted',
+      'quarantined',
+      'workloads-suspended',
+      'awaiting-hyperpod',
+      'hyperpod-recovery-started',
+      'node-ready',
+      'verification-not-verified',
+      'node-restored',
+      'workloads-resumed',
+      'recorded',
+    ]);
     expect(h.suspendValue('Job', 'eval')).toBe(false);
+  });
+
+  it('asks HyperPod to recover the node under NodeRecovery=Automatic when only our alarm saw the fault', async () => {
+    // Prepare
+    const h = makeHarness({ nodeRecovery: 'Automatic' });
+    h.addJob('Job', 'eval', [nodeName(NODE_A)]);
+
+    // Act
+    const report = await runNodeRecovery(gpuAlarmEvent(NODE_A), h.deps);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    expect(h.hyperpod.calls).toEqual([{ op: 'reboot', instanceIds: [NODE_A] }]);
+    expect(h.hyperpod.hyperpodActions).toEqual([]);
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    expect(incident?.trigger).toMatchObject({ kind: 'alarm' });
+    expect(incident?.decision).toMatchObject({ action: 'reboot', remediation: 'request' });
+    expect(incident?.actions.map((a) => a.type)).toContain('remediation-requested');
+    expect(incident?.outcome).toBe('rebooted-not-verified');
+    expect(h.suspendValue('Job', 'eval')).toBe(false);
+  });
+
+  it('escalates and resumes the jobs when HyperPod does not start the recovery it has pending within the grace', async () => {
+    // Prepare
+    const h = makeHarness({
+      nodeRecovery: 'Automatic',
+      policy: { awaitNode: { pollSeconds: 5, hyperpodStartGraceMinutes: 1 } },
+    });
+    h.addJob('PyTorchJob', 'llama', [nodeName(NODE_A), nodeName(NODE_B)]);
+    h.labelNode(NODE_A, 'UnschedulablePendingReplacement');
+    h.hyperpod.automaticRecovery = false;
+
+    // Act
+    const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorTerminate'), h.deps);
+
+    // Assess
+    expect(report.status).toBe('FAILED');
+    expect(report.error?.name).toBe('NeedsAttention');
+    expect(h.hyperpod.calls).toEqual([]);
+    expect(h.suspendValue('PyTorchJob', 'llama')).toBe(false);
+    expect(isQuarantined(h, NODE_A)).toEqual({ cordoned: true, tainted: true });
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    expect(incident?.status).toBe('needs-attention');
+    const escalation = incident?.actions.find((a) => a.type === 'escalated');
+    expect(String(escalation?.detail?.reason)).toContain('RecoveryNotStartedError');
+    // Well before the 120-minute replace timeout.
+    const awaited = incident?.actions.find((a) => a.type === 'awaiting-hyperpod');
+    const elapsedMs = Date.parse(String(escalation?.at)) - Date.parse(String(awaited?.at));
+    expect(elapsedMs).toBeLessThan(5 * 60_000);
   });
 });

@@ -338,6 +338,27 @@ describe('Function: createClusterNodes', () => {
       expect(result).toEqual({ successful: ids, failed: [] });
     });
 
+    it.each([
+      // ErrorCode values and messages of the API reference (BatchRebootClusterNodesError).
+      { code: 'InternalServerError', message: 'An internal error occurred while processing this node.' },
+      { code: 'InvalidInstanceStatus', message: 'The instance is in a state that does not allow rebooting.' },
+    ] as const)(
+      'returns a per-node $code as a failure for the task to classify, never as a thrown error',
+      async ({ code, message }) => {
+        // Prepare
+        const [node] = instanceIds(1) as [string];
+        sagemakerMock
+          .on(BatchRebootClusterNodesCommand)
+          .resolves({ Successful: [], Failed: [{ NodeId: node, ErrorCode: code, Message: message }] });
+
+        // Act
+        const result = await clusterNodes.rebootNodes(CLUSTER, [node]);
+
+        // Assess
+        expect(result).toEqual({ successful: [], failed: [{ instanceId: node, code, message }] });
+      },
+    );
+
     it('returns InstanceIdInUse as a per-node failure, never as success', async () => {
       // Prepare
       const [busy, fine] = instanceIds(2) as [string, string];

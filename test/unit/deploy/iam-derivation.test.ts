@@ -70,14 +70,18 @@ describe('Function: deriveTaskPermissions', () => {
     expect(derivation.lambdas['escalate-incident']).toEqual(
       expect.arrayContaining(['KubeApi.patchWorkload', 'Notifier.notify', 'Ledger.updateIncident']),
     );
+    // RequestRemediation reads the node (SageMaker status, Kubernetes node) to tell what holds it
+    // when SageMaker answers InstanceIdInUse / InvalidInstanceStatus.
     expect(TASK_IAM['request-remediation']?.actions).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
       'sagemaker:BatchRebootClusterNodes',
       'sagemaker:BatchReplaceClusterNodes',
+      'sagemaker:DescribeClusterNode',
     ]);
-    expect(TASK_IAM['request-remediation']?.kubernetes).toBe(false);
+    expect(TASK_IAM['request-remediation']?.kubernetes).toBe(true);
   });
 
   it('gives no Lambda a SageMaker action it does not call', () => {
@@ -92,7 +96,11 @@ describe('Function: deriveTaskPermissions', () => {
       'check-node-recovery': ['sagemaker:DescribeClusterNode', 'sagemaker:ListClusterNodes'],
       'poll-deep-health-check': ['sagemaker:DescribeClusterNode'],
       'prepare-health-check': ['sagemaker:DescribeClusterNode'],
-      'request-remediation': ['sagemaker:BatchRebootClusterNodes', 'sagemaker:BatchReplaceClusterNodes'],
+      'request-remediation': [
+        'sagemaker:BatchRebootClusterNodes',
+        'sagemaker:BatchReplaceClusterNodes',
+        'sagemaker:DescribeClusterNode',
+      ],
       'start-deep-health-check': ['sagemaker:DescribeClusterNode', 'sagemaker:StartClusterHealthCheck'],
       'sweep-cluster': ['sagemaker:DescribeCluster', 'sagemaker:ListClusterNodes'],
     });

@@ -81,17 +81,33 @@ describe('Function: evaluateGuardrails', () => {
       {
         case: 'proceeds with a request when we own remediation',
         owner: 'hyperpod-resilience',
+        acting: false,
         remediation: 'request',
       },
       {
-        case: 'awaits HyperPod when its automatic node recovery owns remediation',
+        case: 'requests the recovery through the API when HyperPod owns recovery but has not started one',
         owner: 'hyperpod',
+        acting: false,
+        remediation: 'request',
+      },
+      {
+        case: 'awaits HyperPod when it owns recovery and its own recovery is already triggered',
+        owner: 'hyperpod',
+        acting: true,
         remediation: 'await-hyperpod',
       },
+      {
+        case: 'requests the recovery when we own it even if HyperPod labelled the node',
+        owner: 'hyperpod-resilience',
+        acting: true,
+        remediation: 'request',
+      },
     ] as const),
-  )('%s', (_case, { owner, remediation }) => {
+  )('%s', (_case, { owner, acting, remediation }) => {
     // Act
-    const verdict = evaluateGuardrails(passing({ action: 'replace', remediationOwner: owner }));
+    const verdict = evaluateGuardrails(
+      passing({ action: 'replace', remediationOwner: owner, hyperpodAlreadyActing: acting }),
+    );
 
     // Assess
     expect(verdict).toEqual({ outcome: 'proceed', action: 'replace', remediation });
@@ -142,7 +158,12 @@ describe('Function: evaluateGuardrails', () => {
   it('observe mode records exactly the decision that would have run', () => {
     // Act
     const verdict = evaluateGuardrails(
-      passing({ policy: policyWith(), action: 'replace', remediationOwner: 'hyperpod' }),
+      passing({
+        policy: policyWith(),
+        action: 'replace',
+        remediationOwner: 'hyperpod',
+        hyperpodAlreadyActing: true,
+      }),
     );
 
     // Assess

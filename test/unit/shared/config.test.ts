@@ -27,6 +27,28 @@ describe('Config: policy defaults', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it.each([
+    { case: 'no policy at all', input: { clusters: [CLUSTER] } },
+    { case: 'a policy without awaitNode', input: { clusters: [CLUSTER], policy: { mode: 'act' } } },
+    {
+      case: 'an awaitNode without the grace',
+      input: { clusters: [CLUSTER], policy: { awaitNode: { pollSeconds: 5 } } },
+    },
+  ])('gives HyperPod 10 minutes to start a recovery it was left to do ($case)', ({ input }) => {
+    // Act
+    const config = parseAppConfig(input);
+
+    // Assess
+    expect(config.policy.awaitNode.hyperpodStartGraceMinutes).toBe(10);
+  });
+
+  it('rejects a HyperPod start grace of zero minutes', () => {
+    // Act & Assess
+    expect(() =>
+      parseAppConfig({ clusters: [CLUSTER], policy: { awaitNode: { hyperpodStartGraceMinutes: 0 } } }),
+    ).toThrow(/policy\.awaitNode\.hyperpodStartGraceMinutes/);
+  });
+
   it('lists every problem of a bad config by its path', () => {
     // Act & Assess
     expect(() =>

@@ -318,6 +318,104 @@ describe('Simulator: node lifecycles, recovery and fault injection', () => {
     expect(readyOf(kube, instance.nodeName)).toBe('True');
   });
 
+  it('replaces a node under a new NodeLogicalId when logical ids do not survive replacement', async () => {
+    // Prepare
+    const { sim, sagemaker } = await start({ logicalIdSurvivesReplacement: false });
+    const old = sim.getCluster('ml-cluster')!.nodes[0]!;
+    const before = new Set(sim.getCluster('ml-cluster')!.nodes.map((n) => n.instanceId));
+
+    // Act
+    await sagemaker.send(
+      new BatchReplaceClusterNodesCommand({ ClusterName: 'ml-cluster', NodeIds: [old.instanceId] }),
+    );
+    await sim.whenIdle();
+
+    // Assess
+    const fresh = sim.getCluster('ml-cluster')!.nodes.filter((n) => !before.has(n.instanceId));
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]!.nodeLogicalId).not.toBe(old.nodeLogicalId);
+    expect(fresh[0]!.status).toBe('Running');
+  });
+
+  it('answers an injected per-node InternalServerError to our reboot, then reboots on the next call', async () => {
+    // Prepare
+    const { sim, sagemaker } = await start();
+    const instance = sim.getCluster('ml-cluster')!.nodes[0]!;
+    sim.failNodeAction(instance.instanceId, 'InternalServerError');
+    const reboot = () =>
+      sagemaker.send(
+        new BatchRebootClusterNodesCommand({ ClusterName: 'ml-cluster', NodeIds: [instance.instanceId] }),
+      );
+
+    // Act
+    const first = await reboot();
+    const second = await reboot();
+    await sim.whenIdle();
+
+    // Assess
+    // Code string from the API reference (BatchRebootClusterNodesError.ErrorCode).
+    expect(first.Failed).toEqual([
+      { NodeId: instance.instanceId, ErrorCode: 'InternalServerError', Message: expect.any(String) },
+    ]);
+    expect(first.Successful).toEqual([]);
+    expect(second.Successful).toEqual([instance.instanceId]);
+  });
+
+  it.each([{ status: 'SystemUpdating' as const }, { status: 'DeepHealthCheckInProgress' as const }])(
+    'holds a node in $status: our reboot gets InstanceIdInUse, the node shows the status, then it is Running again',
+    async ({ status }) => {
+      // Prepare
+      const { sim, sagemaker } = await start();
+      const instance = sim.getCluster('ml-cluster')!.nodes[0]!;
+
+      // Act
+      sim.holdNode(instance.instanceId, status, 500);
+      const refused = await sagemaker.send(
+        new BatchRebootClusterNodesCommand({ ClusterName: 'ml-cluster', NodeIds: [instance.instanceId] }),
+      );
+      const during = await sagemaker.send(
+        new DescribeClusterNodeCommand({ ClusterName: 'ml-cluster', NodeId: instance.instanceId }),
+      );
+      await sim.whenIdle();
+      const after = await sagemaker.send(
+        new DescribeClusterNodeCommand({ ClusterName: 'ml-cluster', NodeId: instance.instanceId }),
+      );
+
+      // Assess
+      expect(refused.Failed?.[0]?.ErrorCode).toBe('InstanceIdInUse');
+      expect(during.NodeDetails?.InstanceStatus?.Status).toBe(status);
+      expect(after.NodeDetails?.InstanceStatus?.Status).toBe('Running');
+    },
+  );
+
+  it('recovers automatically only on its own label: our cordon, taint and labels start nothing', async () => {
+    // Prepare
+    const { sim, kube } = await start({
+      clusters: [
+        {
+          name: 'auto-cluster',
+          nodeRecovery: 'Automatic',
+          instanceGroups: [{ name: 'p5Inst', instanceType: 'ml.p5.48xlarge', count: 1 }],
+        },
+      ],
+    });
+    const instance = sim.getCluster('auto-cluster')!.nodes[0]!;
+    const node = kube.peek(instance.nodeName)!;
+    node.spec = {
+      ...node.spec,
+      unschedulable: true,
+      taints: [{ key: 'hyperpod-resilience.io/quarantine', value: 'xid-79', effect: 'NoSchedule' }],
+    };
+    await kube.setNodeLabels(instance.nodeName, { 'hyperpod-resilience.io/opt-out': 'false' });
+
+    // Act
+    const actions = await sim.reconcile();
+
+    // Assess
+    expect(actions).toEqual([]);
+    expect(instance.operation).toBeUndefined();
+  });
+
   it('leaves labelled nodes alone when NodeRecovery is None', async () => {
     // Prepare
     const { sim, kube } = await start();
