@@ -1,5 +1,5 @@
 /**
- * Loader of the real-shaped sample events in this folder (STYLE.md G10), and the test
+ * Loader of the real-shaped sample events in this folder, and the test
  * configuration they belong to. Test and local use only.
  */
 import { readdirSync, readFileSync } from 'node:fs';

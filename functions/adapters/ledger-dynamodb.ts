@@ -1,5 +1,5 @@
 /**
- * The ledger on one DynamoDB table (ARCHITECTURE.md "The ledger"); keys in ledger-keys.ts.
+ * The ledger on one DynamoDB table (README "How it works"); keys in ledger-keys.ts.
  *
  * - Dedupe sightings and node leases are conditional puts that also succeed over an expired
  *   item: TTL deletion lags by hours, so expiry is part of every condition.

@@ -1,6 +1,5 @@
 /**
- * Cluster-wide safety gates between a decision and an action (STYLE.md G3, G4;
- * PEERS-AND-TARGETS.md §4.5). The gates run in one documented order, the first failing gate
+ * Cluster-wide safety gates between a decision and an action (README "Safety limits"). The gates run in one documented order, the first failing gate
  * names the skip, and observe mode is the last gate so it records exactly the decision that
  * would have run.
  *

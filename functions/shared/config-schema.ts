@@ -1,7 +1,7 @@
 /**
  * The one configuration schema, shared by the deploy (`sst.config.ts`), every Lambda at cold
  * start (`config.ts`) and local mode. Defaults are the safe ones: observe-only, tight breaker.
- * Reasoning behind each number: ../shared/docs/PEERS-AND-TARGETS.md §4.5 and README "Safety limits".
+ * Reasoning behind each number: README "Safety limits"; facts behind them: docs/FACTS.md.
  */
 import { z } from 'zod';
 import { DEFAULT_MASS_FINDING_LIMITS } from '#domain/mass-findings.ts';
@@ -307,7 +307,7 @@ export const quickCheckSchema = z.object({
 export type QuickCheck = z.infer<typeof quickCheckSchema>;
 
 /**
- * Default checks ([proposal]; HYPERPOD-FACTS.md §5.3): GPU count against the instance type,
+ * Default checks (our proposal; docs/FACTS.md sagemaker.start-cluster-health-check for the deep checks): GPU count against the instance type,
  * DCGM diagnostics level 2 (≈ 2 min), single-node NCCL all-reduce bus bandwidth, EFA devices.
  * The image must provide nvidia-smi, dcgmi/nv-hostengine, nccl-tests' all_reduce_perf and sysfs.
  */
@@ -416,7 +416,7 @@ export const healthChecksSchema = z
       })
       .refine((q) => q.timeoutSeconds / q.pollSeconds <= MAX_POLLS_PER_WAIT, { message: POLLS_MESSAGE })
       .default(quickHealthCheckDefaults),
-    /** Full level: HyperPod's deep health check (StartClusterHealthCheck, HYPERPOD-FACTS.md §5.3). */
+    /** Full level: HyperPod's deep health check (StartClusterHealthCheck, docs/FACTS.md sagemaker.start-cluster-health-check). */
     full: z
       .object({
         deepHealthChecks: z.array(z.enum(DEEP_HEALTH_CHECKS)).min(1).max(2).default(['InstanceStress']),

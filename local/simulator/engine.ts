@@ -605,7 +605,7 @@ export class SimEngine {
 
   /**
    * Records a Cluster Event (ListClusterEvents) and emits it as `SageMaker HyperPod Cluster
-   * Event`; only clusters with NodeProvisioningMode=Continuous have them (HYPERPOD-FACTS §1.4).
+   * Event`; only clusters with NodeProvisioningMode=Continuous have them (docs/FACTS.md events.cluster-event-shape).
    */
   recordClusterEvent(
     cluster: SimCluster,

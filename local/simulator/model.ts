@@ -17,7 +17,7 @@ export const ACCOUNT_ID = '111122223333';
 export const REGION = 'us-west-2';
 export const AVAILABILITY_ZONE = 'us-west-2a';
 
-/** HyperPod node health label (HYPERPOD-FACTS §4.1). */
+/** HyperPod node health label (docs/FACTS.md labels.node-health-status). */
 export const NODE_HEALTH_LABEL = NODE_HEALTH_STATUS_LABEL;
 export const DEEP_HEALTH_CHECK_LABEL = DEEP_HEALTH_CHECK_STATUS_LABEL;
 
@@ -204,7 +204,7 @@ export const createCluster = (spec: ClusterSpec, now: Date = new Date()): SimClu
   };
 };
 
-/** The capacity FailureMessage HyperPod reports (HYPERPOD-FACTS §1.4). */
+/** The capacity FailureMessage HyperPod reports (docs/FACTS.md events.capacity-failure-message). */
 export const capacityFailureMessage = (instanceType: string): string =>
   `We currently do not have sufficient capacity to launch new ${instanceType} instances. Please try again.`;
 

@@ -165,7 +165,7 @@ export const nodeHealthEvent = (
 };
 
 /**
- * Our own CloudWatch alarm on one node (a Container Insights GPU metric, HYPERPOD-FACTS §2.2), as
+ * Our own CloudWatch alarm on one node (a Container Insights GPU metric, Container Insights enhanced observability metrics), as
  * EventBridge delivers it: nothing HyperPod detected, so nothing HyperPod started.
  */
 export const gpuAlarmEvent = (instanceId: string) => {

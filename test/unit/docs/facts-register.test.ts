@@ -134,3 +134,18 @@ describe('The facts register', () => {
     },
   );
 });
+describe('Code comments', () => {
+  const walk = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? walk(`${dir}/${d.name}`) : d.name.endsWith('.ts') ? [`${dir}/${d.name}`] : [],
+    );
+
+  it('point to the facts register, not to documents outside the repository', () => {
+    const outside =
+      /HYPERPOD-FACTS|PEERS-AND-TARGETS|TEST-BED\.md|STYLE\.md|(?<!docs\/)ARCHITECTURE\.md|shared\/docs/;
+    const offenders = ['functions', 'events', 'local', 'state-machines', 'bench']
+      .flatMap(walk)
+      .filter((path) => outside.test(readFileSync(join(ROOT, path), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

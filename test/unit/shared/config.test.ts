@@ -32,7 +32,7 @@ describe('Config: policy defaults', () => {
     { case: 'a policy without awaitNode', input: { clusters: [CLUSTER], policy: { mode: 'act' } } },
     {
       case: 'an awaitNode without the grace',
-      input: { clusters: [CLUSTER], policy: { awaitNode: { pollSeconds: 5 } } },
+      input: { clusters: [CLUSTER], policy: { awaitNode: { pollSeconds: 15 } } },
     },
   ])('gives HyperPod 10 minutes to start a recovery it was left to do ($case)', ({ input }) => {
     // Act
