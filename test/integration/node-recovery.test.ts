@@ -474,7 +474,7 @@ describe('State machine: node-recovery', () => {
     // Prepare
     const h = makeHarness({
       nodeRecovery: 'Automatic',
-      policy: { awaitNode: { pollSeconds: 5, hyperpodStartGraceMinutes: 1 } },
+      policy: { awaitNode: { pollSeconds: 5, replaceTimeoutMinutes: 30, hyperpodStartGraceMinutes: 1 } },
     });
     h.addJob('PyTorchJob', 'llama', [nodeName(NODE_A), nodeName(NODE_B)]);
     h.labelNode(NODE_A, 'UnschedulablePendingReplacement');
