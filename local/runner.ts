@@ -5,7 +5,7 @@
  * Every machine of the registry below runs the same way (`runStateMachine`); `runNodeRecovery`,
  * `runJobResume`, `runHealthCheck` and `runHealthSweep` are the named entries.
  *
- * `arn:aws:states:::states:startExecution` Task states (the sweep starting node-recovery, a
+ * `states:startExecution` Task states (the sweep starting node-recovery, a
  * failed check starting it too) are emulated: the named machine is started in the background
  * under the requested Name, and a Name already used for that machine fails the state with
  * `StepFunctions.ExecutionAlreadyExistsException`, as Step Functions does. Names and the started

@@ -15,7 +15,7 @@
  * tasks enforce (quick: the Job's timeout; full: the deep-check timeout and start grace).
  */
 
-import { type Json, retryTransient } from './asl.ts';
+import { type Json, retryTransient, startExecutionResource } from './asl.ts';
 import {
   EXECUTION_ALREADY_EXISTS,
   EXECUTION_LIMIT_EXCEEDED,
@@ -128,7 +128,7 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
     [S.StartNodeRecovery]: {
       Type: 'Task',
       Comment: 'Start node-recovery under an idempotent name (a name already used is not an error)',
-      Resource: 'arn:aws:states:::states:startExecution',
+      Resource: startExecutionResource(refs.nodeRecoveryArn),
       Parameters: {
         StateMachineArn: refs.nodeRecoveryArn,
         'Name.$': '$.record.recovery.executionName',

@@ -14,7 +14,7 @@
  * One failed start or repair never fails the sweep: it is caught and reported per item.
  */
 
-import { type Json, retryTransient } from './asl.ts';
+import { type Json, retryTransient, startExecutionResource } from './asl.ts';
 import { EXECUTION_ALREADY_EXISTS, EXECUTION_LIMIT_EXCEEDED } from './health-check.contract.ts';
 import {
   HealthSweepFunctions as F,
@@ -34,7 +34,7 @@ const startExecution = (
   names: { alreadyStarted: string; failed: string },
 ): Json => ({
   Type: 'Task',
-  Resource: 'arn:aws:states:::states:startExecution',
+  Resource: startExecutionResource(stateMachineArn),
   Parameters: { StateMachineArn: stateMachineArn, 'Name.$': '$.executionName', 'Input.$': '$.input' },
   TimeoutSeconds: 60,
   ResultSelector: { 'executionArn.$': '$.ExecutionArn', status: 'started' },
