@@ -7,6 +7,7 @@
  * SimKubeAdmin. `stop()` cancels pending waits and awaits every task.
  */
 import { randomUUID } from 'node:crypto';
+import { DEEP_HEALTH_CHECK_TAINT } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 import {
   ACCOUNT_ID,
@@ -349,22 +350,27 @@ export class SimEngine {
     instance.operation = this.op('healthCheck', 'healthCheck');
     instance.status = 'DeepHealthCheckInProgress';
     this.run(async () => {
-      await this.kube(cluster, (k) =>
-        k.setNodeLabels(instance.nodeName, {
+      // During a deep health check HyperPod labels the node Unschedulable and taints it
+      // `…/node-health-status=Unschedulable:NoSchedule`, untainting it on a pass
+      // (docs/facts/node-identity.md identity.taint-deep-health-check).
+      await this.kube(cluster, async (k) => {
+        await k.setNodeLabels(instance.nodeName, {
           [DEEP_HEALTH_CHECK_LABEL]: 'InProgress',
           [NODE_HEALTH_LABEL]: 'Unschedulable',
-        }),
-      );
+        });
+        await k.setNodeTaint(instance.nodeName, DEEP_HEALTH_CHECK_TAINT, true);
+      });
       await this.sleep(this.timings.healthCheckMs);
       const failed = this.healthCheckFailures.delete(instance.instanceId);
       instance.status = 'Running';
       if (!failed) {
-        await this.kube(cluster, (k) =>
-          k.setNodeLabels(instance.nodeName, {
+        await this.kube(cluster, async (k) => {
+          await k.setNodeLabels(instance.nodeName, {
             [DEEP_HEALTH_CHECK_LABEL]: 'Passed',
             [NODE_HEALTH_LABEL]: 'Schedulable',
-          }),
-        );
+          });
+          await k.setNodeTaint(instance.nodeName, DEEP_HEALTH_CHECK_TAINT, false);
+        });
         instance.operation = undefined;
         return;
       }

@@ -5,7 +5,7 @@
  * (local/simulator/memory-kube-admin.ts) and against the real test-bed kube-apiserver with kwok
  * (local/testbed/kube-admin.ts).
  */
-import type { KubeNode } from '#domain/kube-types.ts';
+import type { KubeNode, Taint } from '#domain/kube-types.ts';
 
 export interface SimNodeSpec {
   name: string;
@@ -36,6 +36,11 @@ export interface SimKubeAdmin {
   setNodeReady(name: string, ready: boolean, options?: { bootId?: string }): Promise<void>;
   /** Merge labels; a null value removes the label. */
   setNodeLabels(name: string, labels: Record<string, string | null>): Promise<void>;
+  /**
+   * Adds (`present`) or removes one taint, matched by key and effect; every other taint (ours,
+   * Kubernetes' own) stays. Idempotent.
+   */
+  setNodeTaint(name: string, taint: Taint, present: boolean): Promise<void>;
   /** Lowers or restores `status.allocatable["nvidia.com/gpu"]`. */
   setGpuAllocatable(name: string, gpus: number): Promise<void>;
   getNode(name: string): Promise<KubeNode | undefined>;

@@ -4,7 +4,7 @@
  * history of every call so tests can assert the order of lifecycle steps.
  */
 import { randomUUID } from 'node:crypto';
-import type { KubeNode } from '#domain/kube-types.ts';
+import type { KubeNode, Taint } from '#domain/kube-types.ts';
 import { hyperpodNodeLabels, hyperpodProviderId } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 
@@ -13,6 +13,7 @@ export type KubeAdminCall =
   | { op: 'deleteNode'; name: string; at: number }
   | { op: 'setNodeReady'; name: string; ready: boolean; bootId?: string; at: number }
   | { op: 'setNodeLabels'; name: string; labels: Record<string, string | null>; at: number }
+  | { op: 'setNodeTaint'; name: string; taint: Taint; present: boolean; at: number }
   | { op: 'setGpuAllocatable'; name: string; gpus: number; at: number };
 
 const GPU = 'nvidia.com/gpu';
@@ -104,6 +105,16 @@ export class MemoryKubeAdmin implements SimKubeAdmin {
       if (value === null) delete current[key];
       else current[key] = value;
     }
+    this.touch(node);
+  }
+
+  async setNodeTaint(name: string, taint: Taint, present: boolean): Promise<void> {
+    this.history.push({ op: 'setNodeTaint', name, taint: { ...taint }, present, at: Date.now() });
+    const node = this.mustGet(name);
+    node.spec ??= {};
+    const others = (node.spec.taints ?? []).filter((t) => !(t.key === taint.key && t.effect === taint.effect));
+    node.spec.taints = present ? [...others, { ...taint }] : others;
+    if (node.spec.taints.length === 0) delete node.spec.taints;
     this.touch(node);
   }
 

@@ -227,6 +227,31 @@ export function createKubeAdmin(
       await core.patchNode({ name, body: { metadata: { labels } } }, mergePatch);
     },
 
+    async setNodeTaint(name, taint, present) {
+      // spec.taints has no merge key (a patch replaces the list): read, change, write back under
+      // the read's resourceVersion, and retry when someone else (our quarantine) wrote between.
+      for (let attempt = 0; ; attempt++) {
+        const node = await read(name);
+        if (!node) return;
+        const current = node.spec?.taints ?? [];
+        const others = current.filter((t) => !(t.key === taint.key && t.effect === taint.effect));
+        const taints = present ? [...others, { ...taint }] : others;
+        if (JSON.stringify(taints) === JSON.stringify(current)) return;
+        try {
+          await core.patchNode(
+            {
+              name,
+              body: { metadata: { resourceVersion: node.metadata?.resourceVersion }, spec: { taints } },
+            },
+            mergePatch,
+          );
+          return;
+        } catch (err) {
+          if (!isApiStatus(err, 409) || attempt >= 4) throw err;
+        }
+      }
+    },
+
     async setGpuAllocatable(name, gpus) {
       await core.patchNodeStatus(
         { name, body: { status: { allocatable: { 'nvidia.com/gpu': String(gpus) } } } },

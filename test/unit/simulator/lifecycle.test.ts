@@ -559,6 +559,42 @@ describe('Simulator: node lifecycles, recovery and fault injection', () => {
     expect(replace.Successful).toEqual([instance.instanceId]);
   });
 
+  it('taints a node during a passing deep health check and untaints it after, keeping other taints', async () => {
+    // Prepare
+    const { sim, kube, sagemaker } = await start();
+    const instance = sim.getCluster('ml-cluster')!.nodes[0]!;
+    const ours = { key: 'hyperpod-resilience.io/quarantine', value: 'x', effect: 'NoSchedule' };
+    await kube.setNodeTaint(instance.nodeName, ours, true);
+
+    // Act
+    await sagemaker.send(
+      new StartClusterHealthCheckCommand({
+        ClusterName: 'ml-cluster',
+        DeepHealthCheckConfigurations: [
+          {
+            InstanceGroupName: 'p5Inst',
+            InstanceIds: [instance.instanceId],
+            DeepHealthChecks: ['InstanceStress'],
+          },
+        ],
+      }),
+    );
+    const during = structuredClone(kube.peek(instance.nodeName)?.spec?.taints);
+    await sim.whenIdle();
+
+    // Assess
+    // The taint HyperPod documents for nodes under deep health checks (sagemaker-hyperpod-eks-prerequisites.html):
+    // "sagemaker.amazonaws.com/node-health-status=Unschedulable:NoSchedule".
+    expect(during).toEqual([
+      ours,
+      { key: 'sagemaker.amazonaws.com/node-health-status', value: 'Unschedulable', effect: 'NoSchedule' },
+    ]);
+    expect(kube.peek(instance.nodeName)?.spec?.taints).toEqual([ours]);
+    expect(
+      kube.peek(instance.nodeName)?.metadata.labels?.['sagemaker.amazonaws.com/deep-health-check-status'],
+    ).toBe('Passed');
+  });
+
   it('replaces a node whose deep health check fails, as HyperPod on EKS does', async () => {
     // Prepare
     const { sim, kube, sagemaker } = await start();
