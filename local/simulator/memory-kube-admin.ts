@@ -112,7 +112,9 @@ export class MemoryKubeAdmin implements SimKubeAdmin {
     this.history.push({ op: 'setNodeTaint', name, taint: { ...taint }, present, at: Date.now() });
     const node = this.mustGet(name);
     node.spec ??= {};
-    const others = (node.spec.taints ?? []).filter((t) => !(t.key === taint.key && t.effect === taint.effect));
+    const others = (node.spec.taints ?? []).filter(
+      (t) => !(t.key === taint.key && t.effect === taint.effect),
+    );
     node.spec.taints = present ? [...others, { ...taint }] : others;
     if (node.spec.taints.length === 0) delete node.spec.taints;
     this.touch(node);
