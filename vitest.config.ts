@@ -11,7 +11,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        // No I/O: pure functions, port fakes, mocked SDK clients.
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        // One process boundary or socket each: dynalite, the HyperPod simulator, recording HTTP
+        // servers, the deployed handlers' full middy + Powertools wiring.
+        test: { name: 'component', include: ['test/component/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
         extends: true,
