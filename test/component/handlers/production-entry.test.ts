@@ -68,18 +68,27 @@ const sns = mockClient(SNSClient);
 const allMocks = [sagemaker, eks, dynamo, documents, sns];
 const sdkCalls = () => allMocks.reduce((n, m) => n + m.calls().length, 0);
 
-/** Powertools' JSON log lines written to stdout during the test. */
+/** Powertools' JSON log lines written to stdout during the test (kept out of the test output). */
 let logLines: Record<string, unknown>[];
+const asLogLine = (line: string): Record<string, unknown> | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return parsed && typeof parsed === 'object' && 'level' in parsed
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
 beforeEach(() => {
   for (const m of allMocks) m.reset();
   logLines = [];
   const write = process.stdout.write.bind(process.stdout);
   vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    for (const line of String(chunk).split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        logLines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {}
+    const line = asLogLine(String(chunk).trim());
+    if (line) {
+      logLines.push(line);
+      return true;
     }
     return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write);
