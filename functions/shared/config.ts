@@ -1,6 +1,8 @@
 /**
- * Runtime configuration of a Lambda, parsed once at module load (cold start) from the
- * environment the deploy sets. Nothing else in functions/ reads `process.env`.
+ * Runtime configuration of a Lambda, parsed from the environment the deploy sets. Not at module
+ * load: production-deps.ts calls loadRuntimeConfig on a container's first invocation and caches
+ * the result, so a bad config fails that invocation (every one of them, as nothing is cached).
+ * Nothing else in functions/ reads `process.env`.
  */
 import { z } from 'zod';
 import { type AppConfig, parseAppConfig } from './config-schema.ts';

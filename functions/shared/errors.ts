@@ -18,13 +18,12 @@ export const ErrorNames = {
   InvalidInput: 'InvalidInputError',
   UnknownCluster: 'UnknownClusterError',
   NodeNotFound: 'NodeNotFoundError',
-  PolicyViolation: 'PolicyViolationError',
+  OutOfSequenceInput: 'OutOfSequenceInputError',
   KubernetesRequestFailed: 'KubernetesRequestFailedError',
   SageMakerRequestFailed: 'SageMakerRequestFailedError',
   RemediationFailed: 'RemediationFailedError',
   NodeNotRecovered: 'NodeNotRecoveredError',
   RecoveryNotStarted: 'RecoveryNotStartedError',
-  HealthCheckFailed: 'HealthCheckFailedError',
   KueueWorkloadUnavailable: 'KueueWorkloadUnavailableError',
 } as const;
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -132,10 +131,15 @@ export class NodeNotFoundError extends HyperPodResilienceError {
     this.name = ErrorNames.NodeNotFound;
   }
 }
-export class PolicyViolationError extends HyperPodResilienceError {
+/**
+ * A well-formed input that arrives at the wrong point of its state machine (a step before the one
+ * that must precede it: no requested remediation, no admitted incident, no finished health
+ * check). A bug in the definition or a hand-made execution, never retried.
+ */
+export class OutOfSequenceInputError extends HyperPodResilienceError {
   constructor(message: string, options?: ErrorOptionsWithDetails) {
     super(message, options);
-    this.name = ErrorNames.PolicyViolation;
+    this.name = ErrorNames.OutOfSequenceInput;
   }
 }
 export class KubernetesRequestFailedError extends HyperPodResilienceError {
@@ -173,12 +177,6 @@ export class RecoveryNotStartedError extends HyperPodResilienceError {
     this.name = ErrorNames.RecoveryNotStarted;
   }
 }
-export class HealthCheckFailedError extends HyperPodResilienceError {
-  constructor(message: string, options?: ErrorOptionsWithDetails) {
-    super(message, options);
-    this.name = ErrorNames.HealthCheckFailed;
-  }
-}
 /**
  * A Kueue-managed job (label `kueue.x-k8s.io/queue-name`) whose Kueue Workload cannot be read:
  * Kueue is not served, serves no Workload version we know, or no Workload belongs to the job.
@@ -190,8 +188,3 @@ export class KueueWorkloadUnavailableError extends HyperPodResilienceError {
     this.name = ErrorNames.KueueWorkloadUnavailable;
   }
 }
-
-/** Narrows `unknown` to `Error` (caught values may be anything). */
-export const assertIsError = (value: unknown): asserts value is Error => {
-  if (!(value instanceof Error)) throw new Error(`expected an Error, got ${typeof value}`, { cause: value });
-};

@@ -86,7 +86,12 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
         ? { reason: decision.skipReason ?? 'unknown' }
         : { action: decision.action },
     );
-    deps.logger.info('incident admitted', { decision, fault: fault.code, instanceId: node?.instanceId });
+    deps.logger.info(decision.outcome === 'skip' ? 'incident skipped' : 'incident admitted', {
+      incidentId,
+      decision,
+      fault: fault.code,
+      instanceId: node?.instanceId,
+    });
     return {
       ...base,
       node,

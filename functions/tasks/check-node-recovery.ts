@@ -18,7 +18,7 @@ import type { NodeIdentity } from '#domain/types.ts';
 import { findCluster } from '#shared/config-schema.ts';
 import {
   NodeNotRecoveredError,
-  PolicyViolationError,
+  OutOfSequenceInputError,
   RecoveryNotStartedError,
   UnknownClusterError,
 } from '#shared/errors.ts';
@@ -73,7 +73,7 @@ export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<A
   withIncidentKeys(deps, state);
   const node = incidentNode(state);
   const remediation = state.remediation;
-  if (!remediation) throw new PolicyViolationError('CheckNodeRecovery needs a requested remediation');
+  if (!remediation) throw new OutOfSequenceInputError('CheckNodeRecovery needs a requested remediation');
   const policy = deps.config.policy.awaitNode;
   const now = deps.now();
   const timeout =

@@ -25,6 +25,14 @@ export const recordAction = async (
 ): Promise<AuditAction> => {
   const action: AuditAction = { type, at: deps.now(), ...(detail ? { detail } : {}) };
   await deps.ledger.updateIncident(state.clusterName, state.incidentId, { actions: [action] });
+  // Every recorded action (quarantine, suspend, reboot/replace request, skips) is also a log line
+  // that names its incident, so the logs alone tell what was done and why.
+  deps.logger.info(`incident action: ${type}`, {
+    incidentId: state.incidentId,
+    clusterName: state.clusterName,
+    action: type,
+    ...(detail ? { detail } : {}),
+  });
   return action;
 };
 

@@ -1,6 +1,8 @@
 /**
- * Every task by its Lambda name, per machine: the deployed handlers and the local runner use
- * these maps. The quick-check Lambdas serve node-recovery and health-check alike.
+ * The tasks of node-recovery, health-check and health-sweep by their Lambda name, for the local
+ * runner (local/runner.ts) and the tests that run the machines. The deployed handlers do not use
+ * these maps: each functions/handlers/*.ts imports its one task. job-resume's map is in
+ * job-resume.ts. The quick-check Lambdas serve node-recovery and health-check alike.
  */
 
 import {

@@ -6,7 +6,7 @@
  */
 import { stableHash } from '#domain/health-check-job.ts';
 import { sweepFindingEvent } from '#events/sweep.ts';
-import { PolicyViolationError } from '#shared/errors.ts';
+import { OutOfSequenceInputError } from '#shared/errors.ts';
 import {
   type HealthCheckRecord,
   healthCheckMachineStateSchema,
@@ -20,7 +20,7 @@ export const recordHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<H
   const state = parseInput(healthCheckMachineStateSchema, raw, 'RecordHealthCheck input');
   const result = state.result;
   if (!result || result.status === 'running') {
-    throw new PolicyViolationError('RecordHealthCheck needs a finished health check');
+    throw new OutOfSequenceInputError('RecordHealthCheck needs a finished health check');
   }
   const record: HealthCheckRecord = {
     status: result.status,

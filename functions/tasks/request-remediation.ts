@@ -24,7 +24,7 @@ import { findCluster } from '#shared/config-schema.ts';
 import {
   NodeBusyError,
   NodeNotFoundError,
-  PolicyViolationError,
+  OutOfSequenceInputError,
   RemediationFailedError,
   SageMakerTransientError,
   UnknownClusterError,
@@ -49,11 +49,11 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
   const node = incidentNode(state);
   const action = state.decision.action;
   if (action !== 'reboot' && action !== 'replace') {
-    throw new PolicyViolationError(`decision ${action} does not remediate a node`);
+    throw new OutOfSequenceInputError(`decision ${action} does not remediate a node`);
   }
   // Observe mode never gets here (Admit skips), but a hand-edited input must not act either.
   if (state.decision.mode !== 'act' || state.decision.outcome !== 'proceed') {
-    throw new PolicyViolationError(`incident ${state.incidentId} was not admitted for action`);
+    throw new OutOfSequenceInputError(`incident ${state.incidentId} was not admitted for action`);
   }
   const attempt = (state.remediation?.attempt ?? 0) + 1;
   const requestedAt = deps.now();

@@ -2,7 +2,8 @@
  * Tier 2 of the test bed (local/testbed/README.md, tier 2): the real JobSet controller (v0.12.0) and Kubeflow
  * training-operator v1 (v1.9.0, PyTorchJob only) beside a running tier-1 control plane, so that
  * JobSet and PyTorchJob suspend/resume delete and recreate real pods. Opt-in: binaries come from
- * local/testbed/build-controllers.sh, and tests use them unless `HPR_TIER2=0` (see README.md).
+ * local/testbed/build-controllers.sh; tests use them unless `HPR_TIER2=0`, and fail when they are
+ * missing (tier2Plan).
  *
  * - Both run out of cluster with the admin kubeconfig, no leader election, metrics off, health
  *   probes on 127.0.0.1; stopped by PID.
@@ -51,7 +52,48 @@ export function tier2Binaries(binDir: string): { jobset: boolean; trainingOperat
 }
 
 /** Tier 2 runs unless `HPR_TIER2=0` (the controllers must have been built: build-binaries.sh does it). */
-export const tier2Requested = (): boolean => process.env.HPR_TIER2 !== '0';
+export const tier2Requested = (env: NodeJS.ProcessEnv = process.env): boolean => env.HPR_TIER2 !== '0';
+
+/** The binary folder build-binaries.sh uses by default (same variables, same versions). */
+export function defaultBinDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HPR_BIN_DIR) return env.HPR_BIN_DIR;
+  const cacheRoot =
+    env.HPR_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(env.HOME ?? '', '.cache'), 'hyperpod-resilience');
+  return join(cacheRoot, 'k8s-v1.36.3-etcd-v3.6.16-kwok-v0.8.0');
+}
+
+/** Tier 2 was requested (HPR_TIER2 is not `0`) but a controller's binary or CRD is missing. */
+export class Tier2ControllersMissingError extends Error {
+  override readonly name = 'Tier2ControllersMissingError';
+  constructor(
+    readonly binDir: string,
+    readonly missing: readonly string[],
+  ) {
+    super(
+      `tier-2 controllers missing in ${binDir}: ${missing.join(', ')}. ` +
+        `Build them with \`HPR_BIN_DIR=${binDir} bash local/testbed/build-controllers.sh\`, ` +
+        'or set HPR_TIER2=0 to run the workload tests at CRD level.',
+    );
+  }
+}
+
+/**
+ * Which tier-2 controllers a run uses: none with `HPR_TIER2=0`, otherwise both, and a missing
+ * binary or CRD is an error (never a silent fall back to CRD-level assertions).
+ */
+export function tier2Plan(
+  binDir: string = defaultBinDir(),
+  env: NodeJS.ProcessEnv = process.env,
+): { jobset: boolean; trainingOperator: boolean } {
+  if (!tier2Requested(env)) return { jobset: false, trainingOperator: false };
+  const found = tier2Binaries(binDir);
+  const missing = [
+    ...(found.jobset ? [] : [`${JOBSET_BINARY} (+ ${JOBSET_CRD_FILE})`]),
+    ...(found.trainingOperator ? [] : [`${TRAINING_OPERATOR_BINARY} (+ ${PYTORCHJOB_CRD_FILE})`]),
+  ];
+  if (missing.length > 0) throw new Tier2ControllersMissingError(binDir, missing);
+  return found;
+}
 
 export interface Tier2Controllers {
   jobset: boolean;

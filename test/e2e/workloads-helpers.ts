@@ -1,17 +1,12 @@
 /**
  * Shared by the workload e2e tests: one local environment (real control plane, simulator, real
- * adapters under our RBAC) per test file, tier-2 controllers when `HPR_TIER2=1` and built, and
+ * adapters under our RBAC) per test file, tier-2 controllers unless `HPR_TIER2=0` (missing ones fail), and
  * real-shaped manifests pinned to given nodes.
  */
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
-import {
-  startTier2Controllers,
-  type Tier2Controllers,
-  tier2Binaries,
-  tier2Requested,
-} from '#local/testbed/controllers.ts';
+import { startTier2Controllers, type Tier2Controllers, tier2Plan } from '#local/testbed/controllers.ts';
 import type { AppConfigInput } from '#shared/config-schema.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 
@@ -26,17 +21,11 @@ export interface WorkloadsBed {
   stop(): Promise<void>;
 }
 
-/** Whether this run uses real JobSet / training-operator controllers (decided before tests are named). */
-export const TIER2 = (() => {
-  if (!tier2Requested()) return { jobset: false, trainingOperator: false };
-  const dir = process.env.HPR_BIN_DIR;
-  // The cache folder build-binaries.sh uses by default.
-  const home = process.env.HOME ?? '';
-  const binDir =
-    dir ??
-    `${process.env.XDG_CACHE_HOME ?? `${home}/.cache`}/hyperpod-resilience/k8s-v1.36.3-etcd-v3.6.16-kwok-v0.8.0`;
-  return tier2Binaries(binDir);
-})();
+/**
+ * Whether this run uses real JobSet / training-operator controllers (decided before tests are
+ * named): both unless `HPR_TIER2=0`; missing controllers fail the file with the build command.
+ */
+export const TIER2 = tier2Plan();
 
 export const startWorkloadsBed = async (
   name: string,

@@ -1,7 +1,7 @@
 /**
  * SuspendWorkloads and ResumeWorkloads per workload kind on the real control plane (tier 1:
- * kube-controller-manager, scheduler, kwok; tier 2 with HPR_TIER2=1: the real JobSet controller and
- * training-operator), through the real adapters under our least-privilege RBAC. Each kind runs on
+ * kube-controller-manager, scheduler, kwok; tier 2 unless HPR_TIER2=0, and missing controllers
+ * fail the file: the real JobSet controller and training-operator), through the real adapters under our least-privilege RBAC. Each kind runs on
  * its own node; a bystander job on another node must never be touched. Kinds without a controller
  * here are tested at CRD level, which the test names say: only what the API shows is asserted.
  */

@@ -15,7 +15,7 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoLedger, LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
 import { LedgerTransientError } from '#shared/errors.ts';
-import { ledgerContract } from './ledger-contract.ts';
+import { ledgerContract } from '../../unit/adapters/ledger-contract.ts';
 
 let server: ReturnType<typeof dynalite>;
 let raw: DynamoDBClient;
