@@ -8,6 +8,7 @@ import { describeRef } from '#domain/workloads.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { countLatency, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { workloadEvents } from './kube-events.ts';
 import { type ResumeOutcome, resumeAll } from './workloads.ts';
 
 export interface ResumeResult extends ResumeOutcome {
@@ -26,6 +27,8 @@ export const resumeIncidentWorkloads = async (
   const kube = await deps.kubeFor(state.eksClusterName);
   const outcome = await resumeAll(kube, refs, state.incidentId, { now: deps.now() });
   const result = { ...outcome, at: deps.now() };
+  const events = { incidentId: state.incidentId, at: result.at, instance: 'ResumeWorkloads' };
+  await workloadEvents(deps, kube, { ...events, resumed: outcome.resumed });
   await recordAction(deps, state, 'workloads-resumed', {
     resumed: outcome.resumed.map(describeRef),
     released: outcome.released.map(describeRef),
