@@ -31,7 +31,10 @@ export const quarantineNode = async (raw: unknown, deps: TaskDeps): Promise<Quar
       resourceVersion: current.metadata.resourceVersion,
     });
   }
-  const message = `cordoned and tainted ${QUARANTINE_TAINT_KEY} (${state.fault.code})`;
+  const message =
+    plan.quarantinedBy === state.incidentId
+      ? `cordoned and tainted ${QUARANTINE_TAINT_KEY} (${state.fault.code})`
+      : `already quarantined by incident ${plan.quarantinedBy} (${state.fault.code})`;
   const event = { incidentId: state.incidentId, at, instance: 'QuarantineNode', message };
   await nodeEvent(deps, kube, current, { reason: 'NodeQuarantined', type: 'Warning', ...event });
   await recordAction(deps, state, 'quarantined', {

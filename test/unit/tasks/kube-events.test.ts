@@ -96,6 +96,25 @@ describe('Task Events: what kubectl describe shows', () => {
     expect(eventsOf(h).map((e) => e.reason)).toEqual(['NodeQuarantined']);
   });
 
+  it('says so when another incident quarantined the node first', async () => {
+    // Prepare
+    const h = makeDeps();
+    withNode(h);
+    await openIncident(h.ledger, 'inc-1');
+    await openIncident(h.ledger, 'inc-2');
+    await quarantineNode(incidentState('inc-1'), h.deps);
+
+    // Act
+    await quarantineNode(incidentState('inc-2'), h.deps);
+
+    // Assess
+    const notes = [...h.kube.events.values()].map((e) => e.note);
+    expect(notes).toEqual([
+      'Incident inc-1: cordoned and tainted hyperpod-resilience.io/quarantine (NvidiaErrorTerminate)',
+      'Incident inc-2: already quarantined by incident inc-1 (NvidiaErrorTerminate)',
+    ]);
+  });
+
   it('still quarantines when the Event cannot be written, and counts and logs the failure', async () => {
     // Prepare
     const h = makeDeps();
