@@ -19,18 +19,24 @@ import type { KubeObject } from '#domain/kube-types.ts';
 import type { WorkloadRef } from '#domain/types.ts';
 import type { TaskDeps } from './deps.ts';
 
-/** Writes the Events one by one; never throws. */
+/**
+ * Writes the Events one by one; never throws. After the first failure the rest are not tried
+ * (counted as not written): an unreachable API server costs one request timeout, not one per job.
+ */
 export const writeKubeEvents = async (deps: TaskDeps, kube: KubeApi, events: KubeEvent[]): Promise<void> => {
-  for (const event of events) {
+  for (const [index, event] of events.entries()) {
     try {
       await kube.createEvent(event);
     } catch (error) {
-      deps.metrics.count('KubernetesEventNotWritten', { reason: event.reason });
+      const left = events.slice(index);
+      for (const { reason } of left) deps.metrics.count('KubernetesEventNotWritten', { reason });
       deps.logger.warn('Kubernetes Event not written', {
         reason: event.reason,
         regarding: `${event.regarding.kind} ${event.regarding.namespace ?? ''}/${event.regarding.name}`,
+        notTried: left.length - 1,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
+      return;
     }
   }
 };

@@ -36,13 +36,13 @@ export const quarantineNode = async (raw: unknown, deps: TaskDeps): Promise<Quar
       ? `cordoned and tainted ${QUARANTINE_TAINT_KEY} (${state.fault.code})`
       : `already quarantined by incident ${plan.quarantinedBy} (${state.fault.code})`;
   const event = { incidentId: state.incidentId, at, instance: 'QuarantineNode', message };
-  await nodeEvent(deps, kube, current, { reason: 'NodeQuarantined', type: 'Warning', ...event });
   await recordAction(deps, state, 'quarantined', {
     nodeName: current.metadata.name,
     already: plan.alreadyQuarantined,
   });
   deps.metrics.count('NodeQuarantined');
   countLatency(deps, state, 'TimeToQuarantine');
+  await nodeEvent(deps, kube, current, { reason: 'NodeQuarantined', type: 'Warning', ...event });
   return {
     status: plan.alreadyQuarantined ? 'already-quarantined' : 'quarantined',
     nodeName: current.metadata.name,

@@ -28,7 +28,6 @@ export const resumeIncidentWorkloads = async (
   const outcome = await resumeAll(kube, refs, state.incidentId, { now: deps.now() });
   const result = { ...outcome, at: deps.now() };
   const events = { incidentId: state.incidentId, at: result.at, instance: 'ResumeWorkloads' };
-  await workloadEvents(deps, kube, { ...events, resumed: outcome.resumed });
   await recordAction(deps, state, 'workloads-resumed', {
     resumed: outcome.resumed.map(describeRef),
     released: outcome.released.map(describeRef),
@@ -52,6 +51,7 @@ export const resumeIncidentWorkloads = async (
   }
   deps.metrics.count('WorkloadsResumed', {}, outcome.resumed.length);
   if (outcome.resumed.length > 0) countLatency(deps, state, 'TimeToResume');
+  await workloadEvents(deps, kube, { ...events, resumed: outcome.resumed });
   return result;
 };
 

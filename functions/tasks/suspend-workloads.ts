@@ -85,7 +85,6 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
     at: deps.now(),
   };
   const events = { incidentId: state.incidentId, at, instance: 'SuspendWorkloads', node: node.nodeName };
-  await workloadEvents(deps, kube, { ...events, suspended: outcome.suspended, joined: outcome.joined });
   await recordAction(deps, state, 'workloads-suspended', {
     suspended: outcome.suspended.map(describeRef),
     joined: outcome.joined.map(describeRef),
@@ -122,6 +121,7 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
   });
   deps.metrics.count('WorkloadsSuspended', {}, outcome.suspended.length);
   if (outcome.suspended.length + outcome.joined.length > 0) countLatency(deps, state, 'TimeToSuspend');
+  await workloadEvents(deps, kube, { ...events, suspended: outcome.suspended, joined: outcome.joined });
   if (leftToHyperPod.length > 0) {
     deps.metrics.count('WorkloadsLeftToHyperPod', {}, leftToHyperPod.length);
   }

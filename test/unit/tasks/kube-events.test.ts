@@ -142,6 +142,30 @@ describe('Task Events: what kubectl describe shows', () => {
     expect(warnings).toEqual(['Kubernetes Event not written']);
   });
 
+  it('stops after the first failed Event of a batch and counts the rest as not written', async () => {
+    // Prepare
+    const h = makeDeps();
+    withNode(h);
+    addJob(h.kube, 'PyTorchJob', 'a', [NODE]);
+    addJob(h.kube, 'JobSet', 'b', [NODE]);
+    await openIncident(h.ledger, 'inc-1');
+    h.kube.failNext(
+      'createEvent',
+      new KubernetesRequestFailedError('Kubernetes CREATE Event failed: timeout'),
+    );
+
+    // Act
+    const result = await suspendWorkloads(incidentState('inc-1'), h.deps);
+
+    // Assess
+    expect(result.suspended).toHaveLength(2);
+    expect(h.kube.events.size).toBe(0);
+    expect(h.metrics.filter((m) => m.name === 'KubernetesEventNotWritten')).toEqual([
+      { name: 'KubernetesEventNotWritten', dimensions: { reason: 'WorkloadSuspended' }, value: undefined },
+      { name: 'KubernetesEventNotWritten', dimensions: { reason: 'WorkloadSuspended' }, value: undefined },
+    ]);
+  });
+
   it('writes IncidentEscalated on the node, with the reason, when an incident needs a person', async () => {
     // Prepare
     const h = makeDeps();
