@@ -68,6 +68,9 @@ const KUBE_API_RULES: { readonly [M in keyof KubeApi]-?: readonly KubeRule[] } =
   servedVersions: [],
   evictPod: [{ apiGroup: '', resource: 'pods/eviction', verb: 'create' }],
   deletePod: [{ apiGroup: '', resource: 'pods', verb: 'delete' }],
+  // events.k8s.io/v1 Events about the nodes and jobs we act on (docs/facts/kubernetes-events.md):
+  // create only; a retried create of the same name is AlreadyExists, never an update.
+  createEvent: [{ apiGroup: 'events.k8s.io', resource: 'events', verb: 'create' }],
 };
 
 export type { KubeRule };

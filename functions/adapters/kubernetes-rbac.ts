@@ -58,6 +58,9 @@ export const clusterRole: ClusterRole = {
     { apiGroups: ['kueue.x-k8s.io'], resources: ['workloads'], verbs: ['get', 'list', 'patch'] },
     // Walk pod owners up to the workload.
     { apiGroups: ['apps'], resources: ['replicasets', 'deployments', 'statefulsets'], verbs: ['get'] },
+    // Tell operators in `kubectl describe` what we did and why (Events in every namespace: the
+    // jobs' own, and `default` for Nodes). Create only: our Event names never repeat.
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
     // Predict whether a drain is blocked.
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['list'] },
   ],

@@ -15,6 +15,10 @@
  * - Eviction (policy/v1 Eviction on `pods/eviction`): 429 is PodDisruptionBudget back-pressure
  *   and comes back as `{ outcome: 'blocked' }`, never as an error to retry blindly; 404 → `gone`.
  *   Pod deletes carry a uid precondition when given (a recreated pod of the same name is spared).
+ * - Events go through EventsV1Api (`events.k8s.io/v1`); `eventTime` is sent as a V1MicroTime,
+ *   which serializes with the six fractional digits the API server requires
+ *   (docs/facts/kubernetes-events.md `events.eventtime-microseconds`); 409 AlreadyExists of a
+ *   retried create is `created: false`.
  * - Errors: 429 → KubernetesThrottledError; 5xx, refused connections and timeouts →
  *   KubernetesUnavailableError; 409 → ConcurrentUpdateError; 404 → undefined on reads, [] on
  *   listing an uninstalled CRD, NodeNotFoundError on patchNode; any other 4xx (403 from RBAC
@@ -26,6 +30,7 @@ import {
   ApisApi,
   CoreV1Api,
   CustomObjectsApi,
+  EventsV1Api,
   KubeConfig,
   Observable,
   type ObservableMiddleware,
@@ -33,6 +38,7 @@ import {
   type RequestContext,
   type ResponseContext,
   setHeaderOptions,
+  V1MicroTime,
 } from '@kubernetes/client-node';
 import { isNetworkError } from '#adapters/aws-errors.ts';
 import type { EvictionResult, KubeApi, MergePatch } from '#adapters/ports.ts';
@@ -227,6 +233,7 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const apis = kc.makeApiClient(ApisApi);
+  const events = kc.makeApiClient(EventsV1Api);
 
   const timeout = timeoutMiddleware(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const readOptions = { middleware: [timeout], middlewareMergeStrategy: 'append' as const };
@@ -456,6 +463,21 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
         // 409: the uid precondition failed — a new pod of that name exists and is not ours to delete.
         if (status === 404 || (status === 409 && pod.uid)) return 'gone';
         return toKubeError(error, operation);
+      }
+    },
+
+    async createEvent(event) {
+      const { namespace, name } = event.metadata;
+      try {
+        await events.createNamespacedEvent(
+          { namespace, body: { ...event, eventTime: new V1MicroTime(event.eventTime) } },
+          readOptions,
+        );
+        return { created: true };
+      } catch (error) {
+        // AlreadyExists: the same incident wrote this Event before (a retried task).
+        if (statusOf(error) === 409) return { created: false };
+        return toKubeError(error, `CREATE Event ${namespace}/${name}`);
       }
     },
 

@@ -4,6 +4,7 @@
  * for unit tests (test/fakes), and is exercised over the wire against the local simulator and a
  * real kube-apiserver in e2e tests.
  */
+import type { KubeEvent } from '#domain/kube-events.ts';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 
@@ -153,6 +154,11 @@ export interface KubeApi {
     pod: { namespace: string; name: string; uid?: string },
     options?: { gracePeriodSeconds?: number },
   ): Promise<'deleted' | 'gone'>;
+  /**
+   * Creates an events.k8s.io/v1 Event in `event.metadata.namespace`. An Event of that name already
+   * there (a retried task: names are deterministic) is `created: false`, not an error.
+   */
+  createEvent(event: KubeEvent): Promise<{ created: boolean }>;
 }
 
 export interface EvictionResult {

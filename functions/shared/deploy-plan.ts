@@ -637,6 +637,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
         [ns, 'WorkloadsResumed', ...svc, { label: 'jobs resumed' }],
         [ns, 'IncidentEscalated', ...svc, { label: 'escalated' }],
         search('RemediationRequested', COUNTERS.RemediationRequested, 'requested', 'e1'),
+        search('KubernetesEventNotWritten', COUNTERS.KubernetesEventNotWritten, 'Events not written', 'e2'),
       ]),
       widget('Skips by reason', [search('RemediationSkipped', COUNTERS.RemediationSkipped, 'skipped', 'e1')]),
       widget(

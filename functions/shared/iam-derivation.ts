@@ -59,7 +59,14 @@ const DOCUMENT_COMMANDS: Readonly<Record<string, string>> = {
 const SERVICE_PREFIX: Readonly<Record<string, string>> = { sfn: 'states', 'cloudwatch-logs': 'logs' };
 
 /** Kubernetes API client classes of @kubernetes/client-node whose calls we map to verbs. */
-const KUBE_CLIENTS = new Set(['CoreV1Api', 'CustomObjectsApi', 'BatchV1Api', 'AppsV1Api', 'PolicyV1Api']);
+const KUBE_CLIENTS = new Set([
+  'CoreV1Api',
+  'CustomObjectsApi',
+  'BatchV1Api',
+  'AppsV1Api',
+  'PolicyV1Api',
+  'EventsV1Api',
+]);
 
 const KUBE_VERBS: readonly [string, string][] = [
   ['read', 'get'],

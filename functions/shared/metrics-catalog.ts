@@ -39,6 +39,8 @@ export const COUNTERS = {
    * cluster at once (functions/domain/mass-findings.ts): a detector is more likely wrong than the fleet.
    */
   DetectorDisagreement: ['clusterName'],
+  /** A Kubernetes Event (what `kubectl describe` shows) could not be written; `reason`: the Event's reason. */
+  KubernetesEventNotWritten: ['reason'],
   /** The sweep found our own state left behind; `kind` `incident-overdue`: an incident past its deadline. */
   SweepStaleState: ['clusterName', 'kind'],
 } as const satisfies Record<string, readonly string[]>;

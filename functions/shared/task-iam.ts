@@ -23,6 +23,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     ports: [
       'ClusterNodes.describeCluster',
       'ClusterNodes.describeNode',
+      'KubeApi.createEvent',
       'KubeApi.getNode',
       'KubeApi.listNodes',
       'KubeApiFactory',
@@ -70,6 +71,8 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
   },
   'escalate-incident': {
     ports: [
+      'KubeApi.createEvent',
+      'KubeApi.getNode',
       'KubeApi.getWorkload',
       'KubeApi.listObjects',
       'KubeApi.patchObject',
@@ -117,7 +120,13 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     kubernetes: true,
   },
   'quarantine-node': {
-    ports: ['KubeApi.getNode', 'KubeApi.patchNode', 'KubeApiFactory', 'Ledger.updateIncident'],
+    ports: [
+      'KubeApi.createEvent',
+      'KubeApi.getNode',
+      'KubeApi.patchNode',
+      'KubeApiFactory',
+      'Ledger.updateIncident',
+    ],
     actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
     kubernetes: true,
   },
@@ -185,7 +194,13 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     kubernetes: true,
   },
   'restore-node': {
-    ports: ['KubeApi.getNode', 'KubeApi.patchNode', 'KubeApiFactory', 'Ledger.updateIncident'],
+    ports: [
+      'KubeApi.createEvent',
+      'KubeApi.getNode',
+      'KubeApi.patchNode',
+      'KubeApiFactory',
+      'Ledger.updateIncident',
+    ],
     actions: ['dynamodb:UpdateItem', 'eks:DescribeCluster'],
     kubernetes: true,
   },
@@ -205,6 +220,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
   },
   'resume-workloads': {
     ports: [
+      'KubeApi.createEvent',
       'KubeApi.getWorkload',
       'KubeApi.listObjects',
       'KubeApi.patchObject',
@@ -228,6 +244,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
   },
   'suspend-workloads': {
     ports: [
+      'KubeApi.createEvent',
       'KubeApi.deletePod',
       'KubeApi.evictPod',
       'KubeApi.getNode',

@@ -26,6 +26,7 @@ import {
 import { isNodeReady } from './check-node-recovery.ts';
 import type { TaskDeps } from './deps.ts';
 import { reportDisagreement } from './detector-disagreement.ts';
+import { skipEvent } from './kube-events.ts';
 import { parseInput } from './parse.ts';
 import { resolveNode } from './resolve-node.ts';
 
@@ -64,6 +65,8 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
 
   // The node's readiness when we first saw it: NotReady later is then evidence of a reboot.
   let readyAtAdmission: boolean | undefined;
+  // The resolved node and its API, for the RemediationSkipped Event of a skip.
+  let eventTarget: Parameters<typeof skipEvent>[1];
   const finish = async (node: NodeIdentity | undefined, decision: Decision): Promise<IncidentState> => {
     await deps.ledger.createIncident({
       incidentId,
@@ -86,6 +89,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
         ? { reason: decision.skipReason ?? 'unknown' }
         : { action: decision.action },
     );
+    await skipEvent(deps, eventTarget, decision, { incidentId, at: now, instance: 'AdmitIncident' });
     deps.logger.info(decision.outcome === 'skip' ? 'incident skipped' : 'incident admitted', {
       incidentId,
       decision,
@@ -128,6 +132,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
   const resolved = await resolveNode({ cluster, ...triggerTarget(trigger) }, deps.clusterNodes, kube);
   const node = resolved.identity;
   if (resolved.kubeNode) readyAtAdmission = isNodeReady(resolved.kubeNode);
+  if (resolved.kubeNode) eventTarget = { kube, node: resolved.kubeNode };
   deps.logger.appendKeys?.({ instanceId: node.instanceId, nodeName: node.nodeName });
 
   const history = await deps.ledger.getNodeHistory(cluster.name, node.instanceId);

@@ -6,6 +6,7 @@
  */
 import type { TaskDeps } from './deps.ts';
 import { parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { incidentNodeEvent } from './kube-events.ts';
 import { type ResumeResult, resumeIncidentWorkloads } from './resume-workloads.ts';
 
 export interface EscalationResult {
@@ -59,6 +60,13 @@ export const escalateIncident = async (raw: unknown, deps: TaskDeps): Promise<Es
       'Clear the node with `hpr clear <instanceId>` once it is repaired.',
     ].join('\n'),
   });
+  const event = {
+    incidentId: state.incidentId,
+    at: now,
+    instance: 'Escalate',
+    message: `needs a person: ${reason}`,
+  };
+  await incidentNodeEvent(deps, state, { reason: 'IncidentEscalated', type: 'Warning', ...event });
   await recordAction(deps, state, 'escalated', { reason, resumeError });
   deps.metrics.count('IncidentEscalated');
   return { status: 'escalated', reason, resumption, resumeError };

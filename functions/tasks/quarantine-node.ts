@@ -3,9 +3,10 @@
  * the incident, in one patch guarded by the node's resourceVersion (a concurrent writer makes
  * the patch fail and the state machine retry on fresh data). Idempotent.
  */
-import { planQuarantine } from '#domain/quarantine.ts';
+import { planQuarantine, QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import type { TaskDeps } from './deps.ts';
 import { countLatency, incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { nodeEvent } from './kube-events.ts';
 
 export interface QuarantineResult {
   status: 'quarantined' | 'already-quarantined' | 'no-kubernetes-node';
@@ -30,12 +31,18 @@ export const quarantineNode = async (raw: unknown, deps: TaskDeps): Promise<Quar
       resourceVersion: current.metadata.resourceVersion,
     });
   }
+  const message =
+    plan.quarantinedBy === state.incidentId
+      ? `cordoned and tainted ${QUARANTINE_TAINT_KEY} (${state.fault.code})`
+      : `already quarantined by incident ${plan.quarantinedBy} (${state.fault.code})`;
+  const event = { incidentId: state.incidentId, at, instance: 'QuarantineNode', message };
   await recordAction(deps, state, 'quarantined', {
     nodeName: current.metadata.name,
     already: plan.alreadyQuarantined,
   });
   deps.metrics.count('NodeQuarantined');
   countLatency(deps, state, 'TimeToQuarantine');
+  await nodeEvent(deps, kube, current, { reason: 'NodeQuarantined', type: 'Warning', ...event });
   return {
     status: plan.alreadyQuarantined ? 'already-quarantined' : 'quarantined',
     nodeName: current.metadata.name,

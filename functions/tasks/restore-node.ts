@@ -6,6 +6,7 @@
 import { planRestore } from '#domain/quarantine.ts';
 import type { TaskDeps } from './deps.ts';
 import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { nodeEvent } from './kube-events.ts';
 
 export interface RestoreResult {
   status: 'restored' | 'kept-cordon' | 'nothing-to-restore' | 'node-replaced';
@@ -33,6 +34,9 @@ export const restoreNode = async (raw: unknown, deps: TaskDeps): Promise<Restore
         resourceVersion: current.metadata.resourceVersion,
       });
       result = { status: plan.keptCordon ? 'kept-cordon' : 'restored', nodeName: node.nodeName };
+      const message = plan.keptCordon ? 'quarantine lifted; cordon kept (not ours)' : 'quarantine lifted';
+      const event = { incidentId: state.incidentId, at: deps.now(), instance: 'RestoreNode', message };
+      await nodeEvent(deps, kube, current, { reason: 'NodeRestored', type: 'Normal', ...event });
     }
   }
   await recordAction(deps, state, 'node-restored', { ...result });

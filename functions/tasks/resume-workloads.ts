@@ -8,6 +8,7 @@ import { describeRef } from '#domain/workloads.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { countLatency, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { workloadEvents } from './kube-events.ts';
 import { type ResumeOutcome, resumeAll } from './workloads.ts';
 
 export interface ResumeResult extends ResumeOutcome {
@@ -26,6 +27,7 @@ export const resumeIncidentWorkloads = async (
   const kube = await deps.kubeFor(state.eksClusterName);
   const outcome = await resumeAll(kube, refs, state.incidentId, { now: deps.now() });
   const result = { ...outcome, at: deps.now() };
+  const events = { incidentId: state.incidentId, at: result.at, instance: 'ResumeWorkloads' };
   await recordAction(deps, state, 'workloads-resumed', {
     resumed: outcome.resumed.map(describeRef),
     released: outcome.released.map(describeRef),
@@ -49,6 +51,7 @@ export const resumeIncidentWorkloads = async (
   }
   deps.metrics.count('WorkloadsResumed', {}, outcome.resumed.length);
   if (outcome.resumed.length > 0) countLatency(deps, state, 'TimeToResume');
+  await workloadEvents(deps, kube, { ...events, resumed: outcome.resumed });
   return result;
 };
 

@@ -12,6 +12,7 @@ import { describeRef } from '#domain/workloads.ts';
 import type { TaskDeps } from './deps.ts';
 import { drainPods, type PodDrainOutcome } from './evict-pods.ts';
 import { countLatency, incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
+import { workloadEvents } from './kube-events.ts';
 import { discoverWorkloads, type SuspendOutcome, suspendAll } from './workloads.ts';
 
 export interface SuspendResult extends SuspendOutcome {
@@ -83,6 +84,7 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
     ...(drained ? { pods: drained } : {}),
     at: deps.now(),
   };
+  const events = { incidentId: state.incidentId, at, instance: 'SuspendWorkloads', node: node.nodeName };
   await recordAction(deps, state, 'workloads-suspended', {
     suspended: outcome.suspended.map(describeRef),
     joined: outcome.joined.map(describeRef),
@@ -119,6 +121,7 @@ export const suspendWorkloads = async (raw: unknown, deps: TaskDeps): Promise<Su
   });
   deps.metrics.count('WorkloadsSuspended', {}, outcome.suspended.length);
   if (outcome.suspended.length + outcome.joined.length > 0) countLatency(deps, state, 'TimeToSuspend');
+  await workloadEvents(deps, kube, { ...events, suspended: outcome.suspended, joined: outcome.joined });
   if (leftToHyperPod.length > 0) {
     deps.metrics.count('WorkloadsLeftToHyperPod', {}, leftToHyperPod.length);
   }

@@ -194,6 +194,8 @@ const heldForNode = async (
         apiVersion: WORKLOAD_KINDS[kind].apiVersion,
         namespace: object.metadata.namespace ?? 'default',
         name: object.metadata.name,
+        // The uid lets the Event about it show in `kubectl describe` (functions/domain/kube-events.ts).
+        ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
       };
       if (!found.has(describeRef(ref)) && suspendedNodes(object).includes(nodeName)) held.push(ref);
     }

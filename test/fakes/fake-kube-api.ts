@@ -4,6 +4,7 @@
  * behaviour itself (controllers deleting pods, budgets) is proven in e2e tests.
  */
 import type { KubeApi, MergePatch } from '#adapters/ports.ts';
+import type { KubeEvent } from '#domain/kube-events.ts';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import { ConcurrentUpdateError } from '#shared/errors.ts';
@@ -39,6 +40,8 @@ export interface FakeKubeApi extends KubeApi {
    * node whose kubelet never confirms; only a force delete (grace 0) removes them.
    */
   stuckTerminating: Set<string>;
+  /** Events created through createEvent, by `namespace/name` (a second create of a name is AlreadyExists). */
+  events: Map<string, KubeEvent>;
   /** The next `count` calls of `method` throw `error`. */
   failNext(method: Method, error: Error, count?: number): void;
   objectKey(ref: { apiVersion?: string; kind?: string; namespace?: string; name: string }): string;
@@ -72,6 +75,7 @@ export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKub
   const evictionBlocked = new Set<string>();
   const servedGroups = new Map<string, string[]>([['kueue.x-k8s.io', ['v1beta2', 'v1beta1']]]);
   const stuckTerminating = new Set<string>();
+  const events = new Map<string, KubeEvent>();
   let version = 1;
   const nextVersion = () => String(++version);
 
@@ -109,6 +113,7 @@ export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKub
     evictionBlocked,
     servedGroups,
     stuckTerminating,
+    events,
     objectKey,
     addNode(node) {
       nodes.set(node.metadata.name, {
@@ -282,6 +287,13 @@ export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKub
         pod.metadata.deletionTimestamp ??= new Date(0).toISOString();
       } else pods.delete(key);
       return 'deleted';
+    },
+    async createEvent(event) {
+      maybeFail('createEvent');
+      const key = `${event.metadata.namespace}/${event.metadata.name}`;
+      if (events.has(key)) return { created: false };
+      events.set(key, structuredClone(event));
+      return { created: true };
     },
   };
   return api;

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
+import { buildEvent, EventReasons } from '#domain/kube-events.ts';
 import {
   ConcurrentUpdateError,
   ErrorNames,
@@ -363,6 +364,72 @@ describe('Function: createKubeApi', () => {
       // Assess
       expect(server.requests[0]?.path).toBe('/apis/kubeflow.org/v2beta1/mpijobs');
       expect(jobs).toEqual([]);
+    });
+  });
+
+  describe('events', () => {
+    const event = buildEvent({
+      reason: EventReasons.NodeQuarantined,
+      type: 'Warning',
+      regarding: { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'uid-n1' },
+      incidentId: 'inc-1',
+      message: 'cordoned',
+      at: '2026-11-29T10:00:01.234Z',
+      instance: 'QuarantineNode',
+    });
+
+    it('creates an events.k8s.io/v1 Event in its namespace with a six-digit eventTime', async () => {
+      // Prepare
+      server.respond = (request) => ({ status: 201, body: request.body });
+
+      // Act
+      const result = await kube.createEvent(event);
+
+      // Assess
+      expect(result).toEqual({ created: true });
+      expect(server.requests).toEqual([
+        expect.objectContaining({ method: 'POST', path: '/apis/events.k8s.io/v1/namespaces/default/events' }),
+      ]);
+      // metav1.RFC3339Micro "2006-01-02T15:04:05.000000Z07:00": exactly six fractional digits
+      // (a millisecond toISOString() is rejected; kubernetes/kubernetes PR #141204).
+      expect(server.requests[0]?.body).toEqual({ ...event, eventTime: '2026-11-29T10:00:01.234000Z' });
+    });
+
+    it('answers created: false when the Event is already there (a retried task)', async () => {
+      // Prepare
+      server.respond = () => ({
+        status: 409,
+        body: kubeStatus(
+          409,
+          'AlreadyExists',
+          `events.events.k8s.io "${event.metadata.name}" already exists`,
+        ),
+      });
+
+      // Act
+      const result = await kube.createEvent(event);
+
+      // Assess
+      expect(result).toEqual({ created: false });
+    });
+
+    it('maps a 403 from RBAC to KubernetesRequestFailedError naming the Event', async () => {
+      // Prepare
+      server.respond = () => ({
+        status: 403,
+        body: kubeStatus(
+          403,
+          'Forbidden',
+          'events.events.k8s.io is forbidden: User "x" cannot create resource',
+        ),
+      });
+
+      // Act
+      const error = await kube.createEvent(event).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(KubernetesRequestFailedError);
+      expect((error as Error).message).toContain(`CREATE Event default/${event.metadata.name}`);
     });
   });
 
