@@ -129,6 +129,19 @@ describe('Function: eventName', () => {
     expect(first === second).toBe(same);
   });
 
+  it('names an object whose name has no alphanumeric prefix "object", and leaves out an unknown uid', () => {
+    // Prepare
+    const { uid: _unknown, ...withoutUid } = JOB;
+
+    // Act
+    const name = eventName(EventReasons.WorkloadSuspended, { ...workloadRef(JOB), name: '---' }, 'inc');
+    const ref = workloadRef(withoutUid);
+
+    // Assess
+    expect(name).toMatch(/^object\.[0-9a-f]{16}$/);
+    expect(ref).not.toHaveProperty('uid');
+  });
+
   it('keeps a long object name within the 253 characters of a DNS subdomain and ends each part alphanumerically', () => {
     // Prepare
     const long = `${'a'.repeat(235)}-${'b'.repeat(17)}`;

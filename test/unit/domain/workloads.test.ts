@@ -1126,6 +1126,31 @@ describe('Function: hyperPodAutoResume', () => {
         },
       },
       {
+        case: 'a replica spec that is not an object reads as the operator default OnFailure',
+        obj: {
+          ...documentedAutoResumeJob(),
+          spec: { pytorchReplicaSpecs: { Worker: null } },
+        },
+        kind: 'PyTorchJob',
+        expected: { hyperPodResumes: true, unverified: [expect.stringContaining('Training Operator')] },
+      },
+      {
+        case: 'a job without a namespace is in default, which the documentation does not name: unverified',
+        obj: (() => {
+          const job = documentedAutoResumeJob();
+          const { namespace: _omitted, ...metadata } = job.metadata;
+          return { ...job, metadata };
+        })(),
+        kind: 'PyTorchJob',
+        expected: {
+          hyperPodResumes: true,
+          unverified: [
+            expect.stringContaining('Training Operator'),
+            expect.stringContaining('namespace default'),
+          ],
+        },
+      },
+      {
         case: 'an MPIJob is ours',
         obj: { ...documentedAutoResumeJob(), apiVersion: 'kubeflow.org/v2beta1', kind: 'MPIJob' },
         kind: 'MPIJob',
