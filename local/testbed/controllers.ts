@@ -21,7 +21,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -398,6 +398,14 @@ export async function startTier2Controllers(
           '--ignore-not-found',
         ]);
       });
+      // A previous test bed's files would pass for this one's: the operator would start on a
+      // certificate that does not match the key we are about to write ("tls: private key does
+      // not match public key", seen in CI).
+      await Promise.all(
+        ['tls.crt', 'tls.key', 'ca.crt'].map((file) =>
+          rm(join(TRAINING_OPERATOR_CERT_DIR, file), { force: true }),
+        ),
+      );
       const [webhookPort, healthPort] = [await freePort(), await freePort()];
       launch(
         TRAINING_OPERATOR_BINARY,
@@ -422,7 +430,9 @@ export async function startTier2Controllers(
         const data = r.json.data as Record<string, string> | undefined;
         if (!data?.['tls.crt'] || !data['tls.key']) return false;
         await mkdir(TRAINING_OPERATOR_CERT_DIR, { recursive: true });
-        for (const file of ['tls.crt', 'tls.key', 'ca.crt']) {
+        // tls.crt last: the rotator (open-policy-agent/cert-controller ensureCertsMounted) waits
+        // only for tls.crt to exist, then loads the pair; a key written after it was read stale.
+        for (const file of ['ca.crt', 'tls.key', 'tls.crt']) {
           if (!data[file]) continue;
           const tmp = join(TRAINING_OPERATOR_CERT_DIR, `.${file}.${process.pid}`);
           await writeFile(tmp, Buffer.from(data[file], 'base64'), { mode: 0o600 });
