@@ -4,7 +4,7 @@
  * AWS configuration. Explicit flags (`--table`, `--state-machine`) override the derived names.
  *
  * Region: `--region`, else AWS_REGION, else AWS_DEFAULT_REGION (the AWS CLI's variable, which the
- * SDK v3 does not read), else the profile's `region` as the SDK resolves it (docs/FACTS.md
+ * SDK v3 does not read), else the profile's `region` as the SDK resolves it (docs/facts/cli.md
  * cli.region-chain). Account (only to build a state-machine ARN): `--account`, else the
  * `accountId` the SDK's default credential chain reports (cli.account-from-credentials).
  */
