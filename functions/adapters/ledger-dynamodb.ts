@@ -7,7 +7,8 @@
  *   `version = :expected`; a lost race → ConcurrentUpdateError.
  * - Incidents are addressed by id (`INCIDENT#<id>`); listIncidents reads the cluster's
  *   incidents and sorts them newest first in code, then applies the limit (a DynamoDB `Limit`
- *   would cut before sorting).
+ *   would cut before sorting). listAllIncidents scans the table for incident items of every
+ *   cluster (an operator's read, never a task's), sorted and limited the same way.
  * - Throttling, 5xx and network failures → LedgerTransientError; ConditionalCheckFailed is
  *   answered per method; anything else (a missing table, access denied) is rethrown as is.
  */
@@ -18,6 +19,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, describeAwsError, isAwsTransient } from '#adapters/aws-errors.ts';
@@ -365,6 +367,32 @@ const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger 
     async listIncidents(clusterName, options = {}) {
       const items = await queryAll('listIncidents', ledgerKeys.pk(clusterName), ledgerKeys.incidentPrefix);
       const incidents = items.map((item) => withoutKeys<IncidentRecord>(item)).sort(newestFirst);
+      return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
+    },
+
+    async listAllIncidents(options = {}) {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await run('listAllIncidents', () =>
+          client.send(
+            new ScanCommand({
+              TableName: tableName,
+              FilterExpression: 'begins_with(#sk, :prefix)',
+              ExpressionAttributeNames: { '#sk': 'sk' },
+              ExpressionAttributeValues: { ':prefix': ledgerKeys.incidentPrefix },
+              ConsistentRead: true,
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          ),
+        );
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      const incidents = items
+        .filter((item) => String(item.sk).startsWith(ledgerKeys.incidentPrefix))
+        .map((item) => withoutKeys<IncidentRecord>(item))
+        .sort(newestFirst);
       return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
     },
   };

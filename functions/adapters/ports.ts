@@ -274,6 +274,8 @@ export interface Ledger {
   getIncident(clusterName: string, incidentId: string): Promise<IncidentRecord | undefined>;
   /** Newest first. */
   listIncidents(clusterName: string, options?: { limit?: number }): Promise<IncidentRecord[]>;
+  /** The incidents of every cluster in the table, newest first (an operator's read: a full scan). */
+  listAllIncidents(options?: { limit?: number }): Promise<IncidentRecord[]>;
 }
 
 // ---------------------------------------------------------------- Notifier (SNS)

@@ -17,6 +17,7 @@ import { RBAC_GROUP } from '#adapters/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import { MACHINES, type MachineEntry, machineFunctions, machineStarts } from '#state-machines/registry.ts';
 import type { ResolvedDeployConfig } from './deploy-config.ts';
+import { InvalidInputError } from './errors.ts';
 import {
   COUNTERS,
   INCIDENT_OVERDUE,
@@ -175,6 +176,40 @@ const checkName = (kind: keyof typeof LIMITS, name: string): string => {
 
 const STAGE = /^[a-z0-9][a-z0-9-]{0,29}$/;
 
+/**
+ * The physical names of a stage's resources: the one naming rule of the deploy (planDeployment)
+ * and of the operator CLI (`hpr … --stage`). Throws InvalidInputError for a stage the deploy
+ * would refuse.
+ *
+ * @example
+ * stackNames('prod').ledgerTableName; // 'hpr-prod-ledger'
+ * stackNames('prod').stateMachineName('node-recovery'); // 'hpr-prod-node-recovery'
+ */
+const stackNames = (stage: string) => {
+  if (!STAGE.test(stage)) {
+    throw new InvalidInputError(`stage ${stage}: use 1-30 lowercase letters, digits or hyphens`);
+  }
+  const prefix = `hpr-${stage}`;
+  return {
+    prefix,
+    ledgerTableName: checkName('table', `${prefix}-ledger`),
+    stateMachineName: (machine: MachineEntry['name']) => checkName('stateMachine', `${prefix}-${machine}`),
+  };
+};
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`. */
+const resourceArn = (
+  where: Pick<DeployEnvironment, 'partition' | 'region' | 'account'>,
+  service: string,
+  resource: string,
+): string => `arn:${where.partition}:${service}:${where.region}:${where.account}:${resource}`;
+
+/** The ARN of a state machine, given its physical name (stackNames().stateMachineName). */
+const stateMachineArn = (
+  where: Pick<DeployEnvironment, 'partition' | 'region' | 'account'>,
+  stateMachineName: string,
+): string => resourceArn(where, 'states', `stateMachine:${stateMachineName}`);
+
 // ---------------------------------------------------------------- ASL walking
 
 /** Every state of a definition, those inside Map item processors and Parallel branches included. */
@@ -192,14 +227,12 @@ const allStates = (definition: Json): [string, Json][] => {
 // ---------------------------------------------------------------- the plan
 
 const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): DeploymentPlan => {
-  if (!STAGE.test(env.stage)) {
-    throw new Error(`stage ${env.stage}: use 1-30 lowercase letters, digits or hyphens`);
-  }
+  const names = stackNames(env.stage);
   const { region, account, partition } = env;
   const app = config.app;
-  const prefix = `hpr-${env.stage}`;
+  const prefix = names.prefix;
   const arn = (service: string, resource: string, where = { region, account }) =>
-    `arn:${partition}:${service}:${where.region}:${where.account}:${resource}`;
+    resourceArn({ partition, ...where }, service, resource);
   const roleArn = (roleName: string) => `arn:${partition}:iam::${account}:role/${roleName}`;
 
   // Our clusters must live where we deploy: their events reach this region's default bus only,
@@ -213,18 +246,16 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
     }
   }
 
-  const tableName = checkName('table', `${prefix}-ledger`);
+  const tableName = names.ledgerTableName;
   const ledger = { tableName, arn: arn('dynamodb', `table/${tableName}`) };
   const topicName = checkName('topic', `${prefix}-notifications`);
   const topic = { topicName, arn: arn('sns', topicName), keyAlias: `alias/${prefix}-notifications` };
   const queueName = checkName('queue', `${prefix}-rule-dead-letters`);
   const deadLetterArn = arn('sqs', queueName);
 
-  const machineNames = Object.fromEntries(
-    MACHINES.map((m) => [m.name, checkName('stateMachine', `${prefix}-${m.name}`)]),
-  );
+  const machineNames = Object.fromEntries(MACHINES.map((m) => [m.name, names.stateMachineName(m.name)]));
   const machineArns = Object.fromEntries(
-    MACHINES.map((m) => [m.name, arn('states', `stateMachine:${machineNames[m.name]}`)]),
+    MACHINES.map((m) => [m.name, stateMachineArn(env, machineNames[m.name]!)]),
   );
 
   const functionNames = [...new Set(MACHINES.flatMap(machineFunctions))].sort();
@@ -768,4 +799,13 @@ export type {
   PolicyStatement,
   RulePlan,
 };
-export { allStates, DEFAULT_MEMORY_MB, LAMBDA_MEMORY_MB, planDeployment };
+export {
+  allStates,
+  DEFAULT_MEMORY_MB,
+  LAMBDA_MEMORY_MB,
+  planDeployment,
+  resourceArn,
+  STAGE,
+  stackNames,
+  stateMachineArn,
+};

@@ -303,6 +303,7 @@ export const PORT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   'Ledger.getClusterState': ['dynamodb:GetItem'],
   'Ledger.getIncident': ['dynamodb:GetItem'],
   'Ledger.getNodeHistory': ['dynamodb:GetItem'],
+  'Ledger.listAllIncidents': ['dynamodb:Scan'],
   'Ledger.listIncidents': ['dynamodb:Query'],
   'Ledger.listLeases': ['dynamodb:Query'],
   'Ledger.listSightings': ['dynamodb:Query'],

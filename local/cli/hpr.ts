@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { rbacManifestYaml } from '#adapters/kubernetes-rbac.ts';
 import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
@@ -16,37 +17,60 @@ import { jobResumeInputSchema } from '#state-machines/job-resume.contract.ts';
 import { demoScenario } from './demo.ts';
 import {
   clearNeedsAttention,
+  findIncident,
+  IncidentQueryError,
   incidentSummary,
+  parseLimit,
+  parseSince,
+  parseStatus,
   pauseCluster,
+  recentIncidents,
   resetClusterBreaker,
   unpauseCluster,
 } from './operations.ts';
 import { loadScenario, ScenarioError } from './scenario.ts';
 import { runScenario, SimulationCutShortError, type SimulationReport } from './simulate.ts';
-import { reportText } from './timeline.ts';
+import {
+  ledgerTableOf,
+  resolveAccount,
+  resolveRegion,
+  StackTargetError,
+  stateMachineArnOf,
+} from './stack.ts';
+import { incidentReport, incidentTimeline, reportText } from './timeline.ts';
 
 const USAGE = `usage:
   offline
     hpr demo [--json]                       run the demo (real kube-apiserver + HyperPod simulator)
     hpr simulate <scenario.json> [--json]   run a scenario and report every incident
     hpr rbac                                print our ClusterRole + binding (kubectl apply -f -)
-  against a deployed stack (AWS credentials from the default chain)
-    hpr recover --state-machine <arn> --cluster <name> (--instance <i-…> | --node <name>)
+  against a deployed stack: --stage <stage> names its resources (hpr-<stage>-…); region from
+  --region, AWS_REGION, AWS_DEFAULT_REGION or the profile; account from --account or the
+  credentials (default chain). --state-machine <arn> / --table <name> override the names.
+    hpr incidents --stage <s> [--cluster <name>] [--status open|resolved|skipped|needs-attention|escalated]
+                  [--since 24h|<ISO time>] [--limit N] [--json]
+    hpr timeline <incident-id> --stage <s> [--cluster <name>] [--json]
+    hpr recover --stage <s> --cluster <name> (--instance <i-…> | --node <name>)
                 [--action auto|reboot|replace] --reason <text>
-    hpr check   --state-machine <arn> --cluster <name> (--instance <i-…> | --node <name>)
+    hpr check   --stage <s> --cluster <name> (--instance <i-…> | --node <name>)
                 [--level quick|full] [--reason <text>]
-    hpr resume  --state-machine <arn> --cluster <name> (--all | --job <Kind/namespace/name> …)
-                --reason <text>
-    hpr status  --table <ledger> --cluster <name> [--limit N]
-    hpr pause   --table <ledger> --cluster <name> --reason <text>
-    hpr unpause --table <ledger> --cluster <name>
-    hpr reset-breaker --table <ledger> --cluster <name>
-    hpr clear   --table <ledger> --cluster <name> --instance <i-…>   (after a person repaired it)
+    hpr resume  --stage <s> --cluster <name> (--all | --job <Kind/namespace/name> …) --reason <text>
+    hpr status  --stage <s> --cluster <name> [--limit N]
+    hpr pause   --stage <s> --cluster <name> --reason <text>
+    hpr unpause --stage <s> --cluster <name>
+    hpr reset-breaker --stage <s> --cluster <name>
+    hpr clear   --stage <s> --cluster <name> --instance <i-…>   (after a person repaired it)
   hpr help`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  account: { type: 'string' },
   'state-machine': { type: 'string' },
+  'state-machine-arn': { type: 'string' },
+  status: { type: 'string' },
+  since: { type: 'string' },
   cluster: { type: 'string' },
   instance: { type: 'string' },
   node: { type: 'string' },
@@ -67,13 +91,29 @@ const required = (values: Record<string, unknown>, name: string): string => {
   return value;
 };
 
-const ledgerFor = (table: string) =>
-  createDynamoLedger({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+type Values = Record<string, unknown>;
+const flag = (values: Values, name: string): string | undefined =>
+  typeof values[name] === 'string' && values[name] ? (values[name] as string) : undefined;
+
+/** The region of the stack (resolved once, only when a command talks to AWS). */
+let regionOnce: Promise<string> | undefined;
+const regionOf = (values: Values): Promise<string> => {
+  regionOnce ??= resolveRegion(flag(values, 'region'), process.env, () =>
+    new DynamoDBClient({}).config.region(),
+  );
+  return regionOnce;
+};
+
+/** The stage's ledger (or `--table`), in the resolved region. Names are checked before any call. */
+const ledgerFor = async (values: Values) => {
+  const tableName = ledgerTableOf({ stage: flag(values, 'stage'), table: flag(values, 'table') });
+  return createDynamoLedger({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: await regionOf(values) }), {
       marshallOptions: { removeUndefinedValues: true },
     }),
-    tableName: table,
+    tableName,
   });
+};
 
 const operator = () => process.env.USER ?? 'hpr';
 
@@ -87,7 +127,8 @@ const startExecution = async (
     };
   },
   input: unknown,
-  stateMachineArn: string,
+  values: Values,
+  machine: 'node-recovery' | 'health-check' | 'job-resume',
 ): Promise<number> => {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -97,7 +138,18 @@ const startExecution = async (
         .join('; '),
     );
   }
-  const out = await new SFNClient({}).send(
+  const stateMachineArn = await stateMachineArnOf(
+    {
+      stage: flag(values, 'stage'),
+      stateMachine: flag(values, 'state-machine') ?? flag(values, 'state-machine-arn'),
+    },
+    machine,
+    async () => ({
+      region: await regionOf(values),
+      account: await resolveAccount(flag(values, 'account'), fromNodeProviderChain()),
+    }),
+  );
+  const out = await new SFNClient({ region: await regionOf(values) }).send(
     new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(parsed.data) }),
   );
   process.stdout.write(`started ${out.executionArn}\n`);
@@ -195,7 +247,8 @@ const main = async (argv: string[]): Promise<number> => {
           reason: values.reason,
           requestedBy: operator(),
         },
-        required(values, 'state-machine'),
+        values,
+        'node-recovery',
       );
     case 'check':
       return startExecution(
@@ -206,7 +259,8 @@ const main = async (argv: string[]): Promise<number> => {
           ...(values.reason ? { reason: values.reason } : {}),
           requestedBy: operator(),
         },
-        required(values, 'state-machine'),
+        values,
+        'health-check',
       );
     case 'resume': {
       const jobs = (values.job ?? []).map((ref) => {
@@ -223,22 +277,47 @@ const main = async (argv: string[]): Promise<number> => {
           reason: values.reason,
           requestedBy: operator(),
         },
-        required(values, 'state-machine'),
+        values,
+        'job-resume',
       );
     }
-    case 'status': {
-      const limit = Number(values.limit ?? 20);
-      const incidents = await ledgerFor(required(values, 'table')).listIncidents(
-        required(values, 'cluster'),
-        { limit },
-      );
+    case 'status':
+    case 'incidents': {
+      const query = {
+        clusterName: command === 'status' ? required(values, 'cluster') : flag(values, 'cluster'),
+        ...(values.status ? { status: parseStatus(String(values.status)) } : {}),
+        ...(values.since ? { since: parseSince(String(values.since), new Date()) } : {}),
+        limit: parseLimit(flag(values, 'limit'), 20),
+      };
+      const incidents = await recentIncidents(await ledgerFor(values), query);
       process.stdout.write(
-        json ? `${JSON.stringify(incidents, null, 2)}\n` : `${incidents.map(incidentSummary).join('\n')}\n`,
+        json
+          ? `${JSON.stringify(incidents, null, 2)}\n`
+          : incidents.length
+            ? `${incidents.map(incidentSummary).join('\n')}\n`
+            : 'no incidents\n',
+      );
+      return 0;
+    }
+    case 'timeline': {
+      const [incidentId] = rest;
+      if (!incidentId) throw new UsageError('hpr timeline: missing incident id');
+      const ledger = await ledgerFor(values);
+      const record = await findIncident(ledger, incidentId, flag(values, 'cluster'));
+      if (!record) {
+        process.stderr.write(
+          `hpr: incident ${incidentId} not found in ${String(values.table ?? `stage ${String(values.stage)}`)}\n`,
+        );
+        return 1;
+      }
+      const report = incidentReport(record);
+      process.stdout.write(
+        json ? `${JSON.stringify(report, null, 2)}\n` : `${incidentTimeline(report).join('\n')}\n`,
       );
       return 0;
     }
     case 'pause':
-      await pauseCluster(ledgerFor(required(values, 'table')), {
+      await pauseCluster(await ledgerFor(values), {
         clusterName: required(values, 'cluster'),
         reason: required(values, 'reason'),
         by: operator(),
@@ -248,21 +327,21 @@ const main = async (argv: string[]): Promise<number> => {
       return 0;
     case 'unpause':
       process.stdout.write(
-        (await unpauseCluster(ledgerFor(required(values, 'table')), required(values, 'cluster')))
+        (await unpauseCluster(await ledgerFor(values), required(values, 'cluster')))
           ? 'unpaused\n'
           : 'was not paused\n',
       );
       return 0;
     case 'reset-breaker':
       process.stdout.write(
-        (await resetClusterBreaker(ledgerFor(required(values, 'table')), required(values, 'cluster')))
+        (await resetClusterBreaker(await ledgerFor(values), required(values, 'cluster')))
           ? 'circuit breaker reset\n'
           : 'circuit breaker was closed\n',
       );
       return 0;
     case 'clear':
       process.stdout.write(
-        (await clearNeedsAttention(ledgerFor(required(values, 'table')), {
+        (await clearNeedsAttention(await ledgerFor(values), {
           clusterName: required(values, 'cluster'),
           instanceId: required(values, 'instance'),
         }))
@@ -290,6 +369,8 @@ main(process.argv.slice(2)).then(
     const usage =
       error instanceof ScenarioError ||
       error instanceof UsageError ||
+      error instanceof StackTargetError ||
+      error instanceof IncidentQueryError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     const text =
       usage || !(error instanceof Error)

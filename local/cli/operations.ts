@@ -6,6 +6,7 @@
  */
 import type { IncidentRecord, Ledger } from '#adapters/ports.ts';
 import { resetBreaker } from '#domain/guardrails.ts';
+import { recordOutputSchema } from '#state-machines/node-recovery.contract.ts';
 
 export const pauseCluster = async (
   ledger: Ledger,
@@ -47,12 +48,99 @@ export const clearNeedsAttention = async (
   return true;
 };
 
+/**
+ * Incident statuses in the ledger: `open` while AdmitIncident's execution runs, then the status
+ * RecordOutcome writes. `escalated` is accepted for `needs-attention` (what an escalated incident
+ * ends as).
+ */
+export const INCIDENT_STATUSES = ['open', ...recordOutputSchema.shape.status.options] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+const STATUS_ALIASES: Record<string, IncidentStatus> = { escalated: 'needs-attention' };
+
+export class IncidentQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IncidentQueryError';
+  }
+}
+
+/** `--status` → a ledger status; IncidentQueryError for anything else. */
+export const parseStatus = (text: string): IncidentStatus => {
+  const status = STATUS_ALIASES[text] ?? INCIDENT_STATUSES.find((s) => s === text);
+  if (!status) {
+    throw new IncidentQueryError(
+      `--status ${text}: expected one of ${[...INCIDENT_STATUSES, ...Object.keys(STATUS_ALIASES)].join(', ')}`,
+    );
+  }
+  return status;
+};
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 30m | 24h | 7d | <ISO time>` → the ISO time it names, relative to `now`. */
+export const parseSince = (text: string, now: Date): string => {
+  const relative = /^(\d{1,6})([mhd])$/.exec(text);
+  if (relative) return new Date(now.getTime() - Number(relative[1]) * UNIT_MS[relative[2]!]!).toISOString();
+  const ms = /^\d{4}-\d{2}-\d{2}(T|$)/.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new IncidentQueryError(`--since ${text}: expected a duration (30m, 24h, 7d) or an ISO time`);
+  }
+  return new Date(ms).toISOString();
+};
+
+/** `--limit` → a positive whole number (at most 1,000). */
+export const parseLimit = (text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback;
+  const limit = Number(text);
+  if (!/^\d+$/.test(text) || limit < 1 || limit > 1000) {
+    throw new IncidentQueryError(`--limit ${text}: expected a whole number from 1 to 1000`);
+  }
+  return limit;
+};
+
+export interface IncidentQuery {
+  clusterName?: string;
+  status?: IncidentStatus;
+  /** ISO time: incidents that started at or after it. */
+  since?: string;
+  limit: number;
+}
+
+/** Recent incidents, newest first: of one cluster (a query) or of all (a scan), filtered, then limited. */
+export const recentIncidents = async (ledger: Ledger, query: IncidentQuery): Promise<IncidentRecord[]> => {
+  const all = query.clusterName
+    ? await ledger.listIncidents(query.clusterName)
+    : await ledger.listAllIncidents();
+  const since = query.since ? Date.parse(query.since) : undefined;
+  return all
+    .filter((incident) => !query.status || incident.status === query.status)
+    .filter((incident) => since === undefined || Date.parse(incident.startedAt) >= since)
+    .slice(0, query.limit);
+};
+
+/** One incident by id: of the given cluster, else searched in every cluster (an id names one). */
+export const findIncident = async (
+  ledger: Ledger,
+  incidentId: string,
+  clusterName?: string,
+): Promise<IncidentRecord | undefined> => {
+  if (clusterName) return ledger.getIncident(clusterName, incidentId);
+  const found = (await ledger.listAllIncidents()).filter((i) => i.incidentId === incidentId);
+  if (found.length > 1) {
+    throw new IncidentQueryError(
+      `incident ${incidentId} exists in clusters ${found.map((i) => i.clusterName).join(', ')}: pass --cluster`,
+    );
+  }
+  return found[0];
+};
+
 export const incidentSummary = (incident: IncidentRecord): string => {
   const decision = incident.decision ?? {};
   const what =
     decision.outcome === 'skip' ? `skip:${String(decision.skipReason)}` : String(decision.action ?? '-');
   return [
     incident.startedAt,
+    incident.clusterName,
     incident.incidentId,
     incident.instanceId ?? '-',
     String((incident.fault ?? {}).code ?? '-'),

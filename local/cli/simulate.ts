@@ -3,13 +3,13 @@
  * the decision, every action with its time and the final state; per job its suspend and resume
  * times; then the cluster's final state. Shared by `hpr simulate` and `hpr demo`.
  */
-import type { IncidentRecord } from '#adapters/ports.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import type { ExecutionReport } from '#local/runner.ts';
 import { type Scenario, ScenarioError, substitutePlaceholders } from './scenario.ts';
+import { incidentReport } from './timeline.ts';
 
 export interface IncidentReport {
   incidentId: string;
@@ -249,38 +249,6 @@ const refName = (kind: string, namespace: string, name: string) => `${kind}/${na
 
 const listed = (detail: Record<string, unknown> | undefined, key: string, ref: string) =>
   Array.isArray(detail?.[key]) && (detail[key] as string[]).includes(ref);
-
-const incidentReport = (record: IncidentRecord, execution?: ExecutionReport): IncidentReport => {
-  const trigger = record.trigger as { kind?: string; eventId?: string; time?: string };
-  const decision = (record.decision ?? {}) as IncidentReport['decision'];
-  return {
-    incidentId: record.incidentId,
-    trigger: { kind: trigger.kind ?? 'unknown', eventId: trigger.eventId, time: trigger.time },
-    instanceId: record.instanceId,
-    nodeName: record.nodeName,
-    fault: record.fault ? { class: record.fault.class, code: record.fault.code } : undefined,
-    decision: {
-      outcome: decision.outcome,
-      action: decision.action,
-      reason: decision.reason,
-      skipReason: decision.skipReason,
-      skipDetail: decision.skipDetail,
-      wouldHave: decision.wouldHave,
-      remediation: decision.remediation,
-      hyperpodPending: decision.hyperpodPending,
-    },
-    status: record.status,
-    outcome: record.outcome,
-    execution: execution
-      ? { status: execution.status, error: execution.error, states: execution.states.map((s) => s.name) }
-      : undefined,
-    actions: record.actions.map((a) => ({
-      type: a.type,
-      at: a.at,
-      ...(a.detail ? { detail: a.detail } : {}),
-    })),
-  };
-};
 
 /** Runs a validated scenario end to end and returns its report. */
 export const runScenario = async (

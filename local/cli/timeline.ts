@@ -1,5 +1,44 @@
-/** Human-readable timelines of a simulation report: one line per stage with its duration. */
+/**
+ * Human-readable timelines of incidents: one line per stage with its duration. The same renderer
+ * serves a local run (`hpr demo`, `hpr simulate`) and a deployed stack (`hpr timeline`): both read
+ * the incident record from the ledger and turn it into an IncidentReport with `incidentReport`.
+ */
+import type { IncidentRecord } from '#adapters/ports.ts';
+import type { ExecutionReport } from '#local/runner.ts';
 import type { IncidentReport, SimulationReport } from './simulate.ts';
+
+/** A ledger incident record as reported (and rendered); `execution` when a local run has it. */
+export const incidentReport = (record: IncidentRecord, execution?: ExecutionReport): IncidentReport => {
+  const trigger = record.trigger as { kind?: string; eventId?: string; time?: string };
+  const decision = (record.decision ?? {}) as IncidentReport['decision'];
+  return {
+    incidentId: record.incidentId,
+    trigger: { kind: trigger.kind ?? 'unknown', eventId: trigger.eventId, time: trigger.time },
+    instanceId: record.instanceId,
+    nodeName: record.nodeName,
+    fault: record.fault ? { class: record.fault.class, code: record.fault.code } : undefined,
+    decision: {
+      outcome: decision.outcome,
+      action: decision.action,
+      reason: decision.reason,
+      skipReason: decision.skipReason,
+      skipDetail: decision.skipDetail,
+      wouldHave: decision.wouldHave,
+      remediation: decision.remediation,
+      hyperpodPending: decision.hyperpodPending,
+    },
+    status: record.status,
+    outcome: record.outcome,
+    execution: execution
+      ? { status: execution.status, error: execution.error, states: execution.states.map((s) => s.name) }
+      : undefined,
+    actions: record.actions.map((a) => ({
+      type: a.type,
+      at: a.at,
+      ...(a.detail ? { detail: a.detail } : {}),
+    })),
+  };
+};
 
 const STAGES: { type: string | RegExp; label: string }[] = [
   { type: 'admitted', label: 'incident admitted' },

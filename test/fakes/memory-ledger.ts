@@ -169,6 +169,15 @@ const createMemoryLedger = (): Ledger & { dump(): Record<string, Record<string, 
       return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
     },
 
+    async listAllIncidents(options = {}) {
+      const incidents = [...table.values()]
+        .flatMap((items) => [...items.entries()])
+        .filter(([sk]) => sk.startsWith(ledgerKeys.incidentPrefix))
+        .map(([, item]) => toStorable(item) as unknown as IncidentRecord)
+        .sort(newestFirst);
+      return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
+    },
+
     dump() {
       const out: Record<string, Record<string, unknown>> = {};
       for (const [pk, items] of table) {

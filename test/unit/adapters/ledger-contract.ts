@@ -430,6 +430,35 @@ const ledgerContract = (name: string, makeLedger: () => Promise<Ledger>): void =
         expect(all[0]).toEqual(incident('inc-c', at(30)));
       });
 
+      it('lists the incidents of every cluster newest first, up to the limit, and nothing else', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+        await ledger.createIncident(incident('inc-a', at(10)));
+        await ledger.createIncident({ ...incident('inc-x', at(40)), clusterName: 'other' });
+        await ledger.createIncident(incident('inc-c', at(30)));
+        await ledger.acquireLease({
+          clusterName: CLUSTER,
+          instanceId: NODE,
+          incidentId: 'inc-c',
+          now: at(30),
+          ttlMinutes: 30,
+        });
+        await ledger.putClusterState('other', { version: 0, remediations: [] }, 0);
+
+        // Act
+        const all = await ledger.listAllIncidents();
+        const newestTwo = await ledger.listAllIncidents({ limit: 2 });
+
+        // Assess
+        expect(all.map((record) => [record.clusterName, record.incidentId])).toEqual([
+          ['other', 'inc-x'],
+          [CLUSTER, 'inc-c'],
+          [CLUSTER, 'inc-a'],
+        ]);
+        expect(newestTwo.map((record) => record.incidentId)).toEqual(['inc-x', 'inc-c']);
+        expect(all[1]).toEqual(incident('inc-c', at(30)));
+      });
+
       it('returns undefined for an unknown incident', async () => {
         // Prepare
         const ledger = await makeLedger();

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   clearNeedsAttention,
+  findIncident,
+  IncidentQueryError,
+  parseLimit,
+  parseSince,
+  parseStatus,
   pauseCluster,
+  recentIncidents,
   resetClusterBreaker,
   unpauseCluster,
 } from '#local/cli/operations.ts';
@@ -69,5 +75,84 @@ describe('Operator actions', () => {
     const history = await ledger.getNodeHistory('ml', instanceId);
     expect(history.needsAttention).toBeUndefined();
     expect(history.faults).toHaveLength(1);
+  });
+});
+
+const incidentAt = (incidentId: string, clusterName: string, startedAt: string, status = 'open') => ({
+  incidentId,
+  clusterName,
+  trigger: { kind: 'node-health' },
+  status,
+  startedAt,
+  actions: [{ type: 'admitted', at: startedAt }],
+});
+
+describe('Incident queries', () => {
+  it.each([
+    { case: 'minutes', text: '30m', want: '2026-11-29T09:30:00.000Z' },
+    { case: 'hours', text: '24h', want: '2026-11-28T10:00:00.000Z' },
+    { case: 'days', text: '7d', want: '2026-11-22T10:00:00.000Z' },
+    { case: 'an ISO time', text: '2026-11-29T08:15:00Z', want: '2026-11-29T08:15:00.000Z' },
+  ])('reads --since as a time ($case)', ({ text, want }) => {
+    expect(parseSince(text, new Date(NOW))).toBe(want);
+  });
+
+  it.each(['yesterday', '24', '-1h', '1w', ''])('refuses --since %j', (text) => {
+    expect(() => parseSince(text, new Date(NOW))).toThrow(IncidentQueryError);
+  });
+
+  it('accepts the statuses the ledger writes, and escalated for needs-attention', () => {
+    expect(['open', 'resolved', 'skipped', 'needs-attention'].map(parseStatus)).toEqual([
+      'open',
+      'resolved',
+      'skipped',
+      'needs-attention',
+    ]);
+    expect(parseStatus('escalated')).toBe('needs-attention');
+    expect(() => parseStatus('done')).toThrow(IncidentQueryError);
+  });
+
+  it.each(['0', '1001', '2.5', 'ten'])('refuses --limit %j', (text) => {
+    expect(() => parseLimit(text, 20)).toThrow(IncidentQueryError);
+  });
+
+  it('lists recent incidents of every cluster, filtered by status and start, newest first, limited', async () => {
+    // Prepare
+    const ledger = createMemoryLedger();
+    await ledger.createIncident(incidentAt('old', 'ml', '2026-11-27T10:00:00.000Z', 'resolved'));
+    await ledger.createIncident(incidentAt('a', 'ml', '2026-11-29T08:00:00.000Z', 'resolved'));
+    await ledger.createIncident(incidentAt('b', 'cv', '2026-11-29T09:00:00.000Z', 'resolved'));
+    await ledger.createIncident(incidentAt('c', 'cv', '2026-11-29T09:30:00.000Z', 'open'));
+
+    // Act
+    const resolved = await recentIncidents(ledger, {
+      status: 'resolved',
+      since: parseSince('24h', new Date(NOW)),
+      limit: 20,
+    });
+    const newestOfCv = await recentIncidents(ledger, { clusterName: 'cv', limit: 1 });
+
+    // Assess
+    expect(resolved.map((i) => i.incidentId)).toEqual(['b', 'a']);
+    expect(newestOfCv.map((i) => i.incidentId)).toEqual(['c']);
+  });
+
+  it('finds an incident by id without a cluster, and asks for --cluster when two clusters have it', async () => {
+    // Prepare
+    const ledger = createMemoryLedger();
+    await ledger.createIncident(incidentAt('a', 'ml', NOW));
+    await ledger.createIncident(incidentAt('b', 'ml', NOW));
+    await ledger.createIncident(incidentAt('b', 'cv', NOW));
+
+    // Act
+    const found = await findIncident(ledger, 'a');
+    const ambiguous = await findIncident(ledger, 'b').catch((e: unknown) => e);
+    const chosen = await findIncident(ledger, 'b', 'cv');
+
+    // Assess
+    expect(found?.clusterName).toBe('ml');
+    expect(ambiguous).toBeInstanceOf(IncidentQueryError);
+    expect(chosen?.clusterName).toBe('cv');
+    expect(await findIncident(ledger, 'missing')).toBeUndefined();
   });
 });
