@@ -2,7 +2,7 @@
  * Runtime configuration of a Lambda, parsed once at module load (cold start) from the
  * environment the deploy sets. Nothing else in functions/ reads `process.env`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AppConfig, parseAppConfig } from './config-schema.ts';
 
 const envSchema = z.object({
