@@ -17,6 +17,7 @@ import { RBAC_GROUP } from '#adapters/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import { MACHINES, type MachineEntry, machineFunctions, machineStarts } from '#state-machines/registry.ts';
 import type { ResolvedDeployConfig } from './deploy-config.ts';
+import { LAMBDA_NODEJS } from './lambda-bundle.ts';
 import {
   COUNTERS,
   INCIDENT_OVERDUE,
@@ -56,6 +57,8 @@ interface LambdaPlan {
   arn: string;
   /** SST handler path. */
   handler: string;
+  /** SST's `nodejs` bundling options (functions/shared/lambda-bundle.ts). */
+  nodejs: typeof LAMBDA_NODEJS;
   memoryMb: number;
   timeoutSeconds: number;
   roleName: string;
@@ -349,6 +352,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
       functionName,
       arn: functionArns[fn]!,
       handler: `functions/handlers/${fn}.handler`,
+      nodejs: LAMBDA_NODEJS,
       memoryMb: LAMBDA_MEMORY_MB[fn] ?? DEFAULT_MEMORY_MB,
       timeoutSeconds,
       roleName,
