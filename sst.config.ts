@@ -106,6 +106,7 @@ export default $config({
         {
           name: fn.functionName,
           handler: fn.handler,
+          nodejs: { ...fn.nodejs },
           runtime: 'nodejs22.x',
           architecture: 'arm64',
           memory: `${fn.memoryMb} MB`,

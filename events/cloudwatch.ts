@@ -7,7 +7,7 @@
  * metrics; `reasonData` is a JSON *string*; `alarmTags` appears only with alarm tag propagation.
  * Example: `events/samples/aws.cloudwatch/alarm-gpu-pending-replacement.json`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventBridgeEvent, MAX_TEXT_LENGTH, MAX_TOKEN_LENGTH } from '#events/hyperpod.ts';
 
 const CLOUDWATCH_SOURCE = 'aws.cloudwatch';

@@ -6,7 +6,7 @@
  * documented) and strict where we rely on a value (instance ids, cluster ARNs, bounded sizes).
  * Example (documented, ids scrubbed): `events/samples/aws.sagemaker/node-health-unhealthy-terminate.json`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLUSTER_NAME, INSTANCE_ID } from '#shared/config-schema.ts';
 
 const SAGEMAKER_SOURCE = 'aws.sagemaker';

@@ -16,7 +16,7 @@
  * `manualRecoveryInputJsonSchema` is the same contract as JSON Schema (for forms and docs).
  * Examples: `events/samples/manual/*.json`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#shared/config-schema.ts';
 
 const MANUAL_ACTIONS = ['auto', 'reboot', 'replace'] as const;

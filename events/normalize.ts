@@ -5,7 +5,7 @@
  * this, nothing downstream looks at raw events.
  */
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type {
   AlarmTrigger,
   ClusterEventTrigger,

@@ -24,7 +24,7 @@
  * }
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventBridgeEvent } from '#events/hyperpod.ts';
 import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#shared/config-schema.ts';
 

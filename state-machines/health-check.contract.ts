@@ -5,7 +5,7 @@
  * the same StartQuickCheck → WaitForQuickCheck → PollQuickCheck loop inline to verify a node.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { nodeTargetFields } from '#events/manual.ts';
 import { nodeIdentitySchema } from './node-recovery.contract.ts';
 

@@ -2,7 +2,7 @@
  * The contract between the `health-sweep` ASL and its Lambdas: state names (those inside the Map
  * item processors included), the Lambda behind each Task, and the sweep's input and output.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLUSTER_NAME } from '#shared/config-schema.ts';
 
 export const HealthSweepStates = {

@@ -18,7 +18,7 @@
  * or every job we hold suspended in the cluster: `{ "clusterName": "ml-cluster", "all": true,
  * "reason": "…" }`. Unknown keys are rejected.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLUSTER_NAME } from '#shared/config-schema.ts';
 
 export const JobResumeStates = {

@@ -4,7 +4,7 @@
  * definition (node-recovery.ts) and the task code (functions/tasks) import it, so a renamed
  * state or error cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const NodeRecoveryStates = {
   AdmitIncident: 'AdmitIncident',

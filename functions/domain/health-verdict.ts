@@ -14,7 +14,7 @@
  * Verdict shape (also written by the script of health-check-job.ts):
  * `{"v":1,"checks":[{"name":"gpu-count","pass":true,"metrics":{"count":8}}, …]}`
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Kubernetes keeps at most 4096 bytes of a container's termination message. */
 export const MAX_VERDICT_BYTES = 4096;

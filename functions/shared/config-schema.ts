@@ -3,7 +3,7 @@
  * start (`config.ts`) and local mode. Defaults are the safe ones: observe-only, tight breaker.
  * Reasoning behind each number: README "Safety limits"; facts behind them: docs/FACTS.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_MASS_FINDING_LIMITS } from '#domain/mass-findings.ts';
 
 /** HyperPod cluster names: 1–63 chars, alphanumerics and hyphens (SageMaker ClusterName pattern). */

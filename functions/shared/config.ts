@@ -4,7 +4,7 @@
  * the result, so a bad config fails that invocation (every one of them, as nothing is cached).
  * Nothing else in functions/ reads `process.env`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AppConfig, parseAppConfig } from './config-schema.ts';
 
 const envSchema = z.object({

@@ -3,7 +3,7 @@
  * plus what only the deploy needs. Validated by sst.config.ts before anything is created, with the
  * same schema every Lambda validates the app config with at cold start (config-schema.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AppConfig, appConfigSchema } from './config-schema.ts';
 
 /** Lambda's limit on the total size of a function's environment variables. */

@@ -18,6 +18,7 @@ import { buildRules } from '#events/rules.ts';
 import { MACHINES, type MachineEntry, machineFunctions, machineStarts } from '#state-machines/registry.ts';
 import type { ResolvedDeployConfig } from './deploy-config.ts';
 import { InvalidInputError } from './errors.ts';
+import { LAMBDA_NODEJS } from './lambda-bundle.ts';
 import {
   COUNTERS,
   INCIDENT_OVERDUE,
@@ -57,6 +58,8 @@ interface LambdaPlan {
   arn: string;
   /** SST handler path. */
   handler: string;
+  /** SST's `nodejs` bundling options (functions/shared/lambda-bundle.ts). */
+  nodejs: typeof LAMBDA_NODEJS;
   memoryMb: number;
   timeoutSeconds: number;
   roleName: string;
@@ -144,8 +147,9 @@ interface DeploymentPlan {
 
 /**
  * Memory per Lambda (MB), from measurements (README "Cost"; test/unit/deploy/measure-costs.ts):
- * every handler bundle is 3.6 MiB and a fresh Node 22 holds 133-138 MiB after importing it, in
- * 250-320 ms of one full core. Lambda gives a function CPU in proportion to its memory (1,769 MB =
+ * when every handler bundled every adapter (3.6 MiB), a fresh Node 22 held 133-138 MiB after importing
+ * it, in 250-320 ms of one full core; each now bundles only the adapters it uses (0.2-2.9 MB, README
+ * "Benchmarks", cold starts), so these figures are upper bounds. Lambda gives a function CPU in proportion to its memory (1,769 MB =
  * one vCPU), so a cold start at 512 MB takes about a second. 512 MB (3.7x the resting footprint)
  * for every task; 1,024 MB where time matters or work is heavy: the three steps between the fault
  * and the suspended jobs (their cold starts add up on the way to TimeToSuspend), and the sweep,
@@ -380,6 +384,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
       functionName,
       arn: functionArns[fn]!,
       handler: `functions/handlers/${fn}.handler`,
+      nodejs: LAMBDA_NODEJS,
       memoryMb: LAMBDA_MEMORY_MB[fn] ?? DEFAULT_MEMORY_MB,
       timeoutSeconds,
       roleName,

@@ -4,7 +4,8 @@
  *
  * 1. Per Lambda (`functions/handlers/<name>.ts`): starting at its exported `handler`, follow every
  *    function and value it references inside the project (tasks, domain, events, contracts; not
- *    into the adapters or the production wiring) and collect each member of a port interface
+ *    into the adapters or the production wiring: functions/shared/lambda-handler.ts,
+ *    production-deps.ts and wiring/) and collect each member of a port interface
  *    (`functions/adapters/ports.ts`: an interface whose members are methods, e.g. `Ledger`) that
  *    is read or called (`deps.ledger.getIncident`, `kube.patchNode`), and each call of a callable
  *    port type (`deps.kubeFor(…)`, a `KubeApiFactory`).
@@ -14,6 +15,9 @@
  *    (`sagemaker:<Op>`, `dynamodb:GetItem` for lib-dynamodb's `GetCommand`, …), and every call on a
  *    Kubernetes API client (`core.readNode`) is a Kubernetes verb.
  * 3. A Lambda's actions are the union over the port members it uses.
+ * 4. A Lambda's deps are the `TaskDeps` properties (functions/tasks/deps.ts) whose type is a port
+ *    it uses (`ledger: Ledger`, `kubeFor: KubeApiFactory`): its handler wires exactly these, so its
+ *    bundle holds only their adapters (`LambdaDeps`, checked by the compiler in every handler).
  *
  *   npx tsx functions/shared/iam-derivation.ts           prints the derivation
  *   npx tsx functions/shared/iam-derivation.ts --write   regenerates functions/shared/task-iam.ts
@@ -39,6 +43,8 @@ interface Derivation {
   portActions: Record<string, string[]>;
   /** KubeApi method (`KubeApi.patchNode`) → the Kubernetes client calls of its implementation. */
   kubeCalls: Record<string, KubeCall[]>;
+  /** Port (`Ledger`, `KubeApiFactory`) → the `TaskDeps` property that holds it (`ledger`, `kubeFor`). */
+  depsKeys: Record<string, string>;
 }
 
 /** `@aws-sdk/lib-dynamodb` document commands → the DynamoDB actions they perform. */
@@ -118,10 +124,13 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
   const handlersDir = join(root, 'functions/handlers');
   const adaptersDir = join(root, 'functions/adapters');
   const portsFile = join(adaptersDir, 'ports.ts');
+  const depsFile = join(root, 'functions/tasks/deps.ts');
+  const wiringDir = join(root, 'functions/shared/wiring');
   const wiring = new Set([
     join(root, 'functions/shared/lambda-handler.ts'),
     join(root, 'functions/shared/production-deps.ts'),
   ]);
+  const isWiring = (file: string): boolean => wiring.has(file) || file.startsWith(`${wiringDir}/`);
   const handlerFiles = readdirSync(handlersDir)
     .filter((f) => f.endsWith('.ts'))
     .sort()
@@ -180,6 +189,29 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
     const alias = type.aliasSymbol;
     return alias && portAliases.has(alias.name) && alias.declarations?.some(inPorts) ? alias.name : undefined;
   };
+
+  /** The port a type is (`Ledger`, `KubeApiFactory`), if it is one. */
+  const portOfType = (type: ts.Type): string | undefined => {
+    const alias = portAliasOf(type);
+    if (alias) return alias;
+    const symbol = type.getSymbol();
+    return symbol && portInterfaces.has(symbol.name) && symbol.declarations?.some(inPorts)
+      ? symbol.name
+      : undefined;
+  };
+
+  // ------------------------------------------------------------------ TaskDeps properties holding ports
+  const depsSource = program.getSourceFile(depsFile);
+  const taskDeps = depsSource?.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'TaskDeps',
+  );
+  if (!taskDeps) throw new Error(`${depsFile} declares no TaskDeps interface`);
+  const depsKeys: Record<string, string> = {};
+  for (const member of taskDeps.members) {
+    if (!ts.isPropertySignature(member) || !member.type || !ts.isIdentifier(member.name)) continue;
+    const port = portOfType(checker.getTypeAtLocation(member.type));
+    if (port) depsKeys[port] = member.name.text;
+  }
 
   const resolveSymbol = (identifier: ts.Identifier): ts.Symbol | undefined => {
     let symbol = checker.getSymbolAtLocation(identifier);
@@ -262,7 +294,7 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
       [handler],
       (declaration) => {
         const declared = declaration.getSourceFile().fileName;
-        return !declared.startsWith(`${adaptersDir}/`) && !wiring.has(declared);
+        return !declared.startsWith(`${adaptersDir}/`) && !isWiring(declared);
       },
       (node) => {
         if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
@@ -295,13 +327,7 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
   const portReturnedBy = (node: ts.Node): string | undefined => {
     const signature = checker.getSignaturesOfType(checker.getTypeAtLocation(node), ts.SignatureKind.Call)[0];
     if (!signature) return undefined;
-    const returned = signature.getReturnType();
-    const alias = portAliasOf(returned);
-    if (alias) return alias;
-    const symbol = returned.getSymbol();
-    return symbol && portInterfaces.has(symbol.name) && symbol.declarations?.some(inPorts)
-      ? symbol.name
-      : undefined;
+    return portOfType(signature.getReturnType());
   };
 
   /** The object literals a function returns (its own returns, not those of nested functions). */
@@ -427,8 +453,21 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
     lambdas,
     portActions: Object.fromEntries(Object.entries(portActions).sort(([a], [b]) => a.localeCompare(b))),
     kubeCalls,
+    depsKeys,
   };
 };
+
+/**
+ * Per Lambda: the `TaskDeps` properties holding the ports its code uses (`KubeApi` members are
+ * reached through `kubeFor`, a `KubeApiFactory`, which the code then uses as well).
+ */
+const lambdaDeps = (derivation: Derivation): Record<string, string[]> =>
+  Object.fromEntries(
+    Object.entries(derivation.lambdas).map(([name, ports]) => [
+      name,
+      sorted(ports.flatMap((p) => derivation.depsKeys[p.split('.')[0]!] ?? [])),
+    ]),
+  );
 
 /** Per Lambda: its port members and the union of their AWS actions. */
 const lambdaPermissions = (
@@ -474,6 +513,16 @@ export interface TaskIam {
 
 export const TASK_IAM: Readonly<Record<string, TaskIam>> = ${JSON.stringify(permissions, null, 2)};
 
+/**
+ * Per Lambda: the \`TaskDeps\` properties holding the ports its code uses. Its handler wires exactly
+ * these (functions/shared/lambda-handler.ts checks it at compile time), so its bundle holds only
+ * their adapters.
+ */
+export const LAMBDA_DEPS = ${JSON.stringify(lambdaDeps(derivation), null, 2)} as const;
+
+/** Lambda name → the union of its \`TaskDeps\` port properties (never: it uses no port). */
+export type LambdaDeps = { readonly [L in keyof typeof LAMBDA_DEPS]: (typeof LAMBDA_DEPS)[L][number] };
+
 /** Port member → the AWS IAM actions its adapter sends (members that send none are omitted). */
 export const PORT_ACTIONS: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(portActions, null, 2)};
 `;
@@ -493,4 +542,4 @@ if (isMain) {
 }
 
 export type { Derivation, KubeCall };
-export { deriveTaskPermissions, lambdaPermissions, renderTaskIam };
+export { deriveTaskPermissions, lambdaDeps, lambdaPermissions, renderTaskIam };

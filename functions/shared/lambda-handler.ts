@@ -2,17 +2,38 @@
  * Wraps a task as a Lambda handler: middy with the Powertools logger (Lambda context, cold start)
  * and metrics flush. Errors propagate unchanged: their `name` is what the state machine's
  * Retry/Catch match on.
+ *
+ * The handler names its Lambda and wires the ports its task uses, each from its provider in
+ * functions/shared/wiring/. The compiler checks the wiring against the ports derived from the
+ * task's code (`LambdaDeps`, functions/shared/task-iam.ts): a missing port and a superfluous one
+ * (an adapter bundled for nothing) are both type errors. The runtime configuration is read and
+ * the deps composed on the first invocation, once per container.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
+import { loadRuntimeConfig } from './config.ts';
 import { logger, metrics } from './powertools.ts';
-import { productionDeps } from './production-deps.ts';
+import { composeProductionDeps, type PortName, type Wiring } from './production-deps.ts';
+import type { LambdaDeps } from './task-iam.ts';
 
-export const lambdaHandler = <Output>(task: Task<Output>, deps: () => TaskDeps = productionDeps) =>
-  middy<unknown, Output, Error, Context>()
+/**
+ * @example
+ * export const handler = lambdaHandler('quarantine-node', quarantineNode, { kubeFor, ledger });
+ */
+export const lambdaHandler = <Name extends keyof LambdaDeps, Output>(
+  lambda: Name,
+  task: Task<Output>,
+  wiring: Wiring<LambdaDeps[Name] & PortName>,
+) => {
+  let deps: TaskDeps | undefined;
+  return middy<unknown, Output, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .handler(async (event) => task(event, deps()));
+    .handler(async (event) => {
+      deps ??= composeProductionDeps(lambda, wiring, loadRuntimeConfig(process.env));
+      return task(event, deps);
+    });
+};

@@ -1,33 +1,63 @@
 /**
- * Production wiring of the ports: AWS SDK clients created once per container, configuration
- * parsed once from the environment (a bad config fails the cold start with a clear message).
+ * Production `TaskDeps` of one Lambda, composed from the ports its handler wires. Each port comes
+ * from a provider in functions/shared/wiring/ (its adapter and SDK client), imported by the
+ * handlers that use it and by no other: a Lambda's bundle holds only the adapters its code uses
+ * (functions/shared/task-iam.ts `LAMBDA_DEPS`; README "Benchmarks", cold starts). A port is built
+ * on its first use and kept for the container's life; reading a port the handler did not wire
+ * throws (the compiler already refuses such a handler, see lambda-handler.ts).
  */
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { awsClients } from '#adapters/aws-clients.ts';
-import { createKubeApiFactory } from '#adapters/eks.ts';
-import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
-import { createSnsNotifier } from '#adapters/notifier-sns.ts';
-import { createClusterNodes } from '#adapters/sagemaker.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
-import { loadRuntimeConfig } from './config.ts';
+import type { RuntimeConfig } from './config.ts';
 import { logger, powertoolsMetricsSink } from './powertools.ts';
 
-let cached: TaskDeps | undefined;
+/** The `TaskDeps` properties that hold ports to the outside world. */
+type PortName = 'clusterNodes' | 'kubeFor' | 'ledger' | 'notifier';
 
-export const productionDeps = (): TaskDeps => {
-  if (cached) return cached;
-  const runtime = loadRuntimeConfig(process.env);
-  const clients = awsClients(runtime.region);
-  const deps: TaskDeps = {
+/** Builds one port from the Lambda's runtime configuration. */
+type PortProvider<P extends PortName> = (runtime: RuntimeConfig) => TaskDeps[P];
+
+/** The providers of exactly the ports `P`. */
+type Wiring<P extends PortName> = { readonly [K in P]: PortProvider<K> };
+
+class PortNotWiredError extends Error {
+  constructor(lambda: string, port: PortName) {
+    super(
+      `${lambda} does not wire the ${port} port: add its provider (functions/shared/wiring) to functions/handlers/${lambda}.ts after regenerating functions/shared/task-iam.ts`,
+    );
+    this.name = 'PortNotWiredError';
+  }
+}
+
+/** The deps of `lambda`: config, logger, metrics and clock, and the wired ports, each built on first use. */
+const composeProductionDeps = (
+  lambda: string,
+  wiring: Partial<Wiring<PortName>>,
+  runtime: RuntimeConfig,
+): TaskDeps => {
+  const built: Partial<Pick<TaskDeps, PortName>> = {};
+  const port = <P extends PortName>(name: P): TaskDeps[P] => {
+    const existing = built[name];
+    if (existing) return existing;
+    const provide = wiring[name] as PortProvider<P> | undefined;
+    if (!provide) throw new PortNotWiredError(lambda, name);
+    const created = provide(runtime);
+    built[name] = created;
+    return created;
+  };
+  return {
     config: runtime.app,
-    clusterNodes: createClusterNodes(clients.sagemaker),
-    kubeFor: createKubeApiFactory({
-      eks: clients.eks,
-      region: runtime.region,
-      credentials: fromNodeProviderChain(),
-    }),
-    ledger: createDynamoLedger({ client: clients.dynamo, tableName: runtime.ledgerTable }),
-    notifier: createSnsNotifier({ client: clients.sns, topicArn: runtime.topicArn }),
+    get clusterNodes() {
+      return port('clusterNodes');
+    },
+    get kubeFor() {
+      return port('kubeFor');
+    },
+    get ledger() {
+      return port('ledger');
+    },
+    get notifier() {
+      return port('notifier');
+    },
     metrics: powertoolsMetricsSink,
     logger: {
       info: (message, extra) => logger.info(message, extra ?? {}),
@@ -37,6 +67,7 @@ export const productionDeps = (): TaskDeps => {
     },
     now: () => new Date().toISOString(),
   };
-  cached = deps;
-  return deps;
 };
+
+export type { PortName, PortProvider, Wiring };
+export { composeProductionDeps, PortNotWiredError };

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError } from '#shared/errors.ts';
 
 /** Validates task input against its contract schema; a mismatch is a terminal InvalidInputError. */

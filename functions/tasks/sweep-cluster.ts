@@ -8,7 +8,7 @@
  * finding events under idempotent execution names), repairs and idle-node health checks.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';

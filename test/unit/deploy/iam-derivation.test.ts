@@ -7,8 +7,13 @@ import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KUBE_API_RULES, type KubeRule } from '#adapters/kubernetes-permissions.ts';
 import { clusterRole, healthCheckRole, OUR_NAMESPACE } from '#adapters/kubernetes-rbac.ts';
-import { type Derivation, deriveTaskPermissions, lambdaPermissions } from '#shared/iam-derivation.ts';
-import { PORT_ACTIONS, TASK_IAM } from '#shared/task-iam.ts';
+import {
+  type Derivation,
+  deriveTaskPermissions,
+  lambdaDeps,
+  lambdaPermissions,
+} from '#shared/iam-derivation.ts';
+import { LAMBDA_DEPS, PORT_ACTIONS, TASK_IAM } from '#shared/task-iam.ts';
 import { allFunctions } from '#state-machines/registry.ts';
 
 let derivation: Derivation;
@@ -40,6 +45,20 @@ describe('Function: deriveTaskPermissions', () => {
     // Assess
     expect(TASK_IAM).toEqual(fresh);
     expect(PORT_ACTIONS).toEqual(portActions);
+    expect(LAMBDA_DEPS).toEqual(lambdaDeps(derivation));
+  });
+
+  it('names for each Lambda the TaskDeps ports its handler must wire: those its code uses, and no other', () => {
+    // Assess: the ports map to their TaskDeps properties; KubeApi members come through kubeFor.
+    expect(derivation.depsKeys).toEqual({
+      ClusterNodes: 'clusterNodes',
+      KubeApiFactory: 'kubeFor',
+      Ledger: 'ledger',
+      Notifier: 'notifier',
+    });
+    expect(lambdaDeps(derivation)['record-outcome']).toEqual(['ledger']);
+    expect(lambdaDeps(derivation)['record-health-check']).toEqual([]);
+    expect(lambdaDeps(derivation)['quarantine-node']).toEqual(['kubeFor', 'ledger']);
   });
 
   it('covers every Lambda handler, and the handlers are exactly the functions of the registered machines', () => {

@@ -193,7 +193,7 @@ const DOCUMENTED_WILDCARDS: Record<string, string[]> = {
 // ---------------------------------------------------------------- Lambdas and their IAM
 
 describe('Deploy: Lambdas', () => {
-  it('deploys one Lambda per handler of a registered machine: nodejs22.x on arm64, active tracing', () => {
+  it('deploys one Lambda per handler of a registered machine: nodejs22.x on arm64, minified ESM, active tracing', () => {
     // Prepare
     const handlers = readdirSync(new URL('../../../functions/handlers', import.meta.url))
       .filter((f) => f.endsWith('.ts'))
@@ -209,6 +209,8 @@ describe('Deploy: Lambdas', () => {
     ).toEqual(handlers.map((h) => `functions/handlers/${h}.handler`));
     for (const fn of lambdas(production)) {
       expect(fn.args).toMatchObject({ runtime: 'nodejs22.x', architecture: 'arm64' });
+      // SST reads an absent `minify` as false (docs/FACTS.md sst.minify-default).
+      expect(fn.args.nodejs).toEqual({ format: 'esm', minify: true });
       const lambdaArgs: Json = {};
       (fn.rawArgs.transform as { function: (args: Json) => void }).function(lambdaArgs);
       expect(lambdaArgs.tracingConfig).toEqual({ mode: 'Active' });

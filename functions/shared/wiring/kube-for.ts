@@ -1,0 +1,16 @@
+/**
+ * The `kubeFor` port: a Kubernetes API per EKS cluster (endpoint and CA from EKS DescribeCluster,
+ * a token signed with the Lambda role's credentials). The only provider that bundles
+ * @kubernetes/client-node.
+ */
+import { EKSClient } from '@aws-sdk/client-eks';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { createKubeApiFactory } from '#adapters/eks.ts';
+import type { PortProvider } from '#shared/production-deps.ts';
+
+export const kubeFor: PortProvider<'kubeFor'> = (runtime) =>
+  createKubeApiFactory({
+    eks: new EKSClient({ region: runtime.region }),
+    region: runtime.region,
+    credentials: fromNodeProviderChain(),
+  });
