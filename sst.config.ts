@@ -1,10 +1,10 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 /**
  * hyperpod-resilience deploy: an index, not a program. It validates the deploy config, asks AWS
- * where it is (region, account, partition), and turns the plan of functions/shared/deploy-plan.ts
+ * where it is (region, account, partition), and turns the plan of deploy/deploy-plan.ts
  * into resources one for one: the ledger table, the encrypted topic, one Lambda per task of the
  * state-machines/registry.ts machines (each with its own role holding exactly the actions derived
- * from its code, functions/shared/task-iam.ts), the machines with their roles and log groups, the
+ * from its code, deploy/task-iam.ts), the machines with their roles and log groups, the
  * EventBridge rules of events/rules.ts and the schedule (with retries and a dead-letter queue), the
  * EKS access entries, the alarms and the dashboard. A new machine or task is picked up from the
  * registry and functions/handlers without editing this file.
@@ -24,10 +24,10 @@ export default $config({
   },
   async run() {
     const { existsSync, readFileSync } = await import('node:fs');
-    const { resolveDeployConfig } = await import('./functions/shared/deploy-config.ts');
-    const { planDeployment } = await import('./functions/shared/deploy-plan.ts');
+    const { resolveDeployConfig } = await import('./deploy/deploy-config.ts');
+    const { planDeployment } = await import('./deploy/deploy-plan.ts');
     const { LEDGER_KEY_SCHEMA } = await import('./functions/adapters/ledger-dynamodb.ts');
-    const { rbacManifestYaml } = await import('./functions/adapters/kubernetes-rbac.ts');
+    const { rbacManifestYaml } = await import('./deploy/kubernetes-rbac.ts');
 
     const configFile = process.env.HPR_CONFIG_FILE ?? 'hyperpod-resilience.config.json';
     if (!existsSync(configFile)) {

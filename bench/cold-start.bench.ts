@@ -1,6 +1,6 @@
 /**
  * Cold start of every Lambda: each handler bundled as the deploy bundles it (SST's esbuild options,
- * functions/shared/lambda-bundle.ts), then its minified size and the time a fresh Node 22 process
+ * deploy/lambda-bundle.ts), then its minified size and the time a fresh Node 22 process
  * takes to import it: HPR_BENCH_COLDSTART_RUNS processes per handler (default 11), interleaved
  * across handlers so that a busy machine slows all of them alike. Nothing else runs at import: no
  * AWS call and no config read (the deps are composed at the first invocation).
@@ -21,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { lambdaBuildOptions } from '#shared/lambda-bundle.ts';
-import { TASK_IAM } from '#shared/task-iam.ts';
+import { lambdaBuildOptions } from '#deploy/lambda-bundle.ts';
+import { TASK_IAM } from '#deploy/task-iam.ts';
 import { allFunctions } from '#state-machines/registry.ts';
 import { summarize } from './stats.ts';
 

@@ -16,6 +16,8 @@
  *
  *   PATH=$PWD/node_modules/.bin:$PATH tsx bench/run.ts quotas
  */
+
+import type { AppConfigInput } from '#contracts/config-schema.ts';
 import { suspendWorkloads } from '#functions/tasks/suspend-workloads.ts';
 import { passingVerdict } from '#local/environment.ts';
 import {
@@ -27,7 +29,6 @@ import {
   runNodeRecovery,
 } from '#local/runner.ts';
 import { HISTORY_LIMIT_EVENTS, PAYLOAD_LIMIT_BYTES } from '#local/sfn-quotas.ts';
-import type { AppConfigInput } from '#shared/config-schema.ts';
 import { CLUSTER, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from '../test/integration/harness.ts';
 import { QUICK_CHECKS_ON, simulateCheckPods } from '../test/integration/health-harness.ts';
 

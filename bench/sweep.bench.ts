@@ -23,13 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Ledger } from '#adapters/ports.ts';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
+import { parseAppConfig } from '#contracts/config-schema.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 import { planQuarantine } from '#domain/quarantine.ts';
 import { noMetrics, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
 import { LocalExecutions, runHealthSweep } from '#local/runner.ts';
 import { createMemoryKubeAdmin } from '#local/simulator/memory-kube-admin.ts';
 import { startSimulator } from '#local/simulator/server.ts';
-import { parseAppConfig } from '#shared/config-schema.ts';
 import { createFakeKubeApi } from '../test/fakes/fake-kube-api.ts';
 import { createMemoryLedger } from '../test/fakes/memory-ledger.ts';
 

@@ -6,6 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
+import {
+  type AppConfig,
+  type ClusterConfig,
+  findCluster,
+  INSTANCE_ID,
+  NODE_NAME,
+} from '#contracts/config-schema.ts';
+import { InvalidInputError, UnknownClusterError } from '#contracts/errors.ts';
 import type {
   AlarmTrigger,
   ClusterEventTrigger,
@@ -37,14 +45,6 @@ import {
   SWEEP_SOURCE,
   sweepFindingEventSchema,
 } from '#events/sweep.ts';
-import {
-  type AppConfig,
-  type ClusterConfig,
-  findCluster,
-  INSTANCE_ID,
-  NODE_NAME,
-} from '#shared/config-schema.ts';
-import { InvalidInputError, UnknownClusterError } from '#shared/errors.ts';
 
 /** EventBridge's own limit on an event: anything larger did not come from it. */
 const MAX_INPUT_BYTES = 256 * 1024;

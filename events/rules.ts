@@ -4,9 +4,10 @@
  * `aws.cloudwatch.EventRule` + `EventTarget`; `local/event-matcher.ts` evaluates the very same
  * patterns in tests and local mode.
  */
+
+import type { AppConfig } from '#contracts/config-schema.ts';
 import { ALARM_STATE_CHANGE, CLOUDWATCH_SOURCE } from '#events/cloudwatch.ts';
 import { CLUSTER_EVENT, NODE_HEALTH_EVENT, SAGEMAKER_SOURCE } from '#events/hyperpod.ts';
-import type { AppConfig } from '#shared/config-schema.ts';
 
 interface EventRuleDefinition {
   /** Deterministic, unique, at most 64 characters of `[.\-_A-Za-z0-9]`. */

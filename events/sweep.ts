@@ -25,8 +25,8 @@
  * ```
  */
 import * as z from 'zod';
+import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#contracts/config-schema.ts';
 import { eventBridgeEvent } from '#events/hyperpod.ts';
-import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#shared/config-schema.ts';
 
 const SWEEP_SOURCE = 'hyperpod-resilience.sweep';
 const SWEEP_FINDING = 'Health Sweep Finding';

@@ -16,11 +16,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createKubeApiFactory } from '#adapters/eks.ts';
 import { createKubeApi } from '#adapters/kubernetes.ts';
-import { RBAC_GROUP } from '#adapters/kubernetes-rbac.ts';
 import { createDynamoLedger, LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
 import { createSnsNotifier } from '#adapters/notifier-sns.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
+import { type AppConfig, type AppConfigInput, parseAppConfig } from '#contracts/config-schema.ts';
+import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
 import { matchingRules } from '#local/event-matcher.ts';
@@ -51,7 +52,6 @@ import { installCrds } from '#local/testbed/crds.ts';
 import { createKubeAdmin, type TestbedKubeAdmin } from '#local/testbed/kube-admin.ts';
 import { gatedPodAnnotations } from '#local/testbed/kwok-stages.ts';
 import { applyRbac } from '#local/testbed/rbac.ts';
-import { type AppConfig, type AppConfigInput, parseAppConfig } from '#shared/config-schema.ts';
 
 export {
   passingVerdict,

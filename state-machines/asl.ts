@@ -1,5 +1,5 @@
 /** ASL building blocks shared by every machine (plain data, JSONPath only). */
-import { RETRYABLE_ERRORS } from '#shared/errors.ts';
+import { RETRYABLE_ERRORS } from '#contracts/errors.ts';
 
 export type Json = Record<string, unknown>;
 

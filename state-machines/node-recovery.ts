@@ -22,7 +22,7 @@
  *   any failure ─► Escalate (notify, node stays quarantined, jobs resumed) ─► RecordOutcome
  */
 
-import { ErrorNames } from '#shared/errors.ts';
+import { ErrorNames } from '#contracts/errors.ts';
 import { type Json, retryTransient } from './asl.ts';
 import {
   type NodeRecoveryFunction,

@@ -12,7 +12,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4, type SignatureV4Init } from '@smithy/signature-v4';
-import { InvalidInputError } from '#shared/errors.ts';
+import { InvalidInputError } from '#contracts/errors.ts';
 
 const TOKEN_PREFIX = 'k8s-aws-v1.';
 /** Header naming the EKS cluster; signed so a token cannot be replayed against another cluster. */

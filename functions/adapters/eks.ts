@@ -13,7 +13,7 @@ import {
   KubernetesRequestFailedError,
   KubernetesUnavailableError,
   UnknownClusterError,
-} from '#shared/errors.ts';
+} from '#contracts/errors.ts';
 
 const DEFAULT_CACHE_MS = 13 * 60_000;
 /** A cached KubeApi is dropped this long before its token expires. */

@@ -1,15 +1,15 @@
 /**
  * The Kubernetes RBAC each KubeApi method needs, next to its implementation (kubernetes.ts). The
  * AWS actions of the other adapters need no such table: they are read from the adapters' code
- * (functions/shared/iam-derivation.ts). Kubernetes calls go through generic clients whose resource
+ * (deploy/iam-derivation.ts). Kubernetes calls go through generic clients whose resource
  * is a runtime value, so the resources are declared here, built from the same constants the
  * adapter and the domain use; the verbs are not trusted to this table alone: a unit test derives
  * each method's verbs from the client calls in kubernetes.ts and compares, and proves that our
  * ClusterRole and namespaced Role (kubernetes-rbac.ts) allow what the deployed tasks use.
  */
 import type { KubeApi } from '#adapters/ports.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
 import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
-import { HEALTH_CHECK_NAMESPACE } from '#shared/config-schema.ts';
 
 interface KubeRule {
   /** API group; '' is the core group. */

@@ -42,16 +42,16 @@ import {
 } from '@kubernetes/client-node';
 import { isNetworkError } from '#adapters/aws-errors.ts';
 import type { EvictionResult, KubeApi, MergePatch } from '#adapters/ports.ts';
-import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
-import type { WorkloadRef } from '#domain/types.ts';
-import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
 import {
   ConcurrentUpdateError,
   KubernetesRequestFailedError,
   KubernetesThrottledError,
   KubernetesUnavailableError,
   NodeNotFoundError,
-} from '#shared/errors.ts';
+} from '#contracts/errors.ts';
+import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
+import type { WorkloadRef } from '#domain/types.ts';
+import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
 
 /**
  * Plural resource names by `<group>/<kind>` (core group: empty), for walking ownerReferences:

@@ -33,7 +33,7 @@ import {
   toStorable,
 } from '#adapters/ledger-keys.ts';
 import type { ClusterGuardState, IncidentRecord, Ledger, NodeHistory } from '#adapters/ports.ts';
-import { ConcurrentUpdateError, InvalidInputError, LedgerTransientError } from '#shared/errors.ts';
+import { ConcurrentUpdateError, InvalidInputError, LedgerTransientError } from '#contracts/errors.ts';
 
 /** Table definition for sst.config.ts (and tests): string keys `pk`/`sk`, TTL on `expiresAt`. */
 const LEDGER_KEY_SCHEMA = {

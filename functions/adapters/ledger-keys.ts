@@ -8,7 +8,7 @@
  * attribute). DynamoDB deletes expired items only eventually, so every read and condition
  * treats an item with `expiresAt <= now` as absent.
  */
-import { InvalidInputError } from '#shared/errors.ts';
+import { InvalidInputError } from '#contracts/errors.ts';
 
 const ledgerKeys = {
   pk: (clusterName: string) => `CLUSTER#${clusterName}`,

@@ -35,7 +35,7 @@ import {
   SageMakerRequestFailedError,
   SageMakerTransientError,
   UnknownClusterError,
-} from '#shared/errors.ts';
+} from '#contracts/errors.ts';
 
 /** Documented maximum of BatchRebootClusterNodes / BatchReplaceClusterNodes. */
 /** ListClusterNodes page size: the API's maximum MaxResults. */

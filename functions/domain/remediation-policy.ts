@@ -5,9 +5,9 @@
  * (breaker, parallelism, pause, opt-out) is guardrails.ts, applied afterwards.
  */
 import type { NodeHistory } from '#adapters/ports.ts';
+import type { Policy } from '#contracts/config-schema.ts';
 import { DAY_MS, HOUR_MS, isWithinWindow } from '#domain/time.ts';
 import type { Fault, FaultClass, RemediationAction } from '#domain/types.ts';
-import type { Policy } from '#shared/config-schema.ts';
 
 /** Stable reason codes of {@link decideRemediation}: logged, counted and stored as-is. */
 export type RemediationReason =

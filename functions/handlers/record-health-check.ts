@@ -1,5 +1,5 @@
+import { lambdaHandler } from '#composition/lambda-handler.ts';
 import { recordHealthCheck } from '#functions/tasks/record-health-check.ts';
-import { lambdaHandler } from '#shared/lambda-handler.ts';
 
 /** Lambda entry of the `record-health-check` task: RecordHealthCheck of the health-check machine (see functions/tasks/record-health-check.ts). */
 export const handler = lambdaHandler('record-health-check', recordHealthCheck, {});

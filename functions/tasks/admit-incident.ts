@@ -4,6 +4,9 @@
  * takes the node lease and counts the remediation in the circuit-breaker window. Everything it
  * decides, including every skip, is written to the incident record.
  */
+
+import { findCluster } from '#contracts/config-schema.ts';
+import { UnknownClusterError } from '#contracts/errors.ts';
 import { classifyFault } from '#domain/fault-classification.ts';
 import {
   evaluateGuardrails,
@@ -16,8 +19,6 @@ import { burstReporters } from '#domain/mass-findings.ts';
 import { decideRemediation, recordFault } from '#domain/remediation-policy.ts';
 import type { NodeIdentity, SkipReason, Trigger } from '#domain/types.ts';
 import { normalizeTrigger } from '#events/normalize.ts';
-import { findCluster } from '#shared/config-schema.ts';
-import { UnknownClusterError } from '#shared/errors.ts';
 import {
   admitInputSchema,
   type Decision,

@@ -11,17 +11,17 @@
  * the incident and the jobs are resumed instead of staying suspended for the full timeout.
  */
 import type { ClusterNode, KubeApi } from '#adapters/ports.ts';
-import { recoveryStartedEvidence } from '#domain/hyperpod-recovery.ts';
-import type { KubeNode } from '#domain/kube-types.ts';
-import { type ClusterRef, identityFrom } from '#domain/node-identity.ts';
-import type { NodeIdentity } from '#domain/types.ts';
-import { findCluster } from '#shared/config-schema.ts';
+import { findCluster } from '#contracts/config-schema.ts';
 import {
   NodeNotRecoveredError,
   OutOfSequenceInputError,
   RecoveryNotStartedError,
   UnknownClusterError,
-} from '#shared/errors.ts';
+} from '#contracts/errors.ts';
+import { recoveryStartedEvidence } from '#domain/hyperpod-recovery.ts';
+import type { KubeNode } from '#domain/kube-types.ts';
+import { type ClusterRef, identityFrom } from '#domain/node-identity.ts';
+import type { NodeIdentity } from '#domain/types.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';

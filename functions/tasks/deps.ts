@@ -1,9 +1,9 @@
 /**
  * What every task needs from the outside world, injected: production wiring lives in
- * functions/shared/production-deps.ts, local mode and tests build their own.
+ * functions/composition/production-deps.ts, local mode and tests build their own.
  */
 import type { ClusterNodes, KubeApiFactory, Ledger, Notifier } from '#adapters/ports.ts';
-import type { AppConfig } from '#shared/config-schema.ts';
+import type { AppConfig } from '#contracts/config-schema.ts';
 
 /** One counter per decision outcome; Powertools Metrics in Lambda, a recorder locally. */
 export interface MetricsSink {

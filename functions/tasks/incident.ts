@@ -1,7 +1,7 @@
 /** Helpers shared by the tasks that work on an admitted incident. */
 import type { AuditAction } from '#adapters/ports.ts';
+import { InvalidInputError } from '#contracts/errors.ts';
 import type { NodeIdentity } from '#domain/types.ts';
-import { InvalidInputError } from '#shared/errors.ts';
 import type { LatencyMetric } from '#shared/metrics-catalog.ts';
 import { type IncidentState, incidentStateSchema } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';

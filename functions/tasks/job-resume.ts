@@ -6,6 +6,8 @@
  * Only jobs that carry our label are touched; anything else is skipped `not-suspended-by-us`.
  */
 import type { KubeApi } from '#adapters/ports.ts';
+import { findCluster } from '#contracts/config-schema.ts';
+import { InvalidInputError, KueueWorkloadUnavailableError, UnknownClusterError } from '#contracts/errors.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import {
   describeRef,
@@ -16,8 +18,6 @@ import {
   suspendedIncidentIds,
   WORKLOAD_KINDS,
 } from '#domain/workloads.ts';
-import { findCluster } from '#shared/config-schema.ts';
-import { InvalidInputError, KueueWorkloadUnavailableError, UnknownClusterError } from '#shared/errors.ts';
 import {
   type JobResumeFunction,
   JobResumeFunctions,

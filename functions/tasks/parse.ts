@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { InvalidInputError } from '#shared/errors.ts';
+import { InvalidInputError } from '#contracts/errors.ts';
 
 /** Validates task input against its contract schema; a mismatch is a terminal InvalidInputError. */
 export const parseInput = <S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> => {

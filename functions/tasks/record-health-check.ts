@@ -4,9 +4,10 @@
  * node-recovery start: a `quick-check-failed` sweep finding under an idempotent execution name.
  * A failed deep health check starts nothing: HyperPod reboots or replaces such nodes itself.
  */
+
+import { OutOfSequenceInputError } from '#contracts/errors.ts';
 import { stableHash } from '#domain/health-check-job.ts';
 import { sweepFindingEvent } from '#events/sweep.ts';
-import { OutOfSequenceInputError } from '#shared/errors.ts';
 import {
   type HealthCheckRecord,
   healthCheckMachineStateSchema,

@@ -18,9 +18,8 @@
  *   SageMakerTransientError, retried with backoff;
  * - `InstanceIdNotFound` → the node is gone: NodeNotFoundError, escalated.
  */
-import { interpretNodeInUse } from '#domain/hyperpod-recovery.ts';
-import { recordRemediation } from '#domain/remediation-policy.ts';
-import { findCluster } from '#shared/config-schema.ts';
+
+import { findCluster } from '#contracts/config-schema.ts';
 import {
   NodeBusyError,
   NodeNotFoundError,
@@ -28,7 +27,9 @@ import {
   RemediationFailedError,
   SageMakerTransientError,
   UnknownClusterError,
-} from '#shared/errors.ts';
+} from '#contracts/errors.ts';
+import { interpretNodeInUse } from '#domain/hyperpod-recovery.ts';
+import { recordRemediation } from '#domain/remediation-policy.ts';
 import type { TaskDeps } from './deps.ts';
 import { incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';
 import { findKubeNode } from './resolve-node.ts';

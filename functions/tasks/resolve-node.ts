@@ -4,6 +4,7 @@
  * is this cluster's only if its providerID says so (functions/domain/node-identity.ts).
  */
 import type { ClusterNode, ClusterNodes, KubeApi } from '#adapters/ports.ts';
+import { NodeNotFoundError } from '#contracts/errors.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 import {
   type ClusterRef,
@@ -14,7 +15,6 @@ import {
   nodeMatchesInstance,
 } from '#domain/node-identity.ts';
 import type { NodeIdentity } from '#domain/types.ts';
-import { NodeNotFoundError } from '#shared/errors.ts';
 
 export interface ResolvedNode {
   identity: NodeIdentity;

@@ -3,7 +3,7 @@
  * InstanceConnectivity when asked). The waiting happens in Wait states; PollDeepHealthCheck reads
  * the outcome. An instance that is not Running cannot be checked: a failure with that reason.
  */
-import { NodeNotFoundError } from '#shared/errors.ts';
+import { NodeNotFoundError } from '#contracts/errors.ts';
 import { type DeepCheckState, deepCheckRequestSchema } from '#state-machines/health-check.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { parseInput } from './parse.ts';

@@ -5,8 +5,9 @@
  * reported `not-verified`; with no Kubernetes node, too. Idempotent: a retried start finds the
  * Job it created (deterministic name) and follows it.
  */
+
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
 import { buildQuickCheckJob, quickCheckJobName } from '#domain/health-check-job.ts';
-import { HEALTH_CHECK_NAMESPACE } from '#shared/config-schema.ts';
 import {
   type QuickCheckRequest,
   type QuickCheckState,

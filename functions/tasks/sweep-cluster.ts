@@ -9,6 +9,8 @@
  */
 
 import * as z from 'zod';
+import { type AppConfig, type ClusterConfig, findCluster } from '#contracts/config-schema.ts';
+import { UnknownClusterError } from '#contracts/errors.ts';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
@@ -16,8 +18,6 @@ import { findSweepFindings, type SweepSettings } from '#domain/sweep-findings.ts
 import type { WorkloadRef } from '#domain/types.ts';
 import { describeRef } from '#domain/workloads.ts';
 import { sweepFindingEvent } from '#events/sweep.ts';
-import { type AppConfig, type ClusterConfig, findCluster } from '#shared/config-schema.ts';
-import { UnknownClusterError } from '#shared/errors.ts';
 import type { HealthCheckInputShape } from '#state-machines/health-check.contract.ts';
 import { type SweepResult, sweepInputSchema } from '#state-machines/health-sweep.contract.ts';
 import type { TaskDeps } from './deps.ts';

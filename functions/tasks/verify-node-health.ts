@@ -5,9 +5,9 @@
  * verification there is — reported honestly as `not-verified`, never as `passed`.
  */
 import type { KubeApi } from '#adapters/ports.ts';
+import type { AppConfig, InstanceTypeHealth } from '#contracts/config-schema.ts';
 import { EFA_RESOURCE, GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
-import type { AppConfig, InstanceTypeHealth } from '#shared/config-schema.ts';
 
 export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
 

@@ -6,6 +6,7 @@
  * functions/domain/workloads.ts), whose patch follows the job patch.
  */
 import type { KubeApi } from '#adapters/ports.ts';
+import { ConcurrentUpdateError, KueueWorkloadUnavailableError } from '#contracts/errors.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import {
@@ -32,7 +33,6 @@ import {
   WORKLOAD_KINDS,
   workloadRefFromOwner,
 } from '#domain/workloads.ts';
-import { ConcurrentUpdateError, KueueWorkloadUnavailableError } from '#shared/errors.ts';
 
 const MAX_OWNER_DEPTH = 5;
 const MAX_CONFLICT_RETRIES = 5;

@@ -1,6 +1,6 @@
 /**
  * Where `hpr` finds a deployed stack: the stage names its resources (the deploy's own naming rule,
- * functions/shared/deploy-plan.ts `stackNames`), the region and account come from the caller's
+ * deploy/deploy-plan.ts `stackNames`), the region and account come from the caller's
  * AWS configuration. Explicit flags (`--table`, `--state-machine`) override the derived names.
  *
  * Region: `--region`, else AWS_REGION, else AWS_DEFAULT_REGION (the AWS CLI's variable, which the
@@ -9,8 +9,8 @@
  * `accountId` the SDK's default credential chain reports (cli.account-from-credentials).
  */
 import { partitionOf } from '#adapters/eks-token.ts';
-import { stackNames, stateMachineArn } from '#shared/deploy-plan.ts';
-import { HyperPodResilienceError } from '#shared/errors.ts';
+import { HyperPodResilienceError } from '#contracts/errors.ts';
+import { stackNames, stateMachineArn } from '#deploy/deploy-plan.ts';
 import type { MachineEntry } from '#state-machines/registry.ts';
 
 /** A stack the CLI cannot address from its arguments and environment; nothing was called. */

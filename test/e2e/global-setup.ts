@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { RBAC_GROUP } from '#adapters/kubernetes-rbac.ts';
+import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
 import { type ControlPlane, startControlPlane } from '#local/testbed/control-plane.ts';
 import { installCrds } from '#local/testbed/crds.ts';
 import { applyRbac } from '#local/testbed/rbac.ts';

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
 import { HEALTH_CHECK_LABEL } from '#domain/health-check-job.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
@@ -21,7 +22,6 @@ import {
 } from '#local/environment.ts';
 import { LocalExecutions, runHealthSweep } from '#local/runner.ts';
 import { testbedKubeConfig } from '#local/testbed/kube-admin.ts';
-import { HEALTH_CHECK_NAMESPACE } from '#shared/config-schema.ts';
 
 const CLUSTER = `hc-${randomBytes(2).toString('hex')}`;
 let env: LocalEnvironment;

@@ -5,7 +5,7 @@
  * ClusterRole is enforced), the ledger on dynalite, kwok running the pods.
  */
 import { describe, expect, it } from 'vitest';
-import { clusterRole } from '#adapters/kubernetes-rbac.ts';
+import { clusterRole } from '#deploy/kubernetes-rbac.ts';
 import { loadScenario, parseScenario } from '#local/cli/scenario.ts';
 import { runScenario, type SimulationReport } from '#local/cli/simulate.ts';
 import type { LocalEnvironment } from '#local/environment.ts';

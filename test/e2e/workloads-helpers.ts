@@ -4,10 +4,10 @@
  * real-shaped manifests pinned to given nodes.
  */
 import { randomBytes } from 'node:crypto';
+import type { AppConfigInput } from '#contracts/config-schema.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { startTier2Controllers, type Tier2Controllers, tier2Plan } from '#local/testbed/controllers.ts';
-import type { AppConfigInput } from '#shared/config-schema.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 
 export interface WorkloadsBed {

@@ -5,8 +5,8 @@
  * local/simulator and is exercised by e2e tests.
  */
 import type { BatchNodeActionResult, ClusterInfo, ClusterNode, ClusterNodes } from '#adapters/ports.ts';
+import { UnknownClusterError } from '#contracts/errors.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
-import { UnknownClusterError } from '#shared/errors.ts';
 import type { FakeKubeApi } from './fake-kube-api.ts';
 
 export interface FakeHyperPod {

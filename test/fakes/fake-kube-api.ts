@@ -4,10 +4,10 @@
  * behaviour itself (controllers deleting pods, budgets) is proven in e2e tests.
  */
 import type { KubeApi, MergePatch } from '#adapters/ports.ts';
+import { ConcurrentUpdateError } from '#contracts/errors.ts';
 import type { KubeEvent } from '#domain/kube-events.ts';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
-import { ConcurrentUpdateError } from '#shared/errors.ts';
 import { applyMergePatch } from './merge-patch.ts';
 
 type Method = keyof KubeApi;

@@ -12,7 +12,7 @@ import {
   toStorable,
 } from '#adapters/ledger-keys.ts';
 import type { ClusterGuardState, IncidentRecord, Ledger, NodeHistory } from '#adapters/ports.ts';
-import { ConcurrentUpdateError, InvalidInputError } from '#shared/errors.ts';
+import { ConcurrentUpdateError, InvalidInputError } from '#contracts/errors.ts';
 
 type Item = Record<string, unknown>;
 

@@ -2,12 +2,13 @@
  * Builds the dependencies of one local node-recovery run: the real ASL and real tasks, with
  * in-memory ports (fake HyperPod, fake Kubernetes API, memory ledger and notifier).
  */
+
+import { type AppConfigInput, parseAppConfig } from '#contracts/config-schema.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind } from '#domain/types.ts';
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';
 import { getTestEvent } from '#events/samples/index.ts';
 import { type MetricsSink, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
-import { type AppConfigInput, parseAppConfig } from '#shared/config-schema.ts';
 import { createFakeHyperPod } from '../fakes/fake-hyperpod.ts';
 import { createFakeKubeApi } from '../fakes/fake-kube-api.ts';
 import { createMemoryLedger } from '../fakes/memory-ledger.ts';

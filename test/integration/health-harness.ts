@@ -4,9 +4,10 @@
  * the verdict a test chooses. The real read path — termination message in the pod status — is
  * what the tasks see.
  */
+
+import type { AppConfigInput } from '#contracts/config-schema.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { type SimulatedCheck, simulatedCheck } from '#local/simulated-health-checks.ts';
-import type { AppConfigInput } from '#shared/config-schema.ts';
 import type { makeHarness } from './harness.ts';
 
 type Harness = ReturnType<typeof makeHarness>;

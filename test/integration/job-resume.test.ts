@@ -4,10 +4,10 @@
  * a throttled call, invalid input).
  */
 import { describe, expect, it } from 'vitest';
+import { KubernetesRequestFailedError, KubernetesThrottledError } from '#contracts/errors.ts';
 import { resumeWorkloads } from '#functions/tasks/resume-workloads.ts';
 import { suspendWorkloads } from '#functions/tasks/suspend-workloads.ts';
 import { runJobResume } from '#local/runner.ts';
-import { KubernetesRequestFailedError, KubernetesThrottledError } from '#shared/errors.ts';
 import { CLUSTER, INSTANCES, makeHarness, nodeName } from './harness.ts';
 
 const [NODE_A, NODE_B] = INSTANCES as [string, string];

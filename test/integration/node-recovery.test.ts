@@ -3,9 +3,9 @@
  * in-memory ports: one scenario per branch of the machine.
  */
 import { describe, expect, it } from 'vitest';
+import { KubernetesRequestFailedError, KubernetesThrottledError } from '#contracts/errors.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { runNodeRecovery } from '#local/runner.ts';
-import { KubernetesRequestFailedError, KubernetesThrottledError } from '#shared/errors.ts';
 import { CLUSTER, gpuAlarmEvent, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from './harness.ts';
 
 const [NODE_A, NODE_B, NODE_C] = INSTANCES as [string, string, string];

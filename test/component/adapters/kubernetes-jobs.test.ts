@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
-import { ErrorNames } from '#shared/errors.ts';
+import { ErrorNames } from '#contracts/errors.ts';
 import { kubeStatus, type RecordingServer, startRecordingServer } from './recording-server.ts';
 
 const NS = 'hyperpod-resilience';

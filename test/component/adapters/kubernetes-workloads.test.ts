@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
-import { KubernetesRequestFailedError, KubernetesUnavailableError } from '#shared/errors.ts';
+import { KubernetesRequestFailedError, KubernetesUnavailableError } from '#contracts/errors.ts';
 import { kubeStatus, type RecordingServer, startRecordingServer } from './recording-server.ts';
 
 let server: RecordingServer;

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
-import { buildEvent, EventReasons } from '#domain/kube-events.ts';
 import {
   ConcurrentUpdateError,
   ErrorNames,
   KubernetesRequestFailedError,
   KubernetesThrottledError,
   KubernetesUnavailableError,
-} from '#shared/errors.ts';
+} from '#contracts/errors.ts';
+import { buildEvent, EventReasons } from '#domain/kube-events.ts';
 import { OTHER_CA_CERT, TEST_CA_CERT, TEST_SERVER_CERT, TEST_SERVER_KEY } from './fixtures/test-tls.ts';
 import { kubeStatus, type RecordingServer, refusedUrl, startRecordingServer } from './recording-server.ts';
 

@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoLedger, LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
-import { LedgerTransientError } from '#shared/errors.ts';
+import { LedgerTransientError } from '#contracts/errors.ts';
 import { ledgerContract } from '../../unit/adapters/ledger-contract.ts';
 
 let server: ReturnType<typeof dynalite>;

@@ -1,7 +1,7 @@
 /**
  * The production entry path: each deployed handler (functions/handlers/*.ts) as Lambda runs it —
  * middy, the Powertools logger and metrics middlewares, the production dependency factory reading
- * the environment the stack sets (functions/shared/deploy-plan.ts: HPR_CONFIG, HPR_LEDGER_TABLE,
+ * the environment the stack sets (deploy/deploy-plan.ts: HPR_CONFIG, HPR_LEDGER_TABLE,
  * HPR_TOPIC_ARN, POWERTOOLS_*) — with the AWS SDK mocked by aws-sdk-client-mock. Only the public
  * `handler` export is used, so the tests hold however the dependencies are wired behind it.
  *

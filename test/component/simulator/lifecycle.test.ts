@@ -7,12 +7,12 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
+import { parseAppConfig } from '#contracts/config-schema.ts';
 import { findSweepFindings } from '#domain/sweep-findings.ts';
 import { sweepSettings } from '#functions/tasks/sweep-cluster.ts';
 import { MemoryKubeAdmin } from '#local/simulator/memory-kube-admin.ts';
 import type { SimEvent } from '#local/simulator/model.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '#local/simulator/server.ts';
-import { parseAppConfig } from '#shared/config-schema.ts';
 import { clientsFor, eventually } from './helpers.ts';
 
 const HEALTH = 'sagemaker.amazonaws.com/node-health-status';

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEksToken, decodeEksToken, partitionOf } from '#adapters/eks-token.ts';
-import { ErrorNames } from '#shared/errors.ts';
+import { ErrorNames } from '#contracts/errors.ts';
 
 const NOW = new Date('2026-01-02T03:04:05Z');
 const CREDENTIALS = {

@@ -11,7 +11,7 @@ import { createKubeApiFactory } from '#adapters/eks.ts';
 import { decodeEksToken } from '#adapters/eks-token.ts';
 import type { KubeApiOptions } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
-import { ErrorNames, KubernetesUnavailableError } from '#shared/errors.ts';
+import { ErrorNames, KubernetesUnavailableError } from '#contracts/errors.ts';
 
 const eksMock = mockClient(EKSClient);
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };

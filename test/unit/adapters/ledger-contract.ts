@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { IncidentRecord, Ledger } from '#adapters/ports.ts';
-import { ConcurrentUpdateError, ErrorNames } from '#shared/errors.ts';
+import { ConcurrentUpdateError, ErrorNames } from '#contracts/errors.ts';
 
 const CLUSTER = 'ml-cluster';
 const NODE = 'i-0123456789abcdef0';

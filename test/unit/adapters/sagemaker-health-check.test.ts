@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
-import { ErrorNames } from '#shared/errors.ts';
+import { ErrorNames } from '#contracts/errors.ts';
 
 const CLUSTER = 'ml-cluster';
 const sagemakerMock = mockClient(SageMakerClient);

@@ -18,7 +18,7 @@ import {
   InvalidInputError,
   SageMakerRequestFailedError,
   SageMakerTransientError,
-} from '#shared/errors.ts';
+} from '#contracts/errors.ts';
 
 const CLUSTER = 'ml-cluster';
 const sagemakerMock = mockClient(SageMakerClient);

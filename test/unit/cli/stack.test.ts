@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { resolveDeployConfig } from '#deploy/deploy-config.ts';
+import { planDeployment } from '#deploy/deploy-plan.ts';
 import {
   InvalidStageError,
   ledgerTableOf,
@@ -9,8 +11,6 @@ import {
   resolveRegion,
   stateMachineArnOf,
 } from '#local/cli/stack.ts';
-import { resolveDeployConfig } from '#shared/deploy-config.ts';
-import { planDeployment } from '#shared/deploy-plan.ts';
 
 const CLUSTER = {
   name: 'ml-cluster',

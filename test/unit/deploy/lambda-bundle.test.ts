@@ -1,12 +1,12 @@
 /**
  * What each Lambda bundle holds, read from esbuild's metafile with the deploy's own bundling options
- * (functions/shared/lambda-bundle.ts): only the adapters of the ports its code uses. Sizes and
+ * (deploy/lambda-bundle.ts): only the adapters of the ports its code uses. Sizes and
  * import times are measured by `npm run bench -- cold-start`, not asserted here.
  */
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lambdaBuildOptions } from '#shared/lambda-bundle.ts';
-import { LAMBDA_DEPS, TASK_IAM } from '#shared/task-iam.ts';
+import { lambdaBuildOptions } from '#deploy/lambda-bundle.ts';
+import { LAMBDA_DEPS, TASK_IAM } from '#deploy/task-iam.ts';
 import { allFunctions } from '#state-machines/registry.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;

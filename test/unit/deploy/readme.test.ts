@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { resolveDeployConfig } from '#deploy/deploy-config.ts';
+import { planDeployment } from '#deploy/deploy-plan.ts';
 import { runNodeRecovery } from '#local/runner.ts';
-import { resolveDeployConfig } from '#shared/deploy-config.ts';
-import { planDeployment } from '#shared/deploy-plan.ts';
 import { LATENCY_METRICS } from '#shared/metrics-catalog.ts';
 import { allFunctions, MACHINES } from '#state-machines/registry.ts';
 import { CLUSTER, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from '../../integration/harness.ts';
@@ -39,7 +39,7 @@ describe('README: Deploy', () => {
     expect(deploy).toContain(`One Lambda per task (${allFunctions().length})`);
     for (const machine of MACHINES) expect(deploy).toContain(`\`${machine.name}\``);
     expect(deploy).toContain('npm run -s hpr -- rbac | kubectl apply -f -');
-    expect(deploy).toContain('npx tsx functions/shared/iam-derivation.ts --write');
+    expect(deploy).toContain('npx tsx deploy/iam-derivation.ts --write');
   });
 
   it('counts 13 + 3 × polls transitions for a remediated incident and 4 for a skip, as the ASL runs them', async () => {

@@ -10,6 +10,7 @@
  * written out by hand: never build them from the constants under test.
  */
 import { describe, expect, it } from 'vitest';
+import { alarmSelectionSchema, HEALTH_CHECK_NAMESPACE, policySchema } from '#contracts/config-schema.ts';
 import { ALARM_FAULT_TAG } from '#domain/fault-classification.ts';
 import {
   HEALTH_CHECK_INCIDENT_ANNOTATION,
@@ -38,7 +39,6 @@ import {
   SUSPENDED_NODES_ANNOTATION,
 } from '#domain/workloads.ts';
 import { ALARM_TAG_INSTANCE_ID, ALARM_TAG_NODE_NAME } from '#events/normalize.ts';
-import { alarmSelectionSchema, HEALTH_CHECK_NAMESPACE, policySchema } from '#shared/config-schema.ts';
 import { aNode, NOW } from './fixtures.ts';
 
 describe('Golden: keys we write on cluster objects', () => {

@@ -1,8 +1,8 @@
 /** Builders shared by the domain unit tests: defaults plus the fields a case cares about. */
 import type { ClusterGuardState, NodeHistory } from '#adapters/ports.ts';
+import { type Policy, policySchema } from '#contracts/config-schema.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 import type { Fault } from '#domain/types.ts';
-import { type Policy, policySchema } from '#shared/config-schema.ts';
 
 export const NOW = '2026-03-10T12:00:00.000Z';
 export const INSTANCE = 'i-0123456789abcdef0';

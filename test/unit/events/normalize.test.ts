@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseAppConfig } from '#contracts/config-schema.ts';
+import { InvalidInputError, UnknownClusterError } from '#contracts/errors.ts';
 import type { Trigger } from '#domain/types.ts';
 import { MAX_INPUT_BYTES, normalizeTrigger } from '#events/normalize.ts';
 import { getTestEvent, SAMPLE_CLUSTER_ARN, type SampleSource, sampleConfig } from '#events/samples/index.ts';
-import { parseAppConfig } from '#shared/config-schema.ts';
-import { InvalidInputError, UnknownClusterError } from '#shared/errors.ts';
 import { type Json, sampleWith } from './helpers.ts';
 
 const NOW = '2026-06-01T18:00:00.000Z';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type AppConfig, parseAppConfig } from '#contracts/config-schema.ts';
 import { buildRules, MAX_PATTERN_LENGTH, MAX_RULE_NAME_LENGTH } from '#events/rules.ts';
 import { getTestEvent, SAMPLE_CLUSTER_ARN, type SampleSource, sampleConfig } from '#events/samples/index.ts';
 import { matchingRules } from '#local/event-matcher.ts';
-import { type AppConfig, parseAppConfig } from '#shared/config-schema.ts';
 import { type Json, sampleWith } from './helpers.ts';
 
 const OTHER_ARN = 'arn:aws:sagemaker:us-west-2:111122223333:cluster/zyxwvu987654';

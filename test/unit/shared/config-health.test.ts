@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAppConfig } from '#shared/config-schema.ts';
+import { parseAppConfig } from '#contracts/config-schema.ts';
 
 const CLUSTER = {
   name: 'ml-cluster',

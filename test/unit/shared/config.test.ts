@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseAppConfig } from '#contracts/config-schema.ts';
+import { resolveDeployConfig } from '#deploy/deploy-config.ts';
 import { loadRuntimeConfig } from '#shared/config.ts';
-import { parseAppConfig } from '#shared/config-schema.ts';
-import { resolveDeployConfig } from '#shared/deploy-config.ts';
 
 const CLUSTER = {
   name: 'ml-cluster',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorNames, InvalidInputError, NodeBusyError, RETRYABLE_ERRORS } from '#shared/errors.ts';
+import { ErrorNames, InvalidInputError, NodeBusyError, RETRYABLE_ERRORS } from '#contracts/errors.ts';
 
 describe('Errors', () => {
   it('names each error after its ASL vocabulary entry', () => {

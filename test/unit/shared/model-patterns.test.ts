@@ -4,9 +4,9 @@
  * SageMaker rejects would fail a reboot with ValidationException in production.
  */
 import { describe, expect, it } from 'vitest';
+import { CLUSTER_ARN, CLUSTER_NAME, EKS_CLUSTER_NAME, INSTANCE_ID } from '#contracts/config-schema.ts';
 import { awsModel } from '#local/simulator/aws-models.ts';
 import { validateShape } from '#local/simulator/conformance.ts';
-import { CLUSTER_ARN, CLUSTER_NAME, EKS_CLUSTER_NAME, INSTANCE_ID } from '#shared/config-schema.ts';
 
 const sagemaker = awsModel('sagemaker');
 const eksArn = (name: string) => `arn:aws:eks:us-west-2:111122223333:cluster/${name}`;

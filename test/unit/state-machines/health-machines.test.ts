@@ -1,11 +1,11 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { RETRYABLE_ERRORS } from '#contracts/errors.ts';
 import {
   localHealthCheckFunctionArns,
   localHealthSweepFunctionArns,
   localStateMachineArn,
 } from '#local/runner.ts';
-import { RETRYABLE_ERRORS } from '#shared/errors.ts';
 import {
   EXECUTION_ALREADY_EXISTS,
   EXECUTION_LIMIT_EXCEEDED,

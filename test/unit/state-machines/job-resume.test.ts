@@ -1,7 +1,7 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { RETRYABLE_ERRORS } from '#contracts/errors.ts';
 import { localJobResumeFunctionArns } from '#local/runner.ts';
-import { RETRYABLE_ERRORS } from '#shared/errors.ts';
 import { JOB_RESUME_TASKS, JobResumeStates } from '#state-machines/job-resume.contract.ts';
 import { JOB_RESUME_MAX_CONCURRENCY, jobResumeDefinition } from '#state-machines/job-resume.ts';
 

@@ -1,7 +1,7 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { ErrorNames, RETRYABLE_ERRORS } from '#contracts/errors.ts';
 import { localFunctionArns } from '#local/runner.ts';
-import { ErrorNames, RETRYABLE_ERRORS } from '#shared/errors.ts';
 import { NODE_RECOVERY_TASKS, NodeRecoveryStates } from '#state-machines/node-recovery.contract.ts';
 import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { policySchema } from '#contracts/config-schema.ts';
 import { drainPods } from '#functions/tasks/evict-pods.ts';
 import { discoverWorkloads } from '#functions/tasks/workloads.ts';
-import { policySchema } from '#shared/config-schema.ts';
 import { addControllerPod, addNode, makeDeps, NODE, NS, runningPod, START } from './helpers.ts';
 
 const OPT_OUT = 'hyperpod-resilience.io/opt-out';

@@ -4,13 +4,13 @@
  * to fail the step they describe.
  */
 import { describe, expect, it } from 'vitest';
+import { KubernetesRequestFailedError } from '#contracts/errors.ts';
 import { EVENT_INCIDENT_ANNOTATION } from '#domain/kube-events.ts';
 import { escalateIncident } from '#functions/tasks/escalate-incident.ts';
 import { quarantineNode } from '#functions/tasks/quarantine-node.ts';
 import { restoreNode } from '#functions/tasks/restore-node.ts';
 import { resumeWorkloads } from '#functions/tasks/resume-workloads.ts';
 import { suspendWorkloads } from '#functions/tasks/suspend-workloads.ts';
-import { KubernetesRequestFailedError } from '#shared/errors.ts';
 import { addJob, incidentState, makeDeps, NODE, NS, openIncident } from './helpers.ts';
 
 const withNode = (h: ReturnType<typeof makeDeps>) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ErrorNames } from '#contracts/errors.ts';
 import { resolveNode } from '#functions/tasks/resolve-node.ts';
-import { ErrorNames } from '#shared/errors.ts';
 import { createFakeHyperPod } from '../../fakes/fake-hyperpod.ts';
 import { createFakeKubeApi } from '../../fakes/fake-kube-api.ts';
 

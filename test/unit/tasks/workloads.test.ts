@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConcurrentUpdateError } from '#contracts/errors.ts';
 import { LAST_SUSPENSION_ANNOTATION, SUSPENDED_BY_ANNOTATION, SUSPENDED_LABEL } from '#domain/workloads.ts';
 import {
   discoverWorkloads,
@@ -7,7 +8,6 @@ import {
   resumeAll,
   suspendAll,
 } from '#functions/tasks/workloads.ts';
-import { ConcurrentUpdateError } from '#shared/errors.ts';
 import {
   addControllerPod,
   addJob,

@@ -1,7 +1,7 @@
 /**
- * GENERATED from the code by functions/shared/iam-derivation.ts — do not edit; regenerate with
+ * GENERATED from the code by deploy/iam-derivation.ts — do not edit; regenerate with
  *
- *   npx tsx functions/shared/iam-derivation.ts --write
+ *   npx tsx deploy/iam-derivation.ts --write
  *
  * Per Lambda: the port members its code uses (read from functions/handlers → functions/tasks) and
  * the AWS actions the adapters send for them (read from functions/adapters). sst.config.ts grants
@@ -291,7 +291,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
 
 /**
  * Per Lambda: the `TaskDeps` properties holding the ports its code uses. Its handler wires exactly
- * these (functions/shared/lambda-handler.ts checks it at compile time), so its bundle holds only
+ * these (functions/composition/lambda-handler.ts checks it at compile time), so its bundle holds only
  * their adapters.
  */
 export const LAMBDA_DEPS = {

@@ -4,8 +4,8 @@
  * Retry/Catch match on.
  *
  * The handler names its Lambda and wires the ports its task uses, each from its provider in
- * functions/shared/wiring/. The compiler checks the wiring against the ports derived from the
- * task's code (`LambdaDeps`, functions/shared/task-iam.ts): a missing port and a superfluous one
+ * functions/composition/wiring/. The compiler checks the wiring against the ports derived from the
+ * task's code (`LambdaDeps`, deploy/task-iam.ts): a missing port and a superfluous one
  * (an adapter bundled for nothing) are both type errors. The runtime configuration is read and
  * the deps composed on the first invocation, once per container.
  */
@@ -13,11 +13,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { LambdaDeps } from '#deploy/task-iam.ts';
 import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
-import { loadRuntimeConfig } from './config.ts';
+import { loadRuntimeConfig } from '#shared/config.ts';
 import { logger, metrics } from './powertools.ts';
 import { composeProductionDeps, type PortName, type Wiring } from './production-deps.ts';
-import type { LambdaDeps } from './task-iam.ts';
 
 /**
  * @example

@@ -8,17 +8,15 @@
  * exists (`arn:<partition>:<service>:<region>:<account>:…`): policies are plain JSON, and a machine
  * can name a machine it starts whatever the creation order. Sources, never copies:
  * - the Lambdas and what each may call: state-machines/registry.ts and the derived
- *   functions/shared/task-iam.ts (actions read from the code, scoped here to our resources);
+ *   deploy/task-iam.ts (actions read from the code, scoped here to our resources);
  * - timeouts: each Lambda may run as long as the longest `TimeoutSeconds` of a Task state calling it;
  * - rules: events/rules.ts; the schedule: the registry entry's `triggers.schedule`;
  * - metrics: functions/shared/metrics-catalog.ts.
  */
-import { RBAC_GROUP } from '#adapters/kubernetes-rbac.ts';
+
+import { InvalidInputError } from '#contracts/errors.ts';
+import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
-import { MACHINES, type MachineEntry, machineFunctions, machineStarts } from '#state-machines/registry.ts';
-import type { ResolvedDeployConfig } from './deploy-config.ts';
-import { InvalidInputError } from './errors.ts';
-import { LAMBDA_NODEJS } from './lambda-bundle.ts';
 import {
   COUNTERS,
   INCIDENT_OVERDUE,
@@ -26,7 +24,10 @@ import {
   METRICS_NAMESPACE,
   SERVICE_DIMENSION,
   SERVICE_NAME,
-} from './metrics-catalog.ts';
+} from '#shared/metrics-catalog.ts';
+import { MACHINES, type MachineEntry, machineFunctions, machineStarts } from '#state-machines/registry.ts';
+import type { ResolvedDeployConfig } from './deploy-config.ts';
+import { LAMBDA_NODEJS } from './lambda-bundle.ts';
 import { TASK_IAM } from './task-iam.ts';
 
 type Json = Record<string, unknown>;
@@ -58,7 +59,7 @@ interface LambdaPlan {
   arn: string;
   /** SST handler path. */
   handler: string;
-  /** SST's `nodejs` bundling options (functions/shared/lambda-bundle.ts). */
+  /** SST's `nodejs` bundling options (deploy/lambda-bundle.ts). */
   nodejs: typeof LAMBDA_NODEJS;
   memoryMb: number;
   timeoutSeconds: number;
@@ -300,7 +301,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
         return [topic.arn];
       default:
         throw new Error(
-          `${fn} calls ${service}:…, for which the deploy knows no resource scope: add one in functions/shared/deploy-plan.ts`,
+          `${fn} calls ${service}:…, for which the deploy knows no resource scope: add one in deploy/deploy-plan.ts`,
         );
     }
   };
@@ -308,9 +309,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
   const lambdas: LambdaPlan[] = functionNames.map((fn) => {
     const iam = TASK_IAM[fn];
     if (!iam) {
-      throw new Error(
-        `no derived permissions for ${fn}: run \`npx tsx functions/shared/iam-derivation.ts --write\``,
-      );
+      throw new Error(`no derived permissions for ${fn}: run \`npx tsx deploy/iam-derivation.ts --write\``);
     }
     const timeoutSeconds = timeouts.get(fn);
     if (!timeoutSeconds) throw new Error(`${fn} is named by a machine but called by no Task state`);

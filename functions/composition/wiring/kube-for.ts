@@ -6,7 +6,7 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { createKubeApiFactory } from '#adapters/eks.ts';
-import type { PortProvider } from '#shared/production-deps.ts';
+import type { PortProvider } from '#composition/production-deps.ts';
 
 export const kubeFor: PortProvider<'kubeFor'> = (runtime) =>
   createKubeApiFactory({

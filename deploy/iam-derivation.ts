@@ -1,10 +1,10 @@
 /**
  * Derives what each Lambda may call from the code itself, with the TypeScript compiler API. Build
- * time only: no handler imports it (the deploy reads its output, functions/shared/task-iam.ts).
+ * time only: no handler imports it (the deploy reads its output, deploy/task-iam.ts).
  *
  * 1. Per Lambda (`functions/handlers/<name>.ts`): starting at its exported `handler`, follow every
  *    function and value it references inside the project (tasks, domain, events, contracts; not
- *    into the adapters or the production wiring: functions/shared/lambda-handler.ts,
+ *    into the adapters or the production wiring: functions/composition/lambda-handler.ts,
  *    production-deps.ts and wiring/) and collect each member of a port interface
  *    (`functions/adapters/ports.ts`: an interface whose members are methods, e.g. `Ledger`) that
  *    is read or called (`deps.ledger.getIncident`, `kube.patchNode`), and each call of a callable
@@ -19,8 +19,8 @@
  *    it uses (`ledger: Ledger`, `kubeFor: KubeApiFactory`): its handler wires exactly these, so its
  *    bundle holds only their adapters (`LambdaDeps`, checked by the compiler in every handler).
  *
- *   npx tsx functions/shared/iam-derivation.ts           prints the derivation
- *   npx tsx functions/shared/iam-derivation.ts --write   regenerates functions/shared/task-iam.ts
+ *   npx tsx deploy/iam-derivation.ts           prints the derivation
+ *   npx tsx deploy/iam-derivation.ts --write   regenerates deploy/task-iam.ts
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** One Kubernetes client call: its verb, and its core resource ('*' for the generic custom-objects API). */
 interface KubeCall {
@@ -125,10 +125,10 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
   const adaptersDir = join(root, 'functions/adapters');
   const portsFile = join(adaptersDir, 'ports.ts');
   const depsFile = join(root, 'functions/tasks/deps.ts');
-  const wiringDir = join(root, 'functions/shared/wiring');
+  const wiringDir = join(root, 'functions/composition/wiring');
   const wiring = new Set([
-    join(root, 'functions/shared/lambda-handler.ts'),
-    join(root, 'functions/shared/production-deps.ts'),
+    join(root, 'functions/composition/lambda-handler.ts'),
+    join(root, 'functions/composition/production-deps.ts'),
   ]);
   const isWiring = (file: string): boolean => wiring.has(file) || file.startsWith(`${wiringDir}/`);
   const handlerFiles = readdirSync(handlersDir)
@@ -485,16 +485,16 @@ const lambdaPermissions = (
     ]),
   );
 
-/** The text of functions/shared/task-iam.ts for this derivation. */
+/** The text of deploy/task-iam.ts for this derivation. */
 const renderTaskIam = (derivation: Derivation): string => {
   const permissions = lambdaPermissions(derivation);
   const portActions = Object.fromEntries(
     Object.entries(derivation.portActions).filter(([, actions]) => actions.length > 0),
   );
   return `/**
- * GENERATED from the code by functions/shared/iam-derivation.ts — do not edit; regenerate with
+ * GENERATED from the code by deploy/iam-derivation.ts — do not edit; regenerate with
  *
- *   npx tsx functions/shared/iam-derivation.ts --write
+ *   npx tsx deploy/iam-derivation.ts --write
  *
  * Per Lambda: the port members its code uses (read from functions/handlers → functions/tasks) and
  * the AWS actions the adapters send for them (read from functions/adapters). sst.config.ts grants
@@ -515,7 +515,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = ${JSON.stringify(perm
 
 /**
  * Per Lambda: the \`TaskDeps\` properties holding the ports its code uses. Its handler wires exactly
- * these (functions/shared/lambda-handler.ts checks it at compile time), so its bundle holds only
+ * these (functions/composition/lambda-handler.ts checks it at compile time), so its bundle holds only
  * their adapters.
  */
 export const LAMBDA_DEPS = ${JSON.stringify(lambdaDeps(derivation), null, 2)} as const;
@@ -532,7 +532,7 @@ const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fil
 if (isMain) {
   const derivation = deriveTaskPermissions();
   if (process.argv.includes('--write')) {
-    const out = join(DEFAULT_ROOT, 'functions/shared/task-iam.ts');
+    const out = join(DEFAULT_ROOT, 'deploy/task-iam.ts');
     writeFileSync(out, renderTaskIam(derivation));
     execFileSync('npx', ['biome', 'format', '--write', out], { cwd: DEFAULT_ROOT, stdio: 'inherit' });
     process.stdout.write(`wrote ${out}\n`);

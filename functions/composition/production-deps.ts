@@ -1,13 +1,13 @@
 /**
  * Production `TaskDeps` of one Lambda, composed from the ports its handler wires. Each port comes
- * from a provider in functions/shared/wiring/ (its adapter and SDK client), imported by the
+ * from a provider in functions/composition/wiring/ (its adapter and SDK client), imported by the
  * handlers that use it and by no other: a Lambda's bundle holds only the adapters its code uses
- * (functions/shared/task-iam.ts `LAMBDA_DEPS`; README "Benchmarks", cold starts). A port is built
+ * (deploy/task-iam.ts `LAMBDA_DEPS`; README "Benchmarks", cold starts). A port is built
  * on its first use and kept for the container's life; reading a port the handler did not wire
  * throws (the compiler already refuses such a handler, see lambda-handler.ts).
  */
 import type { TaskDeps } from '#functions/tasks/deps.ts';
-import type { RuntimeConfig } from './config.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
 import { logger, powertoolsMetricsSink } from './powertools.ts';
 
 /** The `TaskDeps` properties that hold ports to the outside world. */
@@ -22,7 +22,7 @@ type Wiring<P extends PortName> = { readonly [K in P]: PortProvider<K> };
 class PortNotWiredError extends Error {
   constructor(lambda: string, port: PortName) {
     super(
-      `${lambda} does not wire the ${port} port: add its provider (functions/shared/wiring) to functions/handlers/${lambda}.ts after regenerating functions/shared/task-iam.ts`,
+      `${lambda} does not wire the ${port} port: add its provider (functions/composition/wiring) to functions/handlers/${lambda}.ts after regenerating deploy/task-iam.ts`,
     );
     this.name = 'PortNotWiredError';
   }

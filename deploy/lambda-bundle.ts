@@ -1,6 +1,6 @@
 /**
  * How a handler is bundled for Lambda: the `nodejs` options the deploy gives every function
- * (functions/shared/deploy-plan.ts → sst.config.ts), and the esbuild options SST's Node runtime
+ * (deploy/deploy-plan.ts → sst.config.ts), and the esbuild options SST's Node runtime
  * builds from them (docs/FACTS.md sst.bundle-options), so that the cold-start bench
  * (bench/cold-start.bench.ts) and the bundle test (test/unit/deploy/lambda-bundle.test.ts) build
  * exactly what the deploy ships. Build time only: no handler imports it, and it imports no esbuild

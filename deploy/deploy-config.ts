@@ -4,7 +4,7 @@
  * same schema every Lambda validates the app config with at cold start (config-schema.ts).
  */
 import * as z from 'zod';
-import { type AppConfig, appConfigSchema } from './config-schema.ts';
+import { type AppConfig, appConfigSchema } from '#contracts/config-schema.ts';
 
 /** Lambda's limit on the total size of a function's environment variables. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;

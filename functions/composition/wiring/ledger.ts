@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
-import type { PortProvider } from '#shared/production-deps.ts';
+import type { PortProvider } from '#composition/production-deps.ts';
 
 export const ledger: PortProvider<'ledger'> = (runtime) =>
   createDynamoLedger({

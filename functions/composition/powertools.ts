@@ -2,7 +2,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsSink } from '#functions/tasks/deps.ts';
-import { LATENCY_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from './metrics-catalog.ts';
+import { LATENCY_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '#shared/metrics-catalog.ts';
 
 export { METRICS_NAMESPACE, SERVICE_NAME };
 

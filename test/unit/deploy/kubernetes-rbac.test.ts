@@ -6,7 +6,7 @@ import {
   OUR_NAMESPACE,
   RBAC_GROUP,
   rbacManifestYaml,
-} from '#adapters/kubernetes-rbac.ts';
+} from '#deploy/kubernetes-rbac.ts';
 
 describe('RBAC: health-check Jobs', () => {
   it('creates and deletes Jobs only in our own namespace', () => {
