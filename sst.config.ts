@@ -60,7 +60,19 @@ export default $config({
       billingMode: 'PAY_PER_REQUEST',
       hashKey: LEDGER_KEY_SCHEMA.hashKey,
       rangeKey: LEDGER_KEY_SCHEMA.rangeKey,
-      attributes: LEDGER_KEY_SCHEMA.attributes.map((a) => ({ ...a })),
+      attributes: [
+        ...LEDGER_KEY_SCHEMA.attributes.map((a) => ({ ...a })),
+        { name: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey, type: 'S' },
+      ],
+      // Sparse: only open incidents carry its key, so the sweep reads them without the history.
+      globalSecondaryIndexes: [
+        {
+          name: LEDGER_KEY_SCHEMA.openIncidentsIndex.name,
+          hashKey: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey,
+          rangeKey: LEDGER_KEY_SCHEMA.openIncidentsIndex.rangeKey,
+          projectionType: 'ALL',
+        },
+      ],
       ttl: { attributeName: LEDGER_KEY_SCHEMA.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true },

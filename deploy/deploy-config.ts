@@ -30,6 +30,11 @@ export const deployConfigSchema = z.strictObject({
    * a test stage must never act on a real cluster by accident.
    */
   allowActOutsideProduction: z.boolean().default(false),
+  /**
+   * Days a closed incident stays in the ledger after it ended (DynamoDB TTL): the audit record's
+   * retention. Open incidents never expire.
+   */
+  ledgerRetentionDays: z.int().min(1).max(3653).default(365),
   /** Log retention of the state machines and Lambdas. */
   logRetentionDays: z
     .literal(RETENTION_DAYS, {

@@ -14,6 +14,7 @@
  * - metrics: functions/shared/metrics-catalog.ts.
  */
 
+import { LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
 import { InvalidInputError } from '#contracts/errors.ts';
 import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
@@ -296,7 +297,11 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
       case 'eks':
         return eksArns;
       case 'dynamodb':
-        return [ledger.arn];
+        // The open-incidents index only for the Lambdas that query it (a Query on an index is
+        // authorized against the index ARN, not the table's).
+        return TASK_IAM[fn]?.ports.includes('Ledger.listOpenIncidents')
+          ? [ledger.arn, `${ledger.arn}/index/${LEDGER_KEY_SCHEMA.openIncidentsIndex.name}`]
+          : [ledger.arn];
       case 'sns':
         return [topic.arn];
       default:
@@ -777,6 +782,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
     lambdaEnvironment: {
       HPR_CONFIG: config.appJson,
       HPR_LEDGER_TABLE: ledger.tableName,
+      HPR_LEDGER_RETENTION_DAYS: String(config.ledgerRetentionDays),
       HPR_TOPIC_ARN: topic.arn,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -16,7 +16,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createKubeApiFactory } from '#adapters/eks.ts';
 import { createKubeApi } from '#adapters/kubernetes.ts';
-import { createDynamoLedger, LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
+import { createDynamoLedger, ledgerTableDefinition } from '#adapters/ledger-dynamodb.ts';
 import { createSnsNotifier } from '#adapters/notifier-sns.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
@@ -235,20 +235,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
 
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
     const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: ledgerServer.endpoint });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: LEDGER_TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: LEDGER_KEY_SCHEMA.attributes.map((a) => ({
-          AttributeName: a.name,
-          AttributeType: a.type,
-        })),
-        KeySchema: [
-          { AttributeName: LEDGER_KEY_SCHEMA.hashKey, KeyType: 'HASH' },
-          { AttributeName: LEDGER_KEY_SCHEMA.rangeKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await dynamo.send(new CreateTableCommand(ledgerTableDefinition(LEDGER_TABLE)));
     // dynalite answers CreateTable while the table is still CREATING (ACTIVE a tick later).
     await waitUntilTableExists(
       { client: dynamo, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },

@@ -9,6 +9,13 @@
  *   incidents and sorts them newest first in code, then applies the limit (a DynamoDB `Limit`
  *   would cut before sorting). listAllIncidents scans the table for incident items of every
  *   cluster (an operator's read, never a task's), sorted and limited the same way.
+ * - The ledger does not grow without bound, and the sweep does not read its history: an open
+ *   incident carries `openIn` (its partition key), which puts it in the sparse index
+ *   `open-incidents` that listOpenIncidents queries; closing it (any other status) removes
+ *   `openIn` and sets `expiresAt` (the table's TTL attribute) `closedIncidentRetentionDays` after
+ *   it ended. A GSI is read eventually consistently: a just-opened incident may be missing for
+ *   a moment, so callers that must know (the sweep, for the holders it finds on the cluster)
+ *   read those by id, which is consistent.
  * - Throttling, 5xx and network failures → LedgerTransientError; ConditionalCheckFailed is
  *   answered per method; anything else (a missing table, access denied) is rethrown as is.
  */
@@ -44,10 +51,50 @@ const LEDGER_KEY_SCHEMA = {
     { name: 'sk', type: 'S' },
   ],
   ttlAttribute: 'expiresAt',
+  /** Sparse index of the open incidents (only they carry `openIn`). */
+  openIncidentsIndex: { name: 'open-incidents', hashKey: 'openIn', rangeKey: 'sk' },
 } as const;
 
+/** CreateTable input of the ledger table (the local environment and tests; sst.config.ts builds the same). */
+const ledgerTableDefinition = (tableName: string) => ({
+  TableName: tableName,
+  AttributeDefinitions: [
+    ...LEDGER_KEY_SCHEMA.attributes.map(({ name, type }) => ({ AttributeName: name, AttributeType: type })),
+    { AttributeName: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey, AttributeType: 'S' as const },
+  ],
+  KeySchema: [
+    { AttributeName: LEDGER_KEY_SCHEMA.hashKey, KeyType: 'HASH' as const },
+    { AttributeName: LEDGER_KEY_SCHEMA.rangeKey, KeyType: 'RANGE' as const },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: LEDGER_KEY_SCHEMA.openIncidentsIndex.name,
+      KeySchema: [
+        { AttributeName: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey, KeyType: 'HASH' as const },
+        { AttributeName: LEDGER_KEY_SCHEMA.openIncidentsIndex.rangeKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    },
+  ],
+  BillingMode: 'PAY_PER_REQUEST' as const,
+});
+
+/** How long a closed incident stays in the ledger by default (the audit record of a year). */
+const DEFAULT_CLOSED_INCIDENT_RETENTION_DAYS = 365;
+
 /** Top-level incident fields updateIncident may never overwrite. */
-const PROTECTED_INCIDENT_FIELDS = new Set(['pk', 'sk', 'incidentId', 'clusterName', 'actions']);
+const PROTECTED_INCIDENT_FIELDS = new Set([
+  'pk',
+  'sk',
+  'incidentId',
+  'clusterName',
+  'actions',
+  'openIn',
+  'expiresAt',
+]);
+
+/** Storage fields of an incident item that are not part of the record. */
+const INDEX_FIELDS = ['openIn', 'expiresAt'] as const;
 
 class ConditionFailed extends Error {}
 
@@ -90,9 +137,21 @@ const withoutKeys = <T>(item: Record<string, unknown>, ...extra: string[]): T =>
 interface DynamoLedgerOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** Days a closed incident is kept after it ended (TTL); default 365. */
+  closedIncidentRetentionDays?: number;
 }
 
-const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger => {
+const createDynamoLedger = ({
+  client,
+  tableName,
+  closedIncidentRetentionDays = DEFAULT_CLOSED_INCIDENT_RETENTION_DAYS,
+}: DynamoLedgerOptions): Ledger => {
+  /** Epoch seconds at which a closed incident expires; it ended at `endedAt` (or now, if unknown). */
+  const closedExpiry = (endedAt: string | undefined): number => {
+    const end = endedAt && Number.isFinite(Date.parse(endedAt)) ? endedAt : new Date().toISOString();
+    return expiryEpochSeconds(end, closedIncidentRetentionDays * 24 * 60);
+  };
+
   const get = async (
     operation: string,
     pk: string,
@@ -315,6 +374,9 @@ const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger 
               ...record,
               pk: ledgerKeys.pk(record.clusterName),
               sk: ledgerKeys.incident(record.incidentId),
+              ...(record.status === 'open'
+                ? { openIn: ledgerKeys.pk(record.clusterName) }
+                : { expiresAt: closedExpiry(record.endedAt ?? record.startedAt) }),
             }),
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': 'pk' },
@@ -342,12 +404,28 @@ const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger 
         assignments.push(`#f${index} = :f${index}`);
       }
       if (assignments.length === 0) return;
+      // A status change moves the incident in or out of the open-incidents index and its expiry.
+      const removals: string[] = [];
+      const status = update.fields?.status;
+      if (status !== undefined) {
+        names['#open'] = 'openIn';
+        names['#exp'] = 'expiresAt';
+        if (status === 'open') {
+          values[':open'] = ledgerKeys.pk(clusterName);
+          assignments.push('#open = :open');
+          removals.push('#exp');
+        } else {
+          values[':exp'] = closedExpiry(update.fields?.endedAt);
+          assignments.push('#exp = :exp');
+          removals.push('#open');
+        }
+      }
       const updated = await conditional('updateIncident', () =>
         client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.incident(incidentId) },
-            UpdateExpression: `SET ${assignments.join(', ')}`,
+            UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
             ConditionExpression: 'attribute_exists(#pk)',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -361,12 +439,43 @@ const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger 
 
     async getIncident(clusterName, incidentId) {
       const item = await get('getIncident', ledgerKeys.pk(clusterName), ledgerKeys.incident(incidentId));
-      return item ? withoutKeys<IncidentRecord>(item) : undefined;
+      return item ? withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS) : undefined;
+    },
+
+    async listOpenIncidents(clusterName) {
+      const index = LEDGER_KEY_SCHEMA.openIncidentsIndex;
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await run('listOpenIncidents', () =>
+          client.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: index.name,
+              KeyConditionExpression: '#open = :pk AND begins_with(#sk, :prefix)',
+              ExpressionAttributeNames: { '#open': index.hashKey, '#sk': index.rangeKey },
+              ExpressionAttributeValues: {
+                ':pk': ledgerKeys.pk(clusterName),
+                ':prefix': ledgerKeys.incidentPrefix,
+              },
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          ),
+        );
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return items
+        .map((item) => withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS))
+        .filter((incident) => incident.status === 'open')
+        .sort(newestFirst);
     },
 
     async listIncidents(clusterName, options = {}) {
       const items = await queryAll('listIncidents', ledgerKeys.pk(clusterName), ledgerKeys.incidentPrefix);
-      const incidents = items.map((item) => withoutKeys<IncidentRecord>(item)).sort(newestFirst);
+      const incidents = items
+        .map((item) => withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS))
+        .sort(newestFirst);
       return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
     },
 
@@ -391,11 +500,17 @@ const createDynamoLedger = ({ client, tableName }: DynamoLedgerOptions): Ledger 
       } while (startKey);
       const incidents = items
         .filter((item) => String(item.sk).startsWith(ledgerKeys.incidentPrefix))
-        .map((item) => withoutKeys<IncidentRecord>(item))
+        .map((item) => withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS))
         .sort(newestFirst);
       return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
     },
   };
 };
 
-export { createDynamoLedger, type DynamoLedgerOptions, LEDGER_KEY_SCHEMA };
+export {
+  createDynamoLedger,
+  DEFAULT_CLOSED_INCIDENT_RETENTION_DAYS,
+  type DynamoLedgerOptions,
+  LEDGER_KEY_SCHEMA,
+  ledgerTableDefinition,
+};

@@ -274,6 +274,12 @@ export interface Ledger {
   getIncident(clusterName: string, incidentId: string): Promise<IncidentRecord | undefined>;
   /** Newest first. */
   listIncidents(clusterName: string, options?: { limit?: number }): Promise<IncidentRecord[]>;
+  /**
+   * The cluster's open incidents, newest first, through an index: its cost does not grow with the
+   * history. Eventually consistent (an incident opened a moment ago may be missing): read by id
+   * what must be known for sure.
+   */
+  listOpenIncidents(clusterName: string): Promise<IncidentRecord[]>;
   /** The incidents of every cluster in the table, newest first (an operator's read: a full scan). */
   listAllIncidents(options?: { limit?: number }): Promise<IncidentRecord[]>;
 }

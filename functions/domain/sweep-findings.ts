@@ -104,6 +104,10 @@ export interface SweepInventory {
   kubeNodes: readonly KubeNode[];
   /** Workloads labelled as suspended by us. */
   suspended: readonly { ref: WorkloadRef; object: KubeObject }[];
+  /**
+   * The open incidents, and every incident {@link incidentsNamedOnCluster} names (whatever its
+   * status): all the findings need of the ledger's history.
+   */
   incidents: readonly LedgerIncidentSummary[];
   leases: readonly { instanceId: string; incidentId: string }[];
   /** Node names with an unfinished pod asking for GPUs (read only when idle checks are on). */
@@ -272,6 +276,27 @@ const nodeFinding = (
     };
   }
   return undefined;
+};
+
+/**
+ * The incidents the cluster itself names: the holders of our quarantines (node annotation) and of
+ * our suspensions (workload annotation). The sweep reads these by id, beside the open incidents,
+ * so what it reads of the ledger does not grow with the ledger's history.
+ *
+ * @example
+ * incidentsNamedOnCluster(kubeNodes, suspended); // ['inc-a', 'inc-b'] (sorted, once each)
+ */
+export const incidentsNamedOnCluster = (
+  kubeNodes: readonly KubeNode[],
+  suspended: readonly { object: KubeObject }[],
+): string[] => {
+  const ids = new Set<string>();
+  for (const node of kubeNodes) {
+    const holder = node.metadata.annotations?.[QUARANTINED_BY_ANNOTATION];
+    if (holder) ids.add(holder);
+  }
+  for (const { object } of suspended) for (const id of suspendedIncidentIds(object)) ids.add(id);
+  return [...ids].sort();
 };
 
 /**

@@ -10,6 +10,8 @@ import { type AppConfig, parseAppConfig } from '#contracts/config-schema.ts';
 const envSchema = z.object({
   HPR_CONFIG: z.string().min(2, 'HPR_CONFIG must hold the JSON app config'),
   HPR_LEDGER_TABLE: z.string().min(3),
+  /** Days a closed incident is kept (deploy config `ledgerRetentionDays`); absent: the ledger's default. */
+  HPR_LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3653).optional(),
   HPR_TOPIC_ARN: z.string().startsWith('arn:'),
   AWS_REGION: z.string().min(1),
 });
@@ -17,6 +19,7 @@ const envSchema = z.object({
 export interface RuntimeConfig {
   app: AppConfig;
   ledgerTable: string;
+  ledgerRetentionDays?: number;
   topicArn: string;
   region: string;
 }
@@ -36,6 +39,9 @@ export const loadRuntimeConfig = (env: Record<string, string | undefined>): Runt
   return Object.freeze({
     app: parseAppConfig(json),
     ledgerTable: parsed.data.HPR_LEDGER_TABLE,
+    ...(parsed.data.HPR_LEDGER_RETENTION_DAYS !== undefined
+      ? { ledgerRetentionDays: parsed.data.HPR_LEDGER_RETENTION_DAYS }
+      : {}),
     topicArn: parsed.data.HPR_TOPIC_ARN,
     region: parsed.data.AWS_REGION,
   });

@@ -2,7 +2,8 @@
  * SweepCluster: the health sweep's inventory and findings for every configured cluster (or the
  * one the input names). Per cluster a constant number of calls besides SageMaker's pages:
  * DescribeCluster + ListClusterNodes (all pages, 100 per page), one Kubernetes node list, one list
- * per suspendable kind filtered server-side by our label, the ledger's leases and incidents, and —
+ * per suspendable kind filtered server-side by our label, the ledger's leases, its open incidents
+ * (an index) and the incidents the cluster names as holders (by id), and —
  * only when idle-node checks are on — one pod list. The findings are pure
  * (functions/domain/sweep-findings.ts); this task turns them into node-recovery starts (sweep
  * finding events under idempotent execution names), repairs and idle-node health checks.
@@ -14,7 +15,7 @@ import { UnknownClusterError } from '#contracts/errors.ts';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
-import { findSweepFindings, type SweepSettings } from '#domain/sweep-findings.ts';
+import { findSweepFindings, incidentsNamedOnCluster, type SweepSettings } from '#domain/sweep-findings.ts';
 import type { WorkloadRef } from '#domain/types.ts';
 import { describeRef } from '#domain/workloads.ts';
 import { sweepFindingEvent } from '#events/sweep.ts';
@@ -25,6 +26,9 @@ import { reportDisagreement } from './detector-disagreement.ts';
 import { listOurSuspensions } from './job-resume.ts';
 import { parseInput } from './parse.ts';
 import { SWEEP_REQUESTER } from './prepare-health-check.ts';
+
+/** Point reads of named holders in flight at once (each a GetItem; a mass quarantine names many). */
+const HOLDER_READS_IN_PARALLEL = 25;
 
 /** Ledger sighting class that keeps idle-node checks to one per node per period. */
 export const IDLE_CHECK_SIGHTING = 'idle-quick-check';
@@ -76,13 +80,24 @@ const sweepOne = async (
     deps.clusterNodes.listNodes(cluster.name),
     deps.kubeFor(cluster.eksClusterName),
   ]);
-  const [kubeNodes, leases, incidents, suspended, pods] = await Promise.all([
+  const [kubeNodes, leases, open, suspended, pods] = await Promise.all([
     kube.listNodes(),
     deps.ledger.listLeases(cluster.name, now),
-    deps.ledger.listIncidents(cluster.name),
+    deps.ledger.listOpenIncidents(cluster.name),
     listOurSuspensions(kube) as Promise<{ ref: WorkloadRef; object: KubeObject }[]>,
     settings.idleChecks.enabled ? kube.listPods({}) : Promise.resolve(undefined),
   ]);
+  // The holders the cluster names and the index did not list: read by id (consistent), so a
+  // just-opened incident the index has not caught up with still counts as in flight.
+  const openIds = new Set(open.map((i) => i.incidentId));
+  const named = incidentsNamedOnCluster(kubeNodes, suspended).filter((id) => !openIds.has(id));
+  const incidents = [...open];
+  for (let i = 0; i < named.length; i += HOLDER_READS_IN_PARALLEL) {
+    const records = await Promise.all(
+      named.slice(i, i + HOLDER_READS_IN_PARALLEL).map((id) => deps.ledger.getIncident(cluster.name, id)),
+    );
+    for (const record of records) if (record) incidents.push(record);
+  }
   const findings = findSweepFindings(
     {
       clusterName: cluster.name,

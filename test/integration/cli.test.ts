@@ -15,7 +15,7 @@ import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoLedger, LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
+import { createDynamoLedger, ledgerTableDefinition } from '#adapters/ledger-dynamodb.ts';
 import type { IncidentRecord, Ledger } from '#adapters/ports.ts';
 import { incidentReport, incidentTimeline } from '#local/cli/timeline.ts';
 
@@ -159,20 +159,7 @@ beforeAll(async () => {
     region: 'us-west-2',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
   });
-  await raw.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: LEDGER_KEY_SCHEMA.attributes.map(({ name, type }) => ({
-        AttributeName: name,
-        AttributeType: type,
-      })),
-      KeySchema: [
-        { AttributeName: LEDGER_KEY_SCHEMA.hashKey, KeyType: 'HASH' },
-        { AttributeName: LEDGER_KEY_SCHEMA.rangeKey, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await raw.send(new CreateTableCommand(ledgerTableDefinition(TABLE)));
   await waitUntilTableExists(
     { client: raw, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
     { TableName: TABLE },

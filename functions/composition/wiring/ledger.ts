@@ -11,4 +11,7 @@ export const ledger: PortProvider<'ledger'> = (runtime) =>
       marshallOptions: { removeUndefinedValues: true },
     }),
     tableName: runtime.ledgerTable,
+    ...(runtime.ledgerRetentionDays !== undefined
+      ? { closedIncidentRetentionDays: runtime.ledgerRetentionDays }
+      : {}),
   });

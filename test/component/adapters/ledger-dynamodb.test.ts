@@ -13,7 +13,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoLedger, LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
+import { createDynamoLedger, ledgerTableDefinition } from '#adapters/ledger-dynamodb.ts';
 import { LedgerTransientError } from '#contracts/errors.ts';
 import { ledgerContract } from '../../unit/adapters/ledger-contract.ts';
 
@@ -43,20 +43,7 @@ afterAll(async () => {
 const freshTable = async (): Promise<string> => {
   tableCount += 1;
   const tableName = `ledger-${tableCount}`;
-  await raw.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: LEDGER_KEY_SCHEMA.attributes.map(({ name, type }) => ({
-        AttributeName: name,
-        AttributeType: type,
-      })),
-      KeySchema: [
-        { AttributeName: LEDGER_KEY_SCHEMA.hashKey, KeyType: 'HASH' },
-        { AttributeName: LEDGER_KEY_SCHEMA.rangeKey, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await raw.send(new CreateTableCommand(ledgerTableDefinition(tableName)));
   // dynalite answers CreateTable while the table is still CREATING (ACTIVE a tick later): on a
   // busy machine the first request could otherwise get ResourceNotFoundException.
   await waitUntilTableExists(
@@ -121,6 +108,65 @@ describe('Function: createDynamoLedger', () => {
     );
     expect(Item).toMatchObject({ startedAt: '2026-01-02T03:00:00.000Z' });
     expect(await ledger.getIncident('ml-cluster', 'inc-a')).toEqual(record);
+  });
+
+  it('indexes an open incident and, once closed, drops it from the index and expires it after the retention', async () => {
+    // Prepare
+    const tableName = await freshTable();
+    const ledger = createDynamoLedger({ client: documents, tableName, closedIncidentRetentionDays: 30 });
+    const key = { pk: 'CLUSTER#ml-cluster', sk: 'INCIDENT#inc-a' };
+    const record = {
+      incidentId: 'inc-a',
+      clusterName: 'ml-cluster',
+      trigger: { source: 'manual' },
+      status: 'open',
+      startedAt: '2026-01-02T03:00:00.000Z',
+      actions: [],
+    };
+    await ledger.createIncident(record);
+    const open = (await documents.send(new GetCommand({ TableName: tableName, Key: key }))).Item;
+
+    // Act
+    await ledger.updateIncident('ml-cluster', 'inc-a', {
+      fields: { status: 'resolved', endedAt: '2026-01-02T04:00:00.000Z' },
+    });
+    const closed = (await documents.send(new GetCommand({ TableName: tableName, Key: key }))).Item;
+
+    // Assess
+    expect(open).toMatchObject({ openIn: 'CLUSTER#ml-cluster' });
+    expect(open).not.toHaveProperty('expiresAt');
+    expect(closed).not.toHaveProperty('openIn');
+    expect(closed?.expiresAt).toBe(Date.parse('2026-02-01T04:00:00.000Z') / 1000);
+    expect(await ledger.listOpenIncidents('ml-cluster')).toEqual([]);
+    expect(await ledger.getIncident('ml-cluster', 'inc-a')).toEqual({
+      ...record,
+      status: 'resolved',
+      endedAt: '2026-01-02T04:00:00.000Z',
+    });
+  });
+
+  it('expires an incident created closed (a skip) from when it ended, and never indexes it', async () => {
+    // Prepare
+    const tableName = await freshTable();
+    const ledger = createDynamoLedger({ client: documents, tableName });
+
+    // Act
+    await ledger.createIncident({
+      incidentId: 'inc-s',
+      clusterName: 'ml-cluster',
+      trigger: { source: 'manual' },
+      status: 'skipped',
+      startedAt: '2026-01-02T03:00:00.000Z',
+      endedAt: '2026-01-02T03:00:01.000Z',
+      actions: [],
+    });
+
+    // Assess
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: { pk: 'CLUSTER#ml-cluster', sk: 'INCIDENT#inc-s' } }),
+    );
+    expect(Item).not.toHaveProperty('openIn');
+    expect(Item?.expiresAt).toBe(Date.parse('2027-01-02T03:00:01.000Z') / 1000);
   });
 
   it.each([

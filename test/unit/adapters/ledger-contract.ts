@@ -459,6 +459,33 @@ const ledgerContract = (name: string, makeLedger: () => Promise<Ledger>): void =
         expect(all[1]).toEqual(incident('inc-c', at(30)));
       });
 
+      it('lists only the open incidents of a cluster, newest first, following their status both ways', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+        await ledger.createIncident(incident('inc-a', at(10)));
+        await ledger.createIncident(incident('inc-b', at(20)));
+        await ledger.createIncident({ ...incident('inc-s', at(25)), status: 'skipped', endedAt: at(25) });
+        await ledger.createIncident(incident('inc-c', at(30)));
+        await ledger.createIncident({ ...incident('inc-x', at(40)), clusterName: 'other' });
+        await ledger.updateIncident(CLUSTER, 'inc-b', { fields: { status: 'resolved', endedAt: at(50) } });
+        await ledger.updateIncident(CLUSTER, 'inc-c', {
+          fields: { status: 'needs-attention', endedAt: at(50) },
+        });
+        await ledger.updateIncident(CLUSTER, 'inc-c', { fields: { status: 'open' } });
+
+        // Act
+        const open = await ledger.listOpenIncidents(CLUSTER);
+
+        // Assess
+        expect(open.map((record) => record.incidentId)).toEqual(['inc-c', 'inc-a']);
+        expect(open[1]).toEqual(incident('inc-a', at(10)));
+        expect(await ledger.getIncident(CLUSTER, 'inc-b')).toEqual({
+          ...incident('inc-b', at(20)),
+          status: 'resolved',
+          endedAt: at(50),
+        });
+      });
+
       it('returns undefined for an unknown incident', async () => {
         // Prepare
         const ledger = await makeLedger();

@@ -276,7 +276,11 @@ describe('Deploy: Lambdas', () => {
           Sid: `Derived${capitalized(service)}`,
           Effect: 'Allow',
           Action: permissions.actions.filter((a) => a.startsWith(`${service}:`)),
-          Resource: expected[service],
+          // The sweep queries the ledger's open-incidents index; no other Lambda may.
+          Resource:
+            service === 'dynamodb' && permissions.ports.includes('Ledger.listOpenIncidents')
+              ? [table, `${table}/index/open-incidents`]
+              : expected[service],
         })),
         ...(services.includes('sns')
           ? [

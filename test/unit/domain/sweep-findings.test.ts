@@ -4,6 +4,7 @@ import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
 import {
   findSweepFindings,
   idleCheckExecutionName,
+  incidentsNamedOnCluster,
   recoveryExecutionName,
   type SweepInventory,
   type SweepSettings,
@@ -132,6 +133,20 @@ const suspendedJob = (holders: string[], at: string): { ref: WorkloadRef; object
       },
     },
   },
+});
+
+describe('Function: incidentsNamedOnCluster', () => {
+  it('names each holder of our quarantines and suspensions once, sorted, and nothing for untouched nodes', () => {
+    // Prepare
+    const nodes = [quarantined(1, 'inc-b', minutesAgo(5)), quarantined(2, 'inc-a', minutesAgo(5)), node(3)];
+    const suspended = [suspendedJob(['inc-c', 'inc-a'], minutesAgo(5))];
+
+    // Act
+    const ids = incidentsNamedOnCluster(nodes, suspended);
+
+    // Assess
+    expect(ids).toEqual(['inc-a', 'inc-b', 'inc-c']);
+  });
 });
 
 describe('Function: findSweepFindings', () => {

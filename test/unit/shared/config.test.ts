@@ -107,6 +107,24 @@ describe('Config: policy defaults', () => {
     ).toThrow('HPR_CONFIG is not valid JSON');
   });
 
+  it('reads the ledger retention the deploy sets, and leaves it to the ledger when absent or refuses it when out of range', () => {
+    // Prepare
+    const env = {
+      AWS_REGION: 'us-west-2',
+      HPR_CONFIG: JSON.stringify({ clusters: [CLUSTER] }),
+      HPR_LEDGER_TABLE: 'hpr-ledger',
+      HPR_TOPIC_ARN: 'arn:aws:sns:us-west-2:111122223333:hpr',
+    };
+
+    // Act & Assess
+    expect(loadRuntimeConfig({ ...env, HPR_LEDGER_RETENTION_DAYS: '30' }).ledgerRetentionDays).toBe(30);
+    expect(loadRuntimeConfig(env)).not.toHaveProperty('ledgerRetentionDays');
+    expect(() => loadRuntimeConfig({ ...env, HPR_LEDGER_RETENTION_DAYS: '0' })).toThrow(
+      /HPR_LEDGER_RETENTION_DAYS/,
+    );
+    expect(resolveDeployConfig({ app: { clusters: [CLUSTER] } }, 'dev').ledgerRetentionDays).toBe(365);
+  });
+
   it.each([
     { case: 'a dev stage', stage: 'dev', allow: false, mode: 'observe' },
     { case: 'a dev stage that explicitly allows acting', stage: 'dev', allow: true, mode: 'act' },
