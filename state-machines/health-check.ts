@@ -15,7 +15,7 @@
  * tasks enforce (quick: the Job's timeout; full: the deep-check timeout and start grace).
  */
 
-import { type Json, retryTransient, startExecutionResource } from './asl.ts';
+import { type Json, lambdaTask, startExecutionResource } from './asl.ts';
 import {
   EXECUTION_ALREADY_EXISTS,
   EXECUTION_LIMIT_EXCEEDED,
@@ -34,14 +34,6 @@ export interface HealthCheckRefs {
   executionTimeoutSeconds?: number;
 }
 
-const lambda = (fn: HealthCheckFunction, refs: HealthCheckRefs, props: Json): Json => ({
-  Type: 'Task',
-  Resource: refs.functionArns[fn],
-  TimeoutSeconds: 60,
-  Retry: [retryTransient()],
-  ...props,
-});
-
 const clusterParameters = { 'clusterName.$': '$.clusterName', 'eksClusterName.$': '$.eksClusterName' };
 
 /** Builds the ASL definition; `refs` bring the deployed (or local) ARNs. */
@@ -50,28 +42,30 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
   StartAt: S.PrepareHealthCheck,
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 26 * 3600,
   States: {
-    [S.PrepareHealthCheck]: lambda(F.prepareHealthCheck, refs, {
-      Comment: 'Validate the input, resolve the node, apply the config defaults',
-      Parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
+    [S.PrepareHealthCheck]: lambdaTask(refs.functionArns[F.prepareHealthCheck], {
+      timeoutSeconds: 60,
+      comment: 'Validate the input, resolve the node, apply the config defaults',
+      parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
       // Default ResultPath: the prepared state replaces the raw input. Invalid input or an
       // unknown node: no Catch, the execution fails with the typed error.
-      Next: S.ChooseCheckLevel,
+      next: S.ChooseCheckLevel,
     }),
     [S.ChooseCheckLevel]: {
       Type: 'Choice',
       Choices: [{ Variable: '$.request.level', StringEquals: 'full', Next: S.StartDeepHealthCheck }],
       Default: S.StartQuickCheck,
     },
-    [S.StartQuickCheck]: lambda(F.startQuickCheck, refs, {
-      Comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
-      Parameters: {
+    [S.StartQuickCheck]: lambdaTask(refs.functionArns[F.startQuickCheck], {
+      timeoutSeconds: 60,
+      comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
+      parameters: {
         ...clusterParameters,
         'node.$': '$.node',
         'checkId.$': '$.checkId',
         'purpose.$': '$.request.purpose',
       },
-      ResultPath: '$.result',
-      Next: S.IsQuickCheckDone,
+      resultPath: '$.result',
+      next: S.IsQuickCheckDone,
     }),
     [S.IsQuickCheckDone]: {
       Type: 'Choice',
@@ -83,21 +77,23 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       SecondsPath: '$.result.pollSeconds',
       Next: S.PollQuickCheck,
     },
-    [S.PollQuickCheck]: lambda(F.pollQuickCheck, refs, {
-      Comment: 'Read the check pod; its termination message is the verdict',
-      Parameters: { ...clusterParameters, 'check.$': '$.result' },
-      ResultPath: '$.result',
-      Next: S.IsQuickCheckDone,
+    [S.PollQuickCheck]: lambdaTask(refs.functionArns[F.pollQuickCheck], {
+      timeoutSeconds: 60,
+      comment: 'Read the check pod; its termination message is the verdict',
+      parameters: { ...clusterParameters, 'check.$': '$.result' },
+      resultPath: '$.result',
+      next: S.IsQuickCheckDone,
     }),
-    [S.StartDeepHealthCheck]: lambda(F.startDeepHealthCheck, refs, {
-      Comment: 'SageMaker StartClusterHealthCheck on the node',
-      Parameters: {
+    [S.StartDeepHealthCheck]: lambdaTask(refs.functionArns[F.startDeepHealthCheck], {
+      timeoutSeconds: 60,
+      comment: 'SageMaker StartClusterHealthCheck on the node',
+      parameters: {
         ...clusterParameters,
         'node.$': '$.node',
         'deepHealthChecks.$': '$.request.deepHealthChecks',
       },
-      ResultPath: '$.result',
-      Next: S.IsDeepHealthCheckDone,
+      resultPath: '$.result',
+      next: S.IsDeepHealthCheckDone,
     }),
     [S.IsDeepHealthCheckDone]: {
       Type: 'Choice',
@@ -109,16 +105,18 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       SecondsPath: '$.result.pollSeconds',
       Next: S.PollDeepHealthCheck,
     },
-    [S.PollDeepHealthCheck]: lambda(F.pollDeepHealthCheck, refs, {
-      Comment: 'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
-      Parameters: { ...clusterParameters, 'check.$': '$.result' },
-      ResultPath: '$.result',
-      Next: S.IsDeepHealthCheckDone,
+    [S.PollDeepHealthCheck]: lambdaTask(refs.functionArns[F.pollDeepHealthCheck], {
+      timeoutSeconds: 60,
+      comment: 'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
+      parameters: { ...clusterParameters, 'check.$': '$.result' },
+      resultPath: '$.result',
+      next: S.IsDeepHealthCheckDone,
     }),
-    [S.RecordHealthCheck]: lambda(F.recordHealthCheck, refs, {
-      Comment: 'Count and log the result; prepare the node-recovery start when asked to recover',
-      ResultPath: '$.record',
-      Next: S.IsRecoveryWanted,
+    [S.RecordHealthCheck]: lambdaTask(refs.functionArns[F.recordHealthCheck], {
+      timeoutSeconds: 60,
+      comment: 'Count and log the result; prepare the node-recovery start when asked to recover',
+      resultPath: '$.record',
+      next: S.IsRecoveryWanted,
     }),
     [S.IsRecoveryWanted]: {
       Type: 'Choice',

@@ -14,7 +14,7 @@
  * One failed start or repair never fails the sweep: it is caught and reported per item.
  */
 
-import { type Json, retryTransient, startExecutionResource } from './asl.ts';
+import { type Json, lambdaTask, retryTransient, startExecutionResource } from './asl.ts';
 import { EXECUTION_ALREADY_EXISTS, EXECUTION_LIMIT_EXCEEDED } from './health-check.contract.ts';
 import {
   HealthSweepFunctions as F,
@@ -69,15 +69,13 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
   StartAt: S.SweepCluster,
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 3600,
   States: {
-    [S.SweepCluster]: {
-      Type: 'Task',
-      Comment: 'Inventory (SageMaker all pages, Kubernetes nodes, ledger) and pure findings',
-      Resource: refs.functionArns[F.sweepCluster],
-      TimeoutSeconds: 300,
-      Parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
-      Retry: [retryTransient(2)],
-      Next: S.StartRecoveries,
-    },
+    [S.SweepCluster]: lambdaTask(refs.functionArns[F.sweepCluster], {
+      comment: 'Inventory (SageMaker all pages, Kubernetes nodes, ledger) and pure findings',
+      timeoutSeconds: 300,
+      parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
+      retry: [retryTransient(2)],
+      next: S.StartRecoveries,
+    }),
     [S.StartRecoveries]: inlineMap(
       S.StartNodeRecovery,
       {
@@ -99,15 +97,12 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
     [S.RepairStaleStates]: inlineMap(
       S.RepairStaleState,
       {
-        [S.RepairStaleState]: {
-          Type: 'Task',
-          Comment: 'Lift a stale quarantine, resume a stale suspension, close an overdue incident',
-          Resource: refs.functionArns[F.repairStaleState],
-          TimeoutSeconds: 120,
-          Retry: [retryTransient(2)],
-          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.RepairFailed }],
-          End: true,
-        },
+        [S.RepairStaleState]: lambdaTask(refs.functionArns[F.repairStaleState], {
+          comment: 'Lift a stale quarantine, resume a stale suspension, close an overdue incident',
+          timeoutSeconds: 120,
+          retry: [retryTransient(2)],
+          catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.RepairFailed }],
+        }),
         [S.RepairFailed]: {
           Type: 'Pass',
           Parameters: {
