@@ -36,6 +36,34 @@ export interface HealthCheckRefs {
 
 const clusterParameters = { 'clusterName.$': '$.clusterName', 'eksClusterName.$': '$.eksClusterName' };
 
+/**
+ * Is<Check>Done ─running─► WaitFor<Check> ─► Poll<Check> ─► Is<Check>Done; done ─► RecordHealthCheck.
+ * The poll task enforces the deadline, so the loop always ends.
+ */
+const pollingLoop = (
+  pollArn: string,
+  names: { isDone: string; wait: string; poll: string },
+  pollComment: string,
+): Json => ({
+  [names.isDone]: {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: names.wait }],
+    Default: S.RecordHealthCheck,
+  },
+  [names.wait]: {
+    Type: 'Wait',
+    SecondsPath: '$.result.pollSeconds',
+    Next: names.poll,
+  },
+  [names.poll]: lambdaTask(pollArn, {
+    comment: pollComment,
+    timeoutSeconds: 60,
+    parameters: { ...clusterParameters, 'check.$': '$.result' },
+    resultPath: '$.result',
+    next: names.isDone,
+  }),
+});
+
 /** Builds the ASL definition; `refs` bring the deployed (or local) ARNs. */
 export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
   Comment: 'hyperpod-resilience health-check: quick (Job on the node) or full (HyperPod deep health check)',
@@ -43,8 +71,8 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 26 * 3600,
   States: {
     [S.PrepareHealthCheck]: lambdaTask(refs.functionArns[F.prepareHealthCheck], {
-      timeoutSeconds: 60,
       comment: 'Validate the input, resolve the node, apply the config defaults',
+      timeoutSeconds: 60,
       parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
       // Default ResultPath: the prepared state replaces the raw input. Invalid input or an
       // unknown node: no Catch, the execution fails with the typed error.
@@ -56,8 +84,8 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       Default: S.StartQuickCheck,
     },
     [S.StartQuickCheck]: lambdaTask(refs.functionArns[F.startQuickCheck], {
-      timeoutSeconds: 60,
       comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
+      timeoutSeconds: 60,
       parameters: {
         ...clusterParameters,
         'node.$': '$.node',
@@ -67,26 +95,14 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       resultPath: '$.result',
       next: S.IsQuickCheckDone,
     }),
-    [S.IsQuickCheckDone]: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: S.WaitForQuickCheck }],
-      Default: S.RecordHealthCheck,
-    },
-    [S.WaitForQuickCheck]: {
-      Type: 'Wait',
-      SecondsPath: '$.result.pollSeconds',
-      Next: S.PollQuickCheck,
-    },
-    [S.PollQuickCheck]: lambdaTask(refs.functionArns[F.pollQuickCheck], {
-      timeoutSeconds: 60,
-      comment: 'Read the check pod; its termination message is the verdict',
-      parameters: { ...clusterParameters, 'check.$': '$.result' },
-      resultPath: '$.result',
-      next: S.IsQuickCheckDone,
-    }),
+    ...pollingLoop(
+      refs.functionArns[F.pollQuickCheck],
+      { isDone: S.IsQuickCheckDone, wait: S.WaitForQuickCheck, poll: S.PollQuickCheck },
+      'Read the check pod; its termination message is the verdict',
+    ),
     [S.StartDeepHealthCheck]: lambdaTask(refs.functionArns[F.startDeepHealthCheck], {
-      timeoutSeconds: 60,
       comment: 'SageMaker StartClusterHealthCheck on the node',
+      timeoutSeconds: 60,
       parameters: {
         ...clusterParameters,
         'node.$': '$.node',
@@ -95,26 +111,14 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       resultPath: '$.result',
       next: S.IsDeepHealthCheckDone,
     }),
-    [S.IsDeepHealthCheckDone]: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: S.WaitForDeepHealthCheck }],
-      Default: S.RecordHealthCheck,
-    },
-    [S.WaitForDeepHealthCheck]: {
-      Type: 'Wait',
-      SecondsPath: '$.result.pollSeconds',
-      Next: S.PollDeepHealthCheck,
-    },
-    [S.PollDeepHealthCheck]: lambdaTask(refs.functionArns[F.pollDeepHealthCheck], {
-      timeoutSeconds: 60,
-      comment: 'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
-      parameters: { ...clusterParameters, 'check.$': '$.result' },
-      resultPath: '$.result',
-      next: S.IsDeepHealthCheckDone,
-    }),
+    ...pollingLoop(
+      refs.functionArns[F.pollDeepHealthCheck],
+      { isDone: S.IsDeepHealthCheckDone, wait: S.WaitForDeepHealthCheck, poll: S.PollDeepHealthCheck },
+      'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
+    ),
     [S.RecordHealthCheck]: lambdaTask(refs.functionArns[F.recordHealthCheck], {
-      timeoutSeconds: 60,
       comment: 'Count and log the result; prepare the node-recovery start when asked to recover',
+      timeoutSeconds: 60,
       resultPath: '$.record',
       next: S.IsRecoveryWanted,
     }),

@@ -59,6 +59,25 @@ const inlineMap = (startAt: string, states: Json, props: Json): Json => ({
   ...props,
 });
 
+/**
+ * A Map that starts `stateMachineArn` once per item (`executionName`, `input`): a start under a
+ * name already used, or a failed start, is the item's outcome, never the sweep's failure.
+ */
+const startEach = (
+  stateMachineArn: string,
+  names: { start: string; alreadyStarted: string; failed: string },
+  props: Json,
+): Json =>
+  inlineMap(
+    names.start,
+    {
+      [names.start]: startExecution(stateMachineArn, names),
+      [names.alreadyStarted]: outcome('already-started'),
+      [names.failed]: outcome('start-failed'),
+    },
+    props,
+  );
+
 /** The schedule expression of the sweep rule. */
 export const sweepScheduleExpression = (rateMinutes: number): string =>
   rateMinutes === 1 ? 'rate(1 minute)' : `rate(${rateMinutes} minutes)`;
@@ -76,16 +95,9 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
       retry: [retryTransient(2)],
       next: S.StartRecoveries,
     }),
-    [S.StartRecoveries]: inlineMap(
-      S.StartNodeRecovery,
-      {
-        [S.StartNodeRecovery]: startExecution(refs.nodeRecoveryArn, {
-          alreadyStarted: S.RecoveryAlreadyStarted,
-          failed: S.RecoveryStartFailed,
-        }),
-        [S.RecoveryAlreadyStarted]: outcome('already-started'),
-        [S.RecoveryStartFailed]: outcome('start-failed'),
-      },
+    [S.StartRecoveries]: startEach(
+      refs.nodeRecoveryArn,
+      { start: S.StartNodeRecovery, alreadyStarted: S.RecoveryAlreadyStarted, failed: S.RecoveryStartFailed },
       {
         Comment: 'node-recovery per finding',
         ItemsPath: '$.recoveries',
@@ -122,16 +134,9 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
         Next: S.StartIdleChecks,
       },
     ),
-    [S.StartIdleChecks]: inlineMap(
-      S.StartIdleCheck,
-      {
-        [S.StartIdleCheck]: startExecution(refs.healthCheckArn, {
-          alreadyStarted: S.IdleCheckAlreadyStarted,
-          failed: S.IdleCheckStartFailed,
-        }),
-        [S.IdleCheckAlreadyStarted]: outcome('already-started'),
-        [S.IdleCheckStartFailed]: outcome('start-failed'),
-      },
+    [S.StartIdleChecks]: startEach(
+      refs.healthCheckArn,
+      { start: S.StartIdleCheck, alreadyStarted: S.IdleCheckAlreadyStarted, failed: S.IdleCheckStartFailed },
       {
         Comment: 'quick checks of idle nodes (at most once per node per period)',
         ItemsPath: '$.idleChecks',

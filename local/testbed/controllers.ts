@@ -166,12 +166,15 @@ async function servingCert(cp: ControlPlane, dir: string): Promise<void> {
   ]);
 }
 
-async function waitForCrd(
+/** Applies a CRD file (server-side) and waits until the API server serves its resource. */
+async function applyCrd(
   cp: ControlPlane,
+  file: string,
   name: string,
   listPath: string,
   timeoutMs: number,
 ): Promise<void> {
+  await cp.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(cp.binDir, file)]);
   await pollUntil(
     async () => {
       const r = await apiRequest(
@@ -252,14 +255,13 @@ export async function startTier2Controllers(
 
   try {
     if (wantJobset) {
-      await cp.kubectl([
-        'apply',
-        '--server-side',
-        '--force-conflicts',
-        '-f',
-        join(cp.binDir, JOBSET_CRD_FILE),
-      ]);
-      await waitForCrd(cp, 'jobsets.jobset.x-k8s.io', '/apis/jobset.x-k8s.io/v1alpha2/jobsets', timeoutMs);
+      await applyCrd(
+        cp,
+        JOBSET_CRD_FILE,
+        'jobsets.jobset.x-k8s.io',
+        '/apis/jobset.x-k8s.io/v1alpha2/jobsets',
+        timeoutMs,
+      );
       const certDir = join(dir, 'jobset-certs');
       await servingCert(cp, certDir);
       const [webhookPort, healthPort] = [await freePort(), await freePort()];
@@ -359,14 +361,13 @@ export async function startTier2Controllers(
     }
 
     if (wantOperator) {
-      await cp.kubectl([
-        'apply',
-        '--server-side',
-        '--force-conflicts',
-        '-f',
-        join(cp.binDir, PYTORCHJOB_CRD_FILE),
-      ]);
-      await waitForCrd(cp, 'pytorchjobs.kubeflow.org', '/apis/kubeflow.org/v1/pytorchjobs', timeoutMs);
+      await applyCrd(
+        cp,
+        PYTORCHJOB_CRD_FILE,
+        'pytorchjobs.kubeflow.org',
+        '/apis/kubeflow.org/v1/pytorchjobs',
+        timeoutMs,
+      );
       await cp.kubectl(
         ['apply', '-f', '-'],
         JSON.stringify({
