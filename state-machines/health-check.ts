@@ -37,14 +37,21 @@ export interface HealthCheckRefs {
 const clusterParameters = { 'clusterName.$': '$.clusterName', 'eksClusterName.$': '$.eksClusterName' };
 
 /**
- * Is<Check>Done ─running─► WaitFor<Check> ─► Poll<Check> ─► Is<Check>Done; done ─► RecordHealthCheck.
- * The poll task enforces the deadline, so the loop always ends.
+ * Start<Check> ─► Is<Check>Done ─running─► WaitFor<Check> ─► Poll<Check> ─► Is<Check>Done;
+ * done ─► RecordHealthCheck. The poll task enforces the deadline, so the loop always ends.
  */
-const pollingLoop = (
-  pollArn: string,
-  names: { isDone: string; wait: string; poll: string },
-  pollComment: string,
+const checkLoop = (
+  names: { start: string; isDone: string; wait: string; poll: string },
+  start: { arn: string; comment: string; parameters: Json },
+  poll: { arn: string; comment: string },
 ): Json => ({
+  [names.start]: lambdaTask(start.arn, {
+    comment: start.comment,
+    timeoutSeconds: 60,
+    parameters: { ...clusterParameters, 'node.$': '$.node', ...start.parameters },
+    resultPath: '$.result',
+    next: names.isDone,
+  }),
   [names.isDone]: {
     Type: 'Choice',
     Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: names.wait }],
@@ -55,8 +62,8 @@ const pollingLoop = (
     SecondsPath: '$.result.pollSeconds',
     Next: names.poll,
   },
-  [names.poll]: lambdaTask(pollArn, {
-    comment: pollComment,
+  [names.poll]: lambdaTask(poll.arn, {
+    comment: poll.comment,
     timeoutSeconds: 60,
     parameters: { ...clusterParameters, 'check.$': '$.result' },
     resultPath: '$.result',
@@ -83,38 +90,39 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       Choices: [{ Variable: '$.request.level', StringEquals: 'full', Next: S.StartDeepHealthCheck }],
       Default: S.StartQuickCheck,
     },
-    [S.StartQuickCheck]: lambdaTask(refs.functionArns[F.startQuickCheck], {
-      comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
-      timeoutSeconds: 60,
-      parameters: {
-        ...clusterParameters,
-        'node.$': '$.node',
-        'checkId.$': '$.checkId',
-        'purpose.$': '$.request.purpose',
+    ...checkLoop(
+      {
+        start: S.StartQuickCheck,
+        isDone: S.IsQuickCheckDone,
+        wait: S.WaitForQuickCheck,
+        poll: S.PollQuickCheck,
       },
-      resultPath: '$.result',
-      next: S.IsQuickCheckDone,
-    }),
-    ...pollingLoop(
-      refs.functionArns[F.pollQuickCheck],
-      { isDone: S.IsQuickCheckDone, wait: S.WaitForQuickCheck, poll: S.PollQuickCheck },
-      'Read the check pod; its termination message is the verdict',
+      {
+        arn: refs.functionArns[F.startQuickCheck],
+        comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
+        parameters: { 'checkId.$': '$.checkId', 'purpose.$': '$.request.purpose' },
+      },
+      {
+        arn: refs.functionArns[F.pollQuickCheck],
+        comment: 'Read the check pod; its termination message is the verdict',
+      },
     ),
-    [S.StartDeepHealthCheck]: lambdaTask(refs.functionArns[F.startDeepHealthCheck], {
-      comment: 'SageMaker StartClusterHealthCheck on the node',
-      timeoutSeconds: 60,
-      parameters: {
-        ...clusterParameters,
-        'node.$': '$.node',
-        'deepHealthChecks.$': '$.request.deepHealthChecks',
+    ...checkLoop(
+      {
+        start: S.StartDeepHealthCheck,
+        isDone: S.IsDeepHealthCheckDone,
+        wait: S.WaitForDeepHealthCheck,
+        poll: S.PollDeepHealthCheck,
       },
-      resultPath: '$.result',
-      next: S.IsDeepHealthCheckDone,
-    }),
-    ...pollingLoop(
-      refs.functionArns[F.pollDeepHealthCheck],
-      { isDone: S.IsDeepHealthCheckDone, wait: S.WaitForDeepHealthCheck, poll: S.PollDeepHealthCheck },
-      'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
+      {
+        arn: refs.functionArns[F.startDeepHealthCheck],
+        comment: 'SageMaker StartClusterHealthCheck on the node',
+        parameters: { 'deepHealthChecks.$': '$.request.deepHealthChecks' },
+      },
+      {
+        arn: refs.functionArns[F.pollDeepHealthCheck],
+        comment: 'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
+      },
     ),
     [S.RecordHealthCheck]: lambdaTask(refs.functionArns[F.recordHealthCheck], {
       comment: 'Count and log the result; prepare the node-recovery start when asked to recover',

@@ -130,9 +130,6 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       comment:
         'Verify the node that came back: GPUs allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
       timeoutSeconds: 60,
-      resultPath: '$.verification',
-      next: S.IsQuickCheckDone,
-      catch: [toEscalation],
       parameters: {
         'clusterName.$': '$.clusterName',
         'eksClusterName.$': '$.eksClusterName',
@@ -142,6 +139,9 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
         'incidentId.$': '$.incidentId',
         purpose: 'verify',
       },
+      resultPath: '$.verification',
+      next: S.IsQuickCheckDone,
+      catch: [toEscalation],
     }),
     [S.IsQuickCheckDone]: {
       Type: 'Choice',
@@ -157,15 +157,15 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
     [S.PollQuickCheck]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.pollQuickCheck], {
       comment: 'Read the check pod: its termination message is the verdict. Fails past the deadline',
       timeoutSeconds: 60,
-      resultPath: '$.verification',
-      next: S.IsQuickCheckDone,
-      catch: [toEscalation],
       parameters: {
         'clusterName.$': '$.clusterName',
         'eksClusterName.$': '$.eksClusterName',
         'incidentId.$': '$.incidentId',
         'check.$': '$.verification',
       },
+      resultPath: '$.verification',
+      next: S.IsQuickCheckDone,
+      catch: [toEscalation],
     }),
     [S.IsNodeHealthy]: {
       Type: 'Choice',
