@@ -7,11 +7,11 @@
 
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';
 import { startLocalEnvironment } from '#local/environment.ts';
+import { pollUntil } from '#local/poll.ts';
 import { startControlPlane } from '#local/testbed/control-plane.ts';
 import { summarize } from './stats.ts';
 
 const INCIDENTS = Number(process.env.HPR_BENCH_INCIDENTS ?? 24);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const controlPlaneStart = async () => {
   const samples: number[] = [];
@@ -103,7 +103,11 @@ export async function run(): Promise<Record<string, unknown>> {
         faultType: 'NvidiaErrorTerminate',
         labels: false,
       });
-      while (env.executions.length === before) await sleep(5);
+      await pollUntil(() => env.executions.length > before, {
+        what: 'the execution the fault started',
+        timeoutMs: 60_000,
+        intervalMs: 5,
+      });
       const report = await env.executions[before]!;
       const incident = await env.deps.ledger.getIncident('bench', report.executionName);
       const at = (type: string) =>

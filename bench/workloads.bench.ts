@@ -10,6 +10,7 @@
  * (kube-controller-manager at its default client QPS of 20, scheduler, kwok) on this machine.
  */
 import { startLocalEnvironment } from '#local/environment.ts';
+import { pollUntil } from '#local/poll.ts';
 import { summarize } from './stats.ts';
 
 const PODS = 64;
@@ -17,7 +18,6 @@ const NODES = 8;
 const ROUNDS = Number(process.env.HPR_BENCH_ROUNDS ?? 3);
 /** Long enough for the pods to be gone before the node is back and the job resumed, as in life. */
 const REBOOT_MS = Number(process.env.HPR_BENCH_REBOOT_MS ?? 20_000);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function run(): Promise<Record<string, unknown>> {
   const env = await startLocalEnvironment({
@@ -92,12 +92,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const allRunning = async () =>
       (await pods()).filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running').length ===
       PODS;
-    const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 180_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-        await sleep(25);
-      }
+    /** When `check` first held (polled every 25 ms). */
+    const waitFor = async (what: string, check: () => Promise<boolean>) => {
+      await pollUntil(check, { what, timeoutMs: 180_000, intervalMs: 25 });
       return Date.now();
     };
     await waitFor('64 pods Running', allRunning);

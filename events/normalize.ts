@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
+import { requireCluster } from '#contracts/clusters.ts';
 import {
   type AppConfig,
   type ClusterConfig,
@@ -318,12 +319,7 @@ const normalizeAlarm = (input: unknown, config: AppConfig): AlarmTrigger => {
 const normalizeSweepFinding = (input: unknown, config: AppConfig): NodeLabelsTrigger | SweepTrigger => {
   const event = parse(sweepFindingEventSchema, input, SWEEP_FINDING);
   const { detail } = event;
-  const cluster = findCluster(config, detail.clusterName);
-  if (!cluster) {
-    throw new UnknownClusterError(`cluster ${detail.clusterName} is not configured`, {
-      details: { clusterName: detail.clusterName },
-    });
-  }
+  const cluster = requireCluster(config, detail.clusterName);
   const base = { eventId: event.id, time: toIso(event.time, 'time'), clusterName: cluster.name };
   if (detail.finding === HYPERPOD_LABELS_FINDING && detail.nodeName !== undefined) {
     return compact<NodeLabelsTrigger>({
@@ -348,12 +344,7 @@ const normalizeSweepFinding = (input: unknown, config: AppConfig): NodeLabelsTri
 
 const normalizeManual = (input: unknown, config: AppConfig, options: NormalizeOptions): ManualTrigger => {
   const request = parse(manualRecoveryInputSchema, input, 'manual recovery request');
-  const cluster = findCluster(config, request.clusterName);
-  if (!cluster) {
-    throw new UnknownClusterError(`cluster ${request.clusterName} is not configured`, {
-      details: { clusterName: request.clusterName },
-    });
-  }
+  const cluster = requireCluster(config, request.clusterName);
   return compact<ManualTrigger>({
     kind: 'manual',
     eventId: (options.newId ?? randomUUID)(),

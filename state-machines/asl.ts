@@ -31,3 +31,35 @@ export const retryTransient = (intervalSeconds = 1, maxAttempts = 4): Json => ({
   MaxDelaySeconds: 60,
   JitterStrategy: 'FULL',
 });
+
+/** What a Lambda Task state says besides its function: the fields we set, in ASL's words. */
+export interface LambdaTaskProps {
+  comment?: string;
+  timeoutSeconds: number;
+  /** The payload; the state input when absent. */
+  parameters?: Json;
+  /** Where the result goes; ASL's default (`$`, the result replaces the input) when absent. */
+  resultPath?: string | null;
+  /** The transient-retry policy when absent. */
+  retry?: Json[];
+  catch?: Json[];
+  /** The next state; the state ends its (sub-)machine when absent. */
+  next?: string;
+}
+
+/**
+ * The one builder of a Task state that invokes a Lambda (every machine's Lambda states). No
+ * `ResultPath: "$"`: omit `resultPath` for the default, since aws-local-stepfunctions 3.0.0
+ * mis-executes an explicit "$" (it writes a key "$").
+ */
+export const lambdaTask = (functionArn: string, props: LambdaTaskProps): Json => ({
+  Type: 'Task',
+  ...(props.comment === undefined ? {} : { Comment: props.comment }),
+  Resource: functionArn,
+  TimeoutSeconds: props.timeoutSeconds,
+  ...(props.parameters ? { Parameters: props.parameters } : {}),
+  ...(props.resultPath === undefined ? {} : { ResultPath: props.resultPath }),
+  Retry: props.retry ?? [retryTransient()],
+  ...(props.catch ? { Catch: props.catch } : {}),
+  ...(props.next ? { Next: props.next } : { End: true }),
+});

@@ -15,7 +15,7 @@
  * tasks enforce (quick: the Job's timeout; full: the deep-check timeout and start grace).
  */
 
-import { type Json, retryTransient, startExecutionResource } from './asl.ts';
+import { type Json, lambdaTask, startExecutionResource } from './asl.ts';
 import {
   EXECUTION_ALREADY_EXISTS,
   EXECUTION_LIMIT_EXCEEDED,
@@ -34,15 +34,42 @@ export interface HealthCheckRefs {
   executionTimeoutSeconds?: number;
 }
 
-const lambda = (fn: HealthCheckFunction, refs: HealthCheckRefs, props: Json): Json => ({
-  Type: 'Task',
-  Resource: refs.functionArns[fn],
-  TimeoutSeconds: 60,
-  Retry: [retryTransient()],
-  ...props,
-});
-
 const clusterParameters = { 'clusterName.$': '$.clusterName', 'eksClusterName.$': '$.eksClusterName' };
+
+/**
+ * Start<Check> ─► Is<Check>Done ─running─► WaitFor<Check> ─► Poll<Check> ─► Is<Check>Done;
+ * done ─► RecordHealthCheck. The poll task enforces the deadline, so the loop always ends.
+ */
+const checkLoop = (
+  names: { start: string; isDone: string; wait: string; poll: string },
+  start: { arn: string; comment: string; parameters: Json },
+  poll: { arn: string; comment: string },
+): Json => ({
+  [names.start]: lambdaTask(start.arn, {
+    comment: start.comment,
+    timeoutSeconds: 60,
+    parameters: { ...clusterParameters, 'node.$': '$.node', ...start.parameters },
+    resultPath: '$.result',
+    next: names.isDone,
+  }),
+  [names.isDone]: {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: names.wait }],
+    Default: S.RecordHealthCheck,
+  },
+  [names.wait]: {
+    Type: 'Wait',
+    SecondsPath: '$.result.pollSeconds',
+    Next: names.poll,
+  },
+  [names.poll]: lambdaTask(poll.arn, {
+    comment: poll.comment,
+    timeoutSeconds: 60,
+    parameters: { ...clusterParameters, 'check.$': '$.result' },
+    resultPath: '$.result',
+    next: names.isDone,
+  }),
+});
 
 /** Builds the ASL definition; `refs` bring the deployed (or local) ARNs. */
 export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
@@ -50,75 +77,58 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
   StartAt: S.PrepareHealthCheck,
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 26 * 3600,
   States: {
-    [S.PrepareHealthCheck]: lambda(F.prepareHealthCheck, refs, {
-      Comment: 'Validate the input, resolve the node, apply the config defaults',
-      Parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
+    [S.PrepareHealthCheck]: lambdaTask(refs.functionArns[F.prepareHealthCheck], {
+      comment: 'Validate the input, resolve the node, apply the config defaults',
+      timeoutSeconds: 60,
+      parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
       // Default ResultPath: the prepared state replaces the raw input. Invalid input or an
       // unknown node: no Catch, the execution fails with the typed error.
-      Next: S.ChooseCheckLevel,
+      next: S.ChooseCheckLevel,
     }),
     [S.ChooseCheckLevel]: {
       Type: 'Choice',
       Choices: [{ Variable: '$.request.level', StringEquals: 'full', Next: S.StartDeepHealthCheck }],
       Default: S.StartQuickCheck,
     },
-    [S.StartQuickCheck]: lambda(F.startQuickCheck, refs, {
-      Comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
-      Parameters: {
-        ...clusterParameters,
-        'node.$': '$.node',
-        'checkId.$': '$.checkId',
-        'purpose.$': '$.request.purpose',
+    ...checkLoop(
+      {
+        start: S.StartQuickCheck,
+        isDone: S.IsQuickCheckDone,
+        wait: S.WaitForQuickCheck,
+        poll: S.PollQuickCheck,
       },
-      ResultPath: '$.result',
-      Next: S.IsQuickCheckDone,
-    }),
-    [S.IsQuickCheckDone]: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: S.WaitForQuickCheck }],
-      Default: S.RecordHealthCheck,
-    },
-    [S.WaitForQuickCheck]: {
-      Type: 'Wait',
-      SecondsPath: '$.result.pollSeconds',
-      Next: S.PollQuickCheck,
-    },
-    [S.PollQuickCheck]: lambda(F.pollQuickCheck, refs, {
-      Comment: 'Read the check pod; its termination message is the verdict',
-      Parameters: { ...clusterParameters, 'check.$': '$.result' },
-      ResultPath: '$.result',
-      Next: S.IsQuickCheckDone,
-    }),
-    [S.StartDeepHealthCheck]: lambda(F.startDeepHealthCheck, refs, {
-      Comment: 'SageMaker StartClusterHealthCheck on the node',
-      Parameters: {
-        ...clusterParameters,
-        'node.$': '$.node',
-        'deepHealthChecks.$': '$.request.deepHealthChecks',
+      {
+        arn: refs.functionArns[F.startQuickCheck],
+        comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
+        parameters: { 'checkId.$': '$.checkId', 'purpose.$': '$.request.purpose' },
       },
-      ResultPath: '$.result',
-      Next: S.IsDeepHealthCheckDone,
-    }),
-    [S.IsDeepHealthCheckDone]: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.result.status', StringEquals: 'running', Next: S.WaitForDeepHealthCheck }],
-      Default: S.RecordHealthCheck,
-    },
-    [S.WaitForDeepHealthCheck]: {
-      Type: 'Wait',
-      SecondsPath: '$.result.pollSeconds',
-      Next: S.PollDeepHealthCheck,
-    },
-    [S.PollDeepHealthCheck]: lambda(F.pollDeepHealthCheck, refs, {
-      Comment: 'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
-      Parameters: { ...clusterParameters, 'check.$': '$.result' },
-      ResultPath: '$.result',
-      Next: S.IsDeepHealthCheckDone,
-    }),
-    [S.RecordHealthCheck]: lambda(F.recordHealthCheck, refs, {
-      Comment: 'Count and log the result; prepare the node-recovery start when asked to recover',
-      ResultPath: '$.record',
-      Next: S.IsRecoveryWanted,
+      {
+        arn: refs.functionArns[F.pollQuickCheck],
+        comment: 'Read the check pod; its termination message is the verdict',
+      },
+    ),
+    ...checkLoop(
+      {
+        start: S.StartDeepHealthCheck,
+        isDone: S.IsDeepHealthCheckDone,
+        wait: S.WaitForDeepHealthCheck,
+        poll: S.PollDeepHealthCheck,
+      },
+      {
+        arn: refs.functionArns[F.startDeepHealthCheck],
+        comment: 'SageMaker StartClusterHealthCheck on the node',
+        parameters: { 'deepHealthChecks.$': '$.request.deepHealthChecks' },
+      },
+      {
+        arn: refs.functionArns[F.pollDeepHealthCheck],
+        comment: 'Until the node leaves DeepHealthCheckInProgress; then read deep-health-check-status',
+      },
+    ),
+    [S.RecordHealthCheck]: lambdaTask(refs.functionArns[F.recordHealthCheck], {
+      comment: 'Count and log the result; prepare the node-recovery start when asked to recover',
+      timeoutSeconds: 60,
+      resultPath: '$.record',
+      next: S.IsRecoveryWanted,
     }),
     [S.IsRecoveryWanted]: {
       Type: 'Choice',

@@ -14,7 +14,7 @@
  * One failed start or repair never fails the sweep: it is caught and reported per item.
  */
 
-import { type Json, retryTransient, startExecutionResource } from './asl.ts';
+import { type Json, lambdaTask, retryTransient, startExecutionResource } from './asl.ts';
 import { EXECUTION_ALREADY_EXISTS, EXECUTION_LIMIT_EXCEEDED } from './health-check.contract.ts';
 import {
   HealthSweepFunctions as F,
@@ -59,6 +59,25 @@ const inlineMap = (startAt: string, states: Json, props: Json): Json => ({
   ...props,
 });
 
+/**
+ * A Map that starts `stateMachineArn` once per item (`executionName`, `input`): a start under a
+ * name already used, or a failed start, is the item's outcome, never the sweep's failure.
+ */
+const startEach = (
+  stateMachineArn: string,
+  names: { start: string; alreadyStarted: string; failed: string },
+  props: Json,
+): Json =>
+  inlineMap(
+    names.start,
+    {
+      [names.start]: startExecution(stateMachineArn, names),
+      [names.alreadyStarted]: outcome('already-started'),
+      [names.failed]: outcome('start-failed'),
+    },
+    props,
+  );
+
 /** The schedule expression of the sweep rule. */
 export const sweepScheduleExpression = (rateMinutes: number): string =>
   rateMinutes === 1 ? 'rate(1 minute)' : `rate(${rateMinutes} minutes)`;
@@ -69,25 +88,16 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
   StartAt: S.SweepCluster,
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 3600,
   States: {
-    [S.SweepCluster]: {
-      Type: 'Task',
-      Comment: 'Inventory (SageMaker all pages, Kubernetes nodes, ledger) and pure findings',
-      Resource: refs.functionArns[F.sweepCluster],
-      TimeoutSeconds: 300,
-      Parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
-      Retry: [retryTransient(2)],
-      Next: S.StartRecoveries,
-    },
-    [S.StartRecoveries]: inlineMap(
-      S.StartNodeRecovery,
-      {
-        [S.StartNodeRecovery]: startExecution(refs.nodeRecoveryArn, {
-          alreadyStarted: S.RecoveryAlreadyStarted,
-          failed: S.RecoveryStartFailed,
-        }),
-        [S.RecoveryAlreadyStarted]: outcome('already-started'),
-        [S.RecoveryStartFailed]: outcome('start-failed'),
-      },
+    [S.SweepCluster]: lambdaTask(refs.functionArns[F.sweepCluster], {
+      comment: 'Inventory (SageMaker all pages, Kubernetes nodes, ledger) and pure findings',
+      timeoutSeconds: 300,
+      parameters: { 'input.$': '$', 'executionName.$': '$$.Execution.Name' },
+      retry: [retryTransient(2)],
+      next: S.StartRecoveries,
+    }),
+    [S.StartRecoveries]: startEach(
+      refs.nodeRecoveryArn,
+      { start: S.StartNodeRecovery, alreadyStarted: S.RecoveryAlreadyStarted, failed: S.RecoveryStartFailed },
       {
         Comment: 'node-recovery per finding',
         ItemsPath: '$.recoveries',
@@ -99,15 +109,12 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
     [S.RepairStaleStates]: inlineMap(
       S.RepairStaleState,
       {
-        [S.RepairStaleState]: {
-          Type: 'Task',
-          Comment: 'Lift a stale quarantine, resume a stale suspension, close an overdue incident',
-          Resource: refs.functionArns[F.repairStaleState],
-          TimeoutSeconds: 120,
-          Retry: [retryTransient(2)],
-          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.RepairFailed }],
-          End: true,
-        },
+        [S.RepairStaleState]: lambdaTask(refs.functionArns[F.repairStaleState], {
+          comment: 'Lift a stale quarantine, resume a stale suspension, close an overdue incident',
+          timeoutSeconds: 120,
+          retry: [retryTransient(2)],
+          catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.RepairFailed }],
+        }),
         [S.RepairFailed]: {
           Type: 'Pass',
           Parameters: {
@@ -127,16 +134,9 @@ export const healthSweepDefinition = (refs: HealthSweepRefs): Json => ({
         Next: S.StartIdleChecks,
       },
     ),
-    [S.StartIdleChecks]: inlineMap(
-      S.StartIdleCheck,
-      {
-        [S.StartIdleCheck]: startExecution(refs.healthCheckArn, {
-          alreadyStarted: S.IdleCheckAlreadyStarted,
-          failed: S.IdleCheckStartFailed,
-        }),
-        [S.IdleCheckAlreadyStarted]: outcome('already-started'),
-        [S.IdleCheckStartFailed]: outcome('start-failed'),
-      },
+    [S.StartIdleChecks]: startEach(
+      refs.healthCheckArn,
+      { start: S.StartIdleCheck, alreadyStarted: S.IdleCheckAlreadyStarted, failed: S.IdleCheckStartFailed },
       {
         Comment: 'quick checks of idle nodes (at most once per node per period)',
         ItemsPath: '$.idleChecks',

@@ -13,7 +13,7 @@
  * the request is recorded, and the execution ends failed so that a person looks.
  */
 
-import { type Json, retryTransient } from './asl.ts';
+import { type Json, lambdaTask, retryTransient } from './asl.ts';
 import {
   JOB_RESUME_INCOMPLETE_ERROR,
   type JobResumeFunction,
@@ -37,20 +37,17 @@ export const jobResumeDefinition = (refs: JobResumeRefs): Json => ({
   StartAt: S.PlanJobResume,
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 3600,
   States: {
-    [S.PlanJobResume]: {
-      Type: 'Task',
-      Comment: 'Validate the console input, resolve the cluster, list the jobs to resume',
-      Resource: refs.functionArns[JobResumeFunctions.planJobResume],
-      TimeoutSeconds: 120,
-      Parameters: {
+    [S.PlanJobResume]: lambdaTask(refs.functionArns[JobResumeFunctions.planJobResume], {
+      comment: 'Validate the console input, resolve the cluster, list the jobs to resume',
+      timeoutSeconds: 120,
+      parameters: {
         'input.$': '$',
         'executionName.$': '$$.Execution.Name',
         'startedAt.$': '$$.Execution.StartTime',
       },
-      // No ResultPath: the plan replaces the input (see node-recovery AdmitIncident on why not "$").
-      Retry: [retryTransient()],
-      Next: S.ResumeJobs,
-    },
+      // No resultPath: the plan replaces the input (see lambdaTask on why never "$").
+      next: S.ResumeJobs,
+    }),
     [S.ResumeJobs]: {
       Type: 'Map',
       Comment: 'Resume each job; one failure does not stop the others',
@@ -68,15 +65,11 @@ export const jobResumeDefinition = (refs: JobResumeRefs): Json => ({
         ProcessorConfig: { Mode: 'INLINE' },
         StartAt: S.ResumeJob,
         States: {
-          [S.ResumeJob]: {
-            Type: 'Task',
-            Comment: 'Unsuspend one job we suspended, releasing every incident that held it',
-            Resource: refs.functionArns[JobResumeFunctions.resumeJob],
-            TimeoutSeconds: 60,
-            Retry: [retryTransient()],
-            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.ResumeJobFailed }],
-            End: true,
-          },
+          [S.ResumeJob]: lambdaTask(refs.functionArns[JobResumeFunctions.resumeJob], {
+            comment: 'Unsuspend one job we suspended, releasing every incident that held it',
+            timeoutSeconds: 60,
+            catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.ResumeJobFailed }],
+          }),
           [S.ResumeJobFailed]: {
             Type: 'Pass',
             Comment: 'Keep the error as this job’s result',
@@ -88,15 +81,13 @@ export const jobResumeDefinition = (refs: JobResumeRefs): Json => ({
       ResultPath: '$.results',
       Next: S.RecordJobResume,
     },
-    [S.RecordJobResume]: {
-      Type: 'Task',
-      Comment: 'Record the request and every job’s outcome in the ledger, notify',
-      Resource: refs.functionArns[JobResumeFunctions.recordJobResume],
-      TimeoutSeconds: 60,
-      ResultPath: '$.record',
-      Retry: [retryTransient(2, 6)],
-      Next: S.IsJobResumeComplete,
-    },
+    [S.RecordJobResume]: lambdaTask(refs.functionArns[JobResumeFunctions.recordJobResume], {
+      comment: 'Record the request and every job’s outcome in the ledger, notify',
+      timeoutSeconds: 60,
+      resultPath: '$.record',
+      retry: [retryTransient(2, 6)],
+      next: S.IsJobResumeComplete,
+    }),
     [S.IsJobResumeComplete]: {
       Type: 'Choice',
       Choices: [{ Variable: '$.record.status', StringEquals: 'incomplete', Next: S.JobResumeIncomplete }],

@@ -23,7 +23,7 @@
  */
 
 import { ErrorNames } from '#contracts/errors.ts';
-import { type Json, retryTransient } from './asl.ts';
+import { type Json, lambdaTask, retryTransient } from './asl.ts';
 import {
   type NodeRecoveryFunction,
   NodeRecoveryFunctions,
@@ -39,28 +39,6 @@ export interface NodeRecoveryRefs {
 
 const toEscalation: Json = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.Escalate };
 
-const task = (
-  fn: NodeRecoveryFunction,
-  refs: NodeRecoveryRefs,
-  props: {
-    timeoutSeconds: number;
-    resultPath: string | null;
-    next?: string;
-    retry?: Json[];
-    catch?: Json[];
-    comment: string;
-  },
-): Json => ({
-  Type: 'Task',
-  Comment: props.comment,
-  Resource: refs.functionArns[fn],
-  TimeoutSeconds: props.timeoutSeconds,
-  ResultPath: props.resultPath,
-  Retry: props.retry ?? [retryTransient()],
-  ...(props.catch ? { Catch: props.catch } : {}),
-  ...(props.next ? { Next: props.next } : { End: true }),
-});
-
 /** Builds the ASL definition; `refs` bring the deployed (or local) function ARNs. */
 export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
   Comment:
@@ -68,43 +46,39 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
   StartAt: S.AdmitIncident,
   TimeoutSeconds: refs.executionTimeoutSeconds ?? 6 * 3600,
   States: {
-    [S.AdmitIncident]: {
-      Type: 'Task',
-      Comment: 'Classify the trigger, resolve the node, apply policy and guardrails, take the node lease',
-      Resource: refs.functionArns[NodeRecoveryFunctions.admitIncident],
-      TimeoutSeconds: 60,
-      Parameters: {
+    [S.AdmitIncident]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.admitIncident], {
+      comment: 'Classify the trigger, resolve the node, apply policy and guardrails, take the node lease',
+      timeoutSeconds: 60,
+      parameters: {
         'trigger.$': '$',
         'executionName.$': '$$.Execution.Name',
         'startedAt.$': '$$.Execution.StartTime',
       },
-      // No ResultPath: the default ("$") replaces the input with the incident. An explicit
-      // `ResultPath: "$"` is mis-executed by aws-local-stepfunctions 3.0.0 (it writes a key "$").
+      // No resultPath: the default ("$") replaces the input with the incident.
       // Invalid input, unknown cluster or node: no Catch — the execution fails with the typed
       // error and nothing was changed.
-      Retry: [retryTransient()],
-      Next: S.IsActionNeeded,
-    },
+      next: S.IsActionNeeded,
+    }),
     [S.IsActionNeeded]: {
       Type: 'Choice',
       Choices: [{ Variable: '$.decision.outcome', StringEquals: 'proceed', Next: S.QuarantineNode }],
       Default: S.RecordSkip,
     },
-    [S.QuarantineNode]: task(NodeRecoveryFunctions.quarantineNode, refs, {
+    [S.QuarantineNode]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.quarantineNode], {
       comment: 'Cordon + quarantine taint + annotations, stamped with the incident',
       timeoutSeconds: 60,
       resultPath: '$.quarantine',
       next: S.SuspendWorkloads,
       catch: [toEscalation],
     }),
-    [S.SuspendWorkloads]: task(NodeRecoveryFunctions.suspendWorkloads, refs, {
+    [S.SuspendWorkloads]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.suspendWorkloads], {
       comment: 'Suspend every job with a pod on the node, once, marking what we suspended',
       timeoutSeconds: 300,
       resultPath: '$.suspension',
       next: S.RequestRemediation,
       catch: [toEscalation],
     }),
-    [S.RequestRemediation]: task(NodeRecoveryFunctions.requestRemediation, refs, {
+    [S.RequestRemediation]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.requestRemediation], {
       comment: 'BatchReboot/BatchReplaceClusterNodes, or note that HyperPod recovers the node itself',
       timeoutSeconds: 60,
       resultPath: '$.remediation',
@@ -139,7 +113,7 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       SecondsPath: '$.await.pollSeconds',
       Next: S.CheckNodeRecovery,
     },
-    [S.CheckNodeRecovery]: task(NodeRecoveryFunctions.checkNodeRecovery, refs, {
+    [S.CheckNodeRecovery]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.checkNodeRecovery], {
       comment:
         'Reboot: same node Ready with a new boot id. Replace: the new instance joined Ready. Throws past the deadline',
       timeoutSeconds: 60,
@@ -152,16 +126,11 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       Choices: [{ Variable: '$.await.status', StringEquals: 'ready', Next: S.StartQuickCheck }],
       Default: S.WaitForNode,
     },
-    [S.StartQuickCheck]: {
-      ...task(NodeRecoveryFunctions.startQuickCheck, refs, {
-        comment:
-          'Verify the node that came back: GPUs allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
-        timeoutSeconds: 60,
-        resultPath: '$.verification',
-        next: S.IsQuickCheckDone,
-        catch: [toEscalation],
-      }),
-      Parameters: {
+    [S.StartQuickCheck]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.startQuickCheck], {
+      comment:
+        'Verify the node that came back: GPUs allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
+      timeoutSeconds: 60,
+      parameters: {
         'clusterName.$': '$.clusterName',
         'eksClusterName.$': '$.eksClusterName',
         'node.$': '$.await.node',
@@ -170,7 +139,10 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
         'incidentId.$': '$.incidentId',
         purpose: 'verify',
       },
-    },
+      resultPath: '$.verification',
+      next: S.IsQuickCheckDone,
+      catch: [toEscalation],
+    }),
     [S.IsQuickCheckDone]: {
       Type: 'Choice',
       Choices: [{ Variable: '$.verification.status', StringEquals: 'running', Next: S.WaitForQuickCheck }],
@@ -182,21 +154,19 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       SecondsPath: '$.verification.pollSeconds',
       Next: S.PollQuickCheck,
     },
-    [S.PollQuickCheck]: {
-      ...task(NodeRecoveryFunctions.pollQuickCheck, refs, {
-        comment: 'Read the check pod: its termination message is the verdict. Fails past the deadline',
-        timeoutSeconds: 60,
-        resultPath: '$.verification',
-        next: S.IsQuickCheckDone,
-        catch: [toEscalation],
-      }),
-      Parameters: {
+    [S.PollQuickCheck]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.pollQuickCheck], {
+      comment: 'Read the check pod: its termination message is the verdict. Fails past the deadline',
+      timeoutSeconds: 60,
+      parameters: {
         'clusterName.$': '$.clusterName',
         'eksClusterName.$': '$.eksClusterName',
         'incidentId.$': '$.incidentId',
         'check.$': '$.verification',
       },
-    },
+      resultPath: '$.verification',
+      next: S.IsQuickCheckDone,
+      catch: [toEscalation],
+    }),
     [S.IsNodeHealthy]: {
       Type: 'Choice',
       Choices: [
@@ -220,35 +190,35 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       ResultPath: '$.decision.action',
       Next: S.RequestRemediation,
     },
-    [S.RestoreNode]: task(NodeRecoveryFunctions.restoreNode, refs, {
+    [S.RestoreNode]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.restoreNode], {
       comment: 'Remove only what we added; never uncordon a node someone else cordoned',
       timeoutSeconds: 60,
       resultPath: '$.restore',
       next: S.ResumeWorkloads,
       catch: [toEscalation],
     }),
-    [S.ResumeWorkloads]: task(NodeRecoveryFunctions.resumeWorkloads, refs, {
+    [S.ResumeWorkloads]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.resumeWorkloads], {
       comment: 'Unsuspend what this incident suspended, exactly once',
       timeoutSeconds: 300,
       resultPath: '$.resumption',
       next: S.RecordOutcome,
       catch: [toEscalation],
     }),
-    [S.Escalate]: task(NodeRecoveryFunctions.escalateIncident, refs, {
+    [S.Escalate]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.escalateIncident], {
       comment: 'Notify people, keep the node quarantined, resume suspended jobs so they wait for capacity',
       timeoutSeconds: 300,
       resultPath: '$.escalation',
       next: S.RecordOutcome,
       catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: S.RecordOutcome }],
     }),
-    [S.RecordOutcome]: task(NodeRecoveryFunctions.recordOutcome, refs, {
+    [S.RecordOutcome]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.recordOutcome], {
       comment: 'Write the outcome to the incident record, release the node lease',
       timeoutSeconds: 60,
       resultPath: '$.record',
       next: S.IsNeedsAttention,
       retry: [retryTransient(2, 6)],
     }),
-    [S.RecordSkip]: task(NodeRecoveryFunctions.recordOutcome, refs, {
+    [S.RecordSkip]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.recordOutcome], {
       comment: 'Record the skip and its reason (observe mode records the decision that would have run)',
       timeoutSeconds: 60,
       resultPath: '$.record',

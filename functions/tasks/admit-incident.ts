@@ -5,8 +5,7 @@
  * decides, including every skip, is written to the incident record.
  */
 
-import { findCluster } from '#contracts/config-schema.ts';
-import { UnknownClusterError } from '#contracts/errors.ts';
+import { requireCluster } from '#contracts/clusters.ts';
 import { classifyFault } from '#domain/fault-classification.ts';
 import {
   evaluateGuardrails,
@@ -47,8 +46,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
   const now = deps.now();
   const policy = deps.config.policy;
   const trigger = normalizeTrigger(input.trigger, deps.config, { now });
-  const cluster = findCluster(deps.config, trigger.clusterName);
-  if (!cluster) throw new UnknownClusterError(`cluster ${trigger.clusterName} is not configured`);
+  const cluster = requireCluster(deps.config, trigger.clusterName);
   const fault = classifyFault(trigger);
   const incidentId = input.executionName;
   deps.logger.appendKeys?.({ incidentId, clusterName: cluster.name, triggerKind: trigger.kind });

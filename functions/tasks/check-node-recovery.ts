@@ -10,13 +10,13 @@
  * (hyperpod-recovery.ts `recoveryStartedEvidence`); otherwise RecoveryNotStartedError escalates
  * the incident and the jobs are resumed instead of staying suspended for the full timeout.
  */
+
 import type { ClusterNode, KubeApi } from '#adapters/ports.ts';
-import { findCluster } from '#contracts/config-schema.ts';
+import { requireCluster } from '#contracts/clusters.ts';
 import {
   NodeNotRecoveredError,
   OutOfSequenceInputError,
   RecoveryNotStartedError,
-  UnknownClusterError,
 } from '#contracts/errors.ts';
 import { recoveryStartedEvidence } from '#domain/hyperpod-recovery.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
@@ -81,8 +81,7 @@ export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<A
   const deadline = addMinutes(remediation.requestedAt, timeout);
   const attempts = (state.await?.attempts ?? 0) + 1;
 
-  const cluster = findCluster(deps.config, state.clusterName);
-  if (!cluster) throw new UnknownClusterError(`cluster ${state.clusterName} is not configured`);
+  const cluster = requireCluster(deps.config, state.clusterName);
   const kube = await deps.kubeFor(state.eksClusterName);
   const current = await deps.clusterNodes.describeNode(state.clusterName, node.instanceId);
   const requestedByUs = remediation.status === 'requested';

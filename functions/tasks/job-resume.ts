@@ -6,8 +6,8 @@
  * Only jobs that carry our label are touched; anything else is skipped `not-suspended-by-us`.
  */
 import type { KubeApi } from '#adapters/ports.ts';
-import { findCluster } from '#contracts/config-schema.ts';
-import { InvalidInputError, KueueWorkloadUnavailableError, UnknownClusterError } from '#contracts/errors.ts';
+import { requireCluster } from '#contracts/clusters.ts';
+import { InvalidInputError, KueueWorkloadUnavailableError } from '#contracts/errors.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import {
   describeRef,
@@ -63,8 +63,7 @@ export const planJobResume = async (raw: unknown, deps: TaskDeps): Promise<JobRe
     'PlanJobResume input',
   );
   const request = parseInput(jobResumeInputSchema, input, 'job-resume request');
-  const cluster = findCluster(deps.config, request.clusterName);
-  if (!cluster) throw new UnknownClusterError(`cluster ${request.clusterName} is not configured`);
+  const cluster = requireCluster(deps.config, request.clusterName);
   deps.logger.appendKeys?.({ clusterName: cluster.name, requestId: executionName });
   let targets: WorkloadRef[];
   if (request.jobs) {
@@ -226,8 +225,7 @@ export const resumeLeftoverSuspensions = async (
   deps: TaskDeps,
   clusterName: string,
 ): Promise<LeftoverSweepResult> => {
-  const cluster = findCluster(deps.config, clusterName);
-  if (!cluster) throw new UnknownClusterError(`cluster ${clusterName} is not configured`);
+  const cluster = requireCluster(deps.config, clusterName);
   const kube = await deps.kubeFor(cluster.eksClusterName);
   const now = deps.now();
   const result: LeftoverSweepResult = { examined: 0, resumed: [], released: [], stale: [] };

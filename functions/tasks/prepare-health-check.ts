@@ -3,8 +3,7 @@
  * instance id or node name through SageMaker and Kubernetes, and fills in the config defaults.
  * Invalid input, an unknown cluster or node: a typed error, nothing started.
  */
-import { findCluster } from '#contracts/config-schema.ts';
-import { UnknownClusterError } from '#contracts/errors.ts';
+import { requireCluster } from '#contracts/clusters.ts';
 import {
   type HealthCheckMachineState,
   healthCheckInputSchema,
@@ -20,8 +19,7 @@ export const SWEEP_REQUESTER = 'health-sweep';
 export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<HealthCheckMachineState> => {
   const { input, executionName } = parseInput(prepareInputSchema, raw, 'PrepareHealthCheck input');
   const request = parseInput(healthCheckInputSchema, input, 'health-check input');
-  const cluster = findCluster(deps.config, request.clusterName);
-  if (!cluster) throw new UnknownClusterError(`cluster ${request.clusterName} is not configured`);
+  const cluster = requireCluster(deps.config, request.clusterName);
   deps.logger.appendKeys?.({ clusterName: cluster.name, executionName, level: request.level });
   const kube = await deps.kubeFor(cluster.eksClusterName);
   const { identity } = await resolveNode(

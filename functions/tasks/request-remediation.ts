@@ -19,14 +19,13 @@
  * - `InstanceIdNotFound` → the node is gone: NodeNotFoundError, escalated.
  */
 
-import { findCluster } from '#contracts/config-schema.ts';
+import { requireCluster } from '#contracts/clusters.ts';
 import {
   NodeBusyError,
   NodeNotFoundError,
   OutOfSequenceInputError,
   RemediationFailedError,
   SageMakerTransientError,
-  UnknownClusterError,
 } from '#contracts/errors.ts';
 import { interpretNodeInUse } from '#domain/hyperpod-recovery.ts';
 import { recordRemediation } from '#domain/remediation-policy.ts';
@@ -73,8 +72,7 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
     switch (failure.code) {
       case 'InstanceIdInUse':
       case 'InvalidInstanceStatus': {
-        const cluster = findCluster(deps.config, state.clusterName);
-        if (!cluster) throw new UnknownClusterError(`cluster ${state.clusterName} is not configured`);
+        const cluster = requireCluster(deps.config, state.clusterName);
         const [current, kube] = await Promise.all([
           deps.clusterNodes.describeNode(state.clusterName, node.instanceId),
           deps.kubeFor(state.eksClusterName),

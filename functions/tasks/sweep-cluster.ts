@@ -10,8 +10,8 @@
  */
 
 import * as z from 'zod';
-import { type AppConfig, type ClusterConfig, findCluster } from '#contracts/config-schema.ts';
-import { UnknownClusterError } from '#contracts/errors.ts';
+import { requireCluster } from '#contracts/clusters.ts';
+import type { AppConfig, ClusterConfig } from '#contracts/config-schema.ts';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
@@ -266,7 +266,7 @@ export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepR
   const request = parseInput(sweepInputSchema, input, 'health-sweep input');
   const named =
     'clusterName' in request && typeof request.clusterName === 'string' ? request.clusterName : undefined;
-  const clusters = named ? [findCluster(deps.config, named)] : deps.config.clusters;
+  const clusters = named ? [requireCluster(deps.config, named)] : deps.config.clusters;
   const now = deps.now();
   const result: SweepResult = {
     sweptAt: now,
@@ -277,7 +277,6 @@ export const sweepCluster = async (raw: unknown, deps: TaskDeps): Promise<SweepR
     summary: [],
   };
   for (const cluster of clusters) {
-    if (!cluster) throw new UnknownClusterError(`cluster ${named} is not configured`);
     await sweepOne(cluster, deps, now, result, executionName ?? `sweep-${now}`);
   }
   return fitOutput(result, SWEEP_OUTPUT_BUDGET_BYTES);

@@ -7,6 +7,7 @@ import type { KubeNode } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
+import { pollUntil } from '#local/poll.ts';
 import type { ExecutionReport } from '#local/runner.ts';
 import { type Scenario, ScenarioError, substitutePlaceholders } from './scenario.ts';
 import { incidentReport } from './timeline.ts';
@@ -111,14 +112,6 @@ const whenAborted = (signal: AbortSignal | undefined): Promise<never> =>
 
 class Interrupted extends Error {}
 
-const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-};
-
 const isReady = (node: KubeNode | undefined) =>
   node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
@@ -214,8 +207,7 @@ const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNa
     }
   }
   // Every workload's pods Running before the first fault.
-  await waitFor(
-    'workload pods to run',
+  await pollUntil(
     async () => {
       for (const workload of scenario.workloads) {
         const pods = await env.admin.listPods({ namespace: workload.namespace });
@@ -227,7 +219,7 @@ const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNa
       }
       return true;
     },
-    60_000,
+    { what: 'workload pods to run', timeoutMs: 60_000 },
   );
 };
 
@@ -307,13 +299,12 @@ const runInEnvironment = async (
   const instances = [...simCluster.nodes];
   const instanceIds = instances.map((n) => n.instanceId);
   const nodeNames = instances.map((n) => n.nodeName);
-  await waitFor(
-    `${instances.length} nodes Ready`,
+  await pollUntil(
     async () =>
       (await env.admin.listNodes()).filter(
         (n) => isReady(n) && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
       ).length >= instances.length,
-    60_000,
+    { what: `${instances.length} nodes Ready`, timeoutMs: 60_000 },
   );
   log(`cluster ${simCluster.name}: ${instances.length} GPU nodes Ready`);
   await workloadObjects(env, scenario, nodeNames);

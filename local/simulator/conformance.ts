@@ -287,8 +287,13 @@ const validateShape = (
 const operationOf = (model: ServiceModel, operation: string): OperationModel | undefined =>
   model.operations[operation];
 
-/** The request of `operation` (an operation the extract lacks is itself a violation). */
-const validateInput = (
+/**
+ * The request (`input`) or response (`output`) of `operation` against its model shape; an
+ * operation the extract lacks is itself a violation, and an operation without that shape takes
+ * (or answers) only `{}`.
+ */
+const validateMessage = (
+  side: 'input' | 'output',
   model: ServiceModel,
   operation: string,
   value: unknown,
@@ -296,30 +301,27 @@ const validateInput = (
 ): Violation[] => {
   const op = operationOf(model, operation);
   if (!op) return [{ path: '$', message: `operation ${operation} is not in the model extract` }];
-  if (!op.input) {
+  const shape = op[side];
+  if (!shape) {
     return isPlainObject(value) && Object.keys(value).length === 0
       ? []
-      : [{ path: '$', message: `${operation} takes no input` }];
+      : [
+          {
+            path: '$',
+            message: side === 'input' ? `${operation} takes no input` : `${operation} has no output`,
+          },
+        ];
   }
-  return validateShape(model, op.input.shape, value, options);
+  return validateShape(model, shape.shape, value, options);
 };
 
+/** The request of `operation`. */
+const validateInput = (model: ServiceModel, operation: string, value: unknown, options?: ValidateOptions) =>
+  validateMessage('input', model, operation, value, options);
+
 /** The response of `operation`. */
-const validateOutput = (
-  model: ServiceModel,
-  operation: string,
-  value: unknown,
-  options: ValidateOptions = {},
-): Violation[] => {
-  const op = operationOf(model, operation);
-  if (!op) return [{ path: '$', message: `operation ${operation} is not in the model extract` }];
-  if (!op.output) {
-    return isPlainObject(value) && Object.keys(value).length === 0
-      ? []
-      : [{ path: '$', message: `${operation} has no output` }];
-  }
-  return validateShape(model, op.output.shape, value, options);
-};
+const validateOutput = (model: ServiceModel, operation: string, value: unknown, options?: ValidateOptions) =>
+  validateMessage('output', model, operation, value, options);
 
 /** The error shapes `operation` declares, by their wire code (`error.code`, else the shape name). */
 const modelledErrors = (model: ServiceModel, operation: string): Map<string, string> => {

@@ -7,6 +7,7 @@
  * SimKubeAdmin. `stop()` cancels pending waits and awaits every task.
  */
 import { randomUUID } from 'node:crypto';
+import { CLUSTER_EVENT, NODE_HEALTH_EVENT, SAGEMAKER_SOURCE } from '#events/hyperpod.ts';
 import { DEEP_HEALTH_CHECK_TAINT } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 import {
@@ -469,7 +470,7 @@ export class SimEngine {
   async injectFault(options: InjectFaultOptions): Promise<SimEvent> {
     const { cluster, instance } = this.findInstance(options.instanceId, options.cluster);
     const action = options.action ?? actionForFault(options.faultType);
-    const event = this.envelope(cluster, 'SageMaker HyperPod Cluster Node Health Event', {
+    const event = this.envelope(cluster, NODE_HEALTH_EVENT, {
       ClusterName: cluster.name,
       InstanceId: instance.instanceId,
       Tags: {},
@@ -600,7 +601,7 @@ export class SimEngine {
       version: '0',
       id: randomUUID(),
       'detail-type': detailType,
-      source: 'aws.sagemaker',
+      source: SAGEMAKER_SOURCE,
       account: ACCOUNT_ID,
       time: eventTime(time),
       region: REGION,
@@ -641,12 +642,7 @@ export class SimEngine {
     list.push(record);
     this.clusterEvents.set(cluster.arn, list);
     this.emit(
-      this.envelope(
-        cluster,
-        'SageMaker HyperPod Cluster Event',
-        { EventDetails: { ...record, EventTime: now.getTime() } },
-        now,
-      ),
+      this.envelope(cluster, CLUSTER_EVENT, { EventDetails: { ...record, EventTime: now.getTime() } }, now),
     );
     return record;
   }

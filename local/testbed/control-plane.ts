@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { poll, pollUntil } from '#local/poll.ts';
 import { kwokConfigYaml } from './kwok-stages.ts';
 
 const execFileAsync = promisify(execFile);
@@ -157,8 +158,6 @@ function tail(path: string, lines = 25): string {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function startControlPlane(options: StartControlPlaneOptions = {}): Promise<ControlPlane> {
   const t0 = performance.now();
   const log = options.log ?? (() => {});
@@ -213,38 +212,30 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
     for (const p of [...procs].reverse()) {
       if (p.exited) continue;
       p.child.kill('SIGTERM');
-      const deadline = Date.now() + 10_000;
-      while (!p.exited && Date.now() < deadline) await sleep(50);
+      await poll(() => p.exited, { timeoutMs: 10_000, intervalMs: 50 });
       if (!p.exited) {
         p.child.kill('SIGKILL');
-        const hard = Date.now() + 5_000;
-        while (!p.exited && Date.now() < hard) await sleep(50);
+        await poll(() => p.exited, { timeoutMs: 5_000, intervalMs: 50 });
       }
     }
     process.removeListener('exit', killAllSync);
     for (const sig of signals) process.removeListener(sig, onSignal);
   };
 
-  const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let lastErr = '';
-    for (;;) {
-      const dead = procs.find((p) => p.exited);
-      if (dead) {
-        throw new Error(
-          `${dead.name} exited (${dead.exitInfo}) while waiting for ${what}; log ${dead.logPath}:\n${tail(dead.logPath)}`,
+  /** Waits for `what`; fails at once when a process exits, naming it and the tail of its log. */
+  const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs = 120_000) =>
+    pollUntil(check, {
+      what,
+      timeoutMs,
+      retryErrors: true,
+      failWhen: () => {
+        const dead = procs.find((p) => p.exited);
+        return (
+          dead &&
+          `${dead.name} exited (${dead.exitInfo}) while waiting for ${what}; log ${dead.logPath}:\n${tail(dead.logPath)}`
         );
-      }
-      try {
-        if (await check()) return;
-      } catch (err) {
-        lastErr = err instanceof Error ? err.message : String(err);
-      }
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} ${lastErr}`);
-      await sleep(200);
-    }
-  };
+      },
+    });
 
   try {
     // --- ports and PKI -------------------------------------------------------------------

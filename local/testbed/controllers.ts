@@ -25,11 +25,11 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { poll, pollUntil } from '#local/poll.ts';
 import { apiRequest } from './api.ts';
 import { type ControlPlane, freePort } from './control-plane.ts';
 
 const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const JOBSET_BINARY = 'jobset';
 export const TRAINING_OPERATOR_BINARY = 'training-operator.v1';
@@ -166,31 +166,32 @@ async function servingCert(cp: ControlPlane, dir: string): Promise<void> {
   ]);
 }
 
-async function waitForCrd(
+/** Applies a CRD file (server-side) and waits until the API server serves its resource. */
+async function applyCrd(
   cp: ControlPlane,
+  file: string,
   name: string,
   listPath: string,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await apiRequest(
-      cp,
-      cp.adminToken,
-      'GET',
-      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
-    );
-    const conditions = ((r.json.status as { conditions?: { type: string; status: string }[] } | undefined)
-      ?.conditions ?? []) as { type: string; status: string }[];
-    if (
-      conditions.some((c) => c.type === 'Established' && c.status === 'True') &&
-      (await apiRequest(cp, cp.adminToken, 'GET', listPath)).status === 200
-    ) {
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after ${timeoutMs} ms`);
-    await sleep(200);
-  }
+  await cp.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(cp.binDir, file)]);
+  await pollUntil(
+    async () => {
+      const r = await apiRequest(
+        cp,
+        cp.adminToken,
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      );
+      const conditions = ((r.json.status as { conditions?: { type: string; status: string }[] } | undefined)
+        ?.conditions ?? []) as { type: string; status: string }[];
+      return (
+        conditions.some((c) => c.type === 'Established' && c.status === 'True') &&
+        (await apiRequest(cp, cp.adminToken, 'GET', listPath)).status === 200
+      );
+    },
+    { what: `CRD ${name} Established`, timeoutMs },
+  );
 }
 
 export async function startTier2Controllers(
@@ -229,38 +230,38 @@ export async function startTier2Controllers(
     return entry;
   };
 
-  const waitUntil = async (what: string, check: () => Promise<boolean>) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const dead = children.find((c) => c.exited);
-      if (dead) throw new Error(`${dead.name} exited while waiting for ${what}; log ${dead.logPath}`);
-      if (await check().catch(() => false)) return;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(250);
-    }
-  };
+  /** Waits for `what`; fails at once when a controller exits, naming it and its log. */
+  const waitUntil = (what: string, check: () => Promise<boolean>) =>
+    pollUntil(check, {
+      what,
+      timeoutMs,
+      intervalMs: 250,
+      retryErrors: true,
+      failWhen: () => {
+        const dead = children.find((c) => c.exited);
+        return dead && `${dead.name} exited while waiting for ${what}; log ${dead.logPath}`;
+      },
+    });
 
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     for (const entry of [...children].reverse()) {
       if (entry.exited) continue;
       entry.child.kill('SIGTERM');
-      const deadline = Date.now() + 10_000;
-      while (!entry.exited && Date.now() < deadline) await sleep(50);
+      await poll(() => entry.exited, { timeoutMs: 10_000, intervalMs: 50 });
       if (!entry.exited) entry.child.kill('SIGKILL');
     }
   };
 
   try {
     if (wantJobset) {
-      await cp.kubectl([
-        'apply',
-        '--server-side',
-        '--force-conflicts',
-        '-f',
-        join(cp.binDir, JOBSET_CRD_FILE),
-      ]);
-      await waitForCrd(cp, 'jobsets.jobset.x-k8s.io', '/apis/jobset.x-k8s.io/v1alpha2/jobsets', timeoutMs);
+      await applyCrd(
+        cp,
+        JOBSET_CRD_FILE,
+        'jobsets.jobset.x-k8s.io',
+        '/apis/jobset.x-k8s.io/v1alpha2/jobsets',
+        timeoutMs,
+      );
       const certDir = join(dir, 'jobset-certs');
       await servingCert(cp, certDir);
       const [webhookPort, healthPort] = [await freePort(), await freePort()];
@@ -360,14 +361,13 @@ export async function startTier2Controllers(
     }
 
     if (wantOperator) {
-      await cp.kubectl([
-        'apply',
-        '--server-side',
-        '--force-conflicts',
-        '-f',
-        join(cp.binDir, PYTORCHJOB_CRD_FILE),
-      ]);
-      await waitForCrd(cp, 'pytorchjobs.kubeflow.org', '/apis/kubeflow.org/v1/pytorchjobs', timeoutMs);
+      await applyCrd(
+        cp,
+        PYTORCHJOB_CRD_FILE,
+        'pytorchjobs.kubeflow.org',
+        '/apis/kubeflow.org/v1/pytorchjobs',
+        timeoutMs,
+      );
       await cp.kubectl(
         ['apply', '-f', '-'],
         JSON.stringify({

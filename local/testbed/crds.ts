@@ -5,7 +5,7 @@
  * subresource (+ scale for PyTorchJob, like training-operator v1). No validation or defaulting:
  * Tier 2 (real controllers) needs the upstream CRDs instead.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from '#local/poll.ts';
 import { apiRequest } from './api.ts';
 import type { ControlPlane } from './control-plane.ts';
 
@@ -150,19 +150,21 @@ export async function installCrds(
       throw new Error(`creating CRD ${c.plural}.${c.group}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
     }
   }
+  // One deadline for all of them.
   const deadline = Date.now() + timeoutMs;
   for (const c of crds) {
-    for (;;) {
-      const r = await api(cp, 'GET', `${base}/${c.plural}.${c.group}`);
-      const conds = ((r.json.status as { conditions?: { type: string; status: string }[] } | undefined)
-        ?.conditions ?? []) as { type: string; status: string }[];
-      const established = conds.some((x) => x.type === 'Established' && x.status === 'True');
-      // Established can precede discovery by a moment: also list the resource once.
-      if (established && (await api(cp, 'GET', `/apis/${c.group}/${c.version}/${c.plural}`)).status === 200)
-        break;
-      if (Date.now() > deadline)
-        throw new Error(`CRD ${c.plural}.${c.group} not Established after ${timeoutMs} ms`);
-      await sleep(200);
-    }
+    await pollUntil(
+      async () => {
+        const r = await api(cp, 'GET', `${base}/${c.plural}.${c.group}`);
+        const conds = ((r.json.status as { conditions?: { type: string; status: string }[] } | undefined)
+          ?.conditions ?? []) as { type: string; status: string }[];
+        const established = conds.some((x) => x.type === 'Established' && x.status === 'True');
+        // Established can precede discovery by a moment: also list the resource once.
+        return (
+          established && (await api(cp, 'GET', `/apis/${c.group}/${c.version}/${c.plural}`)).status === 200
+        );
+      },
+      { what: `CRD ${c.plural}.${c.group} Established`, timeoutMs: Math.max(0, deadline - Date.now()) },
+    );
   }
 }

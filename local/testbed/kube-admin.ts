@@ -18,6 +18,7 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { KubeNode } from '#domain/kube-types.ts';
+import { poll } from '#local/poll.ts';
 import { hyperpodNodeLabels, hyperpodProviderId } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -47,8 +48,6 @@ export function isApiStatus(err: unknown, code: number): boolean {
 
 /** Plain JSON (timestamps as strings), as our domain types expect. */
 const plain = <T>(obj: unknown): T => JSON.parse(JSON.stringify(obj)) as T;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The Node object of a simulated HyperPod instance (status is accepted on create). */
 export function simNodeManifest(spec: SimNodeSpec): V1Node {
@@ -154,12 +153,10 @@ export function createKubeAdmin(
       }
       // TaintNodesByCondition admission adds node.kubernetes.io/not-ready:NoSchedule to every new
       // node; KCM removes it once it sees Ready. Wait so the node is schedulable on return.
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline) {
-        const node = await read(spec.name);
-        if (!node?.spec?.taints?.some((t) => t.key === NOT_READY_TAINT)) return;
-        await sleep(100);
-      }
+      await poll(async () => !(await read(spec.name))?.spec?.taints?.some((t) => t.key === NOT_READY_TAINT), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
     },
 
     async deleteNode(name) {

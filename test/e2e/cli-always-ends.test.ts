@@ -10,6 +10,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { poll, pollUntil } from '#local/poll.ts';
 
 const hpr = new URL('../../local/cli/hpr.mjs', import.meta.url).pathname;
 
@@ -59,11 +60,13 @@ const start = (args: string[]): Run => {
 };
 
 const waitForOutput = async (run: Run, text: string, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!run.stderr().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no "${text}" after ${timeoutMs} ms:\n${run.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await pollUntil(() => run.stderr().includes(text), {
+    what: `"${text}" on stderr`,
+    timeoutMs,
+    intervalMs: 100,
+  }).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}:\n${run.stderr()}`);
+  });
 };
 
 /** Every descendant of `pid` (children, their children, …) from `ps`. */
@@ -97,8 +100,7 @@ const alive = (pid: number): boolean => {
 
 const settleChildren = async (pids: number[]) => {
   // Orphans are reaped by init a moment after the CLI exits.
-  const deadline = Date.now() + 5_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await poll(() => !pids.some(alive), { timeoutMs: 5_000, intervalMs: 100 });
   return pids.filter(alive);
 };
 

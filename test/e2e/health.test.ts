@@ -20,6 +20,7 @@ import {
   type SimulatedCheckResult,
   startLocalEnvironment,
 } from '#local/environment.ts';
+import { poll } from '#local/poll.ts';
 import { LocalExecutions, runHealthSweep } from '#local/runner.ts';
 import { testbedKubeConfig } from '#local/testbed/kube-admin.ts';
 
@@ -136,14 +137,13 @@ describe('End to end: health checks and the health sweep', () => {
       activeDeadlineSeconds: 120,
     });
     const name = job?.metadata?.name ?? '';
-    const deadline = Date.now() + 30_000;
-    let complete = false;
-    while (!complete && Date.now() < deadline) {
-      const current = await batch.readNamespacedJob({ name, namespace: HEALTH_CHECK_NAMESPACE });
-      complete =
-        current.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') === true;
-      if (!complete) await new Promise((r) => setTimeout(r, 250));
-    }
+    const complete = await poll(
+      async () =>
+        (await batch.readNamespacedJob({ name, namespace: HEALTH_CHECK_NAMESPACE })).status?.conditions?.some(
+          (c) => c.type === 'Complete' && c.status === 'True',
+        ) === true,
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect(complete).toBe(true);
   });
 

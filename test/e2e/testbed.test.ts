@@ -22,6 +22,7 @@ import {
   testbedKubeConfig,
 } from '#local/testbed/kube-admin.ts';
 import { SIM_OUTCOME, SIM_RUN_FOR, SIM_VERDICT } from '#local/testbed/kwok-stages.ts';
+import { waitUntil } from './workloads-helpers.ts';
 
 const tb = inject('testbed');
 const cp = { server: tb.server, caData: tb.caData, adminToken: tb.adminToken };
@@ -35,26 +36,6 @@ const rbacCustoms = testbedKubeConfig(cp, tb.rbacToken).makeApiClient(CustomObje
 
 const suffix = randomBytes(3).toString('hex');
 const ns = `e2e-testbed-${suffix}`;
-
-async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function statusCodeOf(p: Promise<unknown>): Promise<number> {
   try {

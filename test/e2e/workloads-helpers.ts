@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppConfigInput } from '#contracts/config-schema.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
+import { pollUntil } from '#local/poll.ts';
 import { startTier2Controllers, type Tier2Controllers, tier2Plan } from '#local/testbed/controllers.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 
@@ -74,25 +75,12 @@ export const startWorkloadsBed = async (
   }
 };
 
-export async function waitUntil<T>(
+/** Polls `probe` (its errors count as "not yet") until it answers; names `what` on timeout. */
+export const waitUntil = <T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+): Promise<T> => pollUntil(probe, { what, timeoutMs, retryErrors: true });
 
 /** An admitted incident on `nodeName` (its ledger record created), as SuspendWorkloads receives it. */
 export const openIncident = async (

@@ -8,6 +8,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { pollUntil } from '#local/poll.ts';
 import type { Simulator } from '#local/simulator/server.ts';
 
 const REGION = 'us-west-2';
@@ -24,18 +25,10 @@ const clientsFor = (sim: Simulator) => {
 };
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after the deadline. */
-const eventually = async <T>(
+const eventually = <T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   { timeoutMs = 3000, intervalMs = 10, what = 'condition' } = {},
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-};
+): Promise<T> => pollUntil(check, { what, timeoutMs, intervalMs });
 
 /** Awaits a promise that must reject and returns the error (fails when it resolves). */
 const rejectionOf = async (promise: Promise<unknown>): Promise<Error & Record<string, unknown>> => {

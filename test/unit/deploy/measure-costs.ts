@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
+import { pollUntil } from '#local/poll.ts';
 import type { ExecutionReport } from '#local/runner.ts';
 import { MACHINES } from '#state-machines/registry.ts';
 
@@ -166,7 +167,11 @@ const runIncidents = async (mode: 'act' | 'observe', faultType: string) => {
     for (const instance of instances.slice(0, INCIDENTS)) {
       const before = env.executions.length;
       await env.simulator.injectFault({ instanceId: instance.instanceId, faultType, labels: false });
-      while (env.executions.length === before) await new Promise((r) => setTimeout(r, 5));
+      await pollUntil(() => env.executions.length > before, {
+        what: 'the execution the fault started',
+        timeoutMs: 60_000,
+        intervalMs: 5,
+      });
       reports.push(describe(await env.executions[before]!));
     }
     await env.settled();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startExecutionResource } from '#state-machines/asl.ts';
+import { lambdaTask, retryTransient, startExecutionResource } from '#state-machines/asl.ts';
 import { healthCheckDefinition } from '#state-machines/health-check.ts';
 import { healthSweepDefinition } from '#state-machines/health-sweep.ts';
 
@@ -39,5 +39,34 @@ describe('startExecution states in another partition', () => {
     const text = JSON.stringify([sweep, check]);
     expect(text).toContain('"arn:aws-cn:states:::states:startExecution"');
     expect(text).not.toContain('"arn:aws:states:::states:startExecution"');
+  });
+});
+
+describe('Function: lambdaTask', () => {
+  const FN = 'arn:aws:lambda:us-west-2:111122223333:function:hpr-prod-record-outcome';
+
+  it('retries only transient errors and ends the machine when no retry and no next are given', () => {
+    // Act
+    const state = lambdaTask(FN, { timeoutSeconds: 60 });
+
+    // Assess
+    expect(state).toEqual({
+      Type: 'Task',
+      Resource: FN,
+      TimeoutSeconds: 60,
+      Retry: [retryTransient()],
+      End: true,
+    });
+  });
+
+  it('keeps a null ResultPath (discard the result) and leaves out an absent one (the default "$")', () => {
+    // Act
+    const discarding = lambdaTask(FN, { timeoutSeconds: 60, resultPath: null, next: 'Done' });
+    const replacing = lambdaTask(FN, { timeoutSeconds: 60, next: 'Done' });
+
+    // Assess
+    expect(discarding).toMatchObject({ ResultPath: null, Next: 'Done' });
+    expect(replacing).not.toHaveProperty('ResultPath');
+    expect(replacing).not.toHaveProperty('End');
   });
 });
