@@ -192,6 +192,35 @@ describe('Function: createKubeApi', () => {
         query: { fieldSelector: 'spec.nodeName=n1', labelSelector: 'app=trainer' },
       });
     });
+
+    it('lists every pod of a node across the pages the API server answers in, 500 at a time', async () => {
+      // Prepare: two pages, the first with a continue token (docs/facts/kubernetes-http.md kube-http.list-chunking).
+      server.respond = (request) =>
+        request.query.continue === 'next'
+          ? {
+              body: { kind: 'PodList', metadata: {}, items: [{ metadata: { name: 'p2', namespace: 'ml' } }] },
+            }
+          : {
+              body: {
+                kind: 'PodList',
+                metadata: { continue: 'next' },
+                items: [{ metadata: { name: 'p1', namespace: 'ml' } }],
+              },
+            };
+
+      // Act
+      const pods = await kube.listPods({ nodeName: 'n1' });
+
+      // Assess
+      expect(pods.map((p) => [p.kind, p.metadata.name])).toEqual([
+        ['Pod', 'p1'],
+        ['Pod', 'p2'],
+      ]);
+      expect(server.requests.map((r) => r.query)).toEqual([
+        { fieldSelector: 'spec.nodeName=n1', limit: '500' },
+        { fieldSelector: 'spec.nodeName=n1', limit: '500', continue: 'next' },
+      ]);
+    });
   });
 
   describe('objects and workloads', () => {
