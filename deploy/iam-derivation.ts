@@ -12,8 +12,9 @@
  * 2. Per port member: the adapter function that returns that port (`createClusterNodes(): ClusterNodes`)
  *    is read; inside the member's implementation (following local helpers) every
  *    `new <Op>Command(…)` and `paginate<Op>(…)` imported from `@aws-sdk/*` is an IAM action
- *    (`sagemaker:<Op>`, `dynamodb:GetItem` for lib-dynamodb's `GetCommand`, …), and every call on a
- *    Kubernetes API client (`core.readNode`) is a Kubernetes verb.
+ *    (`sagemaker:<Op>`, `dynamodb:GetItem` for lib-dynamodb's `GetCommand`, …), and every call on
+ *    our Kubernetes client (functions/adapters/kube-http.ts: `client.patch(NODES, …)`) is a
+ *    Kubernetes verb on the resource its first argument names.
  * 3. A Lambda's actions are the union over the port members it uses.
  * 4. A Lambda's deps are the `TaskDeps` properties (functions/tasks/deps.ts) whose type is a port
  *    it uses (`ledger: Ledger`, `kubeFor: KubeApiFactory`): its handler wires exactly these, so its
@@ -30,9 +31,10 @@ import ts from 'typescript';
 
 const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** One Kubernetes client call: its verb, and its core resource ('*' for the generic custom-objects API). */
+/** One Kubernetes client call: its verb, API group ('' = core) and resource ('*' when only the runtime knows it). */
 interface KubeCall {
   verb: string;
+  group: string;
   resource: string;
 }
 
@@ -64,40 +66,18 @@ const DOCUMENT_COMMANDS: Readonly<Record<string, string>> = {
 /** IAM service prefixes that differ from the SDK client's package name. */
 const SERVICE_PREFIX: Readonly<Record<string, string>> = { sfn: 'states', 'cloudwatch-logs': 'logs' };
 
-/** Kubernetes API client classes of @kubernetes/client-node whose calls we map to verbs. */
-const KUBE_CLIENTS = new Set([
-  'CoreV1Api',
-  'CustomObjectsApi',
-  'BatchV1Api',
-  'AppsV1Api',
-  'PolicyV1Api',
-  'EventsV1Api',
-]);
-
-const KUBE_VERBS: readonly [string, string][] = [
-  ['read', 'get'],
-  ['get', 'get'],
-  ['list', 'list'],
-  ['patch', 'patch'],
-  ['create', 'create'],
-  ['deleteCollection', 'deletecollection'],
-  ['delete', 'delete'],
-  ['replace', 'update'],
-];
-
-const SUBRESOURCES = ['Eviction', 'Status', 'Log', 'Binding', 'Scale'];
-
-/** `readNode` → get nodes; `createNamespacedPodEviction` → create pods/eviction; custom objects → '*'. */
-const kubeCallOf = (client: string, method: string): KubeCall | undefined => {
-  const match = KUBE_VERBS.find(([prefix]) => method.startsWith(prefix));
-  if (!match) return undefined;
-  const [prefix, verb] = match;
-  if (client === 'CustomObjectsApi') return { verb, resource: '*' };
-  let kind = method.slice(prefix.length).replace('Namespaced', '').replace('ForAllNamespaces', '');
-  const sub = SUBRESOURCES.find((s) => kind.endsWith(s) && kind !== s);
-  if (sub) kind = kind.slice(0, -sub.length);
-  const plural = `${kind.charAt(0).toLowerCase()}${kind.slice(1)}s`;
-  return { verb, resource: sub ? `${plural}/${sub.toLowerCase()}` : plural };
+/**
+ * Our Kubernetes REST client (functions/adapters/kube-http.ts): one method per Kubernetes verb,
+ * the resource given as its first argument. `discovery` reads a non-resource URL (`/apis`, allowed
+ * to every authenticated user): no verb on a resource.
+ */
+const KUBE_CLIENT = { className: 'KubeHttpClient', file: 'functions/adapters/kube-http.ts' } as const;
+const KUBE_VERBS: Readonly<Record<string, string>> = {
+  get: 'get',
+  list: 'list',
+  create: 'create',
+  patch: 'patch',
+  delete: 'delete',
 };
 
 /** The IAM action of an `@aws-sdk/*` import used as a command or paginator; undefined otherwise. */
@@ -355,6 +335,37 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
     return found;
   };
 
+  /** A string property's literal type (`'nodes'` of a constant), undefined when only `string` is known. */
+  const literalProperty = (type: ts.Type, name: string): string | undefined => {
+    const property = type.getProperty(name);
+    if (!property) return undefined;
+    const propertyType = checker.getNonNullableType(checker.getTypeOfSymbol(property));
+    return propertyType.isStringLiteral() ? propertyType.value : undefined;
+  };
+
+  /**
+   * `client.patch(NODES, …)` on our Kubernetes client → `{ verb: 'patch', resource: 'nodes' }`; the
+   * resource is read from the first argument's type (`pods/eviction` with a subresource) and is '*'
+   * when only the runtime knows it (a kind resolved from an apiVersion).
+   */
+  const kubeCallAt = (node: ts.CallExpression, callee: ts.PropertyAccessExpression): KubeCall | undefined => {
+    const symbol = checker.getTypeAtLocation(callee.expression).getSymbol();
+    const declared = symbol?.declarations?.some(
+      (d) => d.getSourceFile().fileName === join(root, KUBE_CLIENT.file),
+    );
+    if (symbol?.name !== KUBE_CLIENT.className || !declared) return undefined;
+    const verb = KUBE_VERBS[callee.name.text];
+    if (!verb) return undefined;
+    const argument = node.arguments[0];
+    if (!argument) throw new Error(`${callee.getText()}: a Kubernetes call names no resource`);
+    const type = checker.getTypeAtLocation(argument);
+    const group = literalProperty(type, 'group') ?? '*';
+    const resource = literalProperty(type, 'resource');
+    const subresource = literalProperty(type, 'subresource');
+    if (resource === undefined) return { verb, group, resource: '*' };
+    return { verb, group, resource: subresource ? `${resource}/${subresource}` : resource };
+  };
+
   /** Every port factory: none is followed into from another (each port is accounted on its own). */
   const factoryDeclarations = new Set<ts.Node>();
 
@@ -378,15 +389,8 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
             const action = imported && awsActionOf(imported.module, imported.name, 'call');
             if (action) actions.add(action);
           } else if (ts.isPropertyAccessExpression(node.expression)) {
-            // The generated clients are `ObjectCoreV1Api` etc., exported as `CoreV1Api`.
-            const client = checker
-              .getTypeAtLocation(node.expression.expression)
-              .getSymbol()
-              ?.name.replace(/^(?:Object|Promise|Observable)/, '');
-            if (client && KUBE_CLIENTS.has(client)) {
-              const call = kubeCallOf(client, node.expression.name.text);
-              if (call) kube.set(`${call.verb} ${call.resource}`, call);
-            }
+            const call = kubeCallAt(node, node.expression);
+            if (call) kube.set(`${call.verb} ${call.group}/${call.resource}`, call);
           }
         }
       },

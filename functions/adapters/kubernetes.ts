@@ -1,46 +1,33 @@
 /**
- * KubeApi on @kubernetes/client-node 2.x.
+ * KubeApi on our own small REST client (kube-http.ts, `node:https`); wire shapes in
+ * docs/facts/kubernetes-http.md.
  *
- * - Core objects (Node, Pod) go through CoreV1Api; every object of a named API group (batch
- *   Jobs, apps controllers and the training CRDs) goes through CustomObjectsApi, whose
- *   `/apis/<group>/<version>/…` paths serve built-in groups as well and return plain JSON.
- *   Typed core results are turned back into plain JSON (the client deserializes timestamps
- *   into Dates; our domain types and Step Functions carry ISO strings).
- * - Patches are JSON merge patches: the generated clients default to `json-patch+json`, so
- *   every patch call sets `Content-Type: application/merge-patch+json` through
- *   `setHeaderOptions`. With `resourceVersion` the patch carries `metadata.resourceVersion`,
- *   which makes the API server reject a stale write with 409.
+ * - Core objects (Node, Pod) live under `/api/v1`, every object of a named API group (batch Jobs,
+ *   apps controllers and the training CRDs) under `/apis/<group>/<version>`; all come back as the
+ *   API server's plain JSON (timestamps are the RFC 3339 strings it sends).
+ * - Patches are JSON merge patches (`Content-Type: application/merge-patch+json`). With
+ *   `resourceVersion` the patch carries `metadata.resourceVersion`, which makes the API server
+ *   reject a stale write with 409.
  * - API discovery (`servedVersions`) reads `GET /apis`, so the Kueue Workload version is the
  *   one the cluster serves, not one compiled in.
  * - Eviction (policy/v1 Eviction on `pods/eviction`): 429 is PodDisruptionBudget back-pressure
  *   and comes back as `{ outcome: 'blocked' }`, never as an error to retry blindly; 404 → `gone`.
  *   Pod deletes carry a uid precondition when given (a recreated pod of the same name is spared).
- * - Events go through EventsV1Api (`events.k8s.io/v1`); `eventTime` is sent as a V1MicroTime,
- *   which serializes with the six fractional digits the API server requires
- *   (docs/facts/kubernetes-events.md `events.eventtime-microseconds`); 409 AlreadyExists of a
- *   retried create is `created: false`.
+ * - Events go to `events.k8s.io/v1`; `eventTime` is sent as a MicroTime, with the six fractional
+ *   digits the API server requires (docs/facts/kubernetes-events.md `events.eventtime-microseconds`);
+ *   409 AlreadyExists of a retried create is `created: false`.
+ * - Lists follow `metadata.continue` page by page (kube-http.ts), with label and field selectors.
  * - Errors: 429 → KubernetesThrottledError; 5xx, refused connections and timeouts →
  *   KubernetesUnavailableError; 409 → ConcurrentUpdateError; 404 → undefined on reads, [] on
  *   listing an uninstalled CRD, NodeNotFoundError on patchNode; any other 4xx (403 from RBAC
  *   above all) → KubernetesRequestFailedError with the status code and the API's message; so
  *   does a server certificate the CA does not vouch for.
+ * - RBAC: each client call names its verb (the method) and, where it is fixed, its resource (a
+ *   constant below); deploy/iam-derivation.ts reads both, and kubernetes-permissions.ts
+ *   declares per method what a unit test compares with them.
  */
-import {
-  ApiException,
-  ApisApi,
-  CoreV1Api,
-  CustomObjectsApi,
-  EventsV1Api,
-  KubeConfig,
-  Observable,
-  type ObservableMiddleware,
-  PatchStrategy,
-  type RequestContext,
-  type ResponseContext,
-  setHeaderOptions,
-  V1MicroTime,
-} from '@kubernetes/client-node';
 import { isNetworkError } from '#adapters/aws-errors.ts';
+import { KubeHttpClient, type KubeResource, KubeStatusError } from '#adapters/kube-http.ts';
 import type { EvictionResult, KubeApi, MergePatch } from '#adapters/ports.ts';
 import {
   ConcurrentUpdateError,
@@ -69,8 +56,17 @@ const PLURALS: Readonly<Record<string, string>> = {
   ),
 };
 
-/** batch/v1 Jobs through the custom-objects paths (plain JSON in and out). */
-const BATCH_JOBS = { group: 'batch', version: 'v1', plural: 'jobs' } as const;
+/** The resources whose address does not depend on the call (literal types: the RBAC derivation reads them). */
+const NODES = { group: '', version: 'v1', resource: 'nodes' } as const satisfies KubeResource;
+const PODS = { group: '', version: 'v1', resource: 'pods' } as const satisfies KubeResource;
+const POD_EVICTION = {
+  group: '',
+  version: 'v1',
+  resource: 'pods',
+  subresource: 'eviction',
+} as const satisfies KubeResource;
+const BATCH_JOBS = { group: 'batch', version: 'v1', resource: 'jobs' } as const satisfies KubeResource;
+const EVENTS = { group: 'events.k8s.io', version: 'v1', resource: 'events' } as const satisfies KubeResource;
 
 /** Per-request timeout: the Lambda must get an answer (or a retryable error) well before its own limit. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
@@ -85,6 +81,8 @@ interface KubeApiOptions {
   /** Tests against plain HTTP or self-signed servers only. */
   skipTLSVerify?: boolean;
   timeoutMs?: number;
+  /** Items per list page (default: kube-http.ts's). */
+  pageSize?: number;
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -95,17 +93,11 @@ function splitApiVersion(apiVersion: string): { group: string; version: string }
 }
 
 /** Group, version and plural of an object kind; undefined for kinds we do not know. */
-const resolveResource = (
-  apiVersion: string,
-  kind: string,
-): { group: string; version: string; plural: string } | undefined => {
+const resolveResource = (apiVersion: string, kind: string): KubeResource | undefined => {
   const { group, version } = splitApiVersion(apiVersion);
-  const plural = PLURALS[`${group}/${kind}`];
-  return plural ? { group, version, plural } : undefined;
+  const resource = PLURALS[`${group}/${kind}`];
+  return resource ? { group, version, resource } : undefined;
 };
-
-/** Typed client results (class instances with Dates) → plain JSON data with ISO strings. */
-const toPlain = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** List items come without TypeMeta for built-in kinds; give them theirs back. */
 const withTypeMeta = <T extends { apiVersion?: string; kind?: string }>(
@@ -124,31 +116,21 @@ const withResourceVersion = (patch: MergePatch, resourceVersion: string | undefi
   return { ...patch, metadata: { ...metadata, resourceVersion } };
 };
 
-const statusOf = (error: unknown): number | undefined =>
-  error instanceof ApiException && typeof error.code === 'number' ? error.code : undefined;
-
-/** The Kubernetes `Status` message (and reason) from an error response body. */
-const apiMessage = (error: ApiException<unknown>): { message?: string; reason?: string } => {
-  const body: unknown = error.body;
-  let parsed: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body.trim() ? { message: body.trim().slice(0, 500) } : {};
-    }
+/**
+ * A MicroTime on the wire: RFC 3339 with exactly six fractional digits
+ * (docs/facts/kubernetes-events.md `events.eventtime-microseconds`); JavaScript times have
+ * milliseconds, so the last three digits are zeros.
+ */
+const microTime = (value: string): string => {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    throw new KubernetesRequestFailedError(`Kubernetes event: eventTime ${JSON.stringify(value)} is no time`);
   }
-  if (typeof parsed !== 'object' || parsed === null) return {};
-  const { message, reason } = parsed as { message?: unknown; reason?: unknown };
-  return {
-    ...(typeof message === 'string' ? { message } : {}),
-    ...(typeof reason === 'string' ? { reason } : {}),
-  };
+  return `${new Date(ms).toISOString().slice(0, -1)}000Z`;
 };
 
-/** undici's transport failure (the real reason is its `cause`). */
-const isFetchFailure = (error: unknown): boolean =>
-  error instanceof TypeError && error.message === 'fetch failed';
+const statusOf = (error: unknown): number | undefined =>
+  error instanceof KubeStatusError ? error.status : undefined;
 
 /** TLS verification failures (unknown CA, self-signed, wrong host name) anywhere in the cause chain. */
 const isTlsTrustError = (error: unknown): boolean => {
@@ -168,9 +150,8 @@ const isTlsTrustError = (error: unknown): boolean => {
 
 /** Maps a client error to our typed errors; never returns (always throws). */
 const toKubeError = (error: unknown, operation: string): never => {
-  if (error instanceof ApiException) {
-    const status = error.code as number;
-    const { message, reason } = apiMessage(error);
+  if (error instanceof KubeStatusError) {
+    const { status, reason, apiMessage: message } = error;
     const details = { operation, statusCode: status, ...(reason ? { reason } : {}) };
     const text = `Kubernetes ${operation} failed: HTTP ${status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`;
     if (status === 429) throw new KubernetesThrottledError(text, { cause: error, details });
@@ -184,7 +165,7 @@ const toKubeError = (error: unknown, operation: string): never => {
   if (isTlsTrustError(error)) {
     throw new KubernetesRequestFailedError(text, { cause: error, details: { operation } });
   }
-  if (isNetworkError(error) || isFetchFailure(error)) {
+  if (isNetworkError(error)) {
     throw new KubernetesUnavailableError(text, { cause: error, details: { operation } });
   }
   throw new KubernetesRequestFailedError(text, { cause: error, details: { operation } });
@@ -206,38 +187,15 @@ async function call<T, F>(
   }
 }
 
-/** Middleware giving each request its own abort timer. */
-const timeoutMiddleware = (timeoutMs: number): ObservableMiddleware => ({
-  pre: (context: RequestContext) => {
-    context.setSignal(AbortSignal.timeout(timeoutMs));
-    return new Observable(Promise.resolve(context));
-  },
-  post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
-});
-
 const createKubeApi = (options: KubeApiOptions): KubeApi => {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'cluster',
-        server: options.server,
-        ...(options.caData ? { caData: options.caData } : {}),
-        skipTLSVerify: options.skipTLSVerify ?? false,
-      },
-    ],
-    users: [{ name: 'user', token: options.token }],
-    contexts: [{ name: 'context', cluster: 'cluster', user: 'user' }],
-    currentContext: 'context',
+  const client = new KubeHttpClient({
+    server: options.server,
+    token: options.token,
+    ...(options.caData ? { caData: options.caData } : {}),
+    skipTLSVerify: options.skipTLSVerify ?? false,
+    timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
   });
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const apis = kc.makeApiClient(ApisApi);
-  const events = kc.makeApiClient(EventsV1Api);
-
-  const timeout = timeoutMiddleware(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-  const readOptions = { middleware: [timeout], middlewareMergeStrategy: 'append' as const };
-  const patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, readOptions);
 
   const patchNamespaced = async (
     ref: { apiVersion: string; kind: string; namespace: string; name: string },
@@ -252,11 +210,8 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
       );
     }
     const body = withResourceVersion(patch, resourceVersion);
-    const result: unknown = await call(operation, () =>
-      custom.patchNamespacedCustomObject(
-        { ...resource, namespace: ref.namespace, name: ref.name, body },
-        patchOptions,
-      ),
+    const result = await call(operation, () =>
+      client.patch(resource, { namespace: ref.namespace, name: ref.name }, body),
     );
     return result as KubeObject;
   };
@@ -269,40 +224,38 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
   }): Promise<KubeObject | undefined> => {
     const resource = resolveResource(ref.apiVersion, ref.kind);
     if (!resource) return undefined;
-    const operation = `GET ${ref.kind} ${ref.namespace}/${ref.name}`;
-    if (!resource.group) {
-      const pod = await call(
-        operation,
-        () => core.readNamespacedPod({ namespace: ref.namespace, name: ref.name }, readOptions),
-        () => undefined,
-      );
-      return pod ? toPlain<KubeObject>(pod) : undefined;
-    }
     const object = await call(
-      operation,
-      () =>
-        custom.getNamespacedCustomObject(
-          { ...resource, namespace: ref.namespace, name: ref.name },
-          readOptions,
-        ),
+      `GET ${ref.kind} ${ref.namespace}/${ref.name}`,
+      () => client.get(resource, { namespace: ref.namespace, name: ref.name }),
       () => undefined,
     );
     return object as KubeObject | undefined;
+  };
+
+  const getJob = async (namespace: string, name: string): Promise<KubeObject | undefined> => {
+    const job = await call(
+      `GET Job ${namespace}/${name}`,
+      () => client.get(BATCH_JOBS, { namespace, name }),
+      () => undefined,
+    );
+    return job as KubeObject | undefined;
   };
 
   return {
     async getNode(name) {
       const node = await call(
         `GET Node ${name}`,
-        () => core.readNode({ name }, readOptions),
+        () => client.get(NODES, { name }),
         () => undefined,
       );
-      return node ? toPlain<KubeNode>(node) : undefined;
+      return node as KubeNode | undefined;
     },
 
     async listNodes(listOptions = {}) {
-      const list = await call('LIST Node', () => core.listNode({ ...listOptions }, readOptions));
-      return toPlain<KubeNode[]>(list.items).map((node) => withTypeMeta(node, 'v1', 'Node'));
+      const items = await call('LIST Node', () =>
+        client.list(NODES, listOptions.labelSelector ? { labelSelector: listOptions.labelSelector } : {}),
+      );
+      return (items as KubeNode[]).map((node) => withTypeMeta(node, 'v1', 'Node'));
     },
 
     async patchNode(name, patch, patchNodeOptions = {}) {
@@ -310,29 +263,27 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
       const body = withResourceVersion(patch, patchNodeOptions.resourceVersion);
       const node = await call(
         operation,
-        () => core.patchNode({ name, body }, patchOptions),
+        () => client.patch(NODES, { name }, body),
         () => {
           throw new NodeNotFoundError(`Kubernetes ${operation} failed: node ${name} not found`, {
             details: { operation, statusCode: 404 },
           });
         },
       );
-      return toPlain<KubeNode>(node);
+      return node as KubeNode;
     },
 
     async listPods({ nodeName, namespace, labelSelector }) {
-      const selectors = {
-        ...(nodeName ? { fieldSelector: `spec.nodeName=${nodeName}` } : {}),
-        ...(labelSelector ? { labelSelector } : {}),
-      };
-      const list = await call(
+      const items = await call(
         `LIST Pod${namespace ? ` in ${namespace}` : ''}${nodeName ? ` on ${nodeName}` : ''}`,
         () =>
-          namespace
-            ? core.listNamespacedPod({ namespace, ...selectors }, readOptions)
-            : core.listPodForAllNamespaces(selectors, readOptions),
+          client.list(PODS, {
+            ...(namespace ? { namespace } : {}),
+            ...(nodeName ? { fieldSelector: `spec.nodeName=${nodeName}` } : {}),
+            ...(labelSelector ? { labelSelector } : {}),
+          }),
       );
-      return toPlain<KubePod[]>(list.items).map((pod) => withTypeMeta(pod, 'v1', 'Pod'));
+      return (items as KubePod[]).map((pod) => withTypeMeta(pod, 'v1', 'Pod'));
     },
 
     getObject: (ref) => getNamespaced(ref),
@@ -341,31 +292,32 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
       const name = job.metadata.name;
       const operation = `CREATE Job ${namespace}/${name}`;
       try {
-        const created: unknown = await custom.createNamespacedCustomObject(
-          { ...BATCH_JOBS, namespace, body: { apiVersion: 'batch/v1', kind: 'Job', ...job } },
-          readOptions,
+        const created = await client.create(
+          BATCH_JOBS,
+          { namespace },
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            ...job,
+          },
         );
         return { job: withTypeMeta(created as KubeObject, 'batch/v1', 'Job'), created: true };
       } catch (error) {
         // AlreadyExists: a retried create. The Job that is there is the one to follow.
         if (statusOf(error) === 409) {
-          const existing = await getNamespaced({ apiVersion: 'batch/v1', kind: 'Job', namespace, name });
+          const existing = await getJob(namespace, name);
           if (existing) return { job: existing, created: false };
         }
         return toKubeError(error, operation);
       }
     },
 
-    getJob: (namespace, name) => getNamespaced({ apiVersion: 'batch/v1', kind: 'Job', namespace, name }),
+    getJob: (namespace, name) => getJob(namespace, name),
 
     async deleteJob(namespace, name) {
       await call(
         `DELETE Job ${namespace}/${name}`,
-        () =>
-          custom.deleteNamespacedCustomObject(
-            { ...BATCH_JOBS, namespace, name, propagationPolicy: 'Background' },
-            readOptions,
-          ),
+        () => client.delete(BATCH_JOBS, { namespace, name }, { query: { propagationPolicy: 'Background' } }),
         () => undefined,
       );
     },
@@ -383,29 +335,34 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
           `Kubernetes ${operation}: unsupported kind ${ref.apiVersion} ${ref.kind}`,
         );
       }
-      const selector = ref.labelSelector ? { labelSelector: ref.labelSelector } : {};
-      const list = (await call(
+      const items = await call(
         operation,
         () =>
-          ref.namespace
-            ? custom.listNamespacedCustomObject(
-                { ...resource, namespace: ref.namespace, ...selector },
-                readOptions,
-              )
-            : custom.listClusterCustomObject({ ...resource, ...selector }, readOptions),
+          client.list(resource, {
+            ...(ref.namespace ? { namespace: ref.namespace } : {}),
+            ...(ref.labelSelector ? { labelSelector: ref.labelSelector } : {}),
+          }),
         // The CRD is not installed: nothing of this kind can exist.
-        () => ({ items: [] }),
-      )) as { items?: KubeObject[] };
-      return (list.items ?? []).map((item) => withTypeMeta(item, ref.apiVersion, ref.kind));
+        () => [],
+      );
+      return (items as KubeObject[]).map((item) => withTypeMeta(item, ref.apiVersion, ref.kind));
     },
 
     async servedVersions(group) {
       // GET /apis (discovery, allowed to every authenticated user by the default system:discovery
       // role): served versions only, the group's preferred version named apart.
-      const list = await call('GET /apis (discovery)', () => apis.getAPIVersions(readOptions));
-      const found = list.groups.find((g) => g.name === group);
+      const list = (await call('GET /apis (discovery)', () => client.discovery())) as
+        | {
+            groups?: {
+              name?: string;
+              versions?: { version?: string }[];
+              preferredVersion?: { version?: string };
+            }[];
+          }
+        | undefined;
+      const found = (list?.groups ?? []).find((g) => g.name === group);
       if (!found) return [];
-      const versions = found.versions.map((v) => v.version);
+      const versions = (found.versions ?? []).flatMap((v) => (v.version ? [v.version] : []));
       const preferred = found.preferredVersion?.version;
       return preferred ? [preferred, ...versions.filter((v) => v !== preferred)] : versions;
     },
@@ -416,27 +373,24 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
     async evictPod(pod, evictOptions = {}): Promise<EvictionResult> {
       const operation = `EVICT Pod ${pod.namespace}/${pod.name}`;
       try {
-        await core.createNamespacedPodEviction(
+        await client.create(
+          POD_EVICTION,
+          { namespace: pod.namespace, name: pod.name },
           {
-            name: pod.name,
-            namespace: pod.namespace,
-            body: {
-              apiVersion: 'policy/v1',
-              kind: 'Eviction',
-              metadata: { name: pod.name, namespace: pod.namespace },
-              ...(evictOptions.gracePeriodSeconds !== undefined
-                ? { deleteOptions: { gracePeriodSeconds: evictOptions.gracePeriodSeconds } }
-                : {}),
-            },
+            apiVersion: 'policy/v1',
+            kind: 'Eviction',
+            metadata: { name: pod.name, namespace: pod.namespace },
+            ...(evictOptions.gracePeriodSeconds !== undefined
+              ? { deleteOptions: { gracePeriodSeconds: evictOptions.gracePeriodSeconds } }
+              : {}),
           },
-          readOptions,
         );
         return { outcome: 'evicted' };
       } catch (error) {
         const status = statusOf(error);
         if (status === 404) return { outcome: 'gone' };
         if (status === 429) {
-          const { message } = apiMessage(error as ApiException<unknown>);
+          const message = (error as KubeStatusError).apiMessage;
           return { outcome: 'blocked', ...(message ? { message } : {}) };
         }
         return toKubeError(error, operation);
@@ -446,16 +400,13 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
     async deletePod(pod, deleteOptions = {}) {
       const operation = `DELETE Pod ${pod.namespace}/${pod.name}`;
       try {
-        await core.deleteNamespacedPod(
+        await client.delete(
+          PODS,
+          { namespace: pod.namespace, name: pod.name },
           {
-            name: pod.name,
-            namespace: pod.namespace,
-            ...(deleteOptions.gracePeriodSeconds !== undefined
-              ? { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }
-              : {}),
+            query: { gracePeriodSeconds: deleteOptions.gracePeriodSeconds },
             ...(pod.uid ? { body: { preconditions: { uid: pod.uid } } } : {}),
           },
-          readOptions,
         );
         return 'deleted';
       } catch (error) {
@@ -468,11 +419,9 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
 
     async createEvent(event) {
       const { namespace, name } = event.metadata;
+      const body = { ...event, eventTime: microTime(event.eventTime) };
       try {
-        await events.createNamespacedEvent(
-          { namespace, body: { ...event, eventTime: new V1MicroTime(event.eventTime) } },
-          readOptions,
-        );
+        await client.create(EVENTS, { namespace }, body);
         return { created: true };
       } catch (error) {
         // AlreadyExists: the same incident wrote this Event before (a retried task).
@@ -483,22 +432,17 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
 
     async listWorkloads(kind, listOptions = {}) {
       const { apiVersion, group, version, plural } = WORKLOAD_KINDS[kind];
-      const list = (await call(
+      const items = await call(
         `LIST ${kind}`,
         () =>
-          custom.listClusterCustomObject(
-            {
-              group,
-              version,
-              plural,
-              ...(listOptions.labelSelector ? { labelSelector: listOptions.labelSelector } : {}),
-            },
-            readOptions,
+          client.list(
+            { group, version, resource: plural },
+            listOptions.labelSelector ? { labelSelector: listOptions.labelSelector } : {},
           ),
         // The CRD is not installed: nothing of this kind can exist.
-        () => ({ items: [] }),
-      )) as { items?: KubeObject[] };
-      return (list.items ?? []).map((item) => withTypeMeta(item, apiVersion, kind));
+        () => [],
+      );
+      return (items as KubeObject[]).map((item) => withTypeMeta(item, apiVersion, kind));
     },
   };
 };

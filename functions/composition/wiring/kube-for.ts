@@ -1,7 +1,7 @@
 /**
  * The `kubeFor` port: a Kubernetes API per EKS cluster (endpoint and CA from EKS DescribeCluster,
- * a token signed with the Lambda role's credentials). The only provider that bundles
- * @kubernetes/client-node.
+ * a token signed with the Lambda role's credentials); requests go through our own small client
+ * (functions/adapters/kube-http.ts).
  */
 import { EKSClient } from '@aws-sdk/client-eks';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';

@@ -52,7 +52,7 @@ afterAll(async () => {
 
 describe('Function: createKubeApi', () => {
   describe('nodes', () => {
-    it('gets a node with the bearer token and returns plain JSON with ISO timestamps', async () => {
+    it("gets a node with the bearer token and returns the API server's JSON as it came (timestamps unchanged)", async () => {
       // Prepare
       server.respond = () => ({ body: node('ip-10-1-2-3') });
 
@@ -68,9 +68,9 @@ describe('Function: createKubeApi', () => {
         }),
       ]);
       expect(result?.metadata).toMatchObject({ name: 'ip-10-1-2-3', resourceVersion: '41' });
-      expect(typeof result?.metadata.creationTimestamp).toBe('string');
-      expect(Date.parse(result?.metadata.creationTimestamp ?? '')).toBe(Date.parse('2026-01-02T03:04:05Z'));
-      expect(result?.status?.conditions?.[0]?.lastTransitionTime).toBe('2026-01-02T03:05:00.000Z');
+      expect(result).toEqual(node('ip-10-1-2-3'));
+      expect(result?.metadata.creationTimestamp).toBe('2026-01-02T03:04:05Z');
+      expect(result?.status?.conditions?.[0]?.lastTransitionTime).toBe('2026-01-02T03:05:00Z');
       expect(result?.status?.nodeInfo?.bootID).toBe('boot-1');
     });
 
@@ -191,6 +191,35 @@ describe('Function: createKubeApi', () => {
         path: '/api/v1/namespaces/ml/pods',
         query: { fieldSelector: 'spec.nodeName=n1', labelSelector: 'app=trainer' },
       });
+    });
+
+    it('lists every pod of a node across the pages the API server answers in, 500 at a time', async () => {
+      // Prepare: two pages, the first with a continue token (docs/facts/kubernetes-http.md kube-http.list-chunking).
+      server.respond = (request) =>
+        request.query.continue === 'next'
+          ? {
+              body: { kind: 'PodList', metadata: {}, items: [{ metadata: { name: 'p2', namespace: 'ml' } }] },
+            }
+          : {
+              body: {
+                kind: 'PodList',
+                metadata: { continue: 'next' },
+                items: [{ metadata: { name: 'p1', namespace: 'ml' } }],
+              },
+            };
+
+      // Act
+      const pods = await kube.listPods({ nodeName: 'n1' });
+
+      // Assess
+      expect(pods.map((p) => [p.kind, p.metadata.name])).toEqual([
+        ['Pod', 'p1'],
+        ['Pod', 'p2'],
+      ]);
+      expect(server.requests.map((r) => r.query)).toEqual([
+        { fieldSelector: 'spec.nodeName=n1', limit: '500' },
+        { fieldSelector: 'spec.nodeName=n1', limit: '500', continue: 'next' },
+      ]);
     });
   });
 
