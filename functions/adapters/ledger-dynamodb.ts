@@ -163,33 +163,38 @@ const createDynamoLedger = ({
     return out.Item;
   };
 
-  const queryAll = async (
+  /** Every item of a paginated Query or Scan; `page` sends one request from the given start key. */
+  const allPages = async (
     operation: string,
-    pk: string,
-    prefix: string,
-    extra: Partial<QueryCommandInput> = {},
-  ) => {
+    page: (startKey: Record<string, unknown> | undefined) => Promise<{
+      Items?: Record<string, unknown>[];
+      LastEvaluatedKey?: Record<string, unknown>;
+    }>,
+  ): Promise<Record<string, unknown>[]> => {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await run(operation, () =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ...extra,
-            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', ...extra.ExpressionAttributeNames },
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ...extra.ExpressionAttributeValues },
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
+      const out = await run(operation, () => page(startKey));
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
     } while (startKey);
     return items;
   };
+
+  const queryAll = (operation: string, pk: string, prefix: string, extra: Partial<QueryCommandInput> = {}) =>
+    allPages(operation, (startKey) =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ...extra,
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', ...extra.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ...extra.ExpressionAttributeValues },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      ),
+    );
 
   return {
     async recordSighting({ clusterName, instanceId, faultClass, incidentId, now, windowMinutes }) {
@@ -444,27 +449,21 @@ const createDynamoLedger = ({
 
     async listOpenIncidents(clusterName) {
       const index = LEDGER_KEY_SCHEMA.openIncidentsIndex;
-      const items: Record<string, unknown>[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await run('listOpenIncidents', () =>
-          client.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: index.name,
-              KeyConditionExpression: '#open = :pk AND begins_with(#sk, :prefix)',
-              ExpressionAttributeNames: { '#open': index.hashKey, '#sk': index.rangeKey },
-              ExpressionAttributeValues: {
-                ':pk': ledgerKeys.pk(clusterName),
-                ':prefix': ledgerKeys.incidentPrefix,
-              },
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          ),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const items = await allPages('listOpenIncidents', (startKey) =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: index.name,
+            KeyConditionExpression: '#open = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#open': index.hashKey, '#sk': index.rangeKey },
+            ExpressionAttributeValues: {
+              ':pk': ledgerKeys.pk(clusterName),
+              ':prefix': ledgerKeys.incidentPrefix,
+            },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
       return items
         .map((item) => withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS))
         .filter((incident) => incident.status === 'open')
@@ -480,24 +479,18 @@ const createDynamoLedger = ({
     },
 
     async listAllIncidents(options = {}) {
-      const items: Record<string, unknown>[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await run('listAllIncidents', () =>
-          client.send(
-            new ScanCommand({
-              TableName: tableName,
-              FilterExpression: 'begins_with(#sk, :prefix)',
-              ExpressionAttributeNames: { '#sk': 'sk' },
-              ExpressionAttributeValues: { ':prefix': ledgerKeys.incidentPrefix },
-              ConsistentRead: true,
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          ),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const items = await allPages('listAllIncidents', (startKey) =>
+        client.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#sk': 'sk' },
+            ExpressionAttributeValues: { ':prefix': ledgerKeys.incidentPrefix },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
       const incidents = items
         .filter((item) => String(item.sk).startsWith(ledgerKeys.incidentPrefix))
         .map((item) => withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS))
