@@ -112,6 +112,8 @@ export const sweepResultSchema = z.object({
       optedOut: z.number(),
       transitioning: z.number(),
       dropped: z.object({ recoveries: z.number(), repairs: z.number() }),
+      /** Why the cluster was not swept (its configuration pairs it with the wrong EKS cluster). */
+      skipped: z.string().optional(),
       /** Finding kinds held as `detector-disagreement` (functions/domain/mass-findings.ts): no start. */
       disagreements: z
         .array(

@@ -47,6 +47,11 @@ export interface GuardrailInput {
   action: RemediationAction;
   /** HyperPod `ClusterStatus` (open enum). */
   clusterStatus: string;
+  /**
+   * The EKS cluster the configuration names for this HyperPod cluster, and the one HyperPod says
+   * orchestrates it (DescribeCluster `Orchestrator.Eks.ClusterArn`; absent when not reported).
+   */
+  eksCluster?: { configured: string; orchestrator?: string };
   remediationOwner: RemediationOwner;
   /** HyperPod's own recovery of this node is already triggered (hyperpod-recovery.ts). */
   hyperpodAlreadyActing?: boolean;
@@ -74,6 +79,9 @@ export interface GuardrailInput {
  * Gate order. The first failing gate wins, so cheaper, more absolute reasons come first:
  * 1. `no-action-needed`: the decision is ignore/observe, nothing to guard;
  * 2. `paused`: an operator stopped all remediation;
+ * 2a. `wrong-eks-cluster`: the configuration pairs this HyperPod cluster with another EKS cluster
+ *    than the one HyperPod reports as its orchestrator: we would read and change the wrong
+ *    cluster's nodes and jobs, so nothing acts until the configuration is fixed;
  * 3. `cluster-updating`: the cluster is Updating/SystemUpdating (HyperPod is moving nodes itself);
  * 4. `opted-out`: the node carries the opt-out label;
  * 5. `needs-attention`: a person owns the node now;
@@ -96,6 +104,7 @@ export interface GuardrailInput {
 export const GUARDRAIL_ORDER = [
   'no-action-needed',
   'paused',
+  'wrong-eks-cluster',
   'cluster-updating',
   'opted-out',
   'needs-attention',
@@ -218,6 +227,12 @@ const isActing = (action: RemediationAction): action is ActingAction =>
 /** One check per gate; `undefined` means the gate passes. Keyed by name so the order is data. */
 const GATES: Record<Exclude<GuardrailGate, 'no-action-needed'>, (input: GuardrailInput) => GateResult> = {
   paused: ({ paused }) => (paused ? { detail: `remediation paused: ${paused.reason}` } : undefined),
+  'wrong-eks-cluster': ({ eksCluster }) =>
+    eksCluster?.orchestrator !== undefined && eksCluster.orchestrator !== eksCluster.configured
+      ? {
+          detail: `HyperPod reports EKS cluster ${eksCluster.orchestrator} as this cluster's orchestrator, the configuration names ${eksCluster.configured}: fix eksClusterName`,
+        }
+      : undefined,
   'cluster-updating': ({ clusterStatus, policy }) =>
     policy.pauseDuringClusterUpdates && UPDATING_STATUSES.has(clusterStatus)
       ? { detail: `cluster is ${clusterStatus}` }

@@ -135,6 +135,7 @@ export type SkipReason =
   | 'not-a-fault'
   | 'no-action-needed'
   | 'paused'
+  | 'wrong-eks-cluster'
   | 'cluster-updating'
   | 'opted-out'
   | 'needs-attention'

@@ -189,6 +189,10 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     nodeLabels,
     action: policyDecision.action,
     clusterStatus: clusterInfo.status,
+    eksCluster: {
+      configured: cluster.eksClusterName,
+      ...(clusterInfo.eksClusterName ? { orchestrator: clusterInfo.eksClusterName } : {}),
+    },
     remediationOwner,
     hyperpodAlreadyActing: alreadyActing,
     paused: guardState.paused,

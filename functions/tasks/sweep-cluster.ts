@@ -80,6 +80,27 @@ const sweepOne = async (
     deps.clusterNodes.listNodes(cluster.name),
     deps.kubeFor(cluster.eksClusterName),
   ]);
+  // The configuration pairs this HyperPod cluster with another EKS cluster than HyperPod does:
+  // reading that cluster's nodes would find every instance missing. Nothing is swept (Admit's
+  // `wrong-eks-cluster` gate refuses the same) until the configuration is fixed.
+  if (info.eksClusterName && info.eksClusterName !== cluster.eksClusterName) {
+    const skipped = `HyperPod reports EKS cluster ${info.eksClusterName} as the orchestrator, the configuration names ${cluster.eksClusterName}: not swept`;
+    result.summary.push({
+      clusterName: cluster.name,
+      instances: instances.length,
+      kubeNodes: 0,
+      findings: {},
+      repairs: {},
+      idleChecks: 0,
+      inFlight: 0,
+      optedOut: 0,
+      transitioning: 0,
+      dropped: { recoveries: 0, repairs: 0 },
+      skipped,
+    });
+    deps.logger.error('cluster not swept: wrong EKS cluster', { clusterName: cluster.name, skipped });
+    return;
+  }
   const [kubeNodes, leases, open, suspended, pods] = await Promise.all([
     kube.listNodes(),
     deps.ledger.listLeases(cluster.name, now),

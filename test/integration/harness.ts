@@ -35,6 +35,8 @@ export const makeHarness = (
     nodeRecovery?: 'Automatic' | 'None';
     healthChecks?: AppConfigInput['healthChecks'];
     sweep?: AppConfigInput['sweep'];
+    /** The EKS cluster HyperPod reports as the orchestrator (default: the configured one). */
+    orchestrator?: string;
   } = {},
 ) => {
   const config = parseAppConfig({
@@ -54,7 +56,7 @@ export const makeHarness = (
     now,
     clusterName: CLUSTER.name,
     clusterArn: CLUSTER.arn,
-    eksClusterName: CLUSTER.eksClusterName,
+    eksClusterName: options.orchestrator ?? CLUSTER.eksClusterName,
     nodeRecovery: options.nodeRecovery,
     kube,
   });

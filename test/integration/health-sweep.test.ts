@@ -173,6 +173,25 @@ describe('State machine: health-sweep', () => {
     },
   );
 
+  it('sweeps nothing of a cluster that HyperPod says another EKS cluster orchestrates, and says why', async () => {
+    // Prepare
+    const h = makeHarness({ orchestrator: 'someone-elses-eks' });
+    h.kube.nodes.get(nodeName(NODE_A))!.status!.allocatable = { 'nvidia.com/gpu': '7' };
+
+    // Act
+    const { report, executions } = await sweep(h);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    expect(executions.started).toEqual([]);
+    expect(report.output).toMatchObject({
+      summary: [
+        { clusterName: CLUSTER.name, findings: {}, skipped: expect.stringContaining('someone-elses-eks') },
+      ],
+    });
+    expect(h.kube.mutations).toEqual([]);
+  });
+
   it('starts node-recovery once when two sweeps overlap: the second start is ExecutionAlreadyExists, a skip', async () => {
     // Prepare
     const h = makeHarness();

@@ -119,6 +119,27 @@ describe('State machine: node-recovery', () => {
     expect(skipReasons.every((r) => r === 'duplicate' || r === 'lease-held')).toBe(true);
   });
 
+  it('changes nothing when HyperPod reports another EKS cluster as the orchestrator than the configuration names', async () => {
+    // Prepare
+    const h = makeHarness({ orchestrator: 'someone-elses-eks' });
+    h.addJob('PyTorchJob', 'llama', [nodeName(NODE_A)]);
+
+    // Act
+    const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorTerminate'), h.deps);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    expect(visited(report)).toEqual(['AdmitIncident', 'IsActionNeeded', 'RecordSkip', 'Done']);
+    expect(h.kube.mutations).toEqual([]);
+    expect(h.hyperpod.calls).toEqual([]);
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    expect(incident?.decision).toMatchObject({
+      outcome: 'skip',
+      skipReason: 'wrong-eks-cluster',
+      skipDetail: expect.stringContaining('someone-elses-eks'),
+    });
+  });
+
   it('changes nothing in observe mode and records the decision that would have run', async () => {
     // Prepare
     const h = makeHarness({ policy: { mode: 'observe' } });

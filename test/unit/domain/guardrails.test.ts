@@ -50,6 +50,7 @@ const guardState = (
 const FAILING: Record<(typeof GUARDRAIL_ORDER)[number], Partial<GuardrailInput>> = {
   'no-action-needed': { action: 'observe' },
   paused: { paused: { reason: 'maintenance window' } },
+  'wrong-eks-cluster': { eksCluster: { configured: 'ml-eks', orchestrator: 'other-eks' } },
   'cluster-updating': { clusterStatus: 'SystemUpdating' },
   'opted-out': { nodeLabels: { 'hyperpod-resilience.io/opt-out': 'true' } },
   'needs-attention': { needsAttention: { reason: 'replacement did not fix it' } },
@@ -66,6 +67,29 @@ const FAILING: Record<(typeof GUARDRAIL_ORDER)[number], Partial<GuardrailInput>>
   'max-parallel': { activeRemediations: 2 },
   'observe-mode': { policy: policyWith({ mode: 'observe' }) },
 };
+
+describe('Gate: wrong-eks-cluster', () => {
+  it.each([
+    { case: 'HyperPod names the configured EKS cluster', orchestrator: 'ml-eks', skipped: false },
+    { case: 'HyperPod does not report its orchestrator', orchestrator: undefined, skipped: false },
+    { case: 'HyperPod names another EKS cluster', orchestrator: 'other-eks', skipped: true },
+  ])(
+    'skips only when the orchestrator differs from the configuration: $case',
+    ({ orchestrator, skipped }) => {
+      // Act
+      const verdict = evaluateGuardrails(
+        passing({
+          eksCluster: { configured: 'ml-eks', ...(orchestrator ? { orchestrator } : {}) },
+          policy: policyWith({ mode: 'act' }),
+        }),
+      );
+
+      // Assess
+      expect(verdict.outcome === 'skip' && verdict.reason === 'wrong-eks-cluster').toBe(skipped);
+      if (skipped) expect(verdict).toMatchObject({ detail: expect.stringContaining('other-eks') });
+    },
+  );
+});
 
 describe('Constant: GUARDRAIL_ORDER', () => {
   it('checks observe mode last so observe mode records the decision that would have run', () => {
