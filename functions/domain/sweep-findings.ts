@@ -24,7 +24,6 @@
  * idempotent execution name: the same finding in overlapping sweeps yields the same name, so
  * Step Functions starts it once; a persisting finding gets a new name each `findingRetryMinutes`.
  */
-import type { ClusterNode } from '#adapters/ports.ts';
 import {
   DEEP_HEALTH_CHECK_STATUS_LABEL,
   FAULT_DETAILS_ANNOTATION,
@@ -47,7 +46,7 @@ import {
   QUARANTINED_BY_ANNOTATION,
 } from '#domain/quarantine.ts';
 import { MINUTE_MS } from '#domain/time.ts';
-import type { WorkloadRef } from '#domain/types.ts';
+import type { ClusterNode, WorkloadRef } from '#domain/types.ts';
 import { SUSPENDED_AT_ANNOTATION, staleHolders, suspendedIncidentIds } from '#domain/workloads.ts';
 
 export type RecoveryFindingKind =

@@ -20,10 +20,9 @@
  * Pods that belong to no job (plain pods, Deployments, StatefulSets) are evicted through the
  * eviction API, which honours PodDisruptionBudgets; see `planPodEviction` and `planStuckPods`.
  */
-import type { MergePatch } from '#adapters/ports.ts';
 import type { KubeNode, KubeObject, KubePod, ObjectMeta } from '#domain/kube-types.ts';
 import { MINUTE_MS } from '#domain/time.ts';
-import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
+import type { MergePatch, WorkloadKind, WorkloadRef } from '#domain/types.ts';
 
 export interface WorkloadKindInfo {
   apiVersion: string;
