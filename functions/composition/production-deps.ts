@@ -2,7 +2,7 @@
  * Production `TaskDeps` of one Lambda, composed from the ports its handler wires. Each port comes
  * from a provider in functions/composition/wiring/ (its adapter and SDK client), imported by the
  * handlers that use it and by no other: a Lambda's bundle holds only the adapters its code uses
- * (deploy/task-iam.ts `LAMBDA_DEPS`; README "Benchmarks", cold starts). A port is built
+ * (functions/composition/lambda-deps.ts `LAMBDA_DEPS`; README "Benchmarks", cold starts). A port is built
  * on its first use and kept for the container's life; reading a port the handler did not wire
  * throws (the compiler already refuses such a handler, see lambda-handler.ts).
  */
