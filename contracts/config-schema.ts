@@ -1,6 +1,6 @@
 /**
  * The one configuration schema, shared by the deploy (`sst.config.ts`), every Lambda at cold
- * start (`config.ts`) and local mode. Defaults are the safe ones: observe-only, tight breaker.
+ * start (`functions/composition/runtime-config.ts`) and local mode. Defaults are the safe ones: observe-only, tight breaker.
  * Reasoning behind each number: README "Safety limits"; facts behind them: docs/FACTS.md.
  */
 import * as z from 'zod';

@@ -11,12 +11,10 @@
  *   deploy/task-iam.ts (actions read from the code, scoped here to our resources);
  * - timeouts: each Lambda may run as long as the longest `TimeoutSeconds` of a Task state calling it;
  * - rules: events/rules.ts; the schedule: the registry entry's `triggers.schedule`;
- * - metrics: functions/shared/metrics-catalog.ts.
+ * - metrics: contracts/metrics-catalog.ts.
  */
 
 import { InvalidInputError } from '#contracts/errors.ts';
-import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
-import { buildRules } from '#events/rules.ts';
 import {
   COUNTERS,
   INCIDENT_OVERDUE,
@@ -24,7 +22,9 @@ import {
   METRICS_NAMESPACE,
   SERVICE_DIMENSION,
   SERVICE_NAME,
-} from '#shared/metrics-catalog.ts';
+} from '#contracts/metrics-catalog.ts';
+import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
+import { buildRules } from '#events/rules.ts';
 import { MACHINES, type MachineEntry, machineFunctions, machineStarts } from '#state-machines/registry.ts';
 import type { ResolvedDeployConfig } from './deploy-config.ts';
 import { LAMBDA_NODEJS } from './lambda-bundle.ts';

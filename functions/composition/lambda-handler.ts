@@ -14,8 +14,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { LambdaDeps } from '#composition/lambda-deps.ts';
+import { loadRuntimeConfig } from '#composition/runtime-config.ts';
 import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
-import { loadRuntimeConfig } from '#shared/config.ts';
 import { logger, metrics } from './powertools.ts';
 import { composeProductionDeps, type PortName, type Wiring } from './production-deps.ts';
 

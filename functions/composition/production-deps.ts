@@ -6,8 +6,9 @@
  * on its first use and kept for the container's life; reading a port the handler did not wire
  * throws (the compiler already refuses such a handler, see lambda-handler.ts).
  */
+
+import type { RuntimeConfig } from '#composition/runtime-config.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
-import type { RuntimeConfig } from '#shared/config.ts';
 import { logger, powertoolsMetricsSink } from './powertools.ts';
 
 /** The `TaskDeps` properties that hold ports to the outside world. */
