@@ -4,7 +4,6 @@
  * Reasoning behind each number: README "Safety limits"; facts behind them: docs/FACTS.md.
  */
 import * as z from 'zod';
-import { DEFAULT_MASS_FINDING_LIMITS } from '#domain/mass-findings.ts';
 
 /** HyperPod cluster names: 1–63 chars, alphanumerics and hyphens (SageMaker ClusterName pattern). */
 export const CLUSTER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -118,6 +117,13 @@ export type WorkloadPolicy = z.infer<typeof workloadPolicySchema>;
  * than half the fleet (NHC's default `minHealthy: 51%` draws the same line); `minNodes: 3` so a
  * one- or two-node fault on a small cluster is still remediated (the breaker bounds those).
  */
+/** The defaults of policy `massFindings` (functions/domain/sweep-findings.ts falls back to them). */
+export const DEFAULT_MASS_FINDING_LIMITS = {
+  maxSharePercent: 50,
+  minNodes: 3,
+  burstWindowMinutes: 10,
+} as const;
+
 export const massFindingsSchema = z
   .object({
     maxSharePercent: percent.default(DEFAULT_MASS_FINDING_LIMITS.maxSharePercent),

@@ -24,6 +24,7 @@
  * idempotent execution name: the same finding in overlapping sweeps yields the same name, so
  * Step Functions starts it once; a persisting finding gets a new name each `findingRetryMinutes`.
  */
+import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config-schema.ts';
 import {
   DEEP_HEALTH_CHECK_STATUS_LABEL,
   FAULT_DETAILS_ANNOTATION,
@@ -34,7 +35,6 @@ import {
 import { GPU_RESOURCE, stableHash } from '#domain/health-check-job.ts';
 import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
 import {
-  DEFAULT_MASS_FINDING_LIMITS,
   type DetectorDisagreement,
   type MassFindingLimits,
   splitMassFindings,
