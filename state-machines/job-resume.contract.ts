@@ -19,7 +19,7 @@
  * "reason": "…" }`. Unknown keys are rejected.
  */
 import * as z from 'zod';
-import { CLUSTER_NAME } from '#contracts/config-schema.ts';
+import { CLUSTER_NAME } from '#contracts/config/ids.ts';
 
 export const JobResumeStates = {
   PlanJobResume: 'PlanJobResume',

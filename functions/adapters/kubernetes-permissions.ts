@@ -8,7 +8,7 @@
  * ClusterRole and namespaced Role (kubernetes-rbac.ts) allow what the deployed tasks use.
  */
 import type { KubeApi } from '#adapters/ports.ts';
-import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
 
 interface KubeRule {

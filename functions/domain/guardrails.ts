@@ -6,7 +6,7 @@
  * The breaker state lives in the ledger (`ClusterGuardState`); the helpers here compute the next
  * state and leave the optimistic-concurrency `version` alone, because the ledger bumps it on write.
  */
-import type { Policy } from '#contracts/config-schema.ts';
+import type { Policy } from '#contracts/config/policy.ts';
 import { type DetectorDisagreement, judgeMassFinding } from '#domain/mass-findings.ts';
 import { isWithinWindow, MINUTE_MS } from '#domain/time.ts';
 import type {

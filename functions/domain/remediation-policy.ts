@@ -4,7 +4,7 @@
  * (repeat offender, reboot limit, escalation after a failed attempt). Cluster-wide safety
  * (breaker, parallelism, pause, opt-out) is guardrails.ts, applied afterwards.
  */
-import type { Policy } from '#contracts/config-schema.ts';
+import type { Policy } from '#contracts/config/policy.ts';
 import { DAY_MS, HOUR_MS, isWithinWindow } from '#domain/time.ts';
 import type { Fault, FaultClass, NodeHistory, RemediationAction } from '#domain/types.ts';
 

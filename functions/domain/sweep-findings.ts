@@ -24,7 +24,7 @@
  * idempotent execution name: the same finding in overlapping sweeps yields the same name, so
  * Step Functions starts it once; a persisting finding gets a new name each `findingRetryMinutes`.
  */
-import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config-schema.ts';
+import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config/policy.ts';
 import {
   DEEP_HEALTH_CHECK_STATUS_LABEL,
   FAULT_DETAILS_ANNOTATION,

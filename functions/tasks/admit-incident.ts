@@ -5,7 +5,7 @@
  * decides, including every skip, is written to the incident record.
  */
 
-import { findCluster } from '#contracts/config-schema.ts';
+import { findCluster } from '#contracts/config/app.ts';
 import { UnknownClusterError } from '#contracts/errors.ts';
 import { classifyFault } from '#domain/fault-classification.ts';
 import {

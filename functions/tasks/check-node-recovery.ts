@@ -11,7 +11,7 @@
  * the incident and the jobs are resumed instead of staying suspended for the full timeout.
  */
 import type { ClusterNode, KubeApi } from '#adapters/ports.ts';
-import { findCluster } from '#contracts/config-schema.ts';
+import { findCluster } from '#contracts/config/app.ts';
 import {
   NodeNotRecoveredError,
   OutOfSequenceInputError,

@@ -6,7 +6,7 @@
  * Only jobs that carry our label are touched; anything else is skipped `not-suspended-by-us`.
  */
 import type { KubeApi } from '#adapters/ports.ts';
-import { findCluster } from '#contracts/config-schema.ts';
+import { findCluster } from '#contracts/config/app.ts';
 import { InvalidInputError, KueueWorkloadUnavailableError, UnknownClusterError } from '#contracts/errors.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import {

@@ -3,7 +3,7 @@
  * instance id or node name through SageMaker and Kubernetes, and fills in the config defaults.
  * Invalid input, an unknown cluster or node: a typed error, nothing started.
  */
-import { findCluster } from '#contracts/config-schema.ts';
+import { findCluster } from '#contracts/config/app.ts';
 import { UnknownClusterError } from '#contracts/errors.ts';
 import {
   type HealthCheckMachineState,

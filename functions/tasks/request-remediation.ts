@@ -19,7 +19,7 @@
  * - `InstanceIdNotFound` → the node is gone: NodeNotFoundError, escalated.
  */
 
-import { findCluster } from '#contracts/config-schema.ts';
+import { findCluster } from '#contracts/config/app.ts';
 import {
   NodeBusyError,
   NodeNotFoundError,

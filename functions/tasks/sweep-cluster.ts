@@ -9,7 +9,7 @@
  */
 
 import * as z from 'zod';
-import { type AppConfig, type ClusterConfig, findCluster } from '#contracts/config-schema.ts';
+import { type AppConfig, type ClusterConfig, findCluster } from '#contracts/config/app.ts';
 import { UnknownClusterError } from '#contracts/errors.ts';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';

@@ -3,7 +3,7 @@
  * in-memory ports (fake HyperPod, fake Kubernetes API, memory ledger and notifier).
  */
 
-import { type AppConfigInput, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind } from '#domain/types.ts';
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadRuntimeConfig } from '#composition/runtime-config.ts';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { COUNTERS, LATENCY_METRICS } from '#contracts/metrics-catalog.ts';
 import { allStates } from '#deploy/deploy-plan.ts';
 import { deriveTaskPermissions, lambdaPermissions } from '#deploy/iam-derivation.ts';

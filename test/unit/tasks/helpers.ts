@@ -3,7 +3,7 @@
  * ledger and notifier, a clock that advances one second per reading), and real-shaped objects.
  */
 import type { ClusterNodes } from '#adapters/ports.ts';
-import { type AppConfigInput, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import { WORKLOAD_KINDS } from '#domain/workloads.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuntimeConfig } from '#composition/runtime-config.ts';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { resolveDeployConfig } from '#deploy/deploy-config.ts';
 
 const CLUSTER = {
