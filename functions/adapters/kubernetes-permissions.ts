@@ -9,7 +9,8 @@
  */
 import type { KubeApi } from '#adapters/ports.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
-import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
+import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
 
 interface KubeRule {
   /** API group; '' is the core group. */

@@ -47,7 +47,7 @@ import {
 } from '#domain/quarantine.ts';
 import { MINUTE_MS } from '#domain/time.ts';
 import type { ClusterNode, WorkloadRef } from '#domain/types.ts';
-import { SUSPENDED_AT_ANNOTATION, staleHolders, suspendedIncidentIds } from '#domain/workloads.ts';
+import { SUSPENDED_AT_ANNOTATION, staleHolders, suspendedIncidentIds } from '#domain/workload-suspension.ts';
 
 export type RecoveryFindingKind =
   | 'instance-failure'

@@ -2,6 +2,7 @@
  * Shared domain vocabulary. Plain data only: every type here crosses a state-machine
  * boundary as JSON, so no classes, no Dates (ISO strings), no functions.
  */
+import type { WorkloadKind } from '#contracts/workload-kinds.ts';
 
 /** A normalized reason to look at a node, whatever delivered it. Built by `events/normalize.ts`. */
 export type Trigger =
@@ -120,8 +121,8 @@ export interface NodeIdentity {
   bootId?: string;
 }
 
-/** Workload kinds we can suspend. */
-export type WorkloadKind = 'Job' | 'PyTorchJob' | 'MPIJob' | 'JobSet' | 'HyperPodPyTorchJob';
+/** Workload kinds we can suspend (the one list: contracts/workload-kinds.ts). */
+export type { WorkloadKind };
 
 export interface WorkloadRef {
   kind: WorkloadKind;

@@ -39,7 +39,7 @@ import {
   SUSPENDED_BY_ANNOTATION,
   SUSPENDED_LABEL,
   SUSPENDED_NODES_ANNOTATION,
-} from '#domain/workloads.ts';
+} from '#domain/workload-suspension.ts';
 import { ALARM_TAG_INSTANCE_ID, ALARM_TAG_NODE_NAME } from '#events/normalize.ts';
 import { aNode, NOW } from './fixtures.ts';
 
