@@ -20,7 +20,7 @@ import dynalite from 'dynalite';
 import { createDynamoLedger, ledgerTableDefinition } from '#adapters/ledger-dynamodb.ts';
 import { ledgerKeys } from '#adapters/ledger-keys.ts';
 import type { ClusterNodes, IncidentRecord } from '#adapters/ports.ts';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { noMetrics, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
 import { sweepCluster } from '#functions/tasks/sweep-cluster.ts';
 import { createFakeKubeApi } from '../test/fakes/fake-kube-api.ts';

@@ -5,7 +5,7 @@
  * simulator, Kubernetes client → kube-apiserver with RBAC and webhook tokens, DynamoDB → dynalite).
  */
 
-import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { startLocalEnvironment } from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import { startControlPlane } from '#local/testbed/control-plane.ts';

@@ -17,7 +17,7 @@
  *   PATH=$PWD/node_modules/.bin:$PATH tsx bench/run.ts quotas
  */
 
-import type { AppConfigInput } from '#contracts/config-schema.ts';
+import type { AppConfigInput } from '#contracts/config/app.ts';
 import { suspendWorkloads } from '#functions/tasks/suspend-workloads.ts';
 import { passingVerdict } from '#local/environment.ts';
 import {

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Ledger } from '#adapters/ports.ts';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 import { planQuarantine } from '#domain/quarantine.ts';
 import { noMetrics, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';

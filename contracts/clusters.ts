@@ -1,5 +1,5 @@
 /** The one lookup of a configured cluster that must exist (tasks, event normalization). */
-import { type AppConfig, type ClusterConfig, findCluster } from './config-schema.ts';
+import { type AppConfig, type ClusterConfig, findCluster } from './config/app.ts';
 import { UnknownClusterError } from './errors.ts';
 
 /**

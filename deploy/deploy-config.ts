@@ -1,10 +1,10 @@
 /**
  * The deploy-time configuration file (`HPR_CONFIG_FILE`, JSON): the app config every Lambda gets,
  * plus what only the deploy needs. Validated by sst.config.ts before anything is created, with the
- * same schema every Lambda validates the app config with at cold start (config-schema.ts).
+ * same schema every Lambda validates the app config with at cold start (contracts/config/app.ts).
  */
 import * as z from 'zod';
-import { type AppConfig, appConfigSchema } from '#contracts/config-schema.ts';
+import { type AppConfig, appConfigSchema } from '#contracts/config/app.ts';
 
 /** Lambda's limit on the total size of a function's environment variables. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;

@@ -18,10 +18,12 @@
  * 3. A Lambda's actions are the union over the port members it uses.
  * 4. A Lambda's deps are the `TaskDeps` properties (functions/tasks/deps.ts) whose type is a port
  *    it uses (`ledger: Ledger`, `kubeFor: KubeApiFactory`): its handler wires exactly these, so its
- *    bundle holds only their adapters (`LambdaDeps`, checked by the compiler in every handler).
+ *    bundle holds only their adapters (`LambdaDeps` in functions/composition/lambda-deps.ts, checked
+ *    by the compiler in every handler).
  *
  *   npx tsx deploy/iam-derivation.ts           prints the derivation
- *   npx tsx deploy/iam-derivation.ts --write   regenerates deploy/task-iam.ts
+ *   npx tsx deploy/iam-derivation.ts --write   regenerates deploy/task-iam.ts and
+ *                                              functions/composition/lambda-deps.ts
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -489,6 +491,23 @@ const lambdaPermissions = (
     ]),
   );
 
+/** The text of functions/composition/lambda-deps.ts (the runtime's share; the runtime never imports deploy/). */
+const renderLambdaDeps = (derivation: Derivation): string => `/**
+ * GENERATED from the code by deploy/iam-derivation.ts — do not edit; regenerate with
+ *
+ *   npx tsx deploy/iam-derivation.ts --write
+ *
+ * Per Lambda: the \`TaskDeps\` properties holding the ports its code uses. Its handler wires exactly
+ * these (functions/composition/lambda-handler.ts checks it at compile time), so its bundle holds only
+ * their adapters. test/unit/deploy/iam-derivation.test.ts fails when this file and the code disagree.
+ */
+
+export const LAMBDA_DEPS = ${JSON.stringify(lambdaDeps(derivation), null, 2)} as const;
+
+/** Lambda name → the union of its \`TaskDeps\` port properties (never: it uses no port). */
+export type LambdaDeps = { readonly [L in keyof typeof LAMBDA_DEPS]: (typeof LAMBDA_DEPS)[L][number] };
+`;
+
 /** The text of deploy/task-iam.ts for this derivation. */
 const renderTaskIam = (derivation: Derivation): string => {
   const permissions = lambdaPermissions(derivation);
@@ -517,16 +536,6 @@ export interface TaskIam {
 
 export const TASK_IAM: Readonly<Record<string, TaskIam>> = ${JSON.stringify(permissions, null, 2)};
 
-/**
- * Per Lambda: the \`TaskDeps\` properties holding the ports its code uses. Its handler wires exactly
- * these (functions/composition/lambda-handler.ts checks it at compile time), so its bundle holds only
- * their adapters.
- */
-export const LAMBDA_DEPS = ${JSON.stringify(lambdaDeps(derivation), null, 2)} as const;
-
-/** Lambda name → the union of its \`TaskDeps\` port properties (never: it uses no port). */
-export type LambdaDeps = { readonly [L in keyof typeof LAMBDA_DEPS]: (typeof LAMBDA_DEPS)[L][number] };
-
 /** Port member → the AWS IAM actions its adapter sends (members that send none are omitted). */
 export const PORT_ACTIONS: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(portActions, null, 2)};
 `;
@@ -536,14 +545,20 @@ const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fil
 if (isMain) {
   const derivation = deriveTaskPermissions();
   if (process.argv.includes('--write')) {
-    const out = join(DEFAULT_ROOT, 'deploy/task-iam.ts');
-    writeFileSync(out, renderTaskIam(derivation));
-    execFileSync('npx', ['biome', 'format', '--write', out], { cwd: DEFAULT_ROOT, stdio: 'inherit' });
-    process.stdout.write(`wrote ${out}\n`);
+    const outputs: [string, string][] = [
+      ['deploy/task-iam.ts', renderTaskIam(derivation)],
+      ['functions/composition/lambda-deps.ts', renderLambdaDeps(derivation)],
+    ];
+    for (const [path, text] of outputs) {
+      const out = join(DEFAULT_ROOT, path);
+      writeFileSync(out, text);
+      execFileSync('npx', ['biome', 'format', '--write', out], { cwd: DEFAULT_ROOT, stdio: 'inherit' });
+      process.stdout.write(`wrote ${out}\n`);
+    }
   } else {
     process.stdout.write(`${JSON.stringify(derivation, null, 2)}\n`);
   }
 }
 
 export type { Derivation, KubeCall };
-export { deriveTaskPermissions, lambdaDeps, lambdaPermissions, renderTaskIam };
+export { deriveTaskPermissions, lambdaDeps, lambdaPermissions, renderLambdaDeps, renderTaskIam };

@@ -4,7 +4,7 @@
  * Lambda role to. Deployed by the stack and by the local test bed (`kubectl apply -f -` of
  * `rbacManifestYaml()`); the e2e tests prove on a real kube-apiserver that it is enough and no more.
  */
-import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 
 export const RBAC_GROUP = 'hyperpod-resilience';
 export const CLUSTER_ROLE_NAME = 'hyperpod-resilience';

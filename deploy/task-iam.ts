@@ -290,37 +290,6 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
   },
 };
 
-/**
- * Per Lambda: the `TaskDeps` properties holding the ports its code uses. Its handler wires exactly
- * these (functions/composition/lambda-handler.ts checks it at compile time), so its bundle holds only
- * their adapters.
- */
-export const LAMBDA_DEPS = {
-  'admit-incident': ['clusterNodes', 'kubeFor', 'ledger', 'notifier'],
-  'check-node-recovery': ['clusterNodes', 'kubeFor', 'ledger'],
-  'escalate-incident': ['kubeFor', 'ledger', 'notifier'],
-  'plan-job-resume': ['kubeFor'],
-  'poll-deep-health-check': ['clusterNodes', 'kubeFor'],
-  'poll-quick-check': ['kubeFor', 'ledger'],
-  'prepare-health-check': ['clusterNodes', 'kubeFor'],
-  'quarantine-node': ['kubeFor', 'ledger'],
-  'record-health-check': [],
-  'record-job-resume': ['ledger', 'notifier'],
-  'record-outcome': ['ledger'],
-  'repair-stale-state': ['kubeFor', 'ledger', 'notifier'],
-  'request-remediation': ['clusterNodes', 'kubeFor', 'ledger'],
-  'restore-node': ['kubeFor', 'ledger'],
-  'resume-job': ['kubeFor', 'ledger'],
-  'resume-workloads': ['kubeFor', 'ledger'],
-  'start-deep-health-check': ['clusterNodes'],
-  'start-quick-check': ['kubeFor', 'ledger'],
-  'suspend-workloads': ['kubeFor', 'ledger'],
-  'sweep-cluster': ['clusterNodes', 'kubeFor', 'ledger', 'notifier'],
-} as const;
-
-/** Lambda name → the union of its `TaskDeps` port properties (never: it uses no port). */
-export type LambdaDeps = { readonly [L in keyof typeof LAMBDA_DEPS]: (typeof LAMBDA_DEPS)[L][number] };
-
 /** Port member → the AWS IAM actions its adapter sends (members that send none are omitted). */
 export const PORT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   'ClusterNodes.describeCluster': ['sagemaker:DescribeCluster'],

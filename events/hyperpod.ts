@@ -7,7 +7,7 @@
  * Example (documented, ids scrubbed): `events/samples/aws.sagemaker/node-health-unhealthy-terminate.json`.
  */
 import * as z from 'zod';
-import { CLUSTER_NAME, INSTANCE_ID } from '#contracts/config-schema.ts';
+import { CLUSTER_NAME, INSTANCE_ID } from '#contracts/config/ids.ts';
 
 const SAGEMAKER_SOURCE = 'aws.sagemaker';
 /** HMA verdicts: a node turned unhealthy (or healthy again). */

@@ -17,7 +17,7 @@
  * Examples: `events/samples/manual/*.json`.
  */
 import * as z from 'zod';
-import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#contracts/config-schema.ts';
+import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#contracts/config/ids.ts';
 
 const MANUAL_ACTIONS = ['auto', 'reboot', 'replace'] as const;
 type ManualAction = (typeof MANUAL_ACTIONS)[number];

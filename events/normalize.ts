@@ -7,13 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
 import { requireCluster } from '#contracts/clusters.ts';
-import {
-  type AppConfig,
-  type ClusterConfig,
-  findCluster,
-  INSTANCE_ID,
-  NODE_NAME,
-} from '#contracts/config-schema.ts';
+import { type AppConfig, type ClusterConfig, findCluster } from '#contracts/config/app.ts';
+import { INSTANCE_ID, NODE_NAME } from '#contracts/config/ids.ts';
 import { InvalidInputError, UnknownClusterError } from '#contracts/errors.ts';
 import type {
   AlarmTrigger,

@@ -5,7 +5,7 @@
  * patterns in tests and local mode.
  */
 
-import type { AppConfig } from '#contracts/config-schema.ts';
+import type { AppConfig } from '#contracts/config/app.ts';
 import { ALARM_STATE_CHANGE, CLOUDWATCH_SOURCE } from '#events/cloudwatch.ts';
 import { CLUSTER_EVENT, NODE_HEALTH_EVENT, SAGEMAKER_SOURCE } from '#events/hyperpod.ts';
 

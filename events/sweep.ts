@@ -25,7 +25,7 @@
  * ```
  */
 import * as z from 'zod';
-import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#contracts/config-schema.ts';
+import { CLUSTER_NAME, INSTANCE_ID, NODE_NAME } from '#contracts/config/ids.ts';
 import { eventBridgeEvent } from '#events/hyperpod.ts';
 
 const SWEEP_SOURCE = 'hyperpod-resilience.sweep';

@@ -20,7 +20,7 @@ import { createDynamoLedger, ledgerTableDefinition } from '#adapters/ledger-dyna
 import { createSnsNotifier } from '#adapters/notifier-sns.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
-import { type AppConfig, type AppConfigInput, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfig, type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';
 import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';

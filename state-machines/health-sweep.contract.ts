@@ -3,7 +3,7 @@
  * item processors included), the Lambda behind each Task, and the sweep's input and output.
  */
 import * as z from 'zod';
-import { CLUSTER_NAME } from '#contracts/config-schema.ts';
+import { CLUSTER_NAME } from '#contracts/config/ids.ts';
 
 export const HealthSweepStates = {
   SweepCluster: 'SweepCluster',

@@ -19,7 +19,8 @@
  * "reason": "…" }`. Unknown keys are rejected.
  */
 import * as z from 'zod';
-import { CLUSTER_NAME } from '#contracts/config-schema.ts';
+import { CLUSTER_NAME } from '#contracts/config/ids.ts';
+import { WORKLOAD_KIND_NAMES } from '#contracts/workload-kinds.ts';
 
 export const JobResumeStates = {
   PlanJobResume: 'PlanJobResume',
@@ -50,7 +51,6 @@ export const JOB_RESUME_TASKS: Record<string, JobResumeFunction> = {
 /** Error name of the final Fail state when some job could not be resumed. */
 export const JOB_RESUME_INCOMPLETE_ERROR = 'JobResumeIncomplete';
 
-const WORKLOAD_KIND_NAMES = ['Job', 'PyTorchJob', 'MPIJob', 'JobSet', 'HyperPodPyTorchJob'] as const;
 /** Kubernetes namespace names (DNS label). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Kubernetes object names (DNS subdomain). */
@@ -58,7 +58,7 @@ const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 const jobSchema = z
   .strictObject({
-    kind: z.enum(WORKLOAD_KIND_NAMES).describe('Job, PyTorchJob, MPIJob, JobSet or HyperPodPyTorchJob'),
+    kind: z.enum(WORKLOAD_KIND_NAMES).describe(WORKLOAD_KIND_NAMES.join(', ')),
     namespace: z.string().regex(NAMESPACE, 'a Kubernetes namespace name').describe('namespace of the job'),
     name: z.string().max(253).regex(OBJECT_NAME, 'a Kubernetes object name').describe('name of the job'),
   })

@@ -5,6 +5,7 @@
  * state or error cannot drift apart.
  */
 import * as z from 'zod';
+import { WORKLOAD_KIND_NAMES } from '#contracts/workload-kinds.ts';
 
 export const NodeRecoveryStates = {
   AdmitIncident: 'AdmitIncident',
@@ -79,7 +80,7 @@ export const nodeIdentitySchema = z.object({
 });
 
 const workloadRefSchema = z.object({
-  kind: z.enum(['Job', 'PyTorchJob', 'MPIJob', 'JobSet', 'HyperPodPyTorchJob']),
+  kind: z.enum(WORKLOAD_KIND_NAMES),
   apiVersion: z.string(),
   namespace: z.string(),
   name: z.string(),

@@ -6,7 +6,7 @@
  * deployed by adding an entry here — never by editing the deploy. No SST or Pulumi in here: the
  * tests and `local/` import the very same objects (G8, G9).
  */
-import type { AppConfig } from '#contracts/config-schema.ts';
+import type { AppConfig } from '#contracts/config/app.ts';
 import { HEALTH_CHECK_START_EXECUTION_STATES, HEALTH_CHECK_TASKS } from './health-check.contract.ts';
 import { healthCheckDefinition } from './health-check.ts';
 import { HEALTH_SWEEP_START_EXECUTION_STATES, HEALTH_SWEEP_TASKS } from './health-sweep.contract.ts';

@@ -3,7 +3,7 @@
  * configuration they belong to. Test and local use only.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { type AppConfig, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfig, parseAppConfig } from '#contracts/config/app.ts';
 
 const SAMPLE_SOURCES = ['aws.sagemaker', 'aws.cloudwatch', 'manual'] as const;
 type SampleSource = (typeof SAMPLE_SOURCES)[number];

@@ -4,7 +4,8 @@
  * container for `cacheMs` (13 min), and never past one minute before its token expires;
  * concurrent callers share one in-flight build, and a failed build is not cached.
  */
-import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { awsErrorName, describeAwsError, isAwsTransient } from '#adapters/aws-errors.ts';
 import { createEksToken, type EksTokenInput } from '#adapters/eks-token.ts';
 import { createKubeApi, type KubeApiOptions } from '#adapters/kubernetes.ts';
@@ -98,3 +99,10 @@ const createKubeApiFactory = (options: KubeApiFactoryOptions): KubeApiFactory =>
 };
 
 export { createKubeApiFactory, DEFAULT_CACHE_MS, type KubeApiFactoryOptions, TOKEN_EXPIRY_MARGIN_MS };
+
+/**
+ * The EKS client of a Lambda in `region` and the Lambda role's credentials that sign the token
+ * (the composition root wires them; functions/composition/wiring/kube-for.ts).
+ */
+export const eksClientFor = (region: string): EKSClient => new EKSClient({ region });
+export const lambdaRoleCredentials = (): NonNullable<EksTokenInput['credentials']> => fromNodeProviderChain();

@@ -8,8 +8,9 @@
  * ClusterRole and namespaced Role (kubernetes-rbac.ts) allow what the deployed tasks use.
  */
 import type { KubeApi } from '#adapters/ports.ts';
-import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
-import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
+import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
 
 interface KubeRule {
   /** API group; '' is the core group. */

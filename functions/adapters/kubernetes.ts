@@ -38,7 +38,8 @@ import {
 } from '#contracts/errors.ts';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadRef } from '#domain/types.ts';
-import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
+import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
 
 /**
  * Plural resource names by `<group>/<kind>` (core group: empty), for walking ownerReferences:

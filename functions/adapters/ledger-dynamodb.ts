@@ -19,9 +19,10 @@
  * - Throttling, 5xx and network failures → LedgerTransientError; ConditionalCheckFailed is
  *   answered per method; anything else (a missing table, access denied) is rethrown as is.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
+  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -507,3 +508,10 @@ export {
   LEDGER_KEY_SCHEMA,
   ledgerTableDefinition,
 };
+
+/** The document client of a Lambda in `region` (the composition root wires it; functions/composition/wiring). */
+export const ledgerClientFor = (region: string): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+    // Optional fields of our records are simply absent in the table.
+    marshallOptions: { removeUndefinedValues: true },
+  });

@@ -3,7 +3,7 @@
  * the JSON block at the end of the message, or filter on the message attributes
  * (`severity`, `clusterName`, `incidentId`, `instanceId`).
  */
-import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type MessageAttributeValue, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Notifier } from '#adapters/ports.ts';
 
 /** SNS: "less than 100 characters", printable ASCII, no line breaks. */
@@ -77,3 +77,6 @@ const createSnsNotifier = ({ client, topicArn }: SnsNotifierOptions): Notifier =
 });
 
 export { createSnsNotifier, MAX_SUBJECT_LENGTH, type SnsNotifierOptions, toMessage, toSubject };
+
+/** The SNS client of a Lambda in `region` (the composition root wires it; functions/composition/wiring). */
+export const snsClientFor = (region: string): SNSClient => new SNSClient({ region });

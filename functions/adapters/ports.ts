@@ -6,7 +6,17 @@
  */
 import type { KubeEvent } from '#domain/kube-events.ts';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
-import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
+import type {
+  ClusterGuardState,
+  ClusterNode,
+  MergePatch,
+  NodeHistory,
+  WorkloadKind,
+  WorkloadRef,
+} from '#domain/types.ts';
+
+// Observed-state types the domain decides on live in the domain; the ports hand them over.
+export type { ClusterGuardState, ClusterNode, MergePatch, NodeHistory };
 
 // ---------------------------------------------------------------- SageMaker HyperPod
 
@@ -28,19 +38,6 @@ export interface ClusterInfo {
   /** Last segment of `Orchestrator.Eks.ClusterArn`. */
   eksClusterName?: string;
   instanceGroups: ClusterInstanceGroup[];
-}
-
-export interface ClusterNode {
-  instanceId: string;
-  instanceGroupName: string;
-  instanceType?: string;
-  nodeLogicalId?: string;
-  /** `Running`, `Pending`, `Failure`, `ShuttingDown`, `DeepHealthCheckInProgress`, … (open enum). */
-  status: string;
-  statusMessage?: string;
-  /** ISO time. */
-  launchTime?: string;
-  privateDnsHostname?: string;
 }
 
 export interface BatchNodeActionResult {
@@ -78,9 +75,6 @@ export interface DeepHealthCheckTarget {
 }
 
 // ---------------------------------------------------------------- Kubernetes
-
-/** A JSON merge patch (RFC 7386). */
-export type MergePatch = Record<string, unknown>;
 
 export interface KubeApi {
   getNode(name: string): Promise<KubeNode | undefined>;
@@ -176,22 +170,6 @@ export interface LeaseResult {
   acquired: boolean;
   /** Incident that holds the lease when not acquired. */
   heldBy?: string;
-}
-
-export interface ClusterGuardState {
-  /** Optimistic-concurrency version; 0 when the item does not exist yet. */
-  version: number;
-  paused?: { reason: string; by: string; at: string };
-  breaker?: { trippedAt: string; reason: string };
-  /** Remediations started, newest last; trimmed by the domain to the breaker window. */
-  remediations: { instanceId: string; incidentId: string; at: string }[];
-}
-
-export interface NodeHistory {
-  faults: { at: string; faultClass: string; code: string; incidentId: string }[];
-  reboots: { at: string; incidentId: string }[];
-  replacements: { at: string; incidentId: string }[];
-  needsAttention?: { at: string; incidentId: string; reason: string };
 }
 
 export interface AuditAction {

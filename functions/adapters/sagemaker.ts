@@ -19,7 +19,7 @@ import {
   DescribeClusterNodeCommand,
   type ListClusterNodesCommandInput,
   paginateListClusterNodes,
-  type SageMakerClient,
+  SageMakerClient,
   StartClusterHealthCheckCommand,
 } from '@aws-sdk/client-sagemaker';
 import { awsErrorMessage, awsErrorName, describeAwsError, isAwsTransient } from '#adapters/aws-errors.ts';
@@ -262,3 +262,6 @@ const createClusterNodes = (client: SageMakerClient): ClusterNodes => ({
 });
 
 export { createClusterNodes, eksClusterNameFromArn, MAX_NODES_PER_BATCH_CALL };
+
+/** The SageMaker client of a Lambda in `region` (the composition root wires it; functions/composition/wiring). */
+export const sageMakerClientFor = (region: string): SageMakerClient => new SageMakerClient({ region });

@@ -5,7 +5,7 @@
  *
  * The handler names its Lambda and wires the ports its task uses, each from its provider in
  * functions/composition/wiring/. The compiler checks the wiring against the ports derived from the
- * task's code (`LambdaDeps`, deploy/task-iam.ts): a missing port and a superfluous one
+ * task's code (`LambdaDeps`, functions/composition/lambda-deps.ts, generated): a missing port and a superfluous one
  * (an adapter bundled for nothing) are both type errors. The runtime configuration is read and
  * the deps composed on the first invocation, once per container.
  */
@@ -13,9 +13,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { LambdaDeps } from '#deploy/task-iam.ts';
+import type { LambdaDeps } from '#composition/lambda-deps.ts';
+import { loadRuntimeConfig } from '#composition/runtime-config.ts';
 import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
-import { loadRuntimeConfig } from '#shared/config.ts';
 import { logger, metrics } from './powertools.ts';
 import { composeProductionDeps, type PortName, type Wiring } from './production-deps.ts';
 

@@ -1,8 +1,8 @@
 /** Logger, Metrics and Tracer, created once per Lambda container with one service name. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { LATENCY_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '#contracts/metrics-catalog.ts';
 import type { MetricsSink } from '#functions/tasks/deps.ts';
-import { LATENCY_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '#shared/metrics-catalog.ts';
 
 export { METRICS_NAMESPACE, SERVICE_NAME };
 

@@ -2,12 +2,13 @@
  * Production `TaskDeps` of one Lambda, composed from the ports its handler wires. Each port comes
  * from a provider in functions/composition/wiring/ (its adapter and SDK client), imported by the
  * handlers that use it and by no other: a Lambda's bundle holds only the adapters its code uses
- * (deploy/task-iam.ts `LAMBDA_DEPS`; README "Benchmarks", cold starts). A port is built
+ * (functions/composition/lambda-deps.ts `LAMBDA_DEPS`; README "Benchmarks", cold starts). A port is built
  * on its first use and kept for the container's life; reading a port the handler did not wire
  * throws (the compiler already refuses such a handler, see lambda-handler.ts).
  */
+
+import type { RuntimeConfig } from '#composition/runtime-config.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
-import type { RuntimeConfig } from '#shared/config.ts';
 import { logger, powertoolsMetricsSink } from './powertools.ts';
 
 /** The `TaskDeps` properties that hold ports to the outside world. */

@@ -6,11 +6,16 @@
  * The breaker state lives in the ledger (`ClusterGuardState`); the helpers here compute the next
  * state and leave the optimistic-concurrency `version` alone, because the ledger bumps it on write.
  */
-import type { ClusterGuardState } from '#adapters/ports.ts';
-import type { Policy } from '#contracts/config-schema.ts';
+import type { Policy } from '#contracts/config/policy.ts';
 import { type DetectorDisagreement, judgeMassFinding } from '#domain/mass-findings.ts';
 import { isWithinWindow, MINUTE_MS } from '#domain/time.ts';
-import type { NodeIdentity, RemediationAction, RemediationOwner, SkipReason } from '#domain/types.ts';
+import type {
+  ClusterGuardState,
+  NodeIdentity,
+  RemediationAction,
+  RemediationOwner,
+  SkipReason,
+} from '#domain/types.ts';
 
 /** The actions that change a node: everything else needs no guardrail. */
 export type ActingAction = Extract<RemediationAction, 'reboot' | 'replace'>;

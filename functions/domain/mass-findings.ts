@@ -29,13 +29,6 @@ export interface MassFindingLimits {
   minNodes: number;
 }
 
-/** The defaults of policy `massFindings` (config-schema.ts uses these very numbers). */
-export const DEFAULT_MASS_FINDING_LIMITS: Readonly<MassFindingLimits & { burstWindowMinutes: number }> = {
-  maxSharePercent: 50,
-  minNodes: 3,
-  burstWindowMinutes: 10,
-};
-
 /** How many node ids a disagreement carries as examples. */
 export const DISAGREEMENT_SAMPLE_SIZE = 5;
 

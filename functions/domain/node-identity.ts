@@ -12,9 +12,8 @@
  * Node names look like `hyperpod-i-…` but no rule says so, so a name is only ever a candidate. No
  * published source shows an instance-id node label, so none is read.
  */
-import type { ClusterNode } from '#adapters/ports.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
-import type { NodeIdentity } from '#domain/types.ts';
+import type { ClusterNode, NodeIdentity } from '#domain/types.ts';
 
 /** EC2 instance ids as SageMaker validates `NodeId`: `i-` + 8 or 17 lowercase hex digits. */
 const INSTANCE_ID = 'i-[0-9a-f]{8}(?:[0-9a-f]{9})?';

@@ -7,8 +7,9 @@
  * handler sends it with the node's `resourceVersion`: a concurrent taint change then fails the
  * patch instead of being overwritten.
  */
-import type { MergePatch } from '#adapters/ports.ts';
+
 import type { KubeNode, Taint } from '#domain/kube-types.ts';
+import type { MergePatch } from '#domain/types.ts';
 
 export const QUARANTINE_TAINT_KEY = 'hyperpod-resilience.io/quarantine';
 /** Incident id that owns the quarantine. */

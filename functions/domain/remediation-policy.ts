@@ -4,10 +4,9 @@
  * (repeat offender, reboot limit, escalation after a failed attempt). Cluster-wide safety
  * (breaker, parallelism, pause, opt-out) is guardrails.ts, applied afterwards.
  */
-import type { NodeHistory } from '#adapters/ports.ts';
-import type { Policy } from '#contracts/config-schema.ts';
+import type { Policy } from '#contracts/config/policy.ts';
 import { DAY_MS, HOUR_MS, isWithinWindow } from '#domain/time.ts';
-import type { Fault, FaultClass, RemediationAction } from '#domain/types.ts';
+import type { Fault, FaultClass, NodeHistory, RemediationAction } from '#domain/types.ts';
 
 /** Stable reason codes of {@link decideRemediation}: logged, counted and stored as-is. */
 export type RemediationReason =

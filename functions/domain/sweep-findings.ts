@@ -24,7 +24,7 @@
  * idempotent execution name: the same finding in overlapping sweeps yields the same name, so
  * Step Functions starts it once; a persisting finding gets a new name each `findingRetryMinutes`.
  */
-import type { ClusterNode } from '#adapters/ports.ts';
+import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config/policy.ts';
 import {
   DEEP_HEALTH_CHECK_STATUS_LABEL,
   FAULT_DETAILS_ANNOTATION,
@@ -35,7 +35,6 @@ import {
 import { GPU_RESOURCE, stableHash } from '#domain/health-check-job.ts';
 import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
 import {
-  DEFAULT_MASS_FINDING_LIMITS,
   type DetectorDisagreement,
   type MassFindingLimits,
   splitMassFindings,
@@ -47,8 +46,8 @@ import {
   QUARANTINED_BY_ANNOTATION,
 } from '#domain/quarantine.ts';
 import { MINUTE_MS } from '#domain/time.ts';
-import type { WorkloadRef } from '#domain/types.ts';
-import { SUSPENDED_AT_ANNOTATION, staleHolders, suspendedIncidentIds } from '#domain/workloads.ts';
+import type { ClusterNode, WorkloadRef } from '#domain/types.ts';
+import { SUSPENDED_AT_ANNOTATION, staleHolders, suspendedIncidentIds } from '#domain/workload-suspension.ts';
 
 export type RecoveryFindingKind =
   | 'instance-failure'

@@ -2,6 +2,7 @@
  * Shared domain vocabulary. Plain data only: every type here crosses a state-machine
  * boundary as JSON, so no classes, no Dates (ISO strings), no functions.
  */
+import type { WorkloadKind } from '#contracts/workload-kinds.ts';
 
 /** A normalized reason to look at a node, whatever delivered it. Built by `events/normalize.ts`. */
 export type Trigger =
@@ -120,8 +121,8 @@ export interface NodeIdentity {
   bootId?: string;
 }
 
-/** Workload kinds we can suspend. */
-export type WorkloadKind = 'Job' | 'PyTorchJob' | 'MPIJob' | 'JobSet' | 'HyperPodPyTorchJob';
+/** Workload kinds we can suspend (the one list: contracts/workload-kinds.ts). */
+export type { WorkloadKind };
 
 export interface WorkloadRef {
   kind: WorkloadKind;
@@ -149,3 +150,38 @@ export type SkipReason =
 
 /** Who issues reboot/replace for this node: us, or HyperPod's own automatic node recovery. */
 export type RemediationOwner = 'hyperpod-resilience' | 'hyperpod';
+
+// ---------------------------------------------------------------- Observed state
+// What the ports read and the domain decides on (functions/adapters/ports.ts re-exports these).
+
+export interface ClusterNode {
+  instanceId: string;
+  instanceGroupName: string;
+  instanceType?: string;
+  nodeLogicalId?: string;
+  /** `Running`, `Pending`, `Failure`, `ShuttingDown`, `DeepHealthCheckInProgress`, … (open enum). */
+  status: string;
+  statusMessage?: string;
+  /** ISO time. */
+  launchTime?: string;
+  privateDnsHostname?: string;
+}
+
+/** A JSON merge patch (RFC 7386). */
+export type MergePatch = Record<string, unknown>;
+
+export interface ClusterGuardState {
+  /** Optimistic-concurrency version; 0 when the item does not exist yet. */
+  version: number;
+  paused?: { reason: string; by: string; at: string };
+  breaker?: { trippedAt: string; reason: string };
+  /** Remediations started, newest last; trimmed by the domain to the breaker window. */
+  remediations: { instanceId: string; incidentId: string; at: string }[];
+}
+
+export interface NodeHistory {
+  faults: { at: string; faultClass: string; code: string; incidentId: string }[];
+  reboots: { at: string; incidentId: string }[];
+  replacements: { at: string; incidentId: string }[];
+  needsAttention?: { at: string; incidentId: string; reason: string };
+}

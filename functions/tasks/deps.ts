@@ -3,7 +3,7 @@
  * functions/composition/production-deps.ts, local mode and tests build their own.
  */
 import type { ClusterNodes, KubeApiFactory, Ledger, Notifier } from '#adapters/ports.ts';
-import type { AppConfig } from '#contracts/config-schema.ts';
+import type { AppConfig } from '#contracts/config/app.ts';
 
 /** One counter per decision outcome; Powertools Metrics in Lambda, a recorder locally. */
 export interface MetricsSink {

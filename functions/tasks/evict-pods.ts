@@ -7,8 +7,8 @@
  * elsewhere until they are gone. On a live node they are left, and the result says why.
  */
 import type { KubeApi } from '#adapters/ports.ts';
-import type { WorkloadPolicy } from '#contracts/config-schema.ts';
-import { type NodeVerdict, nodeDeadVerdict, planPodEviction, planStuckPods } from '#domain/workloads.ts';
+import type { WorkloadPolicy } from '#contracts/config/policy.ts';
+import { type NodeVerdict, nodeDeadVerdict, planPodEviction, planStuckPods } from '#domain/pod-eviction.ts';
 import type { UnmanagedPod } from './workloads.ts';
 
 export interface PodDrainOutcome {

@@ -1,8 +1,8 @@
 /** Helpers shared by the tasks that work on an admitted incident. */
 import type { AuditAction } from '#adapters/ports.ts';
 import { InvalidInputError } from '#contracts/errors.ts';
+import type { LatencyMetric } from '#contracts/metrics-catalog.ts';
 import type { NodeIdentity } from '#domain/types.ts';
-import type { LatencyMetric } from '#shared/metrics-catalog.ts';
 import { type IncidentState, incidentStateSchema } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { parseInput } from './parse.ts';

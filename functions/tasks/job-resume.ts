@@ -9,15 +9,14 @@ import type { KubeApi } from '#adapters/ports.ts';
 import { requireCluster } from '#contracts/clusters.ts';
 import { InvalidInputError, KueueWorkloadUnavailableError } from '#contracts/errors.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
+import { describeRef, WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import {
-  describeRef,
   type HolderIncident,
   SUSPENDED_AT_ANNOTATION,
   SUSPENDED_LABEL,
   staleHolders,
   suspendedIncidentIds,
-  WORKLOAD_KINDS,
-} from '#domain/workloads.ts';
+} from '#domain/workload-suspension.ts';
 import {
   type JobResumeFunction,
   JobResumeFunctions,

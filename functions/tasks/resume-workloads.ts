@@ -4,7 +4,7 @@
  * record lists each job with its suspend and resume times.
  */
 import type { WorkloadRef } from '#domain/types.ts';
-import { describeRef } from '#domain/workloads.ts';
+import { describeRef } from '#domain/workload-kinds.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
 import { countLatency, parseIncident, recordAction, withIncidentKeys } from './incident.ts';

@@ -6,7 +6,7 @@
  * Job it created (deterministic name) and follows it.
  */
 
-import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { buildQuickCheckJob, quickCheckJobName } from '#domain/health-check-job.ts';
 import {
   type QuickCheckRequest,

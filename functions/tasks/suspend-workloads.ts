@@ -8,7 +8,7 @@
  * the annotation but that HyperPod will not resume is ours; the incident record says which and
  * why. A Kueue-managed job whose Workload cannot be read is recorded as failed, with the reason.
  */
-import { describeRef } from '#domain/workloads.ts';
+import { describeRef } from '#domain/workload-kinds.ts';
 import type { TaskDeps } from './deps.ts';
 import { drainPods, type PodDrainOutcome } from './evict-pods.ts';
 import { countLatency, incidentNode, parseIncident, recordAction, withIncidentKeys } from './incident.ts';

@@ -11,13 +11,13 @@
 
 import * as z from 'zod';
 import { requireCluster } from '#contracts/clusters.ts';
-import type { AppConfig, ClusterConfig } from '#contracts/config-schema.ts';
+import type { AppConfig, ClusterConfig } from '#contracts/config/app.ts';
 import { GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, incidentsNamedOnCluster, type SweepSettings } from '#domain/sweep-findings.ts';
 import type { WorkloadRef } from '#domain/types.ts';
-import { describeRef } from '#domain/workloads.ts';
+import { describeRef } from '#domain/workload-kinds.ts';
 import { sweepFindingEvent } from '#events/sweep.ts';
 import type { HealthCheckInputShape } from '#state-machines/health-check.contract.ts';
 import { type SweepResult, sweepInputSchema } from '#state-machines/health-sweep.contract.ts';

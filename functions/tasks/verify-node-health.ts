@@ -5,7 +5,8 @@
  * verification there is — reported honestly as `not-verified`, never as `passed`.
  */
 import type { KubeApi } from '#adapters/ports.ts';
-import type { AppConfig, InstanceTypeHealth } from '#contracts/config-schema.ts';
+import type { AppConfig } from '#contracts/config/app.ts';
+import type { InstanceTypeHealth } from '#contracts/config/health-checks.ts';
 import { EFA_RESOURCE, GPU_RESOURCE } from '#domain/health-check-job.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 

@@ -8,10 +8,11 @@
 import type { KubeApi } from '#adapters/ports.ts';
 import { ConcurrentUpdateError, KueueWorkloadUnavailableError } from '#contracts/errors.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
+import type { PodOwner } from '#domain/pod-eviction.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
+import { describeRef, nextOwner, WORKLOAD_KINDS, workloadRefFromOwner } from '#domain/workload-kinds.ts';
 import {
   type AutoResumeAssessment,
-  describeRef,
   hyperPodAutoResume,
   KUEUE_JOB_UID_LABEL,
   KUEUE_QUEUE_NAME_LABEL,
@@ -19,8 +20,6 @@ import {
   KUEUE_WORKLOAD_VERSIONS,
   kueueWorkloadApiVersion,
   kueueWorkloadOf,
-  nextOwner,
-  type PodOwner,
   planRelease,
   planSuspend,
   type ResumePlan,
@@ -30,9 +29,7 @@ import {
   type SuspendMethod,
   type SuspendPlan,
   suspendedNodes,
-  WORKLOAD_KINDS,
-  workloadRefFromOwner,
-} from '#domain/workloads.ts';
+} from '#domain/workload-suspension.ts';
 
 const MAX_OWNER_DEPTH = 5;
 const MAX_CONFLICT_RETRIES = 5;

@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { CLUSTER_NAME, policySchema } from '#contracts/config-schema.ts';
+import { CLUSTER_NAME } from '#contracts/config/ids.ts';
+import { policySchema } from '#contracts/config/policy.ts';
 
 const nodeIndex = z.number().int().min(0).max(511);
 const atMs = z.number().int().min(0).max(600_000).default(0);

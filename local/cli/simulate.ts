@@ -5,7 +5,7 @@
  */
 import type { KubeNode } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
-import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import type { ExecutionReport } from '#local/runner.ts';

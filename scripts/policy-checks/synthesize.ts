@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { resolveDeployConfig } from '#deploy/deploy-config.ts';
 import { planDeployment } from '#deploy/deploy-plan.ts';
 import {

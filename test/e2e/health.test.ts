@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { HEALTH_CHECK_LABEL } from '#domain/health-check-job.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';

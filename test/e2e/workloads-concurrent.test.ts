@@ -6,7 +6,7 @@
  */
 import { Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUSPENDED_LABEL } from '#domain/workloads.ts';
+import { SUSPENDED_LABEL } from '#domain/workload-suspension.ts';
 import { resumeLeftoverSuspensions } from '#functions/tasks/job-resume.ts';
 import { suspendWorkloads } from '#functions/tasks/suspend-workloads.ts';
 import { runJobResume } from '#local/runner.ts';

@@ -4,7 +4,7 @@
  * real-shaped manifests pinned to given nodes.
  */
 import { randomBytes } from 'node:crypto';
-import type { AppConfigInput } from '#contracts/config-schema.ts';
+import type { AppConfigInput } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';

@@ -15,7 +15,7 @@ import {
   SUSPEND_METHOD_ANNOTATION,
   SUSPENDED_BY_ANNOTATION,
   SUSPENDED_LABEL,
-} from '#domain/workloads.ts';
+} from '#domain/workload-suspension.ts';
 import { resumeWorkloads } from '#functions/tasks/resume-workloads.ts';
 import { suspendWorkloads } from '#functions/tasks/suspend-workloads.ts';
 import {

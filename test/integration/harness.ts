@@ -3,10 +3,10 @@
  * in-memory ports (fake HyperPod, fake Kubernetes API, memory ledger and notifier).
  */
 
-import { type AppConfigInput, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind } from '#domain/types.ts';
-import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { getTestEvent } from '#events/samples/index.ts';
 import { type MetricsSink, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
 import { createFakeHyperPod } from '../fakes/fake-hyperpod.ts';

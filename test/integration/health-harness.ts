@@ -5,7 +5,7 @@
  * what the tasks see.
  */
 
-import type { AppConfigInput } from '#contracts/config-schema.ts';
+import type { AppConfigInput } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { type SimulatedCheck, simulatedCheck } from '#local/simulated-health-checks.ts';
 import type { makeHarness } from './harness.ts';

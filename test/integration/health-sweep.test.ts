@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planQuarantine, QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
-import { SUSPENDED_AT_ANNOTATION, SUSPENDED_BY_ANNOTATION, SUSPENDED_LABEL } from '#domain/workloads.ts';
+import {
+  SUSPENDED_AT_ANNOTATION,
+  SUSPENDED_BY_ANNOTATION,
+  SUSPENDED_LABEL,
+} from '#domain/workload-suspension.ts';
 import { type ExecutionReport, LocalExecutions, runHealthSweep } from '#local/runner.ts';
 import { passingVerdict } from '#local/simulated-health-checks.ts';
 import { gpuNode } from '../fakes/fake-hyperpod.ts';

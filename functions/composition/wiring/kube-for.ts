@@ -3,14 +3,12 @@
  * a token signed with the Lambda role's credentials); requests go through our own small client
  * (functions/adapters/kube-http.ts).
  */
-import { EKSClient } from '@aws-sdk/client-eks';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { createKubeApiFactory } from '#adapters/eks.ts';
+import { createKubeApiFactory, eksClientFor, lambdaRoleCredentials } from '#adapters/eks.ts';
 import type { PortProvider } from '#composition/production-deps.ts';
 
 export const kubeFor: PortProvider<'kubeFor'> = (runtime) =>
   createKubeApiFactory({
-    eks: new EKSClient({ region: runtime.region }),
+    eks: eksClientFor(runtime.region),
     region: runtime.region,
-    credentials: fromNodeProviderChain(),
+    credentials: lambdaRoleCredentials(),
   });

@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import { KUBE_API_RULES, type KubeRule } from '#adapters/kubernetes-permissions.ts';
 import type { KubeApi } from '#adapters/ports.ts';
-import { HEALTH_CHECK_NAMESPACE } from '#contracts/config-schema.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { buildEvent, EventReasons } from '#domain/kube-events.ts';
-import { KUEUE_WORKLOAD, WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
+import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
 import {
   kubeStatus,
   type RecordedRequest,

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { findSweepFindings } from '#domain/sweep-findings.ts';
 import { sweepSettings } from '#functions/tasks/sweep-cluster.ts';
 import { MemoryKubeAdmin } from '#local/simulator/memory-kube-admin.ts';

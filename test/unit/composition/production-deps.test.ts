@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeProductionDeps, PortNotWiredError } from '#composition/production-deps.ts';
-import { parseAppConfig } from '#contracts/config-schema.ts';
-import type { RuntimeConfig } from '#shared/config.ts';
+import type { RuntimeConfig } from '#composition/runtime-config.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { createMemoryLedger } from '../../fakes/memory-ledger.ts';
 
 const RUNTIME: RuntimeConfig = {

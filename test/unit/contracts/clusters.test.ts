@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requireCluster } from '#contracts/clusters.ts';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { UnknownClusterError } from '#contracts/errors.ts';
 
 const CLUSTER = {

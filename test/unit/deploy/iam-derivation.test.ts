@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KUBE_API_RULES, type KubeRule } from '#adapters/kubernetes-permissions.ts';
+import { LAMBDA_DEPS } from '#composition/lambda-deps.ts';
 import {
   type Derivation,
   deriveTaskPermissions,
@@ -13,7 +14,7 @@ import {
   lambdaPermissions,
 } from '#deploy/iam-derivation.ts';
 import { clusterRole, healthCheckRole, OUR_NAMESPACE } from '#deploy/kubernetes-rbac.ts';
-import { LAMBDA_DEPS, PORT_ACTIONS, TASK_IAM } from '#deploy/task-iam.ts';
+import { PORT_ACTIONS, TASK_IAM } from '#deploy/task-iam.ts';
 import { allFunctions } from '#state-machines/registry.ts';
 
 let derivation: Derivation;
@@ -35,7 +36,7 @@ const allowedByRbac = (rule: KubeRule): boolean => {
 };
 
 describe('Function: deriveTaskPermissions', () => {
-  it('matches the generated deploy/task-iam.ts (else: npx tsx deploy/iam-derivation.ts --write)', () => {
+  it('matches the generated deploy/task-iam.ts and functions/composition/lambda-deps.ts (else: npx tsx deploy/iam-derivation.ts --write)', () => {
     // Act
     const fresh = lambdaPermissions(derivation);
     const portActions = Object.fromEntries(

@@ -5,8 +5,9 @@
  */
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_DEPS } from '#composition/lambda-deps.ts';
 import { lambdaBuildOptions } from '#deploy/lambda-bundle.ts';
-import { LAMBDA_DEPS, TASK_IAM } from '#deploy/task-iam.ts';
+import { TASK_IAM } from '#deploy/task-iam.ts';
 import { allFunctions } from '#state-machines/registry.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;

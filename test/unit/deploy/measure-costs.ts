@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import type { ExecutionReport } from '#local/runner.ts';

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { LATENCY_METRICS } from '#contracts/metrics-catalog.ts';
 import { resolveDeployConfig } from '#deploy/deploy-config.ts';
 import { planDeployment } from '#deploy/deploy-plan.ts';
 import { runNodeRecovery } from '#local/runner.ts';
-import { LATENCY_METRICS } from '#shared/metrics-catalog.ts';
 import { allFunctions, MACHINES } from '#state-machines/registry.ts';
 import { CLUSTER, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from '../../integration/harness.ts';
 

@@ -6,7 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { loadRuntimeConfig } from '#composition/runtime-config.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
+import { COUNTERS, LATENCY_METRICS } from '#contracts/metrics-catalog.ts';
 import { allStates } from '#deploy/deploy-plan.ts';
 import { deriveTaskPermissions, lambdaPermissions } from '#deploy/iam-derivation.ts';
 import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
@@ -14,8 +16,6 @@ import { buildRules } from '#events/rules.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
 import { matchesPattern } from '#local/event-matcher.ts';
 import { type LocalMachineName, runStateMachine } from '#local/runner.ts';
-import { loadRuntimeConfig } from '#shared/config.ts';
-import { COUNTERS, LATENCY_METRICS } from '#shared/metrics-catalog.ts';
 import { sweepScheduleExpression } from '#state-machines/health-sweep.ts';
 import { allFunctions, MACHINES } from '#state-machines/registry.ts';
 import { type ConfigRun, runSstConfig } from './run-config.ts';

@@ -10,7 +10,9 @@
  * written out by hand: never build them from the constants under test.
  */
 import { describe, expect, it } from 'vitest';
-import { alarmSelectionSchema, HEALTH_CHECK_NAMESPACE, policySchema } from '#contracts/config-schema.ts';
+import { alarmSelectionSchema } from '#contracts/config/app.ts';
+import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
+import { policySchema } from '#contracts/config/policy.ts';
 import { ALARM_FAULT_TAG } from '#domain/fault-classification.ts';
 import {
   HEALTH_CHECK_INCIDENT_ANNOTATION,
@@ -37,7 +39,7 @@ import {
   SUSPENDED_BY_ANNOTATION,
   SUSPENDED_LABEL,
   SUSPENDED_NODES_ANNOTATION,
-} from '#domain/workloads.ts';
+} from '#domain/workload-suspension.ts';
 import { ALARM_TAG_INSTANCE_ID, ALARM_TAG_NODE_NAME } from '#events/normalize.ts';
 import { aNode, NOW } from './fixtures.ts';
 

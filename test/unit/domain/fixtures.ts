@@ -1,6 +1,6 @@
 /** Builders shared by the domain unit tests: defaults plus the fields a case cares about. */
 import type { ClusterGuardState, NodeHistory } from '#adapters/ports.ts';
-import { type Policy, policySchema } from '#contracts/config-schema.ts';
+import { type Policy, policySchema } from '#contracts/config/policy.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 import type { Fault } from '#domain/types.ts';
 

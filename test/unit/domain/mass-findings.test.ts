@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterNode } from '#adapters/ports.ts';
+import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config/policy.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 import {
   believedUpTo,
   burstReporters,
-  DEFAULT_MASS_FINDING_LIMITS,
   disagreementRecordId,
   judgeMassFinding,
   splitMassFindings,

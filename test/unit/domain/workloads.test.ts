@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeNode, KubeObject, KubePod } from '#domain/kube-types.ts';
+import {
+  MIRROR_POD_ANNOTATION,
+  nodeDeadVerdict,
+  type PodOwner,
+  planPodEviction,
+  planStuckPods,
+} from '#domain/pod-eviction.ts';
 import type { WorkloadKind } from '#domain/types.ts';
+import { describeRef, nextOwner, WORKLOAD_KINDS, workloadRefFromOwner } from '#domain/workload-kinds.ts';
 import {
   AUTO_RESUME_ANNOTATION,
-  describeRef,
   hyperPodAutoResume,
   isKueueManaged,
   isSuspendedByUs,
@@ -11,14 +18,8 @@ import {
   kueueWorkloadApiVersion,
   kueueWorkloadOf,
   LAST_SUSPENSION_ANNOTATION,
-  MIRROR_POD_ANNOTATION,
-  nextOwner,
-  nodeDeadVerdict,
-  type PodOwner,
-  planPodEviction,
   planRelease,
   planResume,
-  planStuckPods,
   planSuspend,
   SUSPEND_METHOD_ANNOTATION,
   SUSPENDED_AT_ANNOTATION,
@@ -29,9 +30,7 @@ import {
   suspendedIncidentIds,
   suspendedNodes,
   suspendMethodFor,
-  WORKLOAD_KINDS,
-  workloadRefFromOwner,
-} from '#domain/workloads.ts';
+} from '#domain/workload-suspension.ts';
 import { at, NOW, named } from './fixtures.ts';
 
 const OPT_OUT = 'hyperpod-resilience.io/opt-out';

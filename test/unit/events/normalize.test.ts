@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { InvalidInputError, UnknownClusterError } from '#contracts/errors.ts';
 import type { Trigger } from '#domain/types.ts';
 import { MAX_INPUT_BYTES, normalizeTrigger } from '#events/normalize.ts';

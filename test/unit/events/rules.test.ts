@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AppConfig, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfig, parseAppConfig } from '#contracts/config/app.ts';
 import { buildRules, MAX_PATTERN_LENGTH, MAX_RULE_NAME_LENGTH } from '#events/rules.ts';
 import { getTestEvent, SAMPLE_CLUSTER_ARN, type SampleSource, sampleConfig } from '#events/samples/index.ts';
 import { matchingRules } from '#local/event-matcher.ts';

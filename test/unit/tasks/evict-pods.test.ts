@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policySchema } from '#contracts/config-schema.ts';
+import { policySchema } from '#contracts/config/policy.ts';
 import { drainPods } from '#functions/tasks/evict-pods.ts';
 import { discoverWorkloads } from '#functions/tasks/workloads.ts';
 import { addControllerPod, addNode, makeDeps, NODE, NS, runningPod, START } from './helpers.ts';

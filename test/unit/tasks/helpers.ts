@@ -3,10 +3,10 @@
  * ledger and notifier, a clock that advances one second per reading), and real-shaped objects.
  */
 import type { ClusterNodes } from '#adapters/ports.ts';
-import { type AppConfigInput, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
-import { WORKLOAD_KINDS } from '#domain/workloads.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
 import { createFakeKubeApi, type FakeKubeApi } from '../../fakes/fake-kube-api.ts';

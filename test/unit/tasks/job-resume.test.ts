@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SUSPENDED_AT_ANNOTATION, SUSPENDED_BY_ANNOTATION, SUSPENDED_LABEL } from '#domain/workloads.ts';
+import {
+  SUSPENDED_AT_ANNOTATION,
+  SUSPENDED_BY_ANNOTATION,
+  SUSPENDED_LABEL,
+} from '#domain/workload-suspension.ts';
 import {
   planJobResume,
   recordJobResume,

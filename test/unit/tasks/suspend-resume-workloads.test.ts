@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUTO_RESUME_ANNOTATION } from '#domain/workloads.ts';
+import { AUTO_RESUME_ANNOTATION } from '#domain/workload-suspension.ts';
 import { resumeWorkloads } from '#functions/tasks/resume-workloads.ts';
 import { suspendWorkloads } from '#functions/tasks/suspend-workloads.ts';
 import {

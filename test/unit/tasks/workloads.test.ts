@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError } from '#contracts/errors.ts';
-import { LAST_SUSPENSION_ANNOTATION, SUSPENDED_BY_ANNOTATION, SUSPENDED_LABEL } from '#domain/workloads.ts';
+import {
+  LAST_SUSPENSION_ANNOTATION,
+  SUSPENDED_BY_ANNOTATION,
+  SUSPENDED_LABEL,
+} from '#domain/workload-suspension.ts';
 import {
   discoverWorkloads,
   podOwnership,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { loadRuntimeConfig } from '#composition/runtime-config.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 import { resolveDeployConfig } from '#deploy/deploy-config.ts';
-import { loadRuntimeConfig } from '#shared/config.ts';
 
 const CLUSTER = {
   name: 'ml-cluster',

@@ -5,7 +5,7 @@
  * Nothing else in functions/ reads `process.env`.
  */
 import * as z from 'zod';
-import { type AppConfig, parseAppConfig } from '#contracts/config-schema.ts';
+import { type AppConfig, parseAppConfig } from '#contracts/config/app.ts';
 
 const envSchema = z.object({
   HPR_CONFIG: z.string().min(2, 'HPR_CONFIG must hold the JSON app config'),

@@ -1,5 +1,5 @@
 /**
- * Suspending and resuming the jobs that run on a faulty node (docs/FACTS.md workloads.suspend-fields, docs/facts/semantics.md).
+ * Suspending and resuming the jobs that run on a faulty node, held by incidents (docs/FACTS.md workloads.suspend-fields, docs/facts/semantics.md).
  *
  * A job spanning several failing nodes is suspended once and held by every incident that needs it
  * suspended: each incident adds its id to one annotation, and the job resumes only when the last
@@ -17,85 +17,13 @@
  *   Kueue re-admits and unsuspends it when quota allows. (kueue.sigs.k8s.io docs, concepts/workload
  *   "Active"; kubernetes-sigs/kueue pkg/controller/jobframework/reconciler.go.)
  *
- * Pods that belong to no job (plain pods, Deployments, StatefulSets) are evicted through the
- * eviction API, which honours PodDisruptionBudgets; see `planPodEviction` and `planStuckPods`.
+ * Which kinds and where their switch lives: workload-kinds.ts. Pods that belong to no job (plain
+ * pods, Deployments, StatefulSets) are evicted instead: pod-eviction.ts.
  */
-import type { MergePatch } from '#adapters/ports.ts';
-import type { KubeNode, KubeObject, KubePod, ObjectMeta } from '#domain/kube-types.ts';
+import type { KubeObject } from '#domain/kube-types.ts';
 import { MINUTE_MS } from '#domain/time.ts';
-import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
-
-export interface WorkloadKindInfo {
-  apiVersion: string;
-  group: string;
-  version: string;
-  plural: string;
-  /** Path of the boolean that suspends the workload. */
-  suspendPath: string[];
-  /** Whether the suspend switch is documented for this kind (the source says where). */
-  suspendConfirmed: boolean;
-  /** Where the suspend switch and its effect are documented. */
-  suspendSource: string;
-}
-
-/**
- * Kinds we can suspend, with where their suspend switch lives (docs/FACTS.md workloads.suspend-fields). An
- * Indexed Job is a batch/v1 Job (`completionMode: Indexed`) and suspends the same way.
- */
-export const WORKLOAD_KINDS: Readonly<Record<WorkloadKind, Readonly<WorkloadKindInfo>>> = {
-  Job: {
-    apiVersion: 'batch/v1',
-    group: 'batch',
-    version: 'v1',
-    plural: 'jobs',
-    suspendPath: ['spec', 'suspend'],
-    suspendConfirmed: true,
-    suspendSource: 'kubernetes.io Job docs (spec.suspend, GA 1.24): active pods are deleted',
-  },
-  PyTorchJob: {
-    apiVersion: 'kubeflow.org/v1',
-    group: 'kubeflow.org',
-    version: 'v1',
-    plural: 'pytorchjobs',
-    suspendPath: ['spec', 'runPolicy', 'suspend'],
-    suspendConfirmed: true,
-    suspendSource: 'training-operator v1 RunPolicy.suspend: pods, services and PodGroups are deleted',
-  },
-  MPIJob: {
-    apiVersion: 'kubeflow.org/v2beta1',
-    group: 'kubeflow.org',
-    version: 'v2beta1',
-    plural: 'mpijobs',
-    suspendPath: ['spec', 'runPolicy', 'suspend'],
-    suspendConfirmed: true,
-    suspendSource:
-      'mpi-operator v2beta1 RunPolicy.suspend (sdk/python/v2beta1/docs/V2beta1RunPolicy.md): active pods and PodGroups are deleted, the launcher Job is suspended',
-  },
-  JobSet: {
-    apiVersion: 'jobset.x-k8s.io/v1alpha2',
-    group: 'jobset.x-k8s.io',
-    version: 'v1alpha2',
-    plural: 'jobsets',
-    suspendPath: ['spec', 'suspend'],
-    suspendConfirmed: true,
-    suspendSource: 'jobset v1alpha2 JobSetSpec.suspend: every child Job is suspended',
-  },
-  HyperPodPyTorchJob: {
-    apiVersion: 'sagemaker.amazonaws.com/v1',
-    group: 'sagemaker.amazonaws.com',
-    version: 'v1',
-    plural: 'hyperpodpytorchjobs',
-    // The CRD's own field, as the HyperPod CLI ships it: RunPolicy.suspend "Suspend suspends
-    // HyperPodPytorchJob when set to true" (aws/sagemaker-hyperpod-cli
-    // src/sagemaker/hyperpod/training/config/hyperpod_pytorch_job_unified_config.py). Kueue
-    // (HyperPod task governance) drives the same field. That the operator deletes the pods is
-    // not documented: an e2e test on a real cluster has to confirm it.
-    suspendPath: ['spec', 'runPolicy', 'suspend'],
-    suspendConfirmed: true,
-    suspendSource:
-      'HyperPodPytorchJob CRD RunPolicy.suspend (HyperPod CLI generated model); pod deletion on suspend unconfirmed',
-  },
-};
+import type { MergePatch, WorkloadKind } from '#domain/types.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 
 /** `'true'` on every workload we hold suspended (label: selectable server-side). */
 export const SUSPENDED_LABEL = 'hyperpod-resilience.io/suspended';
@@ -156,55 +84,8 @@ export const kueueWorkloadApiVersion = (served: readonly string[]): string | und
   const version = KUEUE_WORKLOAD_VERSIONS.find((v) => served.includes(v));
   return version ? `${KUEUE_WORKLOAD.group}/${version}` : undefined;
 };
-/** Static pods mirrored by the kubelet: the API cannot evict or delete them for good. */
-export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 export type SuspendMethod = 'field' | 'kueue';
-
-const groupOf = (apiVersion: string): string => {
-  const slash = apiVersion.indexOf('/');
-  return slash === -1 ? '' : apiVersion.slice(0, slash);
-};
-
-const isWorkloadKind = (kind: string): kind is WorkloadKind => Object.hasOwn(WORKLOAD_KINDS, kind);
-
-/** `Kind/namespace/name`: how refs appear in records, logs and messages. */
-export const describeRef = (ref: { kind: string; namespace?: string; name: string }): string =>
-  `${ref.kind}/${ref.namespace ?? 'default'}/${ref.name}`;
-
-/**
- * The workload an ownerReference points at, if it is a kind we can suspend (matched on API group
- * and kind; the version may differ, our canonical one is used to talk to it).
- *
- * @example
- * workloadRefFromOwner({ apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name: 'llm', uid: 'u1' }, 'ml');
- * // → { kind: 'PyTorchJob', apiVersion: 'kubeflow.org/v1', namespace: 'ml', name: 'llm', uid: 'u1' }
- */
-export const workloadRefFromOwner = (
-  ownerRef: { apiVersion: string; kind: string; name: string; uid?: string },
-  namespace: string,
-): WorkloadRef | undefined => {
-  if (!isWorkloadKind(ownerRef.kind)) return undefined;
-  const info = WORKLOAD_KINDS[ownerRef.kind];
-  if (groupOf(ownerRef.apiVersion) !== info.group) return undefined;
-  const ref: WorkloadRef = {
-    kind: ownerRef.kind,
-    apiVersion: info.apiVersion,
-    namespace,
-    name: ownerRef.name,
-  };
-  if (ownerRef.uid !== undefined) ref.uid = ownerRef.uid;
-  return ref;
-};
-
-/**
- * The controller ownerReference of an object (the one to walk up: pod → Job → JobSet …).
- *
- * @example
- * nextOwner(pod)?.kind; // 'Job'
- */
-export const nextOwner = (obj: KubeObject): NonNullable<ObjectMeta['ownerReferences']>[number] | undefined =>
-  obj.metadata.ownerReferences?.find((ref) => ref.controller === true);
 
 /** A JSON array of non-empty strings in an annotation, deduplicated; garbage reads as none. */
 const stringList = (obj: KubeObject, annotation: string): string[] => {
@@ -662,109 +543,4 @@ export const staleHolders = (
     if (incident.status !== 'open') return true;
     return olderThanBound(incident.startedAt);
   });
-};
-
-// ------------------------------------------------------------------------------------------
-// Pods that belong to no job: eviction
-
-/** The top of a pod's controller chain when no suspendable workload owns it. */
-export interface PodOwner {
-  kind: string;
-  name: string;
-  /** The owner object's annotations (opt-out), when it could be read. */
-  annotations?: Record<string, string>;
-}
-
-export type PodEvictionSkipReason = 'daemonset' | 'mirror-pod' | 'finished' | 'opted-out';
-
-export type PodEvictionPlan = { action: 'evict' } | { action: 'skip'; reason: PodEvictionSkipReason };
-
-/**
- * Whether a pod that belongs to no job is evicted from the faulty node, as `kubectl drain` decides:
- * DaemonSet pods stay (their controller would put them straight back, and they tolerate the
- * cordon), mirror pods cannot be evicted, finished pods hold nothing, and the opt-out annotation
- * on the pod or on its top-level owner (Deployment, StatefulSet, …) keeps it.
- *
- * @example
- * planPodEviction(pod, { kind: 'Deployment', name: 'web' }, 'hyperpod-resilience.io/opt-out'); // { action: 'evict' }
- */
-export const planPodEviction = (
-  pod: KubePod,
-  owner: PodOwner | undefined,
-  optOutAnnotation: string,
-): PodEvictionPlan => {
-  if (owner?.kind === 'DaemonSet' || nextOwner(pod as KubeObject)?.kind === 'DaemonSet') {
-    return { action: 'skip', reason: 'daemonset' };
-  }
-  if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined)
-    return { action: 'skip', reason: 'mirror-pod' };
-  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
-    return { action: 'skip', reason: 'finished' };
-  }
-  const optedOut = (annotations: Record<string, string> | undefined) =>
-    annotations?.[optOutAnnotation]?.trim().toLowerCase() === 'true';
-  if (optedOut(pod.metadata.annotations) || optedOut(owner?.annotations)) {
-    return { action: 'skip', reason: 'opted-out' };
-  }
-  return { action: 'evict' };
-};
-
-export interface NodeVerdict {
-  dead: boolean;
-  reason: string;
-}
-
-/**
- * Whether Kubernetes confirms the node dead: the Node object is gone, or its Ready condition has
- * been False or Unknown (no kubelet reports) for at least `deadAfterSeconds`. A node that is Ready
- * — a GPU fault with a healthy kubelet — is alive: its pods can still shut down cleanly.
- *
- * @example
- * nodeDeadVerdict(undefined, now, 60); // { dead: true, reason: 'node object gone' }
- */
-export const nodeDeadVerdict = (
-  node: KubeNode | undefined,
-  now: string,
-  deadAfterSeconds: number,
-): NodeVerdict => {
-  if (!node) return { dead: true, reason: 'node object gone' };
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  if (!ready) return { dead: false, reason: 'node has no Ready condition yet' };
-  if (ready.status === 'True') return { dead: false, reason: 'node is Ready' };
-  const since = Date.parse(ready.lastTransitionTime ?? '');
-  const forMs = Number.isNaN(since) ? 0 : Date.parse(now) - since;
-  if (forMs >= deadAfterSeconds * 1000) {
-    return { dead: true, reason: `Ready=${ready.status} for ${Math.round(forMs / 1000)} s` };
-  }
-  return {
-    dead: false,
-    reason: `Ready=${ready.status} for ${Math.round(forMs / 1000)} s, not yet ${deadAfterSeconds} s`,
-  };
-};
-
-export type StuckPodsPlan =
-  | { action: 'wait' }
-  | { action: 'force-delete'; reason: string }
-  | { action: 'give-up'; reason: string };
-
-/**
- * What to do about pods still on the node after eviction was asked for: wait until the timeout;
- * after it, force-delete (grace period 0, which bypasses PodDisruptionBudgets and the kubelet)
- * only when the node is confirmed dead and the policy allows it; otherwise leave them and say why.
- *
- * @example
- * planStuckPods({ elapsedSeconds: 130, timeoutSeconds: 120, forceDelete: true, node: { dead: true, reason: 'node object gone' } });
- * // → { action: 'force-delete', reason: 'node object gone' }
- */
-export const planStuckPods = (input: {
-  elapsedSeconds: number;
-  timeoutSeconds: number;
-  forceDelete: boolean;
-  node: NodeVerdict;
-}): StuckPodsPlan => {
-  if (input.elapsedSeconds < input.timeoutSeconds) return { action: 'wait' };
-  if (!input.node.dead)
-    return { action: 'give-up', reason: `node not confirmed dead (${input.node.reason})` };
-  if (!input.forceDelete) return { action: 'give-up', reason: 'force delete disabled by policy' };
-  return { action: 'force-delete', reason: input.node.reason };
 };

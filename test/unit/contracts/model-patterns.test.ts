@@ -4,7 +4,7 @@
  * SageMaker rejects would fail a reboot with ValidationException in production.
  */
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_ARN, CLUSTER_NAME, EKS_CLUSTER_NAME, INSTANCE_ID } from '#contracts/config-schema.ts';
+import { CLUSTER_ARN, CLUSTER_NAME, EKS_CLUSTER_NAME, INSTANCE_ID } from '#contracts/config/ids.ts';
 import { awsModel } from '#local/simulator/aws-models.ts';
 import { validateShape } from '#local/simulator/conformance.ts';
 

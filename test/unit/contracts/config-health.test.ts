@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAppConfig } from '#contracts/config-schema.ts';
+import { parseAppConfig } from '#contracts/config/app.ts';
 
 const CLUSTER = {
   name: 'ml-cluster',

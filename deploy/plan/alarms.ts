@@ -1,0 +1,91 @@
+/**
+ * The alarms: a failed or timed-out execution per machine, per cluster a tripped breaker, a held
+ * mass finding and an overdue incident, and a message in the dead-letter queue. Their names never
+ * start with the configured alarm prefix (events/rules.ts): ours must not start a remediation.
+ */
+import {
+  INCIDENT_OVERDUE,
+  METRICS_NAMESPACE,
+  SERVICE_DIMENSION,
+  SERVICE_NAME,
+} from '#contracts/metrics-catalog.ts';
+import type { PlanContext } from './names.ts';
+import type { AlarmPlan, MachinePlan } from './types.ts';
+
+export const planAlarms = (context: PlanContext, machines: readonly MachinePlan[]): AlarmPlan[] => {
+  const { env, queueName } = context;
+  const app = context.config.app;
+  // Not `hpr-…`: alarms whose name starts with the configured prefix start node-recovery
+  // (events/rules.ts), and ours must never trigger a remediation.
+  const alarmPrefix = `${SERVICE_NAME}-${env.stage}`;
+  const metric = (name: string, dimensions: Record<string, string> = {}, stat = 'Sum') => ({
+    id: 'm0',
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensions: { ...SERVICE_DIMENSION, ...dimensions },
+    stat,
+  });
+  const alarms: AlarmPlan[] = [
+    ...machines.map((m) => ({
+      alarmName: `${alarmPrefix}-${m.name}-executions-failed`,
+      description: `${m.stateMachineName}: an execution failed or timed out (node-recovery: an incident needs a person)`,
+      metrics: ['ExecutionsFailed', 'ExecutionsTimedOut'].map((metricName, i) => ({
+        id: `m${i}`,
+        namespace: 'AWS/States',
+        metricName,
+        dimensions: { StateMachineArn: m.arn },
+        stat: 'Sum',
+      })),
+      expression: 'm0 + m1',
+      periodSeconds: 300,
+      threshold: 1,
+    })),
+    ...app.clusters.flatMap((c) => [
+      {
+        alarmName: `${alarmPrefix}-${c.name}-breaker-tripped`,
+        description: `Circuit breaker of ${c.name} tripped: remediations stopped until \`hpr reset-breaker\``,
+        metrics: [metric('CircuitBreakerTripped', { clusterName: c.name })],
+        periodSeconds: 300,
+        threshold: 1,
+      },
+      {
+        alarmName: `${alarmPrefix}-${c.name}-detector-disagreement`,
+        description: `A finding covered too much of ${c.name} at once and was not acted on (detector-disagreement): check the detector or an AWS-wide event`,
+        metrics: [metric('DetectorDisagreement', { clusterName: c.name })],
+        periodSeconds: 300,
+        threshold: 1,
+      },
+      {
+        alarmName: `${alarmPrefix}-${c.name}-incident-overdue`,
+        description: `An incident of ${c.name} is open past its deadline (its execution was lost); the sweep closes it`,
+        metrics: [metric('SweepStaleState', { clusterName: c.name, kind: INCIDENT_OVERDUE })],
+        periodSeconds: 300,
+        threshold: 1,
+      },
+    ]),
+    {
+      alarmName: `${alarmPrefix}-rule-dead-letters`,
+      description: 'An event could not start its state machine: it waits in the dead-letter queue',
+      metrics: [
+        {
+          id: 'm0',
+          namespace: 'AWS/SQS',
+          metricName: 'ApproximateNumberOfMessagesVisible',
+          dimensions: { QueueName: queueName },
+          stat: 'Maximum',
+        },
+      ],
+      periodSeconds: 300,
+      threshold: 1,
+    },
+  ];
+
+  const selected = alarms.filter((a) => a.alarmName.startsWith(app.alarms.namePrefix));
+  if (selected.length > 0) {
+    throw new Error(
+      `alarms.namePrefix ${app.alarms.namePrefix} selects our own alarm ${selected[0]!.alarmName}: it would start node-recovery; choose another prefix`,
+    );
+  }
+
+  return alarms;
+};

@@ -1,0 +1,116 @@
+/** The CloudWatch dashboard: incidents, actions, skips, breaker, latencies, executions and alarms. */
+import { COUNTERS, LATENCY_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '#contracts/metrics-catalog.ts';
+import type { PlanContext } from './names.ts';
+import type { AlarmPlan, Json, MachinePlan } from './types.ts';
+
+export const planDashboard = (
+  context: PlanContext,
+  machines: readonly MachinePlan[],
+  alarms: readonly AlarmPlan[],
+): Json => {
+  const { env, arn } = context;
+  const { region } = env;
+  const app = context.config.app;
+  const ns = METRICS_NAMESPACE;
+  const svc = ['service', SERVICE_NAME];
+  /** One line per dimension value (e.g. per skip reason): a SEARCH expression entry. */
+  const search = (name: string, dims: readonly string[], label: string, id: string) => [
+    {
+      expression: `SEARCH('{${ns},${['service', ...dims].join(',')}} MetricName="${name}"', 'Sum', 300)`,
+      label,
+      id,
+    },
+  ];
+  const widget = (title: string, metrics: unknown[], extra: Json = {}) => ({
+    type: 'metric',
+    width: 12,
+    height: 6,
+    properties: {
+      title,
+      region,
+      view: 'timeSeries',
+      stacked: false,
+      period: 300,
+      stat: 'Sum',
+      metrics,
+      ...extra,
+    },
+  });
+  const dashboardBody = {
+    widgets: [
+      {
+        type: 'text',
+        width: 24,
+        height: 2,
+        properties: {
+          markdown: `# hyperpod-resilience (${env.stage}) — mode **${app.policy.mode}**\nIncidents, actions, skips, breaker and latencies from the task metrics (namespace \`${ns}\`); executions from Step Functions.`,
+        },
+      },
+      widget('Incidents', [
+        search('IncidentAdmitted', COUNTERS.IncidentAdmitted, 'admitted', 'e1'),
+        search('IncidentRecorded', COUNTERS.IncidentRecorded, 'closed', 'e2'),
+      ]),
+      widget('Actions by type', [
+        [ns, 'NodeQuarantined', ...svc, { label: 'quarantined' }],
+        [ns, 'WorkloadsSuspended', ...svc, { label: 'jobs suspended' }],
+        [ns, 'WorkloadsResumed', ...svc, { label: 'jobs resumed' }],
+        [ns, 'IncidentEscalated', ...svc, { label: 'escalated' }],
+        search('RemediationRequested', COUNTERS.RemediationRequested, 'requested', 'e1'),
+        search('KubernetesEventNotWritten', COUNTERS.KubernetesEventNotWritten, 'Events not written', 'e2'),
+      ]),
+      widget('Skips by reason', [search('RemediationSkipped', COUNTERS.RemediationSkipped, 'skipped', 'e1')]),
+      widget(
+        'Circuit breaker trips by cluster',
+        app.clusters.map((c) => [
+          ns,
+          'CircuitBreakerTripped',
+          ...svc,
+          'clusterName',
+          c.name,
+          { label: c.name },
+        ]),
+      ),
+      widget(
+        'Mass findings held (detector disagreement) by cluster',
+        app.clusters.map((c) => [
+          ns,
+          'DetectorDisagreement',
+          ...svc,
+          'clusterName',
+          c.name,
+          { label: c.name },
+        ]),
+      ),
+      widget(
+        'Time from trigger to quarantine, suspension, resumption (ms)',
+        LATENCY_METRICS.flatMap((name) =>
+          ['p50', 'p90', 'Maximum'].map((stat) => [ns, name, ...svc, { stat, label: `${name} ${stat}` }]),
+        ),
+        { stat: 'p50' },
+      ),
+      widget(
+        'Executions',
+        machines.flatMap((m) =>
+          ['ExecutionsStarted', 'ExecutionsFailed', 'ExecutionsTimedOut'].map((name) => [
+            'AWS/States',
+            name,
+            'StateMachineArn',
+            m.arn,
+            { label: `${m.name} ${name.slice('Executions'.length).toLowerCase()}` },
+          ]),
+        ),
+      ),
+      {
+        type: 'alarm',
+        width: 24,
+        height: 4,
+        properties: {
+          title: 'Alarms',
+          alarms: alarms.map((a) => arn('cloudwatch', `alarm:${a.alarmName}`)),
+        },
+      },
+    ],
+  };
+
+  return dashboardBody;
+};
