@@ -172,6 +172,9 @@ export const quickCheckStateSchema = z.object({
       gpus: z.number().optional(),
       efaDevices: z.number().optional(),
       ncclBusBandwidthGBps: z.number().optional(),
+      neuronDevices: z.number().optional(),
+      neuronCores: z.number().optional(),
+      nccomBusBandwidthGBps: z.number().optional(),
     })
     .optional(),
   gpus: z.object({ expected: z.number(), allocatable: z.number() }).optional(),

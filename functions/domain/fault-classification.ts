@@ -365,6 +365,8 @@ const classifyManual = (t: ManualTrigger): Fault => {
 
 const SWEEP_FINDINGS: Record<string, Omit<Verdict, 'code'>> = {
   'instance-failure': { class: 'fatal', action: 'replace' },
+  'accelerators-missing': { class: 'recoverable', action: 'reboot' },
+  /** The name before Trainium support: an execution started by an older sweep still reads the same. */
   'gpu-missing': { class: 'recoverable', action: 'reboot' },
   'not-ready': { class: 'recoverable', action: 'reboot' },
 };
