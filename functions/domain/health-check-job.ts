@@ -139,7 +139,7 @@ export const renderCheckScript = (
  * @example
  * buildQuickCheckJob({ name: quickCheckJobName('inc-1-1'), namespace: 'hyperpod-resilience',
  *   nodeName: 'hyperpod-i-0123456789abcdef0', instanceId: 'i-0123456789abcdef0', purpose: 'verify',
- *   image: 'example.com/checks@sha256:…', checks, accelerator: { resource: 'nvidia.com/gpu', devices: 8 },
+ *   image: 'example.com/checks@sha256:…', checks, accelerator: { resource: NVIDIA_GPU_RESOURCE, devices: 8 },
  *   efaDevices: 0, … }).spec.template.spec.nodeName;
  * // → 'hyperpod-i-0123456789abcdef0'
  */
