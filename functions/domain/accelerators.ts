@@ -89,8 +89,7 @@ export const deviceResourceOf = (row: InstanceAccelerators): string =>
   vendorOf(row) === 'neuron' ? NEURON_DEVICE_RESOURCE : NVIDIA_GPU_RESOURCE;
 
 /** Whole devices a row expects (GPUs or Neuron devices). */
-export const expectedDevicesOf = (row: InstanceAccelerators): number =>
-  vendorOf(row) === 'neuron' ? (row.neuronDevices ?? 0) : (row.gpus ?? 0);
+export const expectedDevicesOf = (row: InstanceAccelerators): number => row.neuronDevices ?? row.gpus ?? 0;
 
 const quantity = (value: string | undefined): number => {
   const n = Number(value ?? 0);

@@ -114,6 +114,12 @@ describe('Function: readAccelerators', () => {
       reading: { vendor: 'nvidia', resource: 'nvidia.com/gpu', expected: 0, allocatable: 0, capacity: 0 },
     },
     {
+      case: 'a row that names no accelerator as expecting none',
+      node: node({ 'nvidia.com/gpu': '2' }),
+      row: { efaDevices: 0 },
+      reading: { vendor: 'nvidia', expected: 0, allocatable: 2 },
+    },
+    {
       case: 'garbage and negative quantities as zero',
       node: node({ 'nvidia.com/gpu': 'lots' }, { 'nvidia.com/gpu': '-3' }),
       row: ACCELERATOR_TABLE['ml.g5.12xlarge'],

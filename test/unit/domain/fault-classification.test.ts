@@ -269,6 +269,11 @@ describe('Function: classifyFault', () => {
           expected: { class: 'fatal', code: 'neuron-SRAM_UNCORRECTABLE_ERROR', recommendedAction: 'replace' },
         },
         {
+          case: 'an Xid and a Neuron error in one text: the stronger decides',
+          trigger: nodeHealth({ healthStatusReason: 'Xid 13 seen; NeuronHasError_DMA_ERROR' }),
+          expected: { class: 'fatal', code: 'neuron-DMA_ERROR', recommendedAction: 'replace' },
+        },
+        {
           case: 'a Neuron hang on collectives reboots',
           trigger: nodeHealth({ healthStatusReason: 'NeuronHasError_HANG_ON_COLLECTIVES' }),
           expected: { class: 'recoverable', code: 'neuron-HANG_ON_COLLECTIVES', recommendedAction: 'reboot' },

@@ -70,6 +70,11 @@ describe('Function: neuronErrorInText', () => {
       verdict: { class: 'fatal', action: 'replace', code: 'neuron-DMA_ERROR' },
     },
     {
+      case: 'the strongest of several errors, whichever comes first',
+      text: 'NEURON_HW_ERR=NC_UNCORRECTABLE_ERROR then NEURON_HW_ERR=HANG_ON_COLLECTIVES',
+      verdict: { class: 'fatal', action: 'replace', code: 'neuron-NC_UNCORRECTABLE_ERROR' },
+    },
+    {
       case: 'a lowercase kernel value',
       text: 'NEURON_HW_ERR=hang_on_collectives',
       verdict: { class: 'recoverable', action: 'reboot', code: 'neuron-HANG_ON_COLLECTIVES' },
