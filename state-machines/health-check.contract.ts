@@ -177,6 +177,7 @@ export const quickCheckStateSchema = z.object({
       nccomBusBandwidthGBps: z.number().optional(),
     })
     .optional(),
+  /** The node's accelerator devices (GPUs or Neuron devices, functions/domain/accelerators.ts), expected and allocatable. */
   gpus: z.object({ expected: z.number(), allocatable: z.number() }).optional(),
   checks: z.array(checkResultSchema).optional(),
   attempt: z.number().int().optional(),

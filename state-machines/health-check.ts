@@ -63,7 +63,7 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       Default: S.StartQuickCheck,
     },
     [S.StartQuickCheck]: lambda(F.startQuickCheck, refs, {
-      Comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
+      Comment: 'Accelerators allocatable, then a Job pinned to the node (image and checks from config)',
       Parameters: {
         ...clusterParameters,
         'node.$': '$.node',

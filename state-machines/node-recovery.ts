@@ -155,7 +155,7 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
     [S.StartQuickCheck]: {
       ...task(NodeRecoveryFunctions.startQuickCheck, refs, {
         comment:
-          'Verify the node that came back: GPUs allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
+          'Verify the node that came back: accelerators allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
         timeoutSeconds: 60,
         resultPath: '$.verification',
         next: S.IsQuickCheckDone,

@@ -33,7 +33,7 @@ export type QuickCheckAssessment =
       status: 'passed' | 'failed';
       reason: string;
       checks?: CheckResult[];
-      /** The Job may still hold the node's GPUs: delete it. */
+      /** The Job may still hold the node's accelerators: delete it. */
       cleanup: boolean;
     };
 
