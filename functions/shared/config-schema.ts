@@ -268,20 +268,27 @@ const CHECK_NAME = /^[a-z][a-z0-9-]{0,31}$/;
  * bus-bandwidth floors are our [proposal] (docs/facts/accelerators.md accelerators.bandwidth-floors):
  * tune them on your fleet.
  */
-export const instanceTypeHealthSchema = z.object({
-  /** NVIDIA GPUs of the type (0 on a Neuron type). */
-  gpus: z.number().int().min(0).max(64).default(0),
-  /** Neuron devices of the type: present = a Neuron (Trainium) type, judged by `aws.amazon.com/neuron`. */
-  neuronDevices: z.number().int().min(0).max(64).optional(),
-  /** NeuronCores the Neuron device plugin advertises; absent = not judged. */
-  neuronCores: z.number().int().min(0).max(1024).optional(),
-  /** EFA devices (`vpc.amazonaws.com/efa`) of the type; 0 = no EFA expected. */
-  efaDevices: z.number().int().min(0).max(64).default(0),
-  /** Minimum single-node NCCL all_reduce_perf bus bandwidth (GB/s); absent = not judged. */
-  ncclBusBandwidthGBps: z.number().positive().max(100_000).optional(),
-  /** Minimum single-node Neuron `nccom-test` all-reduce bus bandwidth (GB/s); absent = not judged. */
-  nccomBusBandwidthGBps: z.number().positive().max(100_000).optional(),
-});
+export const instanceTypeHealthSchema = z
+  .object({
+    /** NVIDIA GPUs of the type; absent on a Neuron type. */
+    gpus: z.number().int().min(0).max(64).optional(),
+    /** Neuron devices of the type: present = a Neuron (Trainium) type, judged by `aws.amazon.com/neuron`. */
+    neuronDevices: z.number().int().min(0).max(64).optional(),
+    /** NeuronCores the Neuron device plugin advertises; absent = not judged. */
+    neuronCores: z.number().int().min(0).max(1024).optional(),
+    /** EFA devices (`vpc.amazonaws.com/efa`) of the type; 0 = no EFA expected. */
+    efaDevices: z.number().int().min(0).max(64).default(0),
+    /** Minimum single-node NCCL all_reduce_perf bus bandwidth (GB/s); absent = not judged. */
+    ncclBusBandwidthGBps: z.number().positive().max(100_000).optional(),
+    /** Minimum single-node Neuron `nccom-test` all-reduce bus bandwidth (GB/s); absent = not judged. */
+    nccomBusBandwidthGBps: z.number().positive().max(100_000).optional(),
+  })
+  .refine((row) => row.gpus !== undefined || row.neuronDevices !== undefined, {
+    message: 'name the accelerators: gpus (NVIDIA) or neuronDevices (Neuron)',
+  })
+  .refine((row) => row.neuronDevices === undefined || !row.gpus, {
+    message: 'a type has GPUs or Neuron devices, not both',
+  });
 export type InstanceTypeHealth = z.infer<typeof instanceTypeHealthSchema>;
 
 export const DEFAULT_INSTANCE_TYPES: Readonly<Record<string, z.input<typeof instanceTypeHealthSchema>>> =

@@ -337,6 +337,37 @@ describe('Function: findSweepFindings', () => {
       finding: { kind: 'accelerators-missing', detail: 'only 3 of 4 GPUs allocatable' },
     },
     {
+      // The Neuron node problem detector's condition (docs/facts/accelerators.md neuron.npd-conditions)
+      // travels with HyperPod's pending label, so node-recovery classifies the Neuron error.
+      case: 'a pending label on a Trainium node with the Neuron NPD condition it carries',
+      node: node(1, {
+        labels: {
+          'node.kubernetes.io/instance-type': 'ml.trn1.32xlarge',
+          [HEALTH]: 'UnschedulablePendingReboot',
+        },
+        conditions: [
+          {
+            type: 'NeuronHealth',
+            status: 'True',
+            reason: 'NeuronHasError_DMA_ERROR',
+            message: 'Neuron has error',
+          },
+        ],
+      }),
+      instance: instance(1, { instanceType: 'ml.trn1.32xlarge' }),
+      finding: {
+        kind: 'hyperpod-labels',
+        conditions: [
+          {
+            type: 'NeuronHealth',
+            status: 'True',
+            reason: 'NeuronHasError_DMA_ERROR',
+            message: 'Neuron has error',
+          },
+        ],
+      },
+    },
+    {
       case: 'a Trainium node short of Neuron devices',
       node: trnNode(1, { devices: 15, cores: 30 }),
       instance: instance(1, { instanceType: 'ml.trn1.32xlarge' }),
