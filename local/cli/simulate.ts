@@ -374,7 +374,7 @@ const runInEnvironment = async (
       );
     } else if ('loseGpus' in fault) {
       const instanceId = instanceIds[fault.loseGpus.node]!;
-      log(`node ${fault.loseGpus.node} loses GPUs: ${fault.loseGpus.remaining} left allocatable`);
+      log(`node ${fault.loseGpus.node} loses accelerators: ${fault.loseGpus.remaining} devices left allocatable`);
       await env.simulator.loseGpus(instanceId, fault.loseGpus.remaining);
     }
   }
