@@ -7,14 +7,14 @@
  * ```jsonc
  * {
  *   "version": "0",
- *   "id": "sweep-gpu-missing-i-0123456789abcdef0-3f1c0a9b5d2e4f60",   // = the execution name
+ *   "id": "sweep-accelerators-missing-i-0123456789abcdef0-3f1c0a9b5d2e4f60",   // = the execution name
  *   "detail-type": "Health Sweep Finding",
  *   "source": "hyperpod-resilience.sweep",
  *   "time": "2026-11-29T10:05:00.000Z",
  *   "resources": [],
  *   "detail": {
  *     "clusterName": "ml-cluster",
- *     "finding": "gpu-missing",            // instance-failure | hyperpod-labels | not-ready | gpu-missing | missing-node | quick-check-failed
+ *     "finding": "accelerators-missing",   // instance-failure | hyperpod-labels | not-ready | accelerators-missing | missing-node | quick-check-failed
  *     "instanceId": "i-0123456789abcdef0",
  *     "nodeName": "hyperpod-i-0123456789abcdef0",
  *     "detail": "only 7 of 8 GPUs allocatable (ml.p5.48xlarge)",
@@ -62,8 +62,8 @@ type SweepFindingEvent = z.infer<typeof sweepFindingEventSchema>;
  * The node-recovery input of one finding; `id` is the execution name that starts it.
  *
  * @example
- * sweepFindingEvent({ clusterName: 'ml-cluster', finding: 'gpu-missing', instanceId: 'i-0123456789abcdef0' },
- *   { id: 'sweep-gpu-missing-…', time: '2026-11-29T10:05:00.000Z' });
+ * sweepFindingEvent({ clusterName: 'ml-cluster', finding: 'accelerators-missing', instanceId: 'i-0123456789abcdef0' },
+ *   { id: 'sweep-accelerators-missing-…', time: '2026-11-29T10:05:00.000Z' });
  */
 const sweepFindingEvent = (
   detail: SweepFindingDetail,

@@ -143,12 +143,13 @@ const withSimulatedCheckResults = (
   factory: (eksClusterName: string) => Promise<KubeApi>,
   hook: LocalEnvironmentOptions['healthCheckVerdicts'],
   names: string[],
+  neuronNames: string[],
 ): ((eksClusterName: string) => Promise<KubeApi>) => {
   if (!hook) return factory;
   return async (eksClusterName) => {
     const kube = await factory(eksClusterName);
     const createJob: KubeApi['createJob'] = async (namespace, job) => {
-      const check = simulatedCheck(job, names);
+      const check = simulatedCheck(job, names, neuronNames);
       const result = check ? hook(check) : undefined;
       if (!result) return kube.createJob(namespace, job);
       const decorated = structuredClone(job);
@@ -265,6 +266,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
         }),
         options.healthCheckVerdicts,
         config.healthChecks.quick.checks.map((check) => check.name),
+        config.healthChecks.quick.neuronChecks.map((check) => check.name),
       ),
       ledger: createDynamoLedger({
         client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),

@@ -172,8 +172,12 @@ export const quickCheckStateSchema = z.object({
       gpus: z.number().optional(),
       efaDevices: z.number().optional(),
       ncclBusBandwidthGBps: z.number().optional(),
+      neuronDevices: z.number().optional(),
+      neuronCores: z.number().optional(),
+      nccomBusBandwidthGBps: z.number().optional(),
     })
     .optional(),
+  /** The node's accelerator devices (GPUs or Neuron devices, functions/domain/accelerators.ts), expected and allocatable. */
   gpus: z.object({ expected: z.number(), allocatable: z.number() }).optional(),
   checks: z.array(checkResultSchema).optional(),
   attempt: z.number().int().optional(),

@@ -99,7 +99,7 @@ export const healthCheckDefinition = (refs: HealthCheckRefs): Json => ({
       },
       {
         arn: refs.functionArns[F.startQuickCheck],
-        comment: 'GPUs allocatable, then a Job pinned to the node (image and checks from config)',
+        comment: 'Accelerators allocatable, then a Job pinned to the node (image and checks from config)',
         parameters: { 'checkId.$': '$.checkId', 'purpose.$': '$.request.purpose' },
       },
       {

@@ -128,7 +128,7 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
     },
     [S.StartQuickCheck]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.startQuickCheck], {
       comment:
-        'Verify the node that came back: GPUs allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
+        'Verify the node that came back: accelerators allocatable, then a quick-check Job pinned to it (or not-verified when quick checks are off)',
       timeoutSeconds: 60,
       parameters: {
         'clusterName.$': '$.clusterName',

@@ -4,6 +4,7 @@
  * written once at its field; a section left out is parsed as `{}` (`prefault`).
  */
 import * as z from 'zod';
+import { ACCELERATOR_TABLE } from '#contracts/accelerator-table.ts';
 import { MAX_POLLS_PER_WAIT, POLLS_MESSAGE } from '#contracts/config/policy.ts';
 
 /** Our own namespace: health-check Jobs live here and nowhere else (the RBAC manifest creates it). */
@@ -13,35 +14,36 @@ export const HEALTH_CHECK_NAMESPACE = 'hyperpod-resilience';
 const CHECK_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
- * What one instance type should show when healthy. GPU counts are AWS's published figures; the
- * NCCL bus-bandwidth floors are our [proposal] for a single-node `all_reduce_perf` of 1–4 GiB
- * (roughly 80% of what a healthy node of that type reaches): tune them on your fleet.
+ * What one instance type should show when healthy (contracts/accelerator-table.ts: NVIDIA GPU
+ * and AWS Neuron types are peers). Device counts are AWS's published figures; the collective
+ * bus-bandwidth floors are our [proposal] (docs/facts/accelerators.md accelerators.bandwidth-floors):
+ * tune them on your fleet.
  */
-export const instanceTypeHealthSchema = z.object({
-  /** GPUs of the type: a node with fewer `nvidia.com/gpu` allocatable is missing some. */
-  gpus: z.number().int().min(0).max(64),
-  /** EFA devices (`vpc.amazonaws.com/efa`) of the type; 0 = no EFA expected. */
-  efaDevices: z.number().int().min(0).max(64).default(0),
-  /** Minimum single-node NCCL all_reduce_perf bus bandwidth (GB/s); absent = not judged. */
-  ncclBusBandwidthGBps: z.number().positive().max(100_000).optional(),
-});
+export const instanceTypeHealthSchema = z
+  .object({
+    /** NVIDIA GPUs of the type; absent on a Neuron type. */
+    gpus: z.number().int().min(0).max(64).optional(),
+    /** Neuron devices of the type: present = a Neuron (Trainium) type, judged by `aws.amazon.com/neuron`. */
+    neuronDevices: z.number().int().min(0).max(64).optional(),
+    /** NeuronCores the Neuron device plugin advertises; absent = not judged. */
+    neuronCores: z.number().int().min(0).max(1024).optional(),
+    /** EFA devices (`vpc.amazonaws.com/efa`) of the type; 0 = no EFA expected. */
+    efaDevices: z.number().int().min(0).max(64).default(0),
+    /** Minimum single-node NCCL all_reduce_perf bus bandwidth (GB/s); absent = not judged. */
+    ncclBusBandwidthGBps: z.number().positive().max(100_000).optional(),
+    /** Minimum single-node Neuron `nccom-test` all-reduce bus bandwidth (GB/s); absent = not judged. */
+    nccomBusBandwidthGBps: z.number().positive().max(100_000).optional(),
+  })
+  .refine((row) => row.gpus !== undefined || row.neuronDevices !== undefined, {
+    message: 'name the accelerators: gpus (NVIDIA) or neuronDevices (Neuron)',
+  })
+  .refine((row) => row.neuronDevices === undefined || !row.gpus, {
+    message: 'a type has GPUs or Neuron devices, not both',
+  });
 export type InstanceTypeHealth = z.infer<typeof instanceTypeHealthSchema>;
 
-export const DEFAULT_INSTANCE_TYPES: Readonly<Record<string, z.input<typeof instanceTypeHealthSchema>>> = {
-  'ml.p4d.24xlarge': { gpus: 8, efaDevices: 4, ncclBusBandwidthGBps: 180 },
-  'ml.p4de.24xlarge': { gpus: 8, efaDevices: 4, ncclBusBandwidthGBps: 180 },
-  'ml.p5.48xlarge': { gpus: 8, efaDevices: 32, ncclBusBandwidthGBps: 350 },
-  'ml.p5e.48xlarge': { gpus: 8, efaDevices: 32, ncclBusBandwidthGBps: 350 },
-  'ml.p5en.48xlarge': { gpus: 8, efaDevices: 16, ncclBusBandwidthGBps: 350 },
-  'ml.p6-b200.48xlarge': { gpus: 8, efaDevices: 8, ncclBusBandwidthGBps: 600 },
-  'ml.g5.12xlarge': { gpus: 4 },
-  'ml.g5.24xlarge': { gpus: 4 },
-  'ml.g5.48xlarge': { gpus: 8 },
-  'ml.g6.12xlarge': { gpus: 4 },
-  'ml.g6.48xlarge': { gpus: 8 },
-  'ml.g6e.12xlarge': { gpus: 4 },
-  'ml.g6e.48xlarge': { gpus: 8 },
-};
+export const DEFAULT_INSTANCE_TYPES: Readonly<Record<string, z.input<typeof instanceTypeHealthSchema>>> =
+  ACCELERATOR_TABLE;
 
 export const quickCheckSchema = z.object({
   /** Reported in the verdict under this name. */
@@ -49,7 +51,8 @@ export const quickCheckSchema = z.object({
   /**
    * POSIX shell run in the check container. It prints ONE JSON object of metrics as its last
    * stdout line and exits 0 when the check passes. It sees `HPR_EXPECTED_GPUS`,
-   * `HPR_EXPECTED_EFA` and `HPR_NCCL_MIN_GBPS` (empty when not judged) from the instance type.
+   * `HPR_EXPECTED_EFA` and `HPR_NCCL_MIN_GBPS` (empty when not judged) from the instance type,
+   * and on Neuron nodes `HPR_EXPECTED_NEURON_DEVICES`, `HPR_NEURON_CORES` and `HPR_NCCOM_MIN_GBPS`.
    */
   command: z.string().min(1).max(2000),
   /** Seconds the command may take before it counts as failed. */
@@ -91,6 +94,41 @@ export const DEFAULT_QUICK_CHECKS: readonly z.input<typeof quickCheckSchema>[] =
   },
 ];
 
+/**
+ * Default checks on Neuron (Trainium) nodes, our proposal on documented tools
+ * (docs/facts/accelerators.md accelerators.neuron-quick-checks): the Neuron device count
+ * `neuron-ls` shows against the instance type, a small `nccom-test` all-reduce as runtime smoke
+ * test, a single-node `nccom-test` all-reduce over every NeuronCore against the type's floor,
+ * EFA devices. The image must provide neuron-ls and nccom-test (aws-neuronx-tools) and sysfs.
+ */
+export const DEFAULT_NEURON_QUICK_CHECKS: readonly z.input<typeof quickCheckSchema>[] = [
+  {
+    name: 'neuron-device-count',
+    command:
+      'n=$(neuron-ls | grep -cE \'^[|] +[0-9]+ +[|]\'); echo "{\\"count\\":$n}"; [ "$n" -eq "$HPR_EXPECTED_NEURON_DEVICES" ]',
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'neuron-runtime',
+    command: 'nccom-test -r 2 allr >/dev/null 2>&1; rc=$?; echo "{\\"exitCode\\":$rc}"; [ "$rc" -eq 0 ]',
+    timeoutSeconds: 300,
+  },
+  {
+    name: 'nccom-all-reduce',
+    command:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      'bw=$(nccom-test -r "$HPR_NEURON_CORES" allr | awk \'/Avg bus bandwidth/ {print $NF}\' | sed \'s|GB/s||\'); echo "{\\"busBandwidthGBps\\":${bw:-0}}"; awk -v b="${bw:-0}" -v t="${HPR_NCCOM_MIN_GBPS:-0}" \'BEGIN { exit !(b + 0 > 0 && b + 0 >= t + 0) }\'',
+    timeoutSeconds: 600,
+  },
+  {
+    name: 'efa',
+    command:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      'n=$(ls -d /sys/class/infiniband/*/ 2>/dev/null | wc -l); echo "{\\"devices\\":$n}"; [ "$n" -ge "${HPR_EXPECTED_EFA:-0}" ]',
+    timeoutSeconds: 60,
+  },
+];
+
 const DEEP_HEALTH_CHECKS = ['InstanceStress', 'InstanceConnectivity'] as const;
 
 export const healthChecksSchema = z
@@ -110,6 +148,12 @@ export const healthChecksSchema = z
           .min(1)
           .max(10)
           .prefault(() => [...DEFAULT_QUICK_CHECKS]),
+        /** The checks run on Neuron (Trainium) nodes instead of `checks`. */
+        neuronChecks: z
+          .array(quickCheckSchema)
+          .min(1)
+          .max(10)
+          .prefault(() => [...DEFAULT_NEURON_QUICK_CHECKS]),
         /** Whole Job (activeDeadlineSeconds); past it the check fails with a timeout. */
         timeoutSeconds: z
           .number()
@@ -136,16 +180,18 @@ export const healthChecksSchema = z
         if (quick.enabled && !quick.image) {
           ctx.addIssue({ code: 'custom', path: ['image'], message: 'an image is required when enabled' });
         }
-        const names = new Set<string>();
-        for (const [i, check] of quick.checks.entries()) {
-          if (names.has(check.name)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['checks', i, 'name'],
-              message: `duplicate check ${check.name}`,
-            });
+        for (const list of ['checks', 'neuronChecks'] as const) {
+          const names = new Set<string>();
+          for (const [i, check] of quick[list].entries()) {
+            if (names.has(check.name)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [list, i, 'name'],
+                message: `duplicate check ${check.name}`,
+              });
+            }
+            names.add(check.name);
           }
-          names.add(check.name);
         }
       })
       .refine((q) => q.timeoutSeconds / q.pollSeconds <= MAX_POLLS_PER_WAIT, { message: POLLS_MESSAGE })
@@ -169,7 +215,7 @@ export const healthChecksSchema = z
         message: POLLS_MESSAGE,
       })
       .prefault({}),
-    /** Expectations per instance type (GPU count, EFA devices, NCCL bandwidth floor). */
+    /** Expectations per instance type (GPUs or Neuron devices and cores, EFA devices, bandwidth floors; contracts/accelerator-table.ts). */
     instanceTypes: z
       .record(z.string().min(1), instanceTypeHealthSchema)
       .prefault(() => ({ ...DEFAULT_INSTANCE_TYPES })),

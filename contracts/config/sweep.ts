@@ -20,7 +20,7 @@ export const sweepSchema = z
       .min(1)
       .max(24 * 60)
       .default(10),
-    /** GPUs missing from allocatable count only once the node is Ready this long (≥ 2 min: aws/sagemaker-hyperpod-cli PR #425). */
+    /** Accelerators (GPUs, Neuron devices) missing from allocatable count only once the node is Ready this long (≥ 2 min: aws/sagemaker-hyperpod-cli PR #425). */
     gpuGraceMinutes: z
       .number()
       .int()
@@ -61,7 +61,7 @@ export const sweepSchema = z
     maxRepairs: z.number().int().min(1).max(500).default(20),
     /** Parallel starts and repairs (Map MaxConcurrency). */
     startConcurrency: z.number().int().min(1).max(40).default(5),
-    /** Quick checks of idle nodes (no pod asking for GPUs), at most once per node per period. */
+    /** Quick checks of idle nodes (no pod asking for GPUs or Neuron resources), at most once per node per period. */
     idleChecks: z
       .object({
         enabled: z.boolean().default(false),

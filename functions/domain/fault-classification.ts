@@ -7,6 +7,8 @@
  * throws on an unknown value, unknown values land in the `unknown` class, and the raw strings are
  * kept as evidence so a person can see what the classification was based on.
  */
+
+import { neuronAlarmVerdict, neuronConditionVerdict, neuronErrorInText } from '#domain/neuron-faults.ts';
 import type {
   AlarmTrigger,
   ClusterEventTrigger,
@@ -157,14 +159,25 @@ const faultTypeVerdict = (faultType: string): Verdict => {
 };
 
 /**
- * Combines a fault type and an Xid. A known HMA verdict is authoritative, so an Xid may only
- * strengthen it; an unrecognised fault type name says less than a concrete Xid, so the Xid decides.
+ * The device-level evidence in free text: an NVIDIA Xid and a Neuron hardware error
+ * (neuron-faults.ts); when both appear, the stronger one.
  */
-const combine = (faultType: string | undefined, xid: number | undefined, fallback: Verdict): Verdict => {
-  const fromType = faultType === undefined ? undefined : faultTypeVerdict(faultType);
+const deviceVerdict = (xid: number | undefined, neuron: Verdict | undefined): Verdict | undefined => {
   const fromXid = xid === undefined ? undefined : xidVerdict(xid);
-  if (fromType && fromXid) return isKnownFaultType(fromType.code) ? stronger(fromType, fromXid) : fromXid;
-  return fromXid ?? fromType ?? fallback;
+  if (fromXid && neuron) return stronger(fromXid, neuron);
+  return fromXid ?? neuron;
+};
+
+/**
+ * Combines a fault type and device-level evidence (an Xid, a Neuron error). A known HMA verdict
+ * is authoritative, so device evidence may only strengthen it; an unrecognised fault type name
+ * (every Neuron fault type: HyperPod publishes none) says less than a concrete device error, so
+ * the device error decides.
+ */
+const combine = (faultType: string | undefined, device: Verdict | undefined, fallback: Verdict): Verdict => {
+  const fromType = faultType === undefined ? undefined : faultTypeVerdict(faultType);
+  if (fromType && device) return isKnownFaultType(fromType.code) ? stronger(fromType, device) : device;
+  return device ?? fromType ?? fallback;
 };
 
 // ---------------------------------------------------------------- per trigger kind
@@ -185,8 +198,9 @@ const classifyNodeHealth = (t: NodeHealthTrigger): Fault => {
   }
   const reason = t.healthStatusReason ?? '';
   const faultType = FAULT_TYPE_IN_REASON.exec(reason)?.[1];
-  const xid = extractXid(`${reason} ${t.recommendation ?? ''}`);
-  let v = combine(faultType, xid, verdict('unknown', 'reboot', 'unhealthy'));
+  const text = `${reason} ${t.recommendation ?? ''}`;
+  const device = deviceVerdict(extractXid(text), neuronErrorInText(text));
+  let v = combine(faultType, device, verdict('unknown', 'reboot', 'unhealthy'));
   // AWS asking for a replacement is a hardware verdict even when the fault type says less.
   if (/replace/i.test(t.recommendation ?? '')) v = strengthen(v, 'fatal', 'replace');
   // RepairAction is free text (only `None` is documented); `Replace`/`Reboot` may only strengthen.
@@ -240,6 +254,9 @@ const classifyAlarm = (t: AlarmTrigger): Fault => {
     return toFault(t.kind, verdict('fatal', 'replace', 'alarm-tag-replace'), evidence);
   if (tagged === 'reboot')
     return toFault(t.kind, verdict('recoverable', 'reboot', 'alarm-tag-reboot'), evidence);
+  // Neuron health signals: the NPD recovery agent's namespace, neuron-monitor's ECC counters.
+  const neuron = neuronAlarmVerdict(t.namespace, t.metricName);
+  if (neuron) return toFault(t.kind, neuron, evidence);
   const metric = t.metricName?.toLowerCase() ?? '';
   if (metric.includes('unschedulable_pending_replacement')) {
     return toFault(t.kind, verdict('fatal', 'replace', 'UnschedulablePendingReplacement'), evidence);
@@ -287,6 +304,7 @@ const classifyNodeLabels = (t: NodeLabelsTrigger): Fault => {
   const evidence: (string | undefined)[] = [];
   const typeCandidates: string[] = [];
   const xidTexts: string[] = [];
+  const neuronVerdicts: Verdict[] = [];
 
   if (status !== undefined) evidence.push(`${NODE_HEALTH_STATUS_LABEL}=${status}`);
   if (dhc !== undefined) evidence.push(`${DEEP_HEALTH_CHECK_STATUS_LABEL}=${dhc}`);
@@ -317,12 +335,19 @@ const classifyNodeLabels = (t: NodeLabelsTrigger): Fault => {
       `condition ${condition.type}=${condition.status}${condition.reason ? ` (${condition.reason})` : ''}${condition.message ? `: ${condition.message}` : ''}`,
     );
     xidTexts.push(condition.reason ?? '', condition.message ?? '');
-    // Conditions come from many agents (node-problem-detector, …): only HMA's own names are verdicts.
+    // Conditions come from many agents (node-problem-detector, …): only HMA's own names are verdicts,
+    // and the Neuron node problem detector's NeuronHealth condition (neuron-faults.ts).
     if (isKnownFaultType(condition.type)) typeCandidates.push(condition.type);
+    const neuron = neuronConditionVerdict(condition);
+    if (neuron) neuronVerdicts.push(neuron);
   }
 
   const faultType = pickFaultType(typeCandidates);
-  const xid = extractXid(xidTexts.join(' '));
+  const allText = xidTexts.join(' ');
+  const inText = neuronErrorInText(allText);
+  if (inText) neuronVerdicts.push(inText);
+  const neuron = neuronVerdicts.length > 0 ? neuronVerdicts.reduce(stronger) : undefined;
+  const device = deviceVerdict(extractXid(allText), neuron);
 
   // A failed deep health check "requires a reboot or replacement" (HyperPod node-labels page):
   // the node-health-status label beside it says which (the switch below). Without a pending
@@ -331,14 +356,14 @@ const classifyNodeLabels = (t: NodeLabelsTrigger): Fault => {
   const dhcFailed = dhc?.trim().toLowerCase() === 'failed';
   if (dhcFailed && !PENDING_STATUSES.has(status ?? '')) {
     const base = verdict('unknown', 'reboot', 'DeepHealthCheckFailed');
-    return toFault(t.kind, stronger(base, combine(faultType, xid, base)), evidence);
+    return toFault(t.kind, stronger(base, combine(faultType, device, base)), evidence);
   }
   switch (status) {
     case 'UnschedulablePendingReplacement':
       return toFault(t.kind, verdict('fatal', 'replace', status), evidence);
     case 'UnschedulablePendingReboot': {
       const base = verdict('recoverable', 'reboot', status);
-      return toFault(t.kind, stronger(base, combine(faultType, xid, base)), evidence);
+      return toFault(t.kind, stronger(base, combine(faultType, device, base)), evidence);
     }
     case 'Schedulable':
       // HyperPod says the node is fine; leftover fault labels are history, not a new fault.
@@ -351,7 +376,7 @@ const classifyNodeLabels = (t: NodeLabelsTrigger): Fault => {
         status === undefined
           ? verdict('healthy', 'ignore', 'no-fault-signal')
           : verdict('unknown', 'observe', status);
-      return toFault(t.kind, combine(faultType, xid, fallback), evidence);
+      return toFault(t.kind, combine(faultType, device, fallback), evidence);
     }
   }
 };
@@ -365,6 +390,8 @@ const classifyManual = (t: ManualTrigger): Fault => {
 
 const SWEEP_FINDINGS: Record<string, Omit<Verdict, 'code'>> = {
   'instance-failure': { class: 'fatal', action: 'replace' },
+  'accelerators-missing': { class: 'recoverable', action: 'reboot' },
+  /** The name before Trainium support: an execution started by an older sweep still reads the same. */
   'gpu-missing': { class: 'recoverable', action: 'reboot' },
   'not-ready': { class: 'recoverable', action: 'reboot' },
 };

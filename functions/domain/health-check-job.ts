@@ -1,12 +1,14 @@
 /**
  * The quick health-check Job: a batch/v1 Job in our own namespace, pinned to the node
  * (`spec.nodeName`), tolerating our quarantine taint and HyperPod's node-health-status taint,
- * requesting all the node's GPUs (and its EFA devices when the node advertises them), running the
+ * requesting all the node's accelerators — GPUs or Neuron devices, functions/domain/accelerators.ts —
+ * (and its EFA devices when the node advertises them), running the
  * checks the configuration lists — image, commands and thresholds from config, never from an
  * event — and writing one compact JSON verdict as its termination message (health-verdict.ts).
  * The Job cleans itself up (`ttlSecondsAfterFinished`) and cannot outlive its deadline
  * (`activeDeadlineSeconds`, `backoffLimit: 0`).
  */
+import { acceleratorRequests } from '#domain/accelerators.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 
@@ -21,10 +23,18 @@ export const HEALTH_CHECK_CONTAINER = 'health-check';
 export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 /** HyperPod taints nodes under deep health checks (and HMA faulty ones) with this key (docs/FACTS.md taints.deep-health-check). */
 export const HYPERPOD_HEALTH_TAINT_KEY = 'sagemaker.amazonaws.com/node-health-status';
-export const GPU_RESOURCE = 'nvidia.com/gpu';
-export const EFA_RESOURCE = 'vpc.amazonaws.com/efa';
 
 export type HealthCheckPurpose = 'verify' | 'manual' | 'idle';
+
+/** What the checks are judged against; handed to them as `HPR_*` environment variables. */
+export interface QuickCheckExpectations {
+  gpus: number;
+  efaDevices: number;
+  ncclBusBandwidthGBps?: number;
+  neuronDevices?: number;
+  neuronCores?: number;
+  nccomBusBandwidthGBps?: number;
+}
 
 export interface QuickCheckSpec {
   name: string;
@@ -48,11 +58,11 @@ export interface QuickCheckJobInput {
   serviceAccountName?: string;
   priorityClassName?: string;
   privileged: boolean;
-  /** All the node's GPUs. */
-  gpus: number;
+  /** All the node's accelerators: the device resource it advertises and how many to request. */
+  accelerator: { resource: string; devices: number };
   /** EFA devices to request (0: none; only when the node advertises the resource). */
   efaDevices: number;
-  expectations: { gpus: number; efaDevices: number; ncclBusBandwidthGBps?: number };
+  expectations: QuickCheckExpectations;
 }
 
 /**
@@ -129,7 +139,8 @@ export const renderCheckScript = (
  * @example
  * buildQuickCheckJob({ name: quickCheckJobName('inc-1-1'), namespace: 'hyperpod-resilience',
  *   nodeName: 'hyperpod-i-0123456789abcdef0', instanceId: 'i-0123456789abcdef0', purpose: 'verify',
- *   image: 'example.com/checks@sha256:…', checks, gpus: 8, efaDevices: 0, … }).spec.template.spec.nodeName;
+ *   image: 'example.com/checks@sha256:…', checks, accelerator: { resource: NVIDIA_GPU_RESOURCE, devices: 8 },
+ *   efaDevices: 0, … }).spec.template.spec.nodeName;
  * // → 'hyperpod-i-0123456789abcdef0'
  */
 export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
@@ -140,13 +151,23 @@ export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
     [HEALTH_CHECK_LABEL]: input.name,
     [HEALTH_CHECK_INSTANCE_LABEL]: input.instanceId,
   };
-  const resources: Record<string, string> = {};
-  if (input.gpus > 0) resources[GPU_RESOURCE] = String(input.gpus);
-  if (input.efaDevices > 0) resources[EFA_RESOURCE] = String(input.efaDevices);
+  const resources = acceleratorRequests({
+    resource: input.accelerator.resource,
+    devices: input.accelerator.devices,
+    efaDevices: input.efaDevices,
+  });
+  const expected = input.expectations;
   const env = [
-    { name: 'HPR_EXPECTED_GPUS', value: String(input.expectations.gpus) },
-    { name: 'HPR_EXPECTED_EFA', value: String(input.expectations.efaDevices) },
-    { name: 'HPR_NCCL_MIN_GBPS', value: String(input.expectations.ncclBusBandwidthGBps ?? '') },
+    { name: 'HPR_EXPECTED_GPUS', value: String(expected.gpus) },
+    { name: 'HPR_EXPECTED_EFA', value: String(expected.efaDevices) },
+    { name: 'HPR_NCCL_MIN_GBPS', value: String(expected.ncclBusBandwidthGBps ?? '') },
+    ...(expected.neuronDevices !== undefined
+      ? [
+          { name: 'HPR_EXPECTED_NEURON_DEVICES', value: String(expected.neuronDevices) },
+          { name: 'HPR_NEURON_CORES', value: String(expected.neuronCores ?? '') },
+          { name: 'HPR_NCCOM_MIN_GBPS', value: String(expected.nccomBusBandwidthGBps ?? '') },
+        ]
+      : []),
     ...input.checks.map((check, i) => ({ name: `HPR_CHECK_${i}`, value: check.command })),
   ];
   return {
@@ -192,7 +213,7 @@ export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
               securityContext: input.privileged ? { privileged: true } : { allowPrivilegeEscalation: false },
             },
           ],
-          // NCCL needs more shared memory than the container runtime's 64 MiB default.
+          // NCCL (and the Neuron collectives) need more shared memory than the container runtime's 64 MiB default.
           volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } }],
         },
       },

@@ -33,7 +33,7 @@ export type QuickCheckAssessment =
       status: 'passed' | 'failed';
       reason: string;
       checks?: CheckResult[];
-      /** The Job may still hold the node's GPUs: delete it. */
+      /** The Job may still hold the node's accelerators: delete it. */
       cleanup: boolean;
     };
 
@@ -79,7 +79,7 @@ export const assessQuickCheck = (o: QuickCheckObservation): QuickCheckAssessment
     return { ...verdict, cleanup: false };
   }
   if (phase === 'Failed') {
-    // No container ever ran: the kubelet rejected the pod (OutOfnvidia.com/gpu, NodeAffinity, …).
+    // No container ever ran: the kubelet rejected the pod (`OutOf<resource>` for an accelerator resource, NodeAffinity, …).
     return {
       status: 'failed',
       reason: `the node rejected the check pod (${detail(pod?.status?.reason, pod?.status?.message) || 'no reason given'})`,

@@ -46,6 +46,9 @@ export interface CheckExpectations {
   gpus?: number;
   efaDevices?: number;
   ncclBusBandwidthGBps?: number;
+  neuronDevices?: number;
+  neuronCores?: number;
+  nccomBusBandwidthGBps?: number;
 }
 
 export interface CheckResult {
@@ -68,6 +71,8 @@ const JUDGED_METRICS: Record<string, { metric: string; expected: keyof CheckExpe
     'gpu-count': { metric: 'count', expected: 'gpus', op: 'eq' },
     efa: { metric: 'devices', expected: 'efaDevices', op: 'ge' },
     'nccl-all-reduce': { metric: 'busBandwidthGBps', expected: 'ncclBusBandwidthGBps', op: 'ge' },
+    'neuron-device-count': { metric: 'count', expected: 'neuronDevices', op: 'eq' },
+    'nccom-all-reduce': { metric: 'busBandwidthGBps', expected: 'nccomBusBandwidthGBps', op: 'ge' },
   };
 
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

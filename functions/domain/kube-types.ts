@@ -58,7 +58,7 @@ export interface KubePod {
   };
   status?: {
     phase?: string;
-    /** Why the pod is in its phase, e.g. `OutOfnvidia.com/gpu` when the kubelet rejected it. */
+    /** Why the pod is in its phase, e.g. `OutOf<resource>` (an accelerator resource) when the kubelet rejected it. */
     reason?: string;
     message?: string;
     startTime?: string;

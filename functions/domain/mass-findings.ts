@@ -2,7 +2,7 @@
  * Distrust mass findings. A detector that suddenly finds the same trouble on most of a cluster is
  * more likely wrong than the cluster: a node-identity parser that resolves no node makes every
  * Running instance look `missing-node`, a crashing device plugin makes every node look
- * `gpu-missing`, an AZ incident makes every node report the same fault at once. Acting on such a
+ * `accelerators-missing`, an AZ incident makes every node report the same fault at once. Acting on such a
  * finding reboots healthy nodes under running jobs (or nodes into a broken AZ), so the finding is
  * held, recorded as a `detector-disagreement` and handed to a person.
  *

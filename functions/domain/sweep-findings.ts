@@ -9,7 +9,7 @@
  * | `instance-failure` | SageMaker `InstanceStatus=Failure` (not a capacity shortage) | node-recovery |
  * | `hyperpod-labels` | `node-health-status=UnschedulablePending*` or `deep-health-check-status=Failed` while `NodeRecovery=None` | node-recovery (as a node-labels trigger) |
  * | `not-ready` | Kubernetes Ready≠True longer than `notReadyMinutes` while SageMaker says Running | node-recovery |
- * | `gpu-missing` | allocatable `nvidia.com/gpu` below the instance type's count, node Ready ≥ `gpuGraceMinutes` | node-recovery |
+ * | `accelerators-missing` | allocatable accelerators (GPUs or Neuron devices/NeuronCores, accelerators.ts) below the instance type's count, node Ready ≥ `gpuGraceMinutes` | node-recovery |
  * | `missing-node` | instance Running with no Kubernetes node `nodeJoinGraceMinutes` after launch | node-recovery |
  * | `stale-quarantine` | our quarantine taint whose incident is not in flight | repair (lift it) |
  * | `stale-suspension` | a workload we hold suspended for incidents no longer in flight (job-resume's rule) | repair (release / resume it) |
@@ -25,6 +25,7 @@
  * Step Functions starts it once; a persisting finding gets a new name each `findingRetryMinutes`.
  */
 import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config/policy.ts';
+import { acceleratorShortfall, type InstanceAccelerators, readAccelerators } from '#domain/accelerators.ts';
 import {
   DEEP_HEALTH_CHECK_STATUS_LABEL,
   FAULT_DETAILS_ANNOTATION,
@@ -32,7 +33,7 @@ import {
   FAULT_TYPE_LABELS,
   NODE_HEALTH_STATUS_LABEL,
 } from '#domain/fault-classification.ts';
-import { GPU_RESOURCE, stableHash } from '#domain/health-check-job.ts';
+import { stableHash } from '#domain/health-check-job.ts';
 import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
 import {
   type DetectorDisagreement,
@@ -53,7 +54,7 @@ export type RecoveryFindingKind =
   | 'instance-failure'
   | 'hyperpod-labels'
   | 'not-ready'
-  | 'gpu-missing'
+  | 'accelerators-missing'
   | 'missing-node';
 
 /** Strongest first: the order in which findings are kept when a sweep finds too many. */
@@ -61,7 +62,7 @@ const RECOVERY_ORDER: readonly RecoveryFindingKind[] = [
   'instance-failure',
   'hyperpod-labels',
   'not-ready',
-  'gpu-missing',
+  'accelerators-missing',
   'missing-node',
 ];
 
@@ -80,8 +81,8 @@ export interface SweepSettings {
   idleChecks: { enabled: boolean; periodHours: number; maxPerSweep: number };
   /** Nodes with this label (any value but "false") are never touched. */
   optOutLabel: string;
-  /** GPUs per instance type; a type not listed is judged against the node's own capacity. */
-  instanceTypes: Readonly<Record<string, { gpus: number }>>;
+  /** Accelerators per instance type (accelerators.ts); a type not listed is judged against the node's own capacity. */
+  instanceTypes: Readonly<Record<string, InstanceAccelerators>>;
   /** policy `massFindings` (mass-findings.ts); absent = its defaults, never "off". */
   massFindings?: MassFindingLimits;
 }
@@ -109,7 +110,7 @@ export interface SweepInventory {
    */
   incidents: readonly LedgerIncidentSummary[];
   leases: readonly { instanceId: string; incidentId: string }[];
-  /** Node names with an unfinished pod asking for GPUs (read only when idle checks are on). */
+  /** Node names with an unfinished pod asking for accelerators (read only when idle checks are on). */
   busyNodes?: ReadonlySet<string>;
 }
 
@@ -173,8 +174,8 @@ const safeName = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '-').
  * same name in every sweep, so overlapping sweeps start it once.
  *
  * @example
- * recoveryExecutionName('gpu-missing', 'i-0123456789abcdef0', 'boot-1/7', '2026-01-01T00:05:00Z', 60);
- * // → 'sweep-gpu-missing-i-0123456789abcdef0-<16 hex>'
+ * recoveryExecutionName('accelerators-missing', 'i-0123456789abcdef0', 'boot-1/7', '2026-01-01T00:05:00Z', 60);
+ * // → 'sweep-accelerators-missing-i-0123456789abcdef0-<16 hex>'
  */
 export const recoveryExecutionName = (
   kind: RecoveryFindingKind,
@@ -263,15 +264,14 @@ const nodeFinding = (
   }
   if (ageMinutes(ready.lastTransitionTime, now) < s.gpuGraceMinutes) return undefined;
   const instanceType = instance.instanceType ?? node.metadata.labels?.['node.kubernetes.io/instance-type'];
-  const capacity = Number(node.status?.capacity?.[GPU_RESOURCE] ?? 0);
-  const expected = (instanceType ? s.instanceTypes[instanceType]?.gpus : undefined) ?? capacity;
-  const allocatable = Number(node.status?.allocatable?.[GPU_RESOURCE] ?? 0);
-  if (expected > 0 && allocatable < expected) {
+  const reading = readAccelerators(node, instanceType ? s.instanceTypes[instanceType] : undefined);
+  const shortfall = reading.expected > 0 ? acceleratorShortfall(reading) : undefined;
+  if (shortfall) {
     return {
       ...base,
-      kind: 'gpu-missing',
-      detail: `only ${allocatable} of ${expected} GPUs allocatable${instanceType ? ` (${instanceType})` : ''}`,
-      evidenceKey: `${bootId}/${allocatable}`,
+      kind: 'accelerators-missing',
+      detail: `${shortfall}${instanceType ? ` (${instanceType})` : ''}`,
+      evidenceKey: `${bootId}/${reading.allocatable}/${reading.cores?.allocatable ?? ''}`,
     };
   }
   return undefined;
@@ -304,7 +304,7 @@ export const incidentsNamedOnCluster = (
  *
  * @example
  * const { recoveries } = findSweepFindings(inventory, settings, '2026-01-01T00:30:00Z');
- * recoveries[0]; // { kind: 'gpu-missing', instanceId: 'i-…', detail: 'only 7 of 8 GPUs allocatable (ml.p5.48xlarge)', executionName: 'sweep-gpu-missing-i-…-…', … }
+ * recoveries[0]; // { kind: 'accelerators-missing', instanceId: 'i-…', detail: 'only 7 of 8 GPUs allocatable (ml.p5.48xlarge)', executionName: 'sweep-accelerators-missing-i-…-…', … }
  */
 export const findSweepFindings = (inv: SweepInventory, s: SweepSettings, now: string): SweepFindings => {
   const records = new Map(inv.incidents.map((i) => [i.incidentId, i]));

@@ -15,7 +15,7 @@ export const FLEET_SIGHTING = 'fleet';
 const WHERE_TO_LOOK: Record<'sweep' | 'admission', string> = {
   sweep:
     'Check the detector before the fleet: node identity (providerID / instance-id label vs ListClusterNodes), ' +
-    'the NVIDIA device plugin (allocatable GPUs), the Kubernetes API view of the nodes.',
+    'the accelerator device plugins (allocatable GPUs or Neuron devices), the Kubernetes API view of the nodes.',
   admission:
     'Check the source before the fleet: an AWS-wide event (AWS Health for the Availability Zone), ' +
     'a HyperPod health agent or alarm misfiring on every node.',

@@ -1,5 +1,6 @@
 /**
- * StartQuickCheck (node-recovery and health-check): proves the node's GPUs are allocatable, then
+ * StartQuickCheck (node-recovery and health-check): proves the node's accelerators (GPUs or Neuron
+ * devices) are allocatable, then
  * creates the quick-check Job pinned to it (functions/domain/health-check-job.ts). Image, checks
  * and thresholds come from the configuration only. With quick checks disabled the node is
  * reported `not-verified`; with no Kubernetes node, too. Idempotent: a retried start finds the
@@ -7,7 +8,11 @@
  */
 
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
-import { buildQuickCheckJob, quickCheckJobName } from '#domain/health-check-job.ts';
+import {
+  buildQuickCheckJob,
+  type QuickCheckExpectations,
+  quickCheckJobName,
+} from '#domain/health-check-job.ts';
 import {
   type QuickCheckRequest,
   type QuickCheckState,
@@ -52,7 +57,8 @@ export const startQuickCheck = async (raw: unknown, deps: TaskDeps): Promise<Qui
   const inspection = await inspectNodeResources(kube, nodeName, deps.config, request.node.instanceType);
   if (inspection.status === 'missing') return done({ ...base, status: 'failed', reason: inspection.reason });
   const { resources } = inspection;
-  const gpus = { expected: resources.expectedGpus, allocatable: resources.allocatableGpus };
+  const { accelerators } = resources;
+  const gpus = { expected: accelerators.expected, allocatable: accelerators.allocatable };
   if (inspection.status === 'short')
     return done({ ...base, status: 'failed', reason: inspection.reason, gpus });
   if (!quick.enabled || !quick.image) {
@@ -64,13 +70,22 @@ export const startQuickCheck = async (raw: unknown, deps: TaskDeps): Promise<Qui
     });
   }
 
-  const expectations = {
-    gpus: resources.expectedGpus,
-    efaDevices: resources.typeHealth?.efaDevices ?? 0,
-    ...(resources.typeHealth?.ncclBusBandwidthGBps !== undefined
-      ? { ncclBusBandwidthGBps: resources.typeHealth.ncclBusBandwidthGBps }
+  const row = resources.typeHealth;
+  const neuron = accelerators.vendor === 'neuron';
+  const neuronCores = row?.neuronCores ?? (accelerators.cores?.capacity || undefined);
+  const expectations: QuickCheckExpectations = {
+    gpus: neuron ? 0 : accelerators.expected,
+    efaDevices: row?.efaDevices ?? 0,
+    ...(!neuron && row?.ncclBusBandwidthGBps !== undefined
+      ? { ncclBusBandwidthGBps: row.ncclBusBandwidthGBps }
+      : {}),
+    ...(neuron ? { neuronDevices: accelerators.expected } : {}),
+    ...(neuron && neuronCores !== undefined ? { neuronCores } : {}),
+    ...(neuron && row?.nccomBusBandwidthGBps !== undefined
+      ? { nccomBusBandwidthGBps: row.nccomBusBandwidthGBps }
       : {}),
   };
+  const checks = neuron ? quick.neuronChecks : quick.checks;
   const name = quickCheckJobName(`${request.checkId}#${request.attempt ?? 0}#${request.node.instanceId}`);
   const manifest = buildQuickCheckJob({
     name,
@@ -81,13 +96,13 @@ export const startQuickCheck = async (raw: unknown, deps: TaskDeps): Promise<Qui
     ...(request.incidentId ? { incidentId: request.incidentId } : {}),
     image: quick.image,
     imagePullPolicy: quick.imagePullPolicy,
-    checks: quick.checks,
+    checks,
     timeoutSeconds: quick.timeoutSeconds,
     ttlSecondsAfterFinished: quick.ttlSecondsAfterFinished,
     ...(quick.serviceAccountName ? { serviceAccountName: quick.serviceAccountName } : {}),
     ...(quick.priorityClassName ? { priorityClassName: quick.priorityClassName } : {}),
     privileged: quick.privileged,
-    gpus: resources.expectedGpus,
+    accelerator: { resource: accelerators.resource, devices: accelerators.expected },
     // Only request EFA devices the node advertises: asking for absent ones gets the pod rejected.
     efaDevices: Math.min(expectations.efaDevices, resources.efaCapacity),
     expectations,
@@ -101,7 +116,7 @@ export const startQuickCheck = async (raw: unknown, deps: TaskDeps): Promise<Qui
     job: { namespace: HEALTH_CHECK_NAMESPACE, name },
     startedAt,
     deadline: addSeconds(startedAt, quick.timeoutSeconds + DEADLINE_SLACK_SECONDS),
-    expectations: { checks: quick.checks.map((c) => c.name), ...expectations },
+    expectations: { checks: checks.map((c) => c.name), ...expectations },
     gpus,
   };
   return done(state);

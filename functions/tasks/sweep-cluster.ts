@@ -12,7 +12,7 @@
 import * as z from 'zod';
 import { requireCluster } from '#contracts/clusters.ts';
 import type { AppConfig, ClusterConfig } from '#contracts/config/app.ts';
-import { GPU_RESOURCE } from '#domain/health-check-job.ts';
+import { requestsAccelerators } from '#domain/accelerators.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, incidentsNamedOnCluster, type SweepSettings } from '#domain/sweep-findings.ts';
@@ -47,16 +47,13 @@ export const sweepSettings = (config: AppConfig): SweepSettings => ({
   massFindings: config.policy.massFindings,
 });
 
-/** Nodes with an unfinished pod that asks for GPUs: not idle. */
-const gpuBusyNodes = (pods: readonly KubePod[]): Set<string> => {
+/** Nodes with an unfinished pod that asks for accelerators (GPUs or Neuron): not idle. */
+const acceleratorBusyNodes = (pods: readonly KubePod[]): Set<string> => {
   const busy = new Set<string>();
   for (const pod of pods) {
     const nodeName = pod.spec?.nodeName;
     if (!nodeName || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-    const wantsGpu = pod.spec?.containers?.some(
-      (c) => Number(c.resources?.limits?.[GPU_RESOURCE] ?? c.resources?.requests?.[GPU_RESOURCE] ?? 0) > 0,
-    );
-    if (wantsGpu) busy.add(nodeName);
+    if (pod.spec?.containers?.some((c) => requestsAccelerators(c.resources))) busy.add(nodeName);
   }
   return busy;
 };
@@ -134,7 +131,7 @@ const sweepOne = async (
         ...(i.instanceId ? { instanceId: i.instanceId } : {}),
       })),
       leases,
-      ...(pods ? { busyNodes: gpuBusyNodes(pods) } : {}),
+      ...(pods ? { busyNodes: acceleratorBusyNodes(pods) } : {}),
     },
     settings,
     now,

@@ -1,13 +1,19 @@
 /**
  * What the Kubernetes API alone says about a node before a health check runs on it: the node
- * exists and every GPU its instance type has is allocatable. StartQuickCheck runs this first (a
- * node short of GPUs fails at once, no Job needed) and, with quick checks disabled, it is all the
+ * exists and every accelerator its instance type has (GPUs or Neuron devices,
+ * functions/domain/accelerators.ts) is allocatable. StartQuickCheck runs this first (a node short
+ * of accelerators fails at once, no Job needed) and, with quick checks disabled, it is all the
  * verification there is — reported honestly as `not-verified`, never as `passed`.
  */
 import type { KubeApi } from '#adapters/ports.ts';
 import type { AppConfig } from '#contracts/config/app.ts';
 import type { InstanceTypeHealth } from '#contracts/config/health-checks.ts';
-import { EFA_RESOURCE, GPU_RESOURCE } from '#domain/health-check-job.ts';
+import {
+  type AcceleratorReading,
+  acceleratorShortfall,
+  EFA_RESOURCE,
+  readAccelerators,
+} from '#domain/accelerators.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 
 export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
@@ -17,9 +23,8 @@ export interface NodeResources {
   instanceType?: string;
   /** The instance type's row of the config, if listed. */
   typeHealth?: InstanceTypeHealth;
-  /** GPUs the node should have: the instance type's count, else its own capacity. */
-  expectedGpus: number;
-  allocatableGpus: number;
+  /** The node's accelerators against the type's row (else its own capacity). */
+  accelerators: AcceleratorReading;
   /** EFA devices the node advertises (`vpc.amazonaws.com/efa` capacity). */
   efaCapacity: number;
 }
@@ -29,7 +34,7 @@ export type NodeInspection =
   | { status: 'short'; reason: string; resources: NodeResources }
   | { status: 'ok'; reason: string; resources: NodeResources };
 
-/** Reads the node and compares its allocatable GPUs with what its instance type should have. */
+/** Reads the node and compares its allocatable accelerators with what its instance type should have. */
 export const inspectNodeResources = async (
   kube: KubeApi,
   nodeName: string,
@@ -40,25 +45,19 @@ export const inspectNodeResources = async (
   if (!node) return { status: 'missing', reason: `node ${nodeName} disappeared` };
   const type = instanceType ?? node.metadata.labels?.[INSTANCE_TYPE_LABEL];
   const typeHealth = type ? config.healthChecks.instanceTypes[type] : undefined;
-  const capacity = Number(node.status?.capacity?.[GPU_RESOURCE] ?? 0);
+  const accelerators = readAccelerators(node, typeHealth);
   const resources: NodeResources = {
     node,
     ...(type ? { instanceType: type } : {}),
     ...(typeHealth ? { typeHealth } : {}),
-    expectedGpus: typeHealth?.gpus ?? capacity,
-    allocatableGpus: Number(node.status?.allocatable?.[GPU_RESOURCE] ?? 0),
+    accelerators,
     efaCapacity: Number(node.status?.capacity?.[EFA_RESOURCE] ?? 0),
   };
-  if (resources.allocatableGpus < resources.expectedGpus) {
-    return {
-      status: 'short',
-      reason: `only ${resources.allocatableGpus} of ${resources.expectedGpus} GPUs allocatable`,
-      resources,
-    };
-  }
+  const shortfall = acceleratorShortfall(accelerators);
+  if (shortfall) return { status: 'short', reason: shortfall, resources };
   return {
     status: 'ok',
-    reason: `node Ready with ${resources.allocatableGpus}/${resources.expectedGpus} GPUs allocatable`,
+    reason: `node Ready with ${accelerators.allocatable}/${accelerators.expected} ${accelerators.noun} allocatable`,
     resources,
   };
 };

@@ -22,6 +22,13 @@ const injectedFault = z
     /** Node index in the cluster's instance list (groups in order), or the node of a workload's first pod. */
     node: nodeTarget,
     type: z.string().regex(/^\w{1,64}$/, 'an HMA fault type such as NvidiaErrorTerminate'),
+    /** A Neuron hardware error (`HBM_UNCORRECTABLE_ERROR`, …) named in the event as the Neuron NPD names it. */
+    neuronError: z
+      .string()
+      .regex(/^[A-Z][A-Z_]{0,63}$/, 'a Neuron hardware error such as HBM_UNCORRECTABLE_ERROR')
+      .optional(),
+    /** What HyperPod recommends (and labels): derived from the type's name when omitted. */
+    action: z.enum(['reboot', 'replace']).optional(),
     /** Also set HyperPod's node-health-status label (as HMA does). */
     labels: z.boolean().default(true),
   })
@@ -109,6 +116,8 @@ export const scenarioSchema = z
       .array(z.union([injectedFault, rawEvent, eventFile, loseGpus]))
       .min(1)
       .max(100),
+    /** Run quick health checks after each repair, every simulated check printing this verdict. */
+    quickChecks: z.enum(['pass', 'fail']).optional(),
     /** Give up waiting for executions after this long. */
     timeoutMs: z.number().int().min(1000).max(900_000).default(180_000),
   })

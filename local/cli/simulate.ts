@@ -9,6 +9,8 @@ import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import type { ExecutionReport } from '#local/runner.ts';
+import { passingVerdict, type SimulatedCheck } from '#local/simulated-health-checks.ts';
+import { allocatableDevices, podAcceleratorRequest } from '#local/simulator/device-plugins.ts';
 import { type Scenario, ScenarioError, substitutePlaceholders } from './scenario.ts';
 import { incidentReport } from './timeline.ts';
 
@@ -115,15 +117,22 @@ class Interrupted extends Error {}
 const isReady = (node: KubeNode | undefined) =>
   node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-const workloadObjects = async (env: LocalEnvironment, scenario: Scenario, nodeNames: string[]) => {
+const workloadObjects = async (
+  env: LocalEnvironment,
+  scenario: Scenario,
+  nodeNames: string[],
+  nodeTypes: string[],
+) => {
   const namespaces = [...new Set(scenario.workloads.map((w) => w.namespace))];
   await env.apply(namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
   for (const workload of scenario.workloads) {
-    const gpus = { 'nvidia.com/gpu': String(workload.gpusPerPod) };
+    // GPUs on GPU nodes, NeuronCores on Trainium nodes (local/simulator/device-plugins.ts).
+    const type = nodeTypes[workload.kind === 'PyTorchJob' ? (workload.nodes[0] ?? 0) : 0] ?? '';
+    const accelerators = podAcceleratorRequest(type, workload.gpusPerPod);
     const container = {
       name: 'trainer',
       image: 'public.ecr.aws/hpr/trainer:demo',
-      resources: { requests: gpus, limits: gpus },
+      resources: { requests: accelerators, limits: accelerators },
     };
     if (workload.kind === 'PyTorchJob') {
       const meta = WORKLOAD_KINDS.PyTorchJob;
@@ -266,6 +275,17 @@ export const runScenario = async (
       instanceGroups: scenario.cluster.instanceGroups,
     },
     ...(scenario.policy ? { policy: scenario.policy } : {}),
+    ...(scenario.quickChecks
+      ? {
+          healthChecks: {
+            quick: { enabled: true, image: 'sim.local/checks:1', pollSeconds: 1, timeoutSeconds: 120 },
+          },
+          healthCheckVerdicts: (check: SimulatedCheck) =>
+            scenario.quickChecks === 'pass'
+              ? { verdict: passingVerdict(check) }
+              : { verdict: passingVerdict(check, check.checks), outcome: 'fail' as const },
+        }
+      : {}),
     timings: scenario.timings,
     // A demo shows the run to the end; violations of AWS's models are listed, not fatal.
     conformance: 'record',
@@ -306,8 +326,13 @@ const runInEnvironment = async (
       ).length >= instances.length,
     { what: `${instances.length} nodes Ready`, timeoutMs: 60_000 },
   );
-  log(`cluster ${simCluster.name}: ${instances.length} GPU nodes Ready`);
-  await workloadObjects(env, scenario, nodeNames);
+  log(`cluster ${simCluster.name}: ${instances.length} accelerator nodes Ready`);
+  await workloadObjects(
+    env,
+    scenario,
+    nodeNames,
+    instances.map((n) => n.instanceType),
+  );
   log(`workloads running: ${scenario.workloads.map((w) => `${w.kind} ${w.name}`).join(', ') || 'none'}`);
 
   let unmatchedEvents = 0;
@@ -328,6 +353,8 @@ const runInEnvironment = async (
         instanceId: instance.instanceId,
         faultType: fault.type,
         labels: fault.labels,
+        ...(fault.neuronError ? { neuronError: fault.neuronError } : {}),
+        ...(fault.action ? { action: fault.action } : {}),
       });
     } else if ('event' in fault) {
       const event = substitutePlaceholders(fault.event, lookup);
@@ -338,7 +365,9 @@ const runInEnvironment = async (
       );
     } else if ('loseGpus' in fault) {
       const instanceId = instanceIds[fault.loseGpus.node]!;
-      log(`node ${fault.loseGpus.node} loses GPUs: ${fault.loseGpus.remaining} left allocatable`);
+      log(
+        `node ${fault.loseGpus.node} loses accelerators: ${fault.loseGpus.remaining} devices left allocatable`,
+      );
       await env.simulator.loseGpus(instanceId, fault.loseGpus.remaining);
     }
   }
@@ -412,7 +441,7 @@ const runInEnvironment = async (
       kubernetes: node ? (isReady(node) ? 'Ready' : 'NotReady') : 'absent',
       cordoned: node?.spec?.unschedulable === true,
       quarantined: node?.spec?.taints?.some((t) => t.key === QUARANTINE_TAINT_KEY) === true,
-      gpusAllocatable: node ? Number(node.status?.allocatable?.['nvidia.com/gpu'] ?? 0) : undefined,
+      gpusAllocatable: node ? allocatableDevices(node.status?.allocatable) : undefined,
     };
   });
   return {

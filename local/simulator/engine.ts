@@ -91,6 +91,14 @@ export interface InjectFaultOptions {
   emit?: boolean;
   /** Override the action derived from the fault type (Terminate/Replace → replace, else reboot). */
   action?: NodeAction;
+  /**
+   * A Neuron (Trainium) hardware error, e.g. `HBM_UNCORRECTABLE_ERROR`: the Neuron node problem
+   * detector's condition and reason (docs/facts/accelerators.md neuron.npd-conditions) follow the
+   * HMA sentence in the reason text, in the form HMA's detection log shows for NVIDIA ("Node
+   * condition NvidiaErrorReboot is now: True, reason: XidHardwareFailure"). HyperPod publishes no
+   * Neuron fault-type names (neuron.hma-fault-types), so the scenario names the fault type.
+   */
+  neuronError?: string;
 }
 
 export interface ClusterEventRecord {
@@ -478,7 +486,7 @@ export class SimEngine {
       HealthSummary: {
         HealthStatus: 'Unhealthy',
         RepairAction: 'None',
-        HealthStatusReason: `HyperPod Health Monitoring Agent (HMA) has detected fault type ${options.faultType} on this node and is unhealthy.`,
+        HealthStatusReason: `HyperPod Health Monitoring Agent (HMA) has detected fault type ${options.faultType} on this node and is unhealthy.${options.neuronError ? ` Node condition NeuronHealth is now: True, reason: NeuronHasError_${options.neuronError}` : ''}`,
         Recommendation:
           action === 'replace' ? 'Please Replace the Faulty Node.' : 'Please Reboot the Faulty Node.',
       },
@@ -495,7 +503,7 @@ export class SimEngine {
     return event;
   }
 
-  /** Lowers `nvidia.com/gpu` allocatable on the instance's node (a reboot restores it). */
+  /** Lowers the allocatable accelerator devices on the instance's node (a reboot restores them). */
   async loseGpus(instanceId: string, remaining: number): Promise<void> {
     const { cluster, instance } = this.findInstance(instanceId);
     instance.gpusAllocatable = remaining;

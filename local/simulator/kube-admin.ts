@@ -13,7 +13,7 @@ export interface SimNodeSpec {
   instanceType: string;
   instanceGroupName: string;
   clusterName: string;
-  /** `nvidia.com/gpu` capacity and allocatable. */
+  /** Accelerator devices (GPUs, or Neuron devices on trn types) as capacity and allocatable (device-plugins.ts). */
   gpus: number;
   bootId: string;
   /** The 12-character HyperPod cluster id (last segment of the cluster ARN), part of `spec.providerID`. */
@@ -41,7 +41,7 @@ export interface SimKubeAdmin {
    * Kubernetes' own) stays. Idempotent.
    */
   setNodeTaint(name: string, taint: Taint, present: boolean): Promise<void>;
-  /** Lowers or restores `status.allocatable["nvidia.com/gpu"]`. */
+  /** Lowers or restores the allocatable accelerator devices (and, on Neuron, their cores). */
   setGpuAllocatable(name: string, gpus: number): Promise<void>;
   getNode(name: string): Promise<KubeNode | undefined>;
   listNodes(): Promise<KubeNode[]>;

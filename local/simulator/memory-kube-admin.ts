@@ -1,10 +1,11 @@
 /**
  * In-memory SimKubeAdmin for simulator unit tests: Node objects shaped like the ones a
- * kube-apiserver returns (providerID, Ready condition, GPU capacity/allocatable, bootID), plus a
+ * kube-apiserver returns (providerID, Ready condition, accelerator capacity/allocatable, bootID), plus a
  * history of every call so tests can assert the order of lifecycle steps.
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeNode, Taint } from '#domain/kube-types.ts';
+import { devicePluginResources } from '#local/simulator/device-plugins.ts';
 import { hyperpodNodeLabels, hyperpodProviderId } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 
@@ -16,8 +17,6 @@ export type KubeAdminCall =
   | { op: 'setNodeTaint'; name: string; taint: Taint; present: boolean; at: number }
   | { op: 'setGpuAllocatable'; name: string; gpus: number; at: number };
 
-const GPU = 'nvidia.com/gpu';
-
 export class MemoryKubeAdmin implements SimKubeAdmin {
   readonly nodes = new Map<string, KubeNode>();
   readonly history: KubeAdminCall[] = [];
@@ -27,7 +26,7 @@ export class MemoryKubeAdmin implements SimKubeAdmin {
     this.history.push({ op: 'createNode', name: spec.name, at: Date.now() });
     if (this.nodes.has(spec.name)) return;
     const now = new Date().toISOString();
-    const gpus = String(spec.gpus);
+    const devices = devicePluginResources(spec.instanceType, spec.gpus);
     this.nodes.set(spec.name, {
       apiVersion: 'v1',
       kind: 'Node',
@@ -50,8 +49,8 @@ export class MemoryKubeAdmin implements SimKubeAdmin {
             lastHeartbeatTime: now,
           },
         ],
-        capacity: { cpu: '192', memory: '2097152Mi', pods: '110', [GPU]: gpus },
-        allocatable: { cpu: '191', memory: '2000000Mi', pods: '110', [GPU]: gpus },
+        capacity: { cpu: '192', memory: '2097152Mi', pods: '110', ...devices },
+        allocatable: { cpu: '191', memory: '2000000Mi', pods: '110', ...devices },
         nodeInfo: {
           bootID: spec.bootId,
           machineID: randomUUID().replaceAll('-', ''),
@@ -125,7 +124,8 @@ export class MemoryKubeAdmin implements SimKubeAdmin {
     const node = this.mustGet(name);
     node.status ??= {};
     const status = node.status;
-    status.allocatable = { ...status.allocatable, [GPU]: String(gpus) };
+    const type = node.metadata.labels?.['node.kubernetes.io/instance-type'] ?? '';
+    status.allocatable = { ...status.allocatable, ...devicePluginResources(type, gpus) };
     this.touch(node);
   }
 

@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { neuronDevicesForType } from '#local/simulator/device-plugins.ts';
 import {
   availabilityZoneIdOf,
   DEEP_HEALTH_CHECK_STATUS_LABEL,
@@ -132,8 +133,9 @@ const GPUS_BY_TYPE: Record<string, number> = {
   'ml.g6e.48xlarge': 8,
 };
 
-/** GPUs per node for an instance type; 0 when unknown (CPU types). */
-export const gpusForInstanceType = (instanceType: string): number => GPUS_BY_TYPE[instanceType] ?? 0;
+/** Accelerator devices per node (GPUs, or Neuron devices on trn types); 0 when unknown (CPU types). */
+export const gpusForInstanceType = (instanceType: string): number =>
+  GPUS_BY_TYPE[instanceType] ?? neuronDevicesForType(instanceType);
 
 /** `i-` + 17 lowercase hex digits, as EC2 instance ids are. */
 export const randomInstanceId = (): string => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;

@@ -777,6 +777,7 @@ class SimulatorServer implements Simulator {
             ...(typeof input.labels === 'boolean' ? { labels: input.labels } : {}),
             ...(typeof input.emit === 'boolean' ? { emit: input.emit } : {}),
             ...(action === 'reboot' || action === 'replace' ? { action } : {}),
+            ...(optStr('neuronError') ? { neuronError: str('neuronError') } : {}),
           });
           return sendJson(res, 200, { event });
         }

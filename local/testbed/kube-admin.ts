@@ -19,6 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import type { KubeNode } from '#domain/kube-types.ts';
 import { poll } from '#local/poll.ts';
+import { devicePluginLabels, devicePluginResources } from '#local/simulator/device-plugins.ts';
 import { hyperpodNodeLabels, hyperpodProviderId } from '#local/simulator/hyperpod-node-shape.ts';
 import type { SimKubeAdmin, SimNodeSpec } from '#local/simulator/kube-admin.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -51,8 +52,12 @@ const plain = <T>(obj: unknown): T => JSON.parse(JSON.stringify(obj)) as T;
 
 /** The Node object of a simulated HyperPod instance (status is accepted on create). */
 export function simNodeManifest(spec: SimNodeSpec): V1Node {
-  const gpus = String(spec.gpus);
-  const resources = { cpu: '192', memory: '2Ti', pods: '110', 'nvidia.com/gpu': gpus };
+  const resources = {
+    cpu: '192',
+    memory: '2Ti',
+    pods: '110',
+    ...devicePluginResources(spec.instanceType, spec.gpus),
+  };
   const now = new Date();
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type,
@@ -69,7 +74,7 @@ export function simNodeManifest(spec: SimNodeSpec): V1Node {
       name: spec.name,
       labels: {
         ...hyperpodNodeLabels(spec),
-        'nvidia.com/gpu.present': spec.gpus > 0 ? 'true' : 'false',
+        ...devicePluginLabels(spec.instanceType, spec.gpus),
         ...spec.labels,
       },
       annotations: { [KWOK_NODE_ANNOTATION]: 'fake' },
@@ -250,8 +255,10 @@ export function createKubeAdmin(
     },
 
     async setGpuAllocatable(name, gpus) {
+      const node = await read(name);
+      const type = node?.metadata?.labels?.['node.kubernetes.io/instance-type'] ?? '';
       await core.patchNodeStatus(
-        { name, body: { status: { allocatable: { 'nvidia.com/gpu': String(gpus) } } } },
+        { name, body: { status: { allocatable: devicePluginResources(type, gpus) } } },
         mergePatch,
       );
     },

@@ -10,6 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NVIDIA_GPU_RESOURCE } from '#contracts/accelerator-table.ts';
 import { parseAppConfig } from '#contracts/config/app.ts';
 import { resolveDeployConfig } from '#deploy/deploy-config.ts';
 import { planDeployment } from '#deploy/deploy-plan.ts';
@@ -88,7 +89,7 @@ export function synthesize(outDir: string): { iam: string[]; k8s: string[] } {
     timeoutSeconds: quick.timeoutSeconds,
     ttlSecondsAfterFinished: quick.ttlSecondsAfterFinished,
     privileged: quick.privileged,
-    gpus: 8,
+    accelerator: { resource: NVIDIA_GPU_RESOURCE, devices: 8 },
     efaDevices: 32,
     expectations: { gpus: 8, efaDevices: 32 },
   });

@@ -207,15 +207,15 @@ describe('End to end: health checks and the health sweep', () => {
     // Assess
     expect(sweep.status).toBe('SUCCEEDED');
     expect(sweep.output).toMatchObject({
-      summary: [{ clusterName: CLUSTER, findings: { 'gpu-missing': 1 } }],
+      summary: [{ clusterName: CLUSTER, findings: { 'accelerators-missing': 1 } }],
     });
     const recovery = started.find((r) =>
-      r.executionName.startsWith(`sweep-gpu-missing-${target.instanceId}-`),
+      r.executionName.startsWith(`sweep-accelerators-missing-${target.instanceId}-`),
     );
     expect(recovery?.status).toBe('SUCCEEDED');
     const incident = await env.deps.ledger.getIncident(CLUSTER, recovery?.executionName ?? '');
     expect(incident).toMatchObject({ status: 'resolved', outcome: 'rebooted-verified' });
-    expect(incident?.fault).toMatchObject({ source: 'sweep', code: 'gpu-missing' });
+    expect(incident?.fault).toMatchObject({ source: 'sweep', code: 'accelerators-missing' });
     const node = await env.admin.getNode(target.nodeName);
     expect(node?.status?.allocatable?.['nvidia.com/gpu']).toBe('8');
     expect(node?.spec?.taints?.some((t) => t.key === QUARANTINE_TAINT_KEY) ?? false).toBe(false);

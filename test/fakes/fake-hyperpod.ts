@@ -45,7 +45,7 @@ export interface FakeHyperPod {
   hyperpodActions: { op: 'reboot' | 'replace'; instanceId: string }[];
   /** Called after each successful or scripted action (tests inject trouble midway). */
   afterAction?: (op: 'reboot' | 'replace', instanceId: string) => void;
-  addInstance(input: { instanceId: string; group?: string; gpus?: number }): void;
+  addInstance(input: { instanceId: string; group?: string; gpus?: number; instanceType?: string }): void;
   /** StartClusterHealthCheck calls. */
   healthChecks: { instanceIds: string[]; checks: string[] }[];
   /** Outcome of the next deep health check per instance (default pass). */
@@ -85,6 +85,39 @@ export const gpuNode = (
     nodeInfo: { bootID: options.bootId ?? `boot-${instanceId}-0` },
   },
 });
+
+/**
+ * A Trainium node as the Neuron device plugin shows it: `aws.amazon.com/neuron` per device and
+ * `aws.amazon.com/neuroncore` per core (docs/facts/accelerators.md accelerators.neuron-resources;
+ * trn1: 16 devices of 2 cores, accelerators.trn1-counts).
+ */
+export const neuronNode = (
+  instanceId: string,
+  instanceType: string,
+  options: { devices?: number; allocatable?: number; clusterArn?: string } = {},
+): KubeNode => {
+  const node = gpuNode(instanceId, { clusterArn: options.clusterArn });
+  const devices = options.devices ?? 16;
+  const allocatable = options.allocatable ?? devices;
+  return {
+    ...node,
+    metadata: {
+      ...node.metadata,
+      labels: { ...node.metadata.labels, 'node.kubernetes.io/instance-type': instanceType },
+    },
+    status: {
+      ...node.status,
+      capacity: {
+        'aws.amazon.com/neuron': String(devices),
+        'aws.amazon.com/neuroncore': String(devices * 2),
+      },
+      allocatable: {
+        'aws.amazon.com/neuron': String(allocatable),
+        'aws.amazon.com/neuroncore': String(allocatable * 2),
+      },
+    },
+  };
+};
 
 export const createFakeHyperPod = (input: {
   clusterName: string;
@@ -313,16 +346,20 @@ export const createFakeHyperPod = (input: {
     replaceNow(instanceId) {
       perform('replace', instanceId);
     },
-    addInstance({ instanceId, group = 'workers', gpus = 8 }) {
+    addInstance({ instanceId, group = 'workers', gpus = 8, instanceType = 'ml.p5.48xlarge' }) {
       instances.set(instanceId, {
         instanceId,
         instanceGroupName: group,
-        instanceType: 'ml.p5.48xlarge',
+        instanceType,
         nodeLogicalId: `logical-${instanceId}`,
         status: 'Running',
         launchTime: '2026-11-01T00:00:00.000Z',
       });
-      input.kube.addNode(gpuNode(instanceId, { gpus, clusterArn: input.clusterArn }));
+      input.kube.addNode(
+        instanceType.startsWith('ml.trn')
+          ? neuronNode(instanceId, instanceType, { clusterArn: input.clusterArn })
+          : gpuNode(instanceId, { gpus, clusterArn: input.clusterArn }),
+      );
     },
   };
   return fake;

@@ -79,7 +79,7 @@ describe('State machine: health-sweep', () => {
       arrange: (h: Harness) => {
         h.kube.nodes.get(nodeName(NODE_A))!.status!.allocatable = { 'nvidia.com/gpu': '7' };
       },
-      finding: 'gpu-missing',
+      finding: 'accelerators-missing',
       actions: ['reboot'],
     },
     {
@@ -292,7 +292,9 @@ describe('State machine: health-sweep', () => {
 
     // Assess
     expect((report.output as { repaired: unknown[] }).repaired).toEqual([]);
-    expect(started.map((r) => r.executionName)).toEqual([expect.stringMatching(/^sweep-gpu-missing-/)]);
+    expect(started.map((r) => r.executionName)).toEqual([
+      expect.stringMatching(/^sweep-accelerators-missing-/),
+    ]);
   });
 
   it('leaves a fresh quarantine without a ledger record alone during the grace period', async () => {

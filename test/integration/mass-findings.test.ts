@@ -111,10 +111,12 @@ describe('State machine: health-sweep with a mass finding', () => {
 
     // Assess
     expect(executions.started.map((s) => s.executionName)).toEqual([
-      expect.stringMatching(new RegExp(`^sweep-gpu-missing-${last}-`)),
+      expect.stringMatching(new RegExp(`^sweep-accelerators-missing-${last}-`)),
     ]);
     expect(report.output).toMatchObject({
-      summary: [{ findings: { 'gpu-missing': 1 }, disagreements: [{ kind: 'missing-node', count: 3 }] }],
+      summary: [
+        { findings: { 'accelerators-missing': 1 }, disagreements: [{ kind: 'missing-node', count: 3 }] },
+      ],
     });
   });
 });

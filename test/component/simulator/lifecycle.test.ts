@@ -533,6 +533,75 @@ describe('Simulator: node lifecycles, recovery and fault injection', () => {
     expect(kube.peek(instance.nodeName)?.status?.allocatable?.['nvidia.com/gpu']).toBe('8');
   });
 
+  it('gives Trainium nodes the Neuron device plugin resources, lowers them on loseGpus and restores them with a reboot', async () => {
+    // Prepare: resource names from the Neuron device plugin docs (docs/facts/accelerators.md
+    // accelerators.neuron-resources), 16 devices of 2 cores on trn1 (accelerators.trn1-counts).
+    const { sim, kube, sagemaker } = await start({
+      clusters: [
+        {
+          name: 'ml-cluster',
+          nodeRecovery: 'None',
+          instanceGroups: [
+            { name: 'gpu', instanceType: 'ml.p5.48xlarge', count: 1 },
+            { name: 'trn', instanceType: 'ml.trn1.32xlarge', count: 1 },
+          ],
+        },
+      ],
+    });
+    const [gpu, trn] = sim.getCluster('ml-cluster')!.nodes;
+
+    // Act
+    const fresh = kube.peek(trn!.nodeName)?.status;
+    await sim.loseGpus(trn!.instanceId, 15);
+    const lowered = kube.peek(trn!.nodeName)?.status?.allocatable;
+    await sagemaker.send(
+      new BatchRebootClusterNodesCommand({ ClusterName: 'ml-cluster', NodeIds: [trn!.instanceId] }),
+    );
+    await sim.whenIdle();
+
+    // Assess
+    expect(fresh?.capacity).toMatchObject({
+      'aws.amazon.com/neuron': '16',
+      'aws.amazon.com/neuroncore': '32',
+    });
+    expect(fresh?.capacity).not.toHaveProperty('nvidia.com/gpu');
+    expect(kube.peek(gpu!.nodeName)?.status?.capacity).not.toHaveProperty('aws.amazon.com/neuron');
+    expect(lowered).toMatchObject({ 'aws.amazon.com/neuron': '15', 'aws.amazon.com/neuroncore': '30' });
+    expect(kube.peek(trn!.nodeName)?.status?.allocatable).toMatchObject({
+      'aws.amazon.com/neuron': '16',
+      'aws.amazon.com/neuroncore': '32',
+    });
+  });
+
+  it('names the Neuron node problem detector reason in a Neuron-shaped HMA event', async () => {
+    // Prepare
+    const { sim, kube, events } = await start({
+      clusters: [
+        {
+          name: 'ml-cluster',
+          nodeRecovery: 'None',
+          instanceGroups: [{ name: 'trn', instanceType: 'ml.trn2.48xlarge', count: 1 }],
+        },
+      ],
+    });
+    const trn = sim.getCluster('ml-cluster')!.nodes[0]!;
+
+    // Act
+    await sim.injectFault({
+      instanceId: trn.instanceId,
+      faultType: 'NeuronHardwareError',
+      neuronError: 'DMA_ERROR',
+      action: 'replace',
+    });
+
+    // Assess
+    const health = events.find((e) => e['detail-type'] === 'SageMaker HyperPod Cluster Node Health Event');
+    expect(JSON.stringify(health?.detail)).toContain(
+      'Node condition NeuronHealth is now: True, reason: NeuronHasError_DMA_ERROR',
+    );
+    expect(kube.peek(trn.nodeName)?.metadata.labels?.[HEALTH]).toBe('UnschedulablePendingReplacement');
+  });
+
   it('turns an instance to Failure on failInstance; reboot is refused, replace accepted', async () => {
     // Prepare
     const { sim, kube, sagemaker } = await start();

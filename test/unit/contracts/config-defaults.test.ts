@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseAppConfig } from '#contracts/config/app.ts';
-import { DEFAULT_INSTANCE_TYPES, DEFAULT_QUICK_CHECKS } from '#contracts/config/health-checks.ts';
+import {
+  DEFAULT_INSTANCE_TYPES,
+  DEFAULT_NEURON_QUICK_CHECKS,
+  DEFAULT_QUICK_CHECKS,
+} from '#contracts/config/health-checks.ts';
 import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config/policy.ts';
 
 const CLUSTER = {
@@ -122,7 +126,7 @@ describe('Config: defaults', () => {
     const config = parseAppConfig({ clusters: [CLUSTER] });
 
     // Assess
-    const { checks, ...quick } = config.healthChecks.quick;
+    const { checks, neuronChecks, ...quick } = config.healthChecks.quick;
     const { instanceTypes, ...healthChecks } = config.healthChecks;
     expect({
       policy: config.policy,
@@ -132,6 +136,7 @@ describe('Config: defaults', () => {
     }).toEqual(DEFAULTS);
     expect(config.clusters[0]?.remediationOwner).toBe('auto');
     expect(checks).toEqual(DEFAULT_QUICK_CHECKS);
+    expect(neuronChecks).toEqual(DEFAULT_NEURON_QUICK_CHECKS);
     expect(Object.keys(instanceTypes)).toEqual(Object.keys(DEFAULT_INSTANCE_TYPES));
     expect(instanceTypes['ml.g5.12xlarge']).toEqual({ gpus: 4, efaDevices: 0 });
     expect(DEFAULT_MASS_FINDING_LIMITS).toEqual(DEFAULTS.policy.massFindings);

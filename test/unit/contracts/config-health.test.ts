@@ -64,6 +64,35 @@ describe('Config: healthChecks and sweep', () => {
     expect(config.sweep.idleChecks).toEqual({ enabled: true, periodHours: 24, maxPerSweep: 2 });
   });
 
+  it('defaults the Trainium rows and the Neuron checks beside the GPU ones', () => {
+    // Act
+    const config = parseAppConfig({ clusters: [CLUSTER] });
+
+    // Assess
+    expect(config.healthChecks.instanceTypes['ml.trn1.32xlarge']).toEqual({
+      neuronDevices: 16,
+      neuronCores: 32,
+      efaDevices: 8,
+      nccomBusBandwidthGBps: 50,
+    });
+    expect(config.healthChecks.instanceTypes['ml.trn1n.32xlarge']).toMatchObject({
+      neuronDevices: 16,
+      efaDevices: 16,
+    });
+    expect(config.healthChecks.instanceTypes['ml.trn2.48xlarge']).toEqual({
+      neuronDevices: 16,
+      efaDevices: 0,
+      nccomBusBandwidthGBps: 100,
+    });
+    expect(config.healthChecks.quick.neuronChecks.map((c) => c.name)).toEqual([
+      'neuron-device-count',
+      'neuron-runtime',
+      'nccom-all-reduce',
+      'efa',
+    ]);
+    expect(config.healthChecks.quick.neuronChecks[0]?.command).toContain('neuron-ls');
+  });
+
   it.each([
     {
       case: 'quick checks enabled without an image',
@@ -88,6 +117,30 @@ describe('Config: healthChecks and sweep', () => {
       case: 'a check name that is not a word',
       input: { healthChecks: { quick: { checks: [{ name: 'A B', command: 'true' }] } } },
       issue: 'healthChecks.quick.checks.0.name',
+    },
+    {
+      case: 'an instance type that names no accelerator',
+      input: { healthChecks: { instanceTypes: { 'ml.p5.48xlarge': { efaDevices: 32 } } } },
+      issue: 'name the accelerators: gpus (NVIDIA) or neuronDevices (Neuron)',
+    },
+    {
+      case: 'an instance type with GPUs and Neuron devices',
+      input: { healthChecks: { instanceTypes: { 'ml.x.large': { gpus: 8, neuronDevices: 16 } } } },
+      issue: 'a type has GPUs or Neuron devices, not both',
+    },
+    {
+      case: 'two Neuron checks of one name',
+      input: {
+        healthChecks: {
+          quick: {
+            neuronChecks: [
+              { name: 'b', command: 'true' },
+              { name: 'b', command: 'true' },
+            ],
+          },
+        },
+      },
+      issue: 'healthChecks.quick.neuronChecks.1.name: duplicate check b',
     },
     {
       case: 'a GPU grace under the 2 minutes HMA needs',

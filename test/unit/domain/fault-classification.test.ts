@@ -240,6 +240,44 @@ describe('Function: classifyFault', () => {
           trigger: nodeHealth({ healthStatus: 'Schedulable' }),
           expected: { class: 'healthy', code: 'Schedulable', recommendedAction: 'ignore' },
         },
+        // Neuron: HyperPod publishes no Neuron fault-type names (docs/facts/accelerators.md
+        // neuron.hma-fault-types); the Neuron NPD's reason strings in the text decide.
+        {
+          case: 'a Neuron NPD HBM uncorrectable error under an unpublished fault type replaces',
+          trigger: nodeHealth({
+            healthStatusReason: `${hmaReason('NeuronError')} Node condition NeuronHealth is now: True, reason: NeuronHasError_HBM_UNCORRECTABLE_ERROR`,
+          }),
+          expected: { class: 'fatal', code: 'neuron-HBM_UNCORRECTABLE_ERROR', recommendedAction: 'replace' },
+        },
+        {
+          case: 'a Neuron driver kernel message DMA_ERROR replaces',
+          trigger: nodeHealth({
+            healthStatusReason: 'kernel: NEURON_HW_ERR=DMA_ERROR on nd3 (placeholder text)',
+          }),
+          expected: { class: 'fatal', code: 'neuron-DMA_ERROR', recommendedAction: 'replace' },
+        },
+        {
+          case: 'an unpublished Neuron fault type alone reboots first',
+          trigger: nodeHealth({ healthStatusReason: hmaReason('NeuronDeviceCountMismatch') }),
+          expected: { class: 'unknown', code: 'NeuronDeviceCountMismatch', recommendedAction: 'reboot' },
+        },
+        {
+          case: 'a Neuron error strengthens a known HMA reboot verdict, never weakens it',
+          trigger: nodeHealth({
+            healthStatusReason: `${hmaReason('NvidiaErrorReboot')} NeuronHasError_SRAM_UNCORRECTABLE_ERROR`,
+          }),
+          expected: { class: 'fatal', code: 'neuron-SRAM_UNCORRECTABLE_ERROR', recommendedAction: 'replace' },
+        },
+        {
+          case: 'an Xid and a Neuron error in one text: the stronger decides',
+          trigger: nodeHealth({ healthStatusReason: 'Xid 13 seen; NeuronHasError_DMA_ERROR' }),
+          expected: { class: 'fatal', code: 'neuron-DMA_ERROR', recommendedAction: 'replace' },
+        },
+        {
+          case: 'a Neuron hang on collectives reboots',
+          trigger: nodeHealth({ healthStatusReason: 'NeuronHasError_HANG_ON_COLLECTIVES' }),
+          expected: { class: 'recoverable', code: 'neuron-HANG_ON_COLLECTIVES', recommendedAction: 'reboot' },
+        },
         {
           case: 'an empty health status is not a fault',
           trigger: nodeHealth({ healthStatus: ' ' }),
@@ -396,6 +434,52 @@ describe('Function: classifyFault', () => {
           case: 'a metric-math alarm without a metric name leaves the node suspect',
           trigger: alarm({}),
           expected: { class: 'unknown', code: 'alarm', recommendedAction: 'reboot' },
+        },
+        // Neuron NPD recovery metrics (namespace and counter names from aws-neuron/neuron-helm-charts
+        // values.yaml npd.nodeRecovery.counters) and neuron-monitor's ECC counters.
+        ...(
+          [
+            ['NeuronHasError_DMA_ERROR', 'fatal', 'neuron-DMA_ERROR', 'replace'],
+            ['NeuronHasError_HBM_UNCORRECTABLE_ERROR', 'fatal', 'neuron-HBM_UNCORRECTABLE_ERROR', 'replace'],
+            [
+              'NeuronHasError_SRAM_UNCORRECTABLE_ERROR',
+              'fatal',
+              'neuron-SRAM_UNCORRECTABLE_ERROR',
+              'replace',
+            ],
+            ['NeuronHasError_NC_UNCORRECTABLE_ERROR', 'fatal', 'neuron-NC_UNCORRECTABLE_ERROR', 'replace'],
+            ['SomeFutureCounter', 'unknown', 'neuron-SomeFutureCounter', 'reboot'],
+          ] as const
+        ).map(([metricName, cls, code, action]) => ({
+          case: `a NeuronHealthCheck ${metricName} alarm: ${action}`,
+          trigger: alarm({ namespace: 'NeuronHealthCheck', metricName }),
+          expected: { class: cls, code, recommendedAction: action },
+        })),
+        ...(
+          [
+            [
+              'hardware_ecc_events_total_mem_ecc_uncorrected',
+              'fatal',
+              'neuron-mem_ecc_uncorrected',
+              'replace',
+            ],
+            ['neuron.device.sram_ecc_uncorrected', 'fatal', 'neuron-sram_ecc_uncorrected', 'replace'],
+            ['neuron.device.mem_ecc_corrected', 'informational', 'neuron-mem_ecc_corrected', 'observe'],
+            ['sram_ecc_corrected', 'informational', 'neuron-sram_ecc_corrected', 'observe'],
+          ] as const
+        ).map(([metricName, cls, code, action]) => ({
+          case: `a Neuron monitor ${metricName} alarm: ${action}`,
+          trigger: alarm({ namespace: 'ContainerInsights', metricName }),
+          expected: { class: cls, code, recommendedAction: action },
+        })),
+        {
+          case: 'a reboot tag overrides a Neuron metric',
+          trigger: alarm({
+            namespace: 'NeuronHealthCheck',
+            metricName: 'NeuronHasError_DMA_ERROR',
+            tags: { [ALARM_FAULT_TAG]: 'reboot' },
+          }),
+          expected: { class: 'recoverable', code: 'alarm-tag-reboot', recommendedAction: 'reboot' },
         },
         {
           case: 'an alarm back to OK is not a fault',
@@ -643,15 +727,62 @@ describe('Function: classifyFault', () => {
           conditions: [{ type: 'KernelDeadlock', status: 'True', message: 'NVRM: Xid (PCI:0000:b7:00): 62' }],
           expected: { class: 'recoverable', code: 'xid-62', recommendedAction: 'reboot' },
         },
+        // The Neuron node problem detector's condition and reasons (aws-neuron/neuron-helm-charts
+        // values.yaml npd.config.kernelMonitor).
+        ...(
+          [
+            [
+              'NeuronHasError_SRAM_UNCORRECTABLE_ERROR',
+              'fatal',
+              'neuron-SRAM_UNCORRECTABLE_ERROR',
+              'replace',
+            ],
+            ['NeuronHasError_NC_UNCORRECTABLE_ERROR', 'fatal', 'neuron-NC_UNCORRECTABLE_ERROR', 'replace'],
+            ['NeuronHasError_HBM_UNCORRECTABLE_ERROR', 'fatal', 'neuron-HBM_UNCORRECTABLE_ERROR', 'replace'],
+            ['NeuronHasError_DMA_ERROR', 'fatal', 'neuron-DMA_ERROR', 'replace'],
+            ['NeuronHasError_HANG_ON_COLLECTIVES', 'recoverable', 'neuron-HANG_ON_COLLECTIVES', 'reboot'],
+            ['NeuronHasError_SOMETHING_NEW', 'unknown', 'neuron-NeuronHasError_SOMETHING_NEW', 'reboot'],
+          ] as const
+        ).map(([reason, cls, code, action]) => ({
+          case: `the Neuron NPD condition NeuronHealth=True (${reason}): ${action}`,
+          conditions: [{ type: 'NeuronHealth', status: 'True', reason, message: 'Neuron has error' }],
+          expected: { class: cls, code, recommendedAction: action },
+        })),
+        {
+          case: 'the Neuron NPD condition while healthy (False, NeuronHasNoError) is not a fault',
+          conditions: [
+            {
+              type: 'NeuronHealth',
+              status: 'False',
+              reason: 'NeuronHasNoError',
+              message: 'Neuron has no error',
+            },
+          ],
+          expected: { class: 'healthy', code: 'no-fault-signal', recommendedAction: 'ignore' },
+        },
+        {
+          case: 'a Neuron error strengthens a pending reboot label',
+          conditions: [
+            {
+              type: 'NeuronHealth',
+              status: 'True',
+              reason: 'NeuronHasError_NC_UNCORRECTABLE_ERROR',
+              message: 'm',
+            },
+          ],
+          labels: { [NODE_HEALTH_STATUS_LABEL]: 'UnschedulablePendingReboot' },
+          expected: { class: 'fatal', code: 'neuron-NC_UNCORRECTABLE_ERROR', recommendedAction: 'replace' },
+        },
         {
           case: 'Kubernetes Ready conditions are not fault types',
           conditions: [{ type: 'Ready', status: 'True', message: 'Xid 79 in kubelet text' }],
           expected: { class: 'healthy', code: 'no-fault-signal', recommendedAction: 'ignore' },
         },
       ]),
-    )('reads node conditions: %s', (_case, { conditions, expected }) => {
+    )('reads node conditions: %s', (_case, { conditions, expected, ...rest }) => {
       // Act
-      const fault = classifyFault(nodeLabels({ conditions }));
+      const labels = 'labels' in rest ? (rest.labels as Record<string, string>) : {};
+      const fault = classifyFault(nodeLabels({ conditions, labels }));
 
       // Assess
       expect(fault).toMatchObject(expected);
@@ -726,7 +857,18 @@ describe('Function: classifyFault', () => {
           action: 'replace',
           case: 'a SageMaker instance failure replaces',
         },
-        { finding: 'gpu-missing', cls: 'recoverable', action: 'reboot', case: 'missing GPUs reboot' },
+        {
+          finding: 'accelerators-missing',
+          cls: 'recoverable',
+          action: 'reboot',
+          case: 'missing accelerators reboot',
+        },
+        {
+          finding: 'gpu-missing',
+          cls: 'recoverable',
+          action: 'reboot',
+          case: 'the finding name of older sweeps still reboots',
+        },
         { finding: 'not-ready', cls: 'recoverable', action: 'reboot', case: 'a NotReady node reboots' },
         {
           finding: 'stale-quarantine',

@@ -25,7 +25,7 @@ const input = (extra: Partial<QuickCheckJobInput> = {}): QuickCheckJobInput => (
   timeoutSeconds: 1200,
   ttlSecondsAfterFinished: 3600,
   privileged: false,
-  gpus: 8,
+  accelerator: { resource: 'nvidia.com/gpu', devices: 8 },
   efaDevices: 0,
   expectations: { gpus: 8, efaDevices: 32, ncclBusBandwidthGBps: 350 },
   ...extra,
@@ -142,11 +142,59 @@ describe('Function: buildQuickCheckJob', () => {
     },
     {
       case: 'no GPU request and no NCCL floor on a node without GPUs',
-      extra: { gpus: 0, incidentId: undefined, expectations: { gpus: 0, efaDevices: 0 } },
+      extra: {
+        accelerator: { resource: 'nvidia.com/gpu', devices: 0 },
+        incidentId: undefined,
+        expectations: { gpus: 0, efaDevices: 0 },
+      },
       assess: (spec: PodSpec) => {
         expect(spec.containers[0].resources.limits).toEqual({});
         expect(spec.containers[0].env[2]).toEqual({ name: 'HPR_NCCL_MIN_GBPS', value: '' });
         expect(spec.serviceAccountName).toBeUndefined();
+      },
+    },
+    {
+      case: 'every Neuron device, the EFA devices and the Neuron expectations on a Trainium node',
+      extra: {
+        accelerator: { resource: 'aws.amazon.com/neuron', devices: 16 },
+        efaDevices: 8,
+        expectations: {
+          gpus: 0,
+          efaDevices: 8,
+          neuronDevices: 16,
+          neuronCores: 32,
+          nccomBusBandwidthGBps: 50,
+        },
+      },
+      assess: (spec: PodSpec) => {
+        // Neuron device plugin resource names (docs/facts/accelerators.md accelerators.neuron-resources).
+        expect(spec.containers[0].resources.limits).toEqual({
+          'aws.amazon.com/neuron': '16',
+          'vpc.amazonaws.com/efa': '8',
+        });
+        expect(spec.containers[0].resources.limits).not.toHaveProperty('aws.amazon.com/neuroncore');
+        expect(spec.containers[0].env.slice(0, 6)).toEqual([
+          { name: 'HPR_EXPECTED_GPUS', value: '0' },
+          { name: 'HPR_EXPECTED_EFA', value: '8' },
+          { name: 'HPR_NCCL_MIN_GBPS', value: '' },
+          { name: 'HPR_EXPECTED_NEURON_DEVICES', value: '16' },
+          { name: 'HPR_NEURON_CORES', value: '32' },
+          { name: 'HPR_NCCOM_MIN_GBPS', value: '50' },
+        ]);
+      },
+    },
+    {
+      case: 'empty NeuronCore and floor variables when the type publishes neither',
+      extra: {
+        accelerator: { resource: 'aws.amazon.com/neuron', devices: 16 },
+        expectations: { gpus: 0, efaDevices: 0, neuronDevices: 16 },
+      },
+      assess: (spec: PodSpec) => {
+        expect(spec.containers[0].env.slice(3, 6)).toEqual([
+          { name: 'HPR_EXPECTED_NEURON_DEVICES', value: '16' },
+          { name: 'HPR_NEURON_CORES', value: '' },
+          { name: 'HPR_NCCOM_MIN_GBPS', value: '' },
+        ]);
       },
     },
   ])('adds $case', ({ extra, assess }) => {

@@ -81,7 +81,7 @@ describe('Function: judgeMassFinding', () => {
     const [a, b] = ids(2) as [string, string];
 
     // Act
-    const verdict = judgeMassFinding('gpu-missing', [a, a, a, b], 4, DEFAULTS);
+    const verdict = judgeMassFinding('accelerators-missing', [a, a, a, b], 4, DEFAULTS);
 
     // Assess
     expect(verdict).toBeUndefined();
@@ -141,10 +141,10 @@ describe('Function: splitMassFindings', () => {
   });
 
   it('judges each kind on its own: two kinds under the threshold each both proceed', () => {
-    // Prepare: 10 nodes, 4 not-ready and 4 gpu-missing (80% of the cluster in trouble, 40% per kind)
+    // Prepare: 10 nodes, 4 not-ready and 4 accelerators-missing (80% of the cluster in trouble, 40% per kind)
     const findings = [
       ...ids(4).map((id) => f('not-ready', id)),
-      ...ids(4, 'i-0b1b2c3d4e5f6').map((id) => f('gpu-missing', id)),
+      ...ids(4, 'i-0b1b2c3d4e5f6').map((id) => f('accelerators-missing', id)),
     ];
 
     // Act
@@ -156,10 +156,10 @@ describe('Function: splitMassFindings', () => {
   });
 
   it('holds every kind that is over the threshold, each with its own record', () => {
-    // Prepare: 6 nodes of 10 not-ready, and (another view) 6 of 10 gpu-missing
+    // Prepare: 6 nodes of 10 not-ready, and (another view) 6 of 10 accelerators-missing
     const findings = [
       ...ids(6).map((id) => f('not-ready', id)),
-      ...ids(6, 'i-0b1b2c3d4e5f6').map((id) => f('gpu-missing', id)),
+      ...ids(6, 'i-0b1b2c3d4e5f6').map((id) => f('accelerators-missing', id)),
     ];
 
     // Act
@@ -167,7 +167,7 @@ describe('Function: splitMassFindings', () => {
 
     // Assess
     expect(believed).toEqual([]);
-    expect(disagreements.map((x) => x.kind)).toEqual(['not-ready', 'gpu-missing']);
+    expect(disagreements.map((x) => x.kind)).toEqual(['not-ready', 'accelerators-missing']);
   });
 });
 
@@ -339,7 +339,7 @@ describe('Function: findSweepFindings with mass findings', () => {
     // Assess
     expect(result.recoveries.map((r) => r.kind)).toEqual(['not-ready', 'not-ready', 'not-ready']);
     expect(result.dropped.recoveries).toBe(0);
-    expect(result.disagreements?.map((d) => [d.kind, d.count])).toEqual([['gpu-missing', 7]]);
+    expect(result.disagreements?.map((d) => [d.kind, d.count])).toEqual([['accelerators-missing', 7]]);
   });
 
   it('applies the default limits when the settings name none (never "off")', () => {

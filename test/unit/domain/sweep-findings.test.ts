@@ -34,7 +34,26 @@ const SETTINGS: SweepSettings = {
   maxRepairs: 20,
   idleChecks: { enabled: false, periodHours: 24, maxPerSweep: 2 },
   optOutLabel: 'hyperpod-resilience.io/opt-out',
-  instanceTypes: { 'ml.p5.48xlarge': { gpus: 8 } },
+  instanceTypes: {
+    'ml.p5.48xlarge': { gpus: 8 },
+    'ml.trn1.32xlarge': { neuronDevices: 16, neuronCores: 32, efaDevices: 8 },
+  },
+};
+
+/** A trn1 node as the Neuron device plugin shows it (docs/facts/accelerators.md accelerators.neuron-resources). */
+const trnNode = (n: number, extra: { devices?: number; cores?: number } = {}): KubeNode => {
+  const base = node(n, { labels: { 'node.kubernetes.io/instance-type': 'ml.trn1.32xlarge' } });
+  return {
+    ...base,
+    status: {
+      ...base.status,
+      capacity: { 'aws.amazon.com/neuron': '16', 'aws.amazon.com/neuroncore': '32' },
+      allocatable: {
+        'aws.amazon.com/neuron': String(extra.devices ?? 16),
+        'aws.amazon.com/neuroncore': String(extra.cores ?? 32),
+      },
+    },
+  };
 };
 
 const instance = (n: number, extra: Partial<ClusterNode> = {}): ClusterNode => ({
@@ -234,7 +253,7 @@ describe('Function: findSweepFindings', () => {
     {
       case: 'a GPU vanished from allocatable',
       inv: { kubeNodes: [node(1, { allocatable: 7 })] },
-      kind: 'gpu-missing',
+      kind: 'accelerators-missing',
       detail: 'only 7 of 8 GPUs allocatable (ml.p5.48xlarge)',
     },
     {
@@ -249,7 +268,7 @@ describe('Function: findSweepFindings', () => {
           }),
         ],
       },
-      kind: 'gpu-missing',
+      kind: 'accelerators-missing',
       detail: 'only 0 of 1 GPUs allocatable (ml.p5.4xlarge)',
     },
     {
@@ -258,7 +277,7 @@ describe('Function: findSweepFindings', () => {
         instances: [instance(1, { instanceType: undefined })],
         kubeNodes: [node(1, { allocatable: 6 })],
       },
-      kind: 'gpu-missing',
+      kind: 'accelerators-missing',
       detail: 'only 6 of 8 GPUs allocatable (ml.p5.48xlarge)',
     },
     {
@@ -276,7 +295,7 @@ describe('Function: findSweepFindings', () => {
     {
       case: 'the node carries the plain EKS providerID (a non-HyperPod node group)',
       inv: { kubeNodes: [node(1, { providerID: `aws:///us-west-2a/${ID(1)}`, allocatable: 7 })] },
-      kind: 'gpu-missing',
+      kind: 'accelerators-missing',
       detail: 'only 7 of 8 GPUs allocatable (ml.p5.48xlarge)',
     },
     {
@@ -320,7 +339,7 @@ describe('Function: findSweepFindings', () => {
       case: 'a node reporting no GPU resources at all',
       node: { ...node(1), status: { conditions: [{ type: 'Ready', status: 'True' }] } } as KubeNode,
       instance: instance(1),
-      finding: { kind: 'gpu-missing', detail: 'only 0 of 8 GPUs allocatable (ml.p5.48xlarge)' },
+      finding: { kind: 'accelerators-missing', detail: 'only 0 of 8 GPUs allocatable (ml.p5.48xlarge)' },
     },
     {
       case: 'no instance type anywhere: the node is judged against its own capacity',
@@ -330,7 +349,57 @@ describe('Function: findSweepFindings', () => {
         return n;
       })(),
       instance: instance(1, { instanceType: undefined }),
-      finding: { kind: 'gpu-missing', detail: 'only 3 of 4 GPUs allocatable' },
+      finding: { kind: 'accelerators-missing', detail: 'only 3 of 4 GPUs allocatable' },
+    },
+    {
+      // The Neuron node problem detector's condition (docs/facts/accelerators.md neuron.npd-conditions)
+      // travels with HyperPod's pending label, so node-recovery classifies the Neuron error.
+      case: 'a pending label on a Trainium node with the Neuron NPD condition it carries',
+      node: node(1, {
+        labels: {
+          'node.kubernetes.io/instance-type': 'ml.trn1.32xlarge',
+          [HEALTH]: 'UnschedulablePendingReboot',
+        },
+        conditions: [
+          {
+            type: 'NeuronHealth',
+            status: 'True',
+            reason: 'NeuronHasError_DMA_ERROR',
+            message: 'Neuron has error',
+          },
+        ],
+      }),
+      instance: instance(1, { instanceType: 'ml.trn1.32xlarge' }),
+      finding: {
+        kind: 'hyperpod-labels',
+        conditions: [
+          {
+            type: 'NeuronHealth',
+            status: 'True',
+            reason: 'NeuronHasError_DMA_ERROR',
+            message: 'Neuron has error',
+          },
+        ],
+      },
+    },
+    {
+      case: 'a Trainium node short of Neuron devices',
+      node: trnNode(1, { devices: 15, cores: 30 }),
+      instance: instance(1, { instanceType: 'ml.trn1.32xlarge' }),
+      finding: {
+        kind: 'accelerators-missing',
+        detail: 'only 15 of 16 Neuron devices allocatable (ml.trn1.32xlarge)',
+        evidenceKey: 'boot-1/15/30',
+      },
+    },
+    {
+      case: 'a Trainium node with every device but fewer NeuronCores',
+      node: trnNode(1, { cores: 31 }),
+      instance: instance(1, { instanceType: 'ml.trn1.32xlarge' }),
+      finding: {
+        kind: 'accelerators-missing',
+        detail: 'only 31 of 32 NeuronCores allocatable (ml.trn1.32xlarge)',
+      },
     },
     {
       case: 'a failed instance with neither launch time nor message',
@@ -344,6 +413,21 @@ describe('Function: findSweepFindings', () => {
 
     // Assess
     expect(recoveries).toEqual([expect.objectContaining(finding)]);
+  });
+
+  it('finds nothing on a healthy Trainium node beside a GPU node (a mixed cluster)', () => {
+    // Act
+    const { recoveries } = findSweepFindings(
+      inventory({
+        instances: [instance(1), instance(2, { instanceType: 'ml.trn1.32xlarge' })],
+        kubeNodes: [node(1), trnNode(2)],
+      }),
+      SETTINGS,
+      NOW,
+    );
+
+    // Assess
+    expect(recoveries).toEqual([]);
   });
 
   it.each([
@@ -469,7 +553,7 @@ describe('Function: findSweepFindings', () => {
     );
 
     // Assess
-    expect(result.recoveries.map((r) => r.kind)).toEqual(['gpu-missing']);
+    expect(result.recoveries.map((r) => r.kind)).toEqual(['accelerators-missing']);
   });
 
   it('sends HyperPod evidence (and only that) with a label finding', () => {
@@ -834,7 +918,7 @@ describe('Function: recoveryExecutionName', () => {
   it('is the same for the same evidence within a retry bucket and new after it', () => {
     // Prepare
     const name = (now: string, evidence = 'boot-1/7') =>
-      recoveryExecutionName('gpu-missing', ID(1), evidence, now, 60);
+      recoveryExecutionName('accelerators-missing', ID(1), evidence, now, 60);
 
     // Assess
     expect(name('2026-11-29T10:05:00Z')).toBe(name('2026-11-29T10:55:00Z'));
