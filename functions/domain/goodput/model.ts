@@ -48,12 +48,14 @@ const NUMBER_FIELDS: (keyof PlanInputs)[] = [
 export const validatePlanInputs = (inputs: PlanInputs): PlanInputs => {
   for (const field of NUMBER_FIELDS) {
     const value = inputs[field];
-    if (!Number.isFinite(value) || value < 0) throw new GoodputInputError(`${field} must be a finite number ≥ 0`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new GoodputInputError(`${field} must be a finite number ≥ 0`);
   }
   if (!Number.isInteger(inputs.nodes) || inputs.nodes < 1)
     throw new GoodputInputError('nodes must be a whole number ≥ 1');
   if (!Number.isInteger(inputs.spares)) throw new GoodputInputError('spares must be a whole number');
-  if (inputs.checkpointIntervalMinutes <= 0) throw new GoodputInputError('checkpointIntervalMinutes must be > 0');
+  if (inputs.checkpointIntervalMinutes <= 0)
+    throw new GoodputInputError('checkpointIntervalMinutes must be > 0');
   return inputs;
 };
 
