@@ -113,7 +113,12 @@ export const planChartSvg = (plan: Plan, simulated: CurvePoint[] = []): string =
     curves.spares,
     { min: 0, max: curves.spares.at(-1)!.x, log: false },
     [
-      { x: inputs.spares, ettr: plan.estimate.ettr, label: `now: ${inputs.spares} → ${pct(plan.estimate.ettr)}`, colour: '#d62728' },
+      {
+        x: inputs.spares,
+        ettr: plan.estimate.ettr,
+        label: `now: ${inputs.spares} → ${pct(plan.estimate.ettr)}`,
+        colour: '#d62728',
+      },
       {
         x: spares.recommended,
         ettr: spares.ettrAtRecommended,

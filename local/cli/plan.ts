@@ -57,18 +57,42 @@ export interface Figure {
 
 /** Flag name, unit and published default of each planner input. */
 const FIGURES: Record<PlanKey, { flag: string; unit: string; scale: number; value: number; note: string }> = {
-  nodes: { flag: 'nodes', unit: 'nodes', scale: 1, value: 2048, note: '16k GPUs, the size Meta and Llama 3 report' },
+  nodes: {
+    flag: 'nodes',
+    unit: 'nodes',
+    scale: 1,
+    value: 2048,
+    note: '16k GPUs, the size Meta and Llama 3 report',
+  },
   failuresPerNodeDay: {
     flag: 'failure-rate',
     unit: 'per 1,000 node-days',
     scale: 1000,
     value: 6.5 / 1000,
-    note: "Meta RSC-1 (arXiv 2410.21680), fact goodput.meta-ettr-model",
+    note: 'Meta RSC-1 (arXiv 2410.21680), fact goodput.meta-ettr-model',
   },
   checkpointIntervalMinutes: { flag: 'checkpoint', unit: 'min', scale: 1, value: 30, note: 'assumed' },
-  checkpointWriteMinutes: { flag: 'checkpoint-write', unit: 'min', scale: 1, value: 0.5, note: 'assumed (30 s blocking write)' },
-  restartMinutes: { flag: 'restart', unit: 'min', scale: 1, value: 5, note: "Meta's u₀ (restart overhead 5–20 min)" },
-  detectMinutes: { flag: 'detect', unit: 'min', scale: 1, value: 2, note: 'target T0 → job suspended (PEERS-AND-TARGETS §4.2)' },
+  checkpointWriteMinutes: {
+    flag: 'checkpoint-write',
+    unit: 'min',
+    scale: 1,
+    value: 0.5,
+    note: 'assumed (30 s blocking write)',
+  },
+  restartMinutes: {
+    flag: 'restart',
+    unit: 'min',
+    scale: 1,
+    value: 5,
+    note: "Meta's u₀ (restart overhead 5–20 min)",
+  },
+  detectMinutes: {
+    flag: 'detect',
+    unit: 'min',
+    scale: 1,
+    value: 2,
+    note: 'target T0 → job suspended (PEERS-AND-TARGETS §4.2)',
+  },
   spares: { flag: 'spares', unit: 'spares', scale: 1, value: 0, note: 'none' },
   repairMinutes: {
     flag: 'repair',
@@ -81,7 +105,8 @@ const FIGURES: Record<PlanKey, { flag: string; unit: string; scale: number; valu
 
 const number = (name: string, text: string): number => {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new PlanUsageError(`--${name}: not a number: ${text}`);
+  if (text.trim() === '' || !Number.isFinite(value))
+    throw new PlanUsageError(`--${name}: not a number: ${text}`);
   return value;
 };
 
@@ -144,13 +169,18 @@ export const resolveFigures = (
   ) as Record<PlanKey, Figure>;
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const minutes = (v: number) => (v < 1 ? `${(v * 60).toFixed(1)} s` : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} min`);
+const minutes = (v: number) =>
+  v < 1 ? `${(v * 60).toFixed(1)} s` : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} min`;
 
 /** The plan as text: figures and their sources, the estimate, the optimum, the pool, the levers. */
 export const planText = (
   plan: Plan,
   figures: Record<PlanKey, Figure>,
-  extras: { notes?: string[]; simulated?: { meanEttr: number; p5Ettr: number; p95Ettr: number; runs: number }; svg?: string } = {},
+  extras: {
+    notes?: string[];
+    simulated?: { meanEttr: number; p5Ettr: number; p95Ettr: number; runs: number };
+    svg?: string;
+  } = {},
 ): string => {
   const lines = [`goodput plan for a job of ${plan.inputs.nodes} nodes`, 'figures:'];
   for (const key of Object.keys(FIGURES) as PlanKey[]) {
@@ -198,9 +228,12 @@ export const fleetText = (scopes: ScopeReliability[], window: { from: string; to
       `${s.scope}: ${s.nodes} nodes, ${s.nodeDays.toFixed(3)} node-days, ${s.failures} failures (${(s.failuresPerNodeDay * 1000).toFixed(2)} per 1,000 node-days)`,
     );
     for (const [cls, f] of Object.entries(s.byFaultClass)) {
-      lines.push(`  fault class ${cls.padEnd(22)} ${f.failures} (${(f.perNodeDay * 1000).toFixed(2)} per 1,000 node-days)`);
+      lines.push(
+        `  fault class ${cls.padEnd(22)} ${f.failures} (${(f.perNodeDay * 1000).toFixed(2)} per 1,000 node-days)`,
+      );
     }
-    for (const [action, stats] of Object.entries(s.timeToRepair)) lines.push(durationLine(`time to repair (${action})`, stats));
+    for (const [action, stats] of Object.entries(s.timeToRepair))
+      lines.push(durationLine(`time to repair (${action})`, stats));
     lines.push(
       durationLine('fault → node back', s.faultToNodeReady),
       durationLine('fault → jobs suspended', s.detectToSuspend),
@@ -222,7 +255,9 @@ export const jobsText = (accounts: JobAccount[]): string => {
       `${a.clusterName ? `${a.clusterName} ` : ''}${a.job}: lost ${minutes(a.totalLostMinutes)} in ${a.interruptions.length} interruption(s)${a.open ? ' — STILL SUSPENDED' : ''}`,
     );
     for (const i of a.interruptions) {
-      lines.push(`  ${i.incidentId}  suspended ${i.suspendedAt}  ${i.resumedAt ? `resumed ${i.resumedAt}` : 'not resumed'}  ${minutes(i.lostMinutes)}`);
+      lines.push(
+        `  ${i.incidentId}  suspended ${i.suspendedAt}  ${i.resumedAt ? `resumed ${i.resumedAt}` : 'not resumed'}  ${minutes(i.lostMinutes)}`,
+      );
     }
   }
   return lines.join('\n');
@@ -284,21 +319,29 @@ const DAY_MS = 86_400_000;
 const sinceOf = (text: string | undefined, now: Date): string => {
   if (!text) return new Date(now.getTime() - 30 * DAY_MS).toISOString();
   const relative = /^(\d+)([hd])$/.exec(text);
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * (relative[2] === 'h' ? 3_600_000 : DAY_MS)).toISOString();
+  if (relative)
+    return new Date(
+      now.getTime() - Number(relative[1]) * (relative[2] === 'h' ? 3_600_000 : DAY_MS),
+    ).toISOString();
   const at = Date.parse(text);
   if (Number.isNaN(at)) throw new PlanUsageError(`--since ${text}: expected e.g. 24h, 30d or an ISO time`);
   return new Date(at).toISOString();
 };
 
-const loadSource = async (values: Record<string, unknown>, io: PlanIo): Promise<IncidentSource | undefined> => {
-  if (typeof values.report === 'string') return sourceFromReport(await io.readFile(values.report), values.report);
+const loadSource = async (
+  values: Record<string, unknown>,
+  io: PlanIo,
+): Promise<IncidentSource | undefined> => {
+  if (typeof values.report === 'string')
+    return sourceFromReport(await io.readFile(values.report), values.report);
   if ((typeof values.stage === 'string' || typeof values.table === 'string') && io.ledger) {
     const now = io.now();
     const cluster = typeof values.cluster === 'string' ? values.cluster : undefined;
     const incidents = (await (await io.ledger(values)).listAllIncidents()).filter(
       (i) => !cluster || i.clusterName === cluster,
     );
-    const fleetNodes = typeof values['fleet-nodes'] === 'string' ? number('fleet-nodes', values['fleet-nodes']) : 0;
+    const fleetNodes =
+      typeof values['fleet-nodes'] === 'string' ? number('fleet-nodes', values['fleet-nodes']) : 0;
     const clusters = cluster ? [cluster] : [...new Set(incidents.map((i) => i.clusterName ?? 'unknown'))];
     return {
       incidents,
@@ -322,12 +365,17 @@ const wholeFleet = (source: IncidentSource): ScopeReliability => {
 };
 
 /** Runs `hpr plan|fleet|jobs <flags>`; returns the exit code. */
-export const planCommand = async (command: 'plan' | 'fleet' | 'jobs', argv: string[], io: PlanIo): Promise<number> => {
+export const planCommand = async (
+  command: 'plan' | 'fleet' | 'jobs',
+  argv: string[],
+  io: PlanIo,
+): Promise<number> => {
   const { values } = parseArgs({ args: argv, options: PLAN_OPTIONS, allowPositionals: false });
   const json = values.json === true;
   const source = await loadSource(values, io);
   if (command !== 'plan') {
-    if (!source) throw new PlanUsageError(`hpr ${command} needs --report <hpr simulate --json output> or --stage <s>`);
+    if (!source)
+      throw new PlanUsageError(`hpr ${command} needs --report <hpr simulate --json output> or --stage <s>`);
     if (command === 'jobs') {
       const accounts = jobInterruptions(source.incidents, source.window);
       io.stdout(json ? `${JSON.stringify(accounts, null, 2)}\n` : `${jobsText(accounts)}\n`);
@@ -338,16 +386,23 @@ export const planCommand = async (command: 'plan' | 'fleet' | 'jobs', argv: stri
       nodes: source.nodes,
       defaultCluster: source.defaultCluster,
     });
-    io.stdout(json ? `${JSON.stringify({ window: source.window, scopes }, null, 2)}\n` : `${fleetText(scopes, source.window)}\n`);
+    io.stdout(
+      json
+        ? `${JSON.stringify({ window: source.window, scopes }, null, 2)}\n`
+        : `${fleetText(scopes, source.window)}\n`,
+    );
     return 0;
   }
-  const minNodeDays = typeof values['min-node-days'] === 'string' ? number('min-node-days', values['min-node-days']) : 1;
+  const minNodeDays =
+    typeof values['min-node-days'] === 'string' ? number('min-node-days', values['min-node-days']) : 1;
   const measured = source ? measuredFigures(wholeFleet(source), minNodeDays) : { figures: {}, notes: [] };
   const notes = source
     ? [`measured figures from ${source.description}`, ...measured.notes]
     : ['no ledger read (--report or --stage): figures from flags and defaults'];
   const figures = resolveFigures(values, measured.figures);
-  const inputs = Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, f.value])) as unknown as PlanInputs;
+  const inputs = Object.fromEntries(
+    Object.entries(figures).map(([k, f]) => [k, f.value]),
+  ) as unknown as PlanInputs;
   const share = typeof values.share === 'string' ? number('share', values.share) : 0.99;
   let plan: Plan;
   try {
@@ -367,9 +422,13 @@ export const planCommand = async (command: 'plan' | 'fleet' | 'jobs', argv: stri
   const svg = typeof values.svg === 'string' ? values.svg : undefined;
   if (svg) await io.writeFile(svg, planChartSvg(plan, dots));
   if (json) {
-    io.stdout(`${JSON.stringify({ figures, notes, plan, ...(simulated ? { simulated, simulatedSpares: dots } : {}), ...(svg ? { svg } : {}) }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ figures, notes, plan, ...(simulated ? { simulated, simulatedSpares: dots } : {}), ...(svg ? { svg } : {}) }, null, 2)}\n`,
+    );
   } else {
-    io.stdout(`${planText(plan, figures, { notes, ...(simulated ? { simulated: { ...simulated, runs: simulation.runs } } : {}), ...(svg ? { svg } : {}) })}\n`);
+    io.stdout(
+      `${planText(plan, figures, { notes, ...(simulated ? { simulated: { ...simulated, runs: simulation.runs } } : {}), ...(svg ? { svg } : {}) })}\n`,
+    );
   }
   return 0;
 };

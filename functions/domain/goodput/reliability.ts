@@ -74,7 +74,14 @@ const MINUTE = 60_000;
 const DAY = 1440 * MINUTE;
 
 /** Skip reasons that mean "a real fault we did not act on yet": counted as failures. */
-const FAULT_SKIPS = new Set(['observe-mode', 'breaker-open', 'max-parallel', 'reboot-limit', 'paused', 'cluster-updating']);
+const FAULT_SKIPS = new Set([
+  'observe-mode',
+  'breaker-open',
+  'max-parallel',
+  'reboot-limit',
+  'paused',
+  'cluster-updating',
+]);
 /** Skip reasons that mean "no fault after all". */
 const CLEARED_SKIPS = new Set(['not-a-fault', 'no-action-needed']);
 
@@ -147,8 +154,9 @@ export const fleetReliability = (
   const scopeOf = (incident: IncidentLike): string => {
     const cluster = incident.clusterName ?? options.defaultCluster ?? 'unknown';
     const group =
-      (typeof incident.trigger.instanceGroupName === 'string' ? incident.trigger.instanceGroupName : undefined) ??
-      (incident.instanceId ? options.groupOf?.[incident.instanceId] : undefined);
+      (typeof incident.trigger.instanceGroupName === 'string'
+        ? incident.trigger.instanceGroupName
+        : undefined) ?? (incident.instanceId ? options.groupOf?.[incident.instanceId] : undefined);
     return group && `${cluster}/${group}` in options.nodes ? `${cluster}/${group}` : cluster;
   };
   const byScope = new Map<string, IncidentLike[]>(Object.keys(options.nodes).map((s) => [s, []]));
@@ -190,7 +198,9 @@ export const fleetReliability = (
       const resumed = firstAt(incident, (t) => t === 'workloads-resumed');
       detect.push(...span(fault, suspended));
       const stretch = span(suspended, resumed);
-      (ready !== undefined && resumed !== undefined && ready <= resumed ? waited : notWaited).push(...stretch);
+      (ready !== undefined && resumed !== undefined && ready <= resumed ? waited : notWaited).push(
+        ...stretch,
+      );
       readyToResume.push(...span(ready, resumed));
     }
     const timeToRepair = Object.fromEntries(
@@ -199,7 +209,8 @@ export const fleetReliability = (
     const lemonThreshold = options.lemonThreshold ?? 2;
     const perNode = new Map<string, IncidentLike[]>();
     for (const incident of failures) {
-      if (incident.instanceId) perNode.set(incident.instanceId, [...(perNode.get(incident.instanceId) ?? []), incident]);
+      if (incident.instanceId)
+        perNode.set(incident.instanceId, [...(perNode.get(incident.instanceId) ?? []), incident]);
     }
     const lemons = [...perNode.entries()]
       .filter(([, list]) => list.length >= lemonThreshold)
@@ -242,17 +253,21 @@ export const fleetReliability = (
  * Per job, every incident that suspended it and the time it lost (suspended → resumed, or → the
  * end of the window while still suspended), oldest first; jobs that lost the most first.
  */
-export const jobInterruptions = (incidents: IncidentLike[], window: { from: string; to: string }): JobAccount[] => {
+export const jobInterruptions = (
+  incidents: IncidentLike[],
+  window: { from: string; to: string },
+): JobAccount[] => {
   const accounts = new Map<string, JobAccount>();
   const end = Date.parse(window.to);
-  const sorted = incidents
-    .filter((i) => inWindow(i, window))
-    .sort((a, b) => (faultTime(a) ?? 0) - (faultTime(b) ?? 0));
+  const sorted = incidents.filter((i) => inWindow(i, window)).sort((a, b) => faultTime(a)! - faultTime(b)!);
   for (const incident of sorted) {
     const suspendAction = incident.actions.find((a) => a.type === 'workloads-suspended');
     if (!suspendAction) continue;
     const resumeAction = incident.actions.find((a) => a.type === 'workloads-resumed');
-    const resumed = new Set([...strings(resumeAction?.detail?.resumed), ...strings(resumeAction?.detail?.released)]);
+    const resumed = new Set([
+      ...strings(resumeAction?.detail?.resumed),
+      ...strings(resumeAction?.detail?.released),
+    ]);
     const perJob = (detail: Record<string, unknown> | undefined, key: 'suspendedAt' | 'resumedAt') =>
       new Map(
         (Array.isArray(detail?.jobs) ? (detail.jobs as Record<string, unknown>[]) : [])
@@ -285,5 +300,7 @@ export const jobInterruptions = (incidents: IncidentLike[], window: { from: stri
       accounts.set(key, account);
     }
   }
-  return [...accounts.values()].sort((a, b) => b.totalLostMinutes - a.totalLostMinutes || a.job.localeCompare(b.job));
+  return [...accounts.values()].sort(
+    (a, b) => b.totalLostMinutes - a.totalLostMinutes || a.job.localeCompare(b.job),
+  );
 };
