@@ -10,7 +10,7 @@ const HEIGHT = 420;
 const PANEL = { width: 400, height: 280, top: 70 };
 const LEFT = [70, 550];
 
-const escape = (text: string) =>
+const escapeXml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fixed = (n: number) => n.toFixed(1);
 
@@ -65,7 +65,7 @@ const panel = (
   const y = (v: number) => PANEL.height - scale({ min: yMin, max: yMax, log: false }, PANEL.height)(v);
   const parts: string[] = [`<g transform="translate(${left},${PANEL.top})">`];
   parts.push(
-    `<text x="${PANEL.width / 2}" y="-30" text-anchor="middle" font-size="15" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${PANEL.width / 2}" y="-30" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   );
   for (let i = 0; i <= 10; i++) {
     const v = yMin + ((yMax - yMin) * i) / 10;
@@ -84,7 +84,7 @@ const panel = (
   }
   parts.push(
     `<rect x="0" y="0" width="${PANEL.width}" height="${PANEL.height}" fill="none" stroke="#333"/>`,
-    `<text x="${PANEL.width / 2}" y="${PANEL.height + 36}" text-anchor="middle" font-size="12">${escape(xLabel)}</text>`,
+    `<text x="${PANEL.width / 2}" y="${PANEL.height + 36}" text-anchor="middle" font-size="12">${escapeXml(xLabel)}</text>`,
     `<text x="-48" y="${PANEL.height / 2}" text-anchor="middle" font-size="12" transform="rotate(-90,-48,${PANEL.height / 2})">expected ETTR</text>`,
     `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${curve.map((p) => `${fixed(x(p.x))},${fixed(y(p.ettr))}`).join(' ')}"/>`,
   );
@@ -95,7 +95,7 @@ const panel = (
     parts.push(
       `<line x1="${fixed(x(m.x))}" x2="${fixed(x(m.x))}" y1="0" y2="${PANEL.height}" stroke="${m.colour}" stroke-dasharray="4 3"/>`,
       `<circle cx="${fixed(x(m.x))}" cy="${fixed(y(m.ettr))}" r="5" fill="${m.colour}"/>`,
-      `<text x="${fixed(Math.min(PANEL.width - 4, x(m.x) + 6))}" y="${14 + 16 * i}" font-size="11" fill="${m.colour}" text-anchor="${x(m.x) > PANEL.width * 0.6 ? 'end' : 'start'}">${escape(m.label)}</text>`,
+      `<text x="${fixed(Math.min(PANEL.width - 4, x(m.x) + 6))}" y="${14 + 16 * i}" font-size="11" fill="${m.colour}" text-anchor="${x(m.x) > PANEL.width * 0.6 ? 'end' : 'start'}">${escapeXml(m.label)}</text>`,
     );
   });
   parts.push('</g>');
@@ -161,7 +161,7 @@ export const planChartSvg = (plan: Plan, simulated: CurvePoint[] = []): string =
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="12" fill="#555">${escape(subtitle)}</text>`,
+    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,
     sparePanel,
     intervalPanel,
     `<text x="${WIDTH / 2}" y="${HEIGHT - 12}" text-anchor="middle" font-size="11" fill="#555">line: analytic model (renewal + Erlang B)${simulated.length ? ' · dots: Monte Carlo mean' : ''} · dashed: current (red) and recommended (green)</text>`,
