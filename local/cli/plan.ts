@@ -91,7 +91,7 @@ const FIGURES: Record<PlanKey, { flag: string; unit: string; scale: number; valu
     unit: 'min',
     scale: 1,
     value: 2,
-    note: 'target T0 → job suspended (PEERS-AND-TARGETS §4.2)',
+    note: 'target T0 → job suspended (fact goodput.trace-scenarios)',
   },
   spares: { flag: 'spares', unit: 'spares', scale: 1, value: 0, note: 'none' },
   repairMinutes: {

@@ -115,6 +115,16 @@ describe('Optimal checkpoint interval (Young 1974, Daly 2006)', () => {
     expect(daly).toBeLessThan(youngInterval(10 / 60, mtbi));
   });
 
+  // Daly, "A higher order estimate of the optimum checkpoint interval for restart dumps", FGCS 22(3) 2006,
+  // Figs. 3–5 (δ = 5 min): "M=24 h … τopt=117 min", "M=6 h … τopt=57 min", "M=15 min … τopt=9.1 min".
+  it.each([
+    { mtbf: 24 * 60, optimum: 117, digits: 0 },
+    { mtbf: 6 * 60, optimum: 57, digits: 0 },
+    { mtbf: 15, optimum: 9.1, digits: 1 },
+  ])("reproduces Daly's optimum of $optimum min for M = $mtbf min and a 5-min dump", ({ mtbf, optimum, digits }) => {
+    expect(Number(dalyInterval(5, mtbf).toFixed(digits))).toBe(optimum);
+  });
+
   it("caps Daly's estimate at M when the write takes at least 2M", () => {
     expect(dalyInterval(50, 20)).toBe(20);
   });
