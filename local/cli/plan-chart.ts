@@ -6,8 +6,8 @@
 import type { CurvePoint, Plan } from '#domain/goodput/plan.ts';
 
 const WIDTH = 960;
-const HEIGHT = 420;
-const PANEL = { width: 400, height: 280, top: 70 };
+const HEIGHT = 440;
+const PANEL = { width: 400, height: 280, top: 100 };
 const LEFT = [70, 550];
 
 const escapeXml = (text: string) =>
@@ -60,21 +60,22 @@ const panel = (
 ): string => {
   const ettrs = [...curve, ...markers, ...dots].map((p) => p.ettr);
   const yMin = Math.max(0, Math.floor(Math.min(...ettrs) * 10) / 10);
-  const yMax = Math.min(1, Math.ceil(Math.max(...ettrs) * 10) / 10);
+  // Headroom above the highest point, so the curve does not run along the frame.
+  const yMax = Math.min(1, Math.ceil(Math.max(...ettrs) * 10 + 0.5) / 10);
   const x = scale(xAxis, PANEL.width);
   const y = (v: number) => PANEL.height - scale({ min: yMin, max: yMax, log: false }, PANEL.height)(v);
   const parts: string[] = [`<g transform="translate(${left},${PANEL.top})">`];
   parts.push(
-    `<text x="${PANEL.width / 2}" y="-30" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${PANEL.width / 2}" y="-56" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   );
-  for (let i = 0; i <= 10; i++) {
-    const v = yMin + ((yMax - yMin) * i) / 10;
-    if (i % 2 === 0) {
-      parts.push(
-        `<line x1="0" x2="${PANEL.width}" y1="${fixed(y(v))}" y2="${fixed(y(v))}" stroke="#e5e5e5"/>`,
-        `<text x="-8" y="${fixed(y(v) + 4)}" text-anchor="end" font-size="11">${Math.round(v * 100)}%</text>`,
-      );
-    }
+  // A grid line every 10 points (5 when the range is narrow), on whole percentages.
+  const step = yMax - yMin <= 0.2 ? 0.05 : 0.1;
+  for (let i = 0; yMin + i * step <= yMax + 1e-9; i++) {
+    const v = yMin + i * step;
+    parts.push(
+      `<line x1="0" x2="${PANEL.width}" y1="${fixed(y(v))}" y2="${fixed(y(v))}" stroke="#e5e5e5"/>`,
+      `<text x="-8" y="${fixed(y(v) + 4)}" text-anchor="end" font-size="11">${Math.round(v * 100)}%</text>`,
+    );
   }
   for (const t of ticks(xAxis)) {
     parts.push(
@@ -95,7 +96,7 @@ const panel = (
     parts.push(
       `<line x1="${fixed(x(m.x))}" x2="${fixed(x(m.x))}" y1="0" y2="${PANEL.height}" stroke="${m.colour}" stroke-dasharray="4 3"/>`,
       `<circle cx="${fixed(x(m.x))}" cy="${fixed(y(m.ettr))}" r="5" fill="${m.colour}"/>`,
-      `<text x="${fixed(Math.min(PANEL.width - 4, x(m.x) + 6))}" y="${14 + 16 * i}" font-size="11" fill="${m.colour}" text-anchor="${x(m.x) > PANEL.width * 0.6 ? 'end' : 'start'}">${escapeXml(m.label)}</text>`,
+      `<text x="0" y="${-34 + 16 * i}" font-size="12" fill="${m.colour}">● ${escapeXml(m.label)}</text>`,
     );
   });
   parts.push('</g>');
