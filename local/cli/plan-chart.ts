@@ -161,6 +161,7 @@ export const planChartSvg = (plan: Plan, simulated: CurvePoint[] = []): string =
     `${inputs.spares} spares · checkpoint ${fixed(inputs.checkpointIntervalMinutes)} min`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">`,
+    `<title>Expected ETTR of a ${inputs.nodes}-node job against the spare pool and the checkpoint interval</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,
     sparePanel,

@@ -211,6 +211,7 @@ describe('The picture', () => {
   it('draws both panels with the current and recommended settings marked', () => {
     const svg = planChartSvg(plan);
     expect(svg).toContain('ETTR against the spare pool');
+    expect(svg).toContain('<title>Expected ETTR of a 2048-node job');
     expect(svg).toContain('ETTR against the checkpoint interval');
     expect(svg).toContain(`P99 pool: ${plan.spares.recommended} →`);
     expect(svg).toMatch(/optimum: \d+\.\d min →/);

@@ -121,9 +121,12 @@ describe('Optimal checkpoint interval (Young 1974, Daly 2006)', () => {
     { mtbf: 24 * 60, optimum: 117, digits: 0 },
     { mtbf: 6 * 60, optimum: 57, digits: 0 },
     { mtbf: 15, optimum: 9.1, digits: 1 },
-  ])("reproduces Daly's optimum of $optimum min for M = $mtbf min and a 5-min dump", ({ mtbf, optimum, digits }) => {
-    expect(Number(dalyInterval(5, mtbf).toFixed(digits))).toBe(optimum);
-  });
+  ])(
+    "reproduces Daly's optimum of $optimum min for M = $mtbf min and a 5-min dump",
+    ({ mtbf, optimum, digits }) => {
+      expect(Number(dalyInterval(5, mtbf).toFixed(digits))).toBe(optimum);
+    },
+  );
 
   it("caps Daly's estimate at M when the write takes at least 2M", () => {
     expect(dalyInterval(50, 20)).toBe(20);
