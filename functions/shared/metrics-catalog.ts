@@ -47,3 +47,9 @@ export const COUNTERS = {
 
 /** The SweepStaleState kind of an incident open past its deadline (health-sweep.contract.ts `repairSchema`). */
 export const INCIDENT_OVERDUE = 'incident-overdue';
+
+/**
+ * Fleet reliability gauges the health sweep publishes per cluster over a trailing window
+ * (functions/domain/goodput/reliability-metrics.ts), with their CloudWatch units.
+ */
+export { FLEET_METRICS, FLEET_WINDOW_DAYS, type FleetMetric } from '#domain/goodput/reliability-metrics.ts';
