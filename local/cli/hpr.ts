@@ -39,6 +39,7 @@ import {
   stateMachineArnOf,
 } from './stack.ts';
 import { incidentReport, incidentTimeline, reportText } from './timeline.ts';
+import { whatIfCommand } from './what-if-command.ts';
 
 const USAGE = `usage:
   offline
@@ -53,6 +54,9 @@ const USAGE = `usage:
                                             failure rates, repair times, false positives, lemon nodes
     hpr jobs  (--report run.json | --stage <s> [--since 30d]) [--json]
                                             time each suspended job lost, per incident and in total
+    hpr what-if (--report run.json | --stage <s> --cluster <c> [--nodes N] [--since 30d])
+                --policy '<json>'|policy.json [--baseline-policy …] [--json]
+                                            replay the history with another policy; compare actions, downtime
       (run.json: the output of hpr simulate <scenario> --json or hpr demo --json)
   against a deployed stack: --stage <stage> names its resources (hpr-<stage>-…); region from
   --region, AWS_REGION, AWS_DEFAULT_REGION or the profile; account from --account or the
@@ -224,6 +228,7 @@ const main = async (argv: string[]): Promise<number> => {
   if (argv[0] === 'plan' || argv[0] === 'fleet' || argv[0] === 'jobs') {
     return planCommand(argv[0], argv.slice(1), planIo(ledgerFor));
   }
+  if (argv[0] === 'what-if') return whatIfCommand(argv.slice(1), planIo(ledgerFor));
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const json = values.json === true;
   const [command, ...rest] = positionals;
