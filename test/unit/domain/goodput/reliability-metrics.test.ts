@@ -54,6 +54,23 @@ describe('Fleet reliability gauges', () => {
     for (const g of gauges) expect(Object.keys(FLEET_METRICS)).toContain(g.name);
   });
 
+  it('publishes the p95 detection time once a job was suspended, and no repair time for a repair still under way', () => {
+    const underWay: IncidentLike = {
+      ...hyperpodRepair,
+      incidentId: 'b',
+      actions: [
+        { type: 'admitted', at: minutesBefore(119) },
+        { type: 'workloads-suspended', at: minutesBefore(118.5), detail: { suspended: ['Job/ml/x'] } },
+        { type: 'remediation-requested', at: minutesBefore(118), detail: { action: 'replace' } },
+      ],
+    };
+    const gauges = reliabilityGauges('ml', [underWay], INSTANCES, NOW);
+    expect(gauges.find((g) => g.name === 'FleetDetectToSuspendP95')?.value).toBeCloseTo(90, 9);
+    expect(gauges.some((g) => g.name === 'FleetTimeToRepair' || g.name === 'FleetFaultToNodeReady')).toBe(
+      false,
+    );
+  });
+
   it('leaves out incidents older than the window', () => {
     const old = { ...hyperpodRepair, trigger: { time: minutesBefore(2 * 1440) } };
     const gauges = reliabilityGauges('ml', [old], INSTANCES, NOW, 1);
