@@ -2,7 +2,6 @@
  * `hpr what-if (--report run.json | --stage S [--cluster C] [--since 30d]) --policy '<json>'|file
  * [--baseline-policy …] [--json]`: the history replayed with the policy it had and with another.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type PlanIo, PlanUsageError, sourceFromReport } from './plan.ts';
 import { runScenario } from './simulate.ts';
@@ -25,9 +24,10 @@ const OPTIONS = {
 const policyOf = async (
   text: string | undefined,
   name: string,
+  io: PlanIo,
 ): Promise<Record<string, unknown> | undefined> => {
   if (text === undefined) return undefined;
-  const json = text.trim().startsWith('{') ? text : await readFile(text, 'utf8');
+  const json = /^\s*[[{]/.test(text) ? text : await io.readFile(text);
   try {
     const value = JSON.parse(json) as unknown;
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
@@ -37,11 +37,19 @@ const policyOf = async (
   throw new PlanUsageError(`--${name}: expected a JSON object of policy overrides, inline or in a file`);
 };
 
+const nodesOf = (text: string | undefined): number => {
+  if (text === undefined) return 1;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new PlanUsageError(`--nodes ${text}: expected 1–256 (a replay's cluster size)`);
+  return n;
+};
+
 export const whatIfCommand = async (argv: string[], io: PlanIo): Promise<number> => {
   const { values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
-  const policy = await policyOf(values.policy, 'policy');
+  const policy = await policyOf(values.policy, 'policy', io);
   if (!policy) throw new PlanUsageError('hpr what-if needs --policy (the overrides to try)');
-  const baseline = await policyOf(values['baseline-policy'], 'baseline-policy');
+  const baseline = await policyOf(values['baseline-policy'], 'baseline-policy', io);
   let history: {
     incidents: Parameters<typeof summarizeRun>[0];
     window: { from: string; to: string };
@@ -72,7 +80,7 @@ export const whatIfCommand = async (argv: string[], io: PlanIo): Promise<number>
     history = {
       incidents,
       window: { from, to: now.toISOString() },
-      nodes: values.nodes ? Number(values.nodes) : 1,
+      nodes: nodesOf(values.nodes),
       cluster,
       description: `the ledger of ${String(values.stage ?? values.table)}`,
     };
@@ -86,6 +94,7 @@ export const whatIfCommand = async (argv: string[], io: PlanIo): Promise<number>
     nodes: history.nodes,
     ...(baseline ? { policy: baseline } : {}),
     name: 'what-if: history with its policy',
+    source: history.description,
   });
   const other = scenarioFromHistory(history.incidents, {
     clusterName: history.cluster,
@@ -93,7 +102,6 @@ export const whatIfCommand = async (argv: string[], io: PlanIo): Promise<number>
     policy: { ...baseline, ...policy },
     name: 'what-if: history with the other policy',
   });
-  if (base.replayed === 0) throw new PlanUsageError(`nothing to replay in ${history.description}`);
   const run = async (plan: typeof base): Promise<RunSummary> => {
     const report = await runScenario(plan.scenario);
     return summarizeRun(report.incidents, { from: report.startedAt, to: report.endedAt });

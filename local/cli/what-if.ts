@@ -6,7 +6,7 @@
  * replays' durations are the simulator's, comparable with each other, not with the history.
  */
 import { fleetReliability, type IncidentLike, jobInterruptions } from '#domain/goodput/reliability.ts';
-import { parseScenario, type Scenario } from './scenario.ts';
+import { parseScenario, type Scenario, ScenarioError } from './scenario.ts';
 
 /** The longest scenario time a replay uses (the scenario schema allows 600,000 ms). */
 export const REPLAY_SPAN_MS = 540_000;
@@ -41,7 +41,14 @@ const timeOf = (incident: IncidentLike): number | undefined => {
  */
 export const scenarioFromHistory = (
   incidents: IncidentLike[],
-  options: { clusterName: string; nodes: number; policy?: Record<string, unknown>; name?: string },
+  options: {
+    clusterName: string;
+    nodes: number;
+    policy?: Record<string, unknown>;
+    name?: string;
+    /** Where the incidents came from, in words (for the error when none can be replayed). */
+    source?: string;
+  },
 ): ReplayPlan => {
   const notReplayed: ReplayPlan['notReplayed'] = [];
   const usable: { incident: IncidentLike; at: number; type: string; instanceId: string }[] = [];
@@ -57,12 +64,17 @@ export const scenarioFromHistory = (
       });
     else usable.push({ incident, at, type, instanceId: incident.instanceId });
   }
+  if (usable.length === 0) {
+    throw new ScenarioError(
+      `nothing to replay in ${options.source ?? 'the history'}: ${incidents.length} incidents, none with an instance, a time and an HMA fault type`,
+    );
+  }
   usable.sort((a, b) => a.at - b.at);
   const instances = [...new Set(usable.map((u) => u.instanceId))];
   const nodeCount = Math.min(256, Math.max(options.nodes, instances.length, 1));
   const indexOf = new Map(instances.map((id, i) => [id, i]));
-  const start = usable[0]?.at ?? 0;
-  const span = (usable.at(-1)?.at ?? start) - start;
+  const start = usable[0]!.at;
+  const span = usable.at(-1)!.at - start;
   const speedup = Math.max(1, span / REPLAY_SPAN_MS);
   const jobs = new Map<string, Set<number>>();
   for (const u of usable) {

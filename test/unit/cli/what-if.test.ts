@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { IncidentLike } from '#domain/goodput/reliability.ts';
+import { ScenarioError } from '#local/cli/scenario.ts';
 import { comparisonText, REPLAY_SPAN_MS, scenarioFromHistory, summarizeRun } from '#local/cli/what-if.ts';
 
 const report = (name: string) =>
@@ -70,6 +71,23 @@ describe('Replaying history as a scenario', () => {
       { incidentId: 'e', reason: 'no time' },
       { incidentId: 'f', reason: 'not an HMA fault type: none' },
     ]);
+  });
+
+  it('refuses a history with nothing it can replay', () => {
+    expect(() =>
+      scenarioFromHistory([{ ...fault('a', 'i-1', '2026-11-01T00:00:00Z'), fault: { code: 'xid-79' } }], {
+        clusterName: 'ml',
+        nodes: 1,
+        source: 'the ledger of prod',
+      }),
+    ).toThrow(
+      new ScenarioError(
+        'nothing to replay in the ledger of prod: 1 incidents, none with an instance, a time and an HMA fault type',
+      ),
+    );
+    expect(() => scenarioFromHistory([], { clusterName: 'ml', nodes: 1 })).toThrow(
+      /^nothing to replay in the history/,
+    );
   });
 
   it('replays the correlated storm of a local run: five faults on five nodes of eight', () => {
