@@ -47,3 +47,27 @@ export const COUNTERS = {
 
 /** The SweepStaleState kind of an incident open past its deadline (health-sweep.contract.ts `repairSchema`). */
 export const INCIDENT_OVERDUE = 'incident-overdue';
+
+/**
+ * Fleet reliability gauges the health sweep publishes per cluster over a trailing window
+ * (functions/domain/goodput/reliability-metrics.ts computes them), with their CloudWatch units.
+ * The trailing window the published figures cover:
+ */
+export const FLEET_WINDOW_DAYS = 30;
+
+/** Names and units (CloudWatch unit names) of the published figures. */
+export const FLEET_METRICS = {
+  /** Failures per 1,000 node-days; `instanceGroup` `all` for the whole cluster. */
+  FleetFailureRate: 'None',
+  /** Mean remediation requested → node back, per `action` (reboot, replace, hyperpod). */
+  FleetTimeToRepair: 'Seconds',
+  /** Mean fault → node back and Ready (the repair turnaround). */
+  FleetFaultToNodeReady: 'Seconds',
+  /** p95 fault → jobs suspended. */
+  FleetDetectToSuspendP95: 'Seconds',
+  /** Nodes with two failures or more in the window. */
+  FleetLemonNodes: 'Count',
+  /** `kind` `cleared` (no action needed) or `passed-after-quarantine`. */
+  FleetFalsePositives: 'Count',
+} as const;
+export type FleetMetric = keyof typeof FLEET_METRICS;

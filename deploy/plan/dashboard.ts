@@ -1,5 +1,11 @@
 /** The CloudWatch dashboard: incidents, actions, skips, breaker, latencies, executions and alarms. */
-import { COUNTERS, LATENCY_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '#contracts/metrics-catalog.ts';
+import {
+  COUNTERS,
+  FLEET_WINDOW_DAYS,
+  LATENCY_METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '#contracts/metrics-catalog.ts';
 import type { PlanContext } from './names.ts';
 import type { AlarmPlan, Json, MachinePlan } from './types.ts';
 
@@ -14,9 +20,9 @@ export const planDashboard = (
   const ns = METRICS_NAMESPACE;
   const svc = ['service', SERVICE_NAME];
   /** One line per dimension value (e.g. per skip reason): a SEARCH expression entry. */
-  const search = (name: string, dims: readonly string[], label: string, id: string) => [
+  const search = (name: string, dims: readonly string[], label: string, id: string, stat = 'Sum') => [
     {
-      expression: `SEARCH('{${ns},${['service', ...dims].join(',')}} MetricName="${name}"', 'Sum', 300)`,
+      expression: `SEARCH('{${ns},${['service', ...dims].join(',')}} MetricName="${name}"', '${stat}', 300)`,
       label,
       id,
     },
@@ -88,6 +94,23 @@ export const planDashboard = (
         ),
         { stat: 'p50' },
       ),
+      // Fleet reliability gauges of the health sweep (functions/domain/goodput/reliability-metrics.ts).
+      widget(`Fleet reliability, trailing ${FLEET_WINDOW_DAYS} days (health sweep)`, [
+        search(
+          'FleetFailureRate',
+          ['clusterName', 'instanceGroup'],
+          'failures / 1,000 node-days',
+          'f1',
+          'Average',
+        ),
+        search('FleetLemonNodes', ['clusterName'], 'lemon nodes', 'f2', 'Maximum'),
+        search('FleetFalsePositives', ['clusterName', 'kind'], 'false positives', 'f3', 'Maximum'),
+      ]),
+      widget(`Repair and detection times (s), trailing ${FLEET_WINDOW_DAYS} days`, [
+        search('FleetTimeToRepair', ['clusterName', 'action'], 'time to repair', 'f1', 'Average'),
+        search('FleetFaultToNodeReady', ['clusterName'], 'fault → node back', 'f2', 'Average'),
+        search('FleetDetectToSuspendP95', ['clusterName'], 'fault → jobs suspended p95', 'f3', 'Average'),
+      ]),
       widget(
         'Executions',
         machines.flatMap((m) =>

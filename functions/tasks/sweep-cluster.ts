@@ -13,6 +13,7 @@ import * as z from 'zod';
 import { requireCluster } from '#contracts/clusters.ts';
 import type { AppConfig, ClusterConfig } from '#contracts/config/app.ts';
 import { requestsAccelerators } from '#domain/accelerators.ts';
+import { reliabilityGauges } from '#domain/goodput/reliability-metrics.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, incidentsNamedOnCluster, type SweepSettings } from '#domain/sweep-findings.ts';
@@ -239,6 +240,10 @@ const sweepOne = async (
   }
   for (const [kind, n] of Object.entries(count(findings.repairs))) {
     deps.metrics.count('SweepStaleState', { clusterName: cluster.name, kind }, n);
+  }
+  // Fleet reliability over the trailing window, from what the sweep already read (no extra call).
+  for (const gauge of reliabilityGauges(cluster.name, incidents, instances, now)) {
+    deps.metrics.count(gauge.name, gauge.dimensions, gauge.value);
   }
   deps.logger.info('cluster swept', { ...result.summary[result.summary.length - 1] });
 };

@@ -28,6 +28,7 @@ import {
   resetClusterBreaker,
   unpauseCluster,
 } from './operations.ts';
+import { PlanUsageError, planCommand, planIo } from './plan.ts';
 import { loadScenario, ScenarioError } from './scenario.ts';
 import { runScenario, SimulationCutShortError, type SimulationReport } from './simulate.ts';
 import {
@@ -38,12 +39,25 @@ import {
   stateMachineArnOf,
 } from './stack.ts';
 import { incidentReport, incidentTimeline, reportText } from './timeline.ts';
+import { whatIfCommand } from './what-if-command.ts';
 
 const USAGE = `usage:
   offline
     hpr demo [--json]                       run the demo (real kube-apiserver + HyperPod simulator)
     hpr simulate <scenario.json> [--json]   run a scenario and report every incident
     hpr rbac                                print our ClusterRole + binding (kubectl apply -f -)
+    hpr plan [--nodes N] [--failure-rate per-1000-node-days] [--checkpoint min] [--checkpoint-write min]
+             [--restart min] [--detect min] [--spares N] [--repair min] [--share 0.99] [--svg file.svg]
+             [--simulate] [--report run.json | --stage <s> [--fleet-nodes N] [--since 30d]] [--json]
+                                            expected ETTR, optimal checkpoint interval, spare pool, levers
+    hpr fleet (--report run.json | --stage <s> --fleet-nodes N [--cluster c] [--since 30d]) [--json]
+                                            failure rates, repair times, false positives, lemon nodes
+    hpr jobs  (--report run.json | --stage <s> [--since 30d]) [--json]
+                                            time each suspended job lost, per incident and in total
+    hpr what-if (--report run.json | --stage <s> --cluster <c> [--nodes N] [--since 30d])
+                --policy '<json>'|policy.json [--baseline-policy …] [--json]
+                                            replay the history with another policy; compare actions, downtime
+      (run.json: the output of hpr simulate <scenario> --json or hpr demo --json)
   against a deployed stack: --stage <stage> names its resources (hpr-<stage>-…); region from
   --region, AWS_REGION, AWS_DEFAULT_REGION or the profile; account from --account or the
   credentials (default chain). --state-machine <arn> / --table <name> override the names.
@@ -211,6 +225,10 @@ const simulateToEnd = async (
 };
 
 const main = async (argv: string[]): Promise<number> => {
+  if (argv[0] === 'plan' || argv[0] === 'fleet' || argv[0] === 'jobs') {
+    return planCommand(argv[0], argv.slice(1), planIo(ledgerFor));
+  }
+  if (argv[0] === 'what-if') return whatIfCommand(argv.slice(1), planIo(ledgerFor));
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const json = values.json === true;
   const [command, ...rest] = positionals;
@@ -369,6 +387,7 @@ main(process.argv.slice(2)).then(
     const usage =
       error instanceof ScenarioError ||
       error instanceof UsageError ||
+      error instanceof PlanUsageError ||
       error instanceof StackTargetError ||
       error instanceof IncidentQueryError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
