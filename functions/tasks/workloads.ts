@@ -3,7 +3,7 @@
  * Escalate, the `job-resume` machine and the sweep. Every job patch is guarded by resourceVersion
  * and re-planned on a conflict, so two incidents on two nodes of one job suspend it once and
  * resume it once. Kueue-managed jobs are stopped through their Kueue Workload (see
- * functions/domain/workloads.ts), whose patch follows the job patch.
+ * functions/domain/workload-suspension.ts), whose patch follows the job patch.
  */
 import type { KubeApi } from '#adapters/ports.ts';
 import { ConcurrentUpdateError, KueueWorkloadUnavailableError } from '#contracts/errors.ts';

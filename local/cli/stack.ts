@@ -1,6 +1,6 @@
 /**
  * Where `hpr` finds a deployed stack: the stage names its resources (the deploy's own naming rule,
- * deploy/deploy-plan.ts `stackNames`), the region and account come from the caller's
+ * deploy/plan/names.ts `stackNames`), the region and account come from the caller's
  * AWS configuration. Explicit flags (`--table`, `--state-machine`) override the derived names.
  *
  * Region: `--region`, else AWS_REGION, else AWS_DEFAULT_REGION (the AWS CLI's variable, which the

@@ -3,6 +3,8 @@
  * exactly these values, and so must any section or sub-section given as `{}` — each default is
  * written once, at its field in contracts/config/*.ts (`prefault` applies them at every level).
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAppConfig } from '#contracts/config/app.ts';
 import {
@@ -162,5 +164,47 @@ describe('Config: defaults', () => {
     // Assess
     expect(second.policy).not.toBe(first.policy);
     expect(second.healthChecks.quick.checks).not.toBe(first.healthChecks.quick.checks);
+  });
+});
+
+describe('README: the "Safety limits and configuration" table', () => {
+  /** Rows whose Default cell lists one value per named setting (`a` / `b` | 3 / 10); prose rows are skipped. */
+  const readmeDefaults = (): [string, string][] => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Safety limits and configuration'));
+    const rows = section.slice(0, section.indexOf('\n\n', section.indexOf('| Setting |'))).split('\n');
+    return rows.flatMap((row) => {
+      const [setting, value] = row
+        .split('|')
+        .slice(1, 3)
+        .map((cell) => cell?.trim() ?? '');
+      const names = (setting ?? '').split(' / ').map((name) => name.replaceAll('`', ''));
+      const values = (value ?? '').split(' / ').map((v) => v.replaceAll('`', '').replace(/ ?%$/, ''));
+      if (!names[0]?.includes('.') || names.length !== values.length) return [];
+      if (names.some((n) => !/^[a-zA-Z[\].]+$/.test(n))) return [];
+      // `policy.perNode.maxReboots` / `rebootWindowHours`: later names share the first one's section.
+      const section = names[0]!.slice(0, names[0]!.lastIndexOf('.') + 1);
+      return names.map((name, i): [string, string] => [
+        name.includes('.') ? name : `${section}${name}`,
+        values[i]!,
+      ]);
+    });
+  };
+
+  it('states the defaults the schema applies', () => {
+    // Arrange
+    const config = parseAppConfig({ clusters: [CLUSTER] }) as unknown as Record<string, unknown>;
+    const at = (path: string): unknown =>
+      path
+        .replace('clusters[]', 'clusters.0')
+        .split('.')
+        .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], config);
+
+    // Act
+    const rows = readmeDefaults();
+
+    // Assess
+    expect(rows.length).toBeGreaterThan(20);
+    for (const [path, value] of rows) expect(String(at(path)), path).toBe(value);
   });
 });
