@@ -63,6 +63,7 @@ export default $config({
       attributes: [
         ...LEDGER_KEY_SCHEMA.attributes.map((a) => ({ ...a })),
         { name: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey, type: 'S' },
+        { name: LEDGER_KEY_SCHEMA.incidentsByStartIndex.rangeKey, type: 'S' },
       ],
       // Sparse: only open incidents carry its key, so the sweep reads them without the history.
       globalSecondaryIndexes: [
@@ -70,6 +71,13 @@ export default $config({
           name: LEDGER_KEY_SCHEMA.openIncidentsIndex.name,
           hashKey: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey,
           rangeKey: LEDGER_KEY_SCHEMA.openIncidentsIndex.rangeKey,
+          projectionType: 'ALL',
+        },
+        // Sparse too (only incidents carry startedAt): the sweep's trailing window for the fleet gauges.
+        {
+          name: LEDGER_KEY_SCHEMA.incidentsByStartIndex.name,
+          hashKey: LEDGER_KEY_SCHEMA.incidentsByStartIndex.hashKey,
+          rangeKey: LEDGER_KEY_SCHEMA.incidentsByStartIndex.rangeKey,
           projectionType: 'ALL',
         },
       ],

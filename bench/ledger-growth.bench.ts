@@ -1,7 +1,8 @@
 /**
  * What one health sweep reads of the ledger as its history grows: 0 to 100,000 closed incidents
- * in one cluster's partition, beside 5 open ones, 5 live leases and 10 closed incidents the
- * cluster still names (quarantine holders).
+ * older than 30 days in one cluster's partition, beside 5 open ones, 5 live leases, 10 closed
+ * incidents the cluster still names (quarantine holders) and 100 closed incidents of the last 30
+ * days (the window of the fleet reliability gauges, which the sweep reads through an index).
  *
  * What runs: the real SweepCluster task against the real DynamoDB ledger adapter on dynalite
  * (the table as ledgerTableDefinition defines it, with its open-incidents index); SageMaker and
@@ -85,8 +86,12 @@ const fill = async (raw: DynamoDBClient, table: string, closed: number) => {
   const items: IncidentRecord[] = [];
   for (let i = 0; i < 5; i++) items.push(incident(`open-${i}`, i, 'open', 10 + i));
   for (let i = 0; i < 10; i++) items.push(incident(`holder-${i}`, 100 + i, 'resolved', 300 + i));
-  for (let i = 0; i < closed; i++)
-    items.push(incident(`closed-${i}`, 1_000 + i, 'resolved', 600 + (i % 100_000)));
+  // 100 closed incidents inside the fleet gauges' 30-day window (read by the gauges, whatever the history).
+  for (let i = 0; i < 100; i++) items.push(incident(`recent-${i}`, 500 + i, 'resolved', 1_000 + i * 60));
+  // The history: older than the window, one every 5 minutes back from day 31.
+  for (let i = 0; i < closed; i++) {
+    items.push(incident(`closed-${i}`, 1_000 + i, 'resolved', 31 * 24 * 60 + i * 5));
+  }
   const storable = items.map((record) => ({
     ...record,
     pk: ledgerKeys.pk(CLUSTER.name),

@@ -4,6 +4,13 @@
  * actions derived from its code (deploy/task-iam.ts), scoped to our resources.
  */
 import { LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
+
+/** Ledger port members that query an index, and the index. */
+const INDEX_QUERIES: readonly (readonly [string, string])[] = [
+  ['Ledger.listOpenIncidents', LEDGER_KEY_SCHEMA.openIncidentsIndex.name],
+  ['Ledger.listIncidentsSince', LEDGER_KEY_SCHEMA.incidentsByStartIndex.name],
+];
+
 import { MACHINES } from '#state-machines/registry.ts';
 import { LAMBDA_NODEJS } from '../lambda-bundle.ts';
 import { TASK_IAM } from '../task-iam.ts';
@@ -74,11 +81,14 @@ export const planFunctions = (context: PlanContext): LambdaPlan[] => {
       case 'eks':
         return eksArns;
       case 'dynamodb':
-        // The open-incidents index only for the Lambdas that query it (a Query on an index is
-        // authorized against the index ARN, not the table's).
-        return TASK_IAM[fn]?.ports.includes('Ledger.listOpenIncidents')
-          ? [ledger.arn, `${ledger.arn}/index/${LEDGER_KEY_SCHEMA.openIncidentsIndex.name}`]
-          : [ledger.arn];
+        // An index only for the Lambdas that query it (a Query on an index is authorized against
+        // the index ARN, not the table's).
+        return [
+          ledger.arn,
+          ...INDEX_QUERIES.filter(([port]) => TASK_IAM[fn]?.ports.includes(port)).map(
+            ([, index]) => `${ledger.arn}/index/${index}`,
+          ),
+        ];
       case 'sns':
         return [topic.arn];
       default:

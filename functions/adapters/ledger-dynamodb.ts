@@ -54,6 +54,8 @@ const LEDGER_KEY_SCHEMA = {
   ttlAttribute: 'expiresAt',
   /** Sparse index of the open incidents (only they carry `openIn`). */
   openIncidentsIndex: { name: 'open-incidents', hashKey: 'openIn', rangeKey: 'sk' },
+  /** Incidents by start time (only incident items carry `startedAt`): a trailing window without the history. */
+  incidentsByStartIndex: { name: 'incidents-by-start', hashKey: 'pk', rangeKey: 'startedAt' },
 } as const;
 
 /** CreateTable input of the ledger table (the local environment and tests; sst.config.ts builds the same). */
@@ -62,6 +64,7 @@ const ledgerTableDefinition = (tableName: string) => ({
   AttributeDefinitions: [
     ...LEDGER_KEY_SCHEMA.attributes.map(({ name, type }) => ({ AttributeName: name, AttributeType: type })),
     { AttributeName: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey, AttributeType: 'S' as const },
+    { AttributeName: LEDGER_KEY_SCHEMA.incidentsByStartIndex.rangeKey, AttributeType: 'S' as const },
   ],
   KeySchema: [
     { AttributeName: LEDGER_KEY_SCHEMA.hashKey, KeyType: 'HASH' as const },
@@ -73,6 +76,14 @@ const ledgerTableDefinition = (tableName: string) => ({
       KeySchema: [
         { AttributeName: LEDGER_KEY_SCHEMA.openIncidentsIndex.hashKey, KeyType: 'HASH' as const },
         { AttributeName: LEDGER_KEY_SCHEMA.openIncidentsIndex.rangeKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    },
+    {
+      IndexName: LEDGER_KEY_SCHEMA.incidentsByStartIndex.name,
+      KeySchema: [
+        { AttributeName: LEDGER_KEY_SCHEMA.incidentsByStartIndex.hashKey, KeyType: 'HASH' as const },
+        { AttributeName: LEDGER_KEY_SCHEMA.incidentsByStartIndex.rangeKey, KeyType: 'RANGE' as const },
       ],
       Projection: { ProjectionType: 'ALL' as const },
     },
@@ -468,6 +479,26 @@ const createDynamoLedger = ({
       return items
         .map((item) => withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS))
         .filter((incident) => incident.status === 'open')
+        .sort(newestFirst);
+    },
+
+    async listIncidentsSince(clusterName, since) {
+      const index = LEDGER_KEY_SCHEMA.incidentsByStartIndex;
+      const items = await allPages('listIncidentsSince', (startKey) =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: index.name,
+            KeyConditionExpression: '#pk = :pk AND #start >= :since',
+            ExpressionAttributeNames: { '#pk': index.hashKey, '#start': index.rangeKey },
+            ExpressionAttributeValues: { ':pk': ledgerKeys.pk(clusterName), ':since': since },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      return items
+        .filter((item) => String(item.sk).startsWith(ledgerKeys.incidentPrefix))
+        .map((item) => withoutKeys<IncidentRecord>(item, ...INDEX_FIELDS))
         .sort(newestFirst);
     },
 

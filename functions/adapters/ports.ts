@@ -258,6 +258,12 @@ export interface Ledger {
    * what must be known for sure.
    */
   listOpenIncidents(clusterName: string): Promise<IncidentRecord[]>;
+  /**
+   * The cluster's incidents that started at or after `since` (ISO time, compared as text: our
+   * times are all UTC ISO strings of one form), newest first, through an index: its cost grows
+   * with the window, not the history. Eventually consistent.
+   */
+  listIncidentsSince(clusterName: string, since: string): Promise<IncidentRecord[]>;
   /** The incidents of every cluster in the table, newest first (an operator's read: a full scan). */
   listAllIncidents(options?: { limit?: number }): Promise<IncidentRecord[]>;
 }

@@ -13,7 +13,7 @@ import * as z from 'zod';
 import { requireCluster } from '#contracts/clusters.ts';
 import type { AppConfig, ClusterConfig } from '#contracts/config/app.ts';
 import { requestsAccelerators } from '#domain/accelerators.ts';
-import { reliabilityGauges } from '#domain/goodput/reliability-metrics.ts';
+import { FLEET_WINDOW_DAYS, reliabilityGauges } from '#domain/goodput/reliability-metrics.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, incidentsNamedOnCluster, type SweepSettings } from '#domain/sweep-findings.ts';
@@ -241,8 +241,11 @@ const sweepOne = async (
   for (const [kind, n] of Object.entries(count(findings.repairs))) {
     deps.metrics.count('SweepStaleState', { clusterName: cluster.name, kind }, n);
   }
-  // Fleet reliability over the trailing window, from what the sweep already read (no extra call).
-  for (const gauge of reliabilityGauges(cluster.name, incidents, instances, now)) {
+  // Fleet reliability over the trailing window: the window's incidents through the ledger's
+  // start-time index (what the window holds, never the whole history).
+  const since = new Date(Date.parse(now) - FLEET_WINDOW_DAYS * 24 * 3_600_000).toISOString();
+  const windowIncidents = await deps.ledger.listIncidentsSince(cluster.name, since);
+  for (const gauge of reliabilityGauges(cluster.name, windowIncidents, instances, now)) {
     deps.metrics.count(gauge.name, gauge.dimensions, gauge.value);
   }
   deps.logger.info('cluster swept', { ...result.summary[result.summary.length - 1] });

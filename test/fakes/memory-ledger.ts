@@ -169,6 +169,14 @@ const createMemoryLedger = (): Ledger & { dump(): Record<string, Record<string, 
       return options.limit === undefined ? incidents : incidents.slice(0, options.limit);
     },
 
+    async listIncidentsSince(clusterName, since) {
+      return [...partition(clusterName).entries()]
+        .filter(([sk]) => sk.startsWith(ledgerKeys.incidentPrefix))
+        .map(([, item]) => toStorable(item) as unknown as IncidentRecord)
+        .filter((incident) => incident.startedAt >= since)
+        .sort(newestFirst);
+    },
+
     async listOpenIncidents(clusterName) {
       return [...partition(clusterName).entries()]
         .filter(([sk]) => sk.startsWith(ledgerKeys.incidentPrefix))

@@ -486,6 +486,29 @@ const ledgerContract = (name: string, makeLedger: () => Promise<Ledger>): void =
         });
       });
 
+      it('lists the incidents of a cluster that started in a window, newest first, whatever their status', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+        await ledger.createIncident(incident('inc-old', at(10)));
+        await ledger.createIncident(incident('inc-a', at(20)));
+        await ledger.createIncident({ ...incident('inc-s', at(30)), status: 'skipped', endedAt: at(30) });
+        await ledger.createIncident({ ...incident('inc-x', at(40)), clusterName: 'other' });
+        await ledger.acquireLease({
+          clusterName: CLUSTER,
+          instanceId: NODE,
+          incidentId: 'inc-a',
+          now: at(20),
+          ttlMinutes: 30,
+        });
+
+        // Act
+        const window = await ledger.listIncidentsSince(CLUSTER, at(20));
+
+        // Assess
+        expect(window.map((record) => record.incidentId)).toEqual(['inc-s', 'inc-a']);
+        expect(window[1]).toEqual(incident('inc-a', at(20)));
+      });
+
       it('returns undefined for an unknown incident', async () => {
         // Prepare
         const ledger = await makeLedger();

@@ -276,10 +276,10 @@ describe('Deploy: Lambdas', () => {
           Sid: `Derived${capitalized(service)}`,
           Effect: 'Allow',
           Action: permissions.actions.filter((a) => a.startsWith(`${service}:`)),
-          // The sweep queries the ledger's open-incidents index; no other Lambda may.
+          // The sweep queries the ledger's two indexes; no other Lambda may.
           Resource:
             service === 'dynamodb' && permissions.ports.includes('Ledger.listOpenIncidents')
-              ? [table, `${table}/index/open-incidents`]
+              ? [table, `${table}/index/open-incidents`, `${table}/index/incidents-by-start`]
               : expected[service],
         })),
         ...(services.includes('sns')
