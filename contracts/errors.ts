@@ -25,6 +25,7 @@ export const ErrorNames = {
   NodeNotRecovered: 'NodeNotRecoveredError',
   RecoveryNotStarted: 'RecoveryNotStartedError',
   KueueWorkloadUnavailable: 'KueueWorkloadUnavailableError',
+  ActionRefused: 'ActionRefusedError',
 } as const;
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
 
@@ -175,6 +176,18 @@ export class RecoveryNotStartedError extends HyperPodResilienceError {
   constructor(message: string, options?: ErrorOptionsWithDetails) {
     super(message, options);
     this.name = ErrorNames.RecoveryNotStarted;
+  }
+}
+/**
+ * Re-checked at the destructive call, the live state says no (observe mode switched on, the
+ * cluster paused, the breaker open, the node's lease held by another incident): the reboot or
+ * replacement is not requested. The incident escalates: people are told, the node stays
+ * quarantined, the jobs are resumed.
+ */
+export class ActionRefusedError extends HyperPodResilienceError {
+  constructor(message: string, options?: ErrorOptionsWithDetails) {
+    super(message, options);
+    this.name = ErrorNames.ActionRefused;
   }
 }
 /**

@@ -319,3 +319,41 @@ export const evaluateGuardrails = (input: GuardrailInput): GuardrailVerdict => {
   }
   return { outcome: 'proceed', action, remediation };
 };
+
+/** What the destructive step re-reads just before it acts (the admission may be an hour old). */
+export interface ActionRecheckInput {
+  /** The policy mode in force now (not the one recorded at admission). */
+  mode: 'observe' | 'act';
+  paused?: { reason: string };
+  breaker: ClusterGuardState;
+  incidentId: string;
+  /** The incident holding the node's live lease now; undefined: nobody (it expired). */
+  leaseHolder?: string;
+}
+
+/**
+ * Whether a reboot or replacement admitted earlier may still be requested now: observe mode, an
+ * operator's pause, an open breaker or another incident holding the node's lease each say no.
+ * An expired lease nobody else took does not (the step takes it again before acting).
+ *
+ * @example
+ * recheckBeforeAction({ mode: 'act', breaker, incidentId: 'inc-1', leaseHolder: 'inc-1' }); // undefined: act
+ * recheckBeforeAction({ mode: 'act', paused: { reason: 'maintenance' }, breaker, incidentId: 'inc-1' });
+ * // { reason: 'paused', detail: 'remediation paused: maintenance' }
+ */
+export const recheckBeforeAction = (
+  input: ActionRecheckInput,
+): { reason: 'observe-mode' | 'paused' | 'breaker-open' | 'lease-held'; detail: string } | undefined => {
+  if (input.mode !== 'act') return { reason: 'observe-mode', detail: 'observe mode is on now' };
+  if (input.paused) return { reason: 'paused', detail: `remediation paused: ${input.paused.reason}` };
+  if (input.breaker.breaker) {
+    return {
+      reason: 'breaker-open',
+      detail: `circuit breaker open since ${input.breaker.breaker.trippedAt}: ${input.breaker.breaker.reason}`,
+    };
+  }
+  if (input.leaseHolder !== undefined && input.leaseHolder !== input.incidentId) {
+    return { reason: 'lease-held', detail: `node lease held by incident ${input.leaseHolder}` };
+  }
+  return undefined;
+};

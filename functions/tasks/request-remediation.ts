@@ -21,12 +21,14 @@
 
 import { requireCluster } from '#contracts/clusters.ts';
 import {
+  ActionRefusedError,
   NodeBusyError,
   NodeNotFoundError,
   OutOfSequenceInputError,
   RemediationFailedError,
   SageMakerTransientError,
 } from '#contracts/errors.ts';
+import { recheckBeforeAction } from '#domain/guardrails.ts';
 import { interpretNodeInUse } from '#domain/hyperpod-recovery.ts';
 import { recordRemediation } from '#domain/remediation-policy.ts';
 import type { TaskDeps } from './deps.ts';
@@ -42,6 +44,53 @@ export interface RemediationResult {
   /** What showed that a recovery we did not request is under way. */
   evidence?: string;
 }
+
+/**
+ * The admission may be an hour old (a reboot that did not fix the node escalates to replace): the
+ * live mode, the cluster's pause and breaker and the node's lease are read again right before the
+ * destructive call. A "no" is recorded and thrown as ActionRefusedError (the machine escalates:
+ * people are told, the node stays quarantined, the jobs are resumed). A lease that expired during
+ * the waits and that nobody took is taken again.
+ */
+const recheckBeforeCall = async (
+  deps: TaskDeps,
+  state: ReturnType<typeof parseIncident>,
+  instanceId: string,
+  action: 'reboot' | 'replace',
+  now: string,
+): Promise<void> => {
+  const [guard, leases] = await Promise.all([
+    deps.ledger.getClusterState(state.clusterName),
+    deps.ledger.listLeases(state.clusterName, now),
+  ]);
+  let leaseHolder = leases.find((lease) => lease.instanceId === instanceId)?.incidentId;
+  if (leaseHolder === undefined) {
+    const lease = await deps.ledger.acquireLease({
+      clusterName: state.clusterName,
+      instanceId,
+      incidentId: state.incidentId,
+      now,
+      ttlMinutes: deps.config.policy.leaseTtlMinutes,
+    });
+    leaseHolder = lease.acquired ? state.incidentId : lease.heldBy;
+  }
+  const refusal = recheckBeforeAction({
+    mode: deps.config.policy.mode,
+    ...(guard.paused ? { paused: guard.paused } : {}),
+    breaker: guard,
+    incidentId: state.incidentId,
+    ...(leaseHolder !== undefined ? { leaseHolder } : {}),
+  });
+  if (!refusal) return;
+  await recordAction(deps, state, 'action-refused', {
+    action,
+    reason: refusal.reason,
+    detail: refusal.detail,
+  });
+  throw new ActionRefusedError(`${action} of ${instanceId} not requested: ${refusal.detail}`, {
+    details: { incidentId: state.incidentId, instanceId, action, reason: refusal.reason },
+  });
+};
 
 export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<RemediationResult> => {
   const state = parseIncident(raw, 'RequestRemediation');
@@ -64,6 +113,8 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
     await recordAction(deps, state, 'awaiting-hyperpod', { action: awaited, attempt });
     return { action: awaited, status: 'awaiting-hyperpod', requestedAt, attempt };
   }
+
+  await recheckBeforeCall(deps, state, node.instanceId, action, requestedAt);
 
   const call = action === 'reboot' ? deps.clusterNodes.rebootNodes : deps.clusterNodes.replaceNodes;
   const result = await call.call(deps.clusterNodes, state.clusterName, [node.instanceId]);

@@ -140,6 +140,91 @@ describe('State machine: node-recovery', () => {
     });
   });
 
+  it.each([
+    {
+      case: 'an operator paused the cluster',
+      change: async (h: ReturnType<typeof makeHarness>) => {
+        const guard = await h.ledger.getClusterState(CLUSTER.name);
+        await h.ledger.putClusterState(
+          CLUSTER.name,
+          {
+            ...guard,
+            paused: { reason: 'maintenance window', by: 'oncall', at: '2026-11-29T10:00:05.000Z' },
+          },
+          guard.version,
+        );
+      },
+      reason: 'paused',
+    },
+    {
+      case: 'the circuit breaker opened',
+      change: async (h: ReturnType<typeof makeHarness>) => {
+        const guard = await h.ledger.getClusterState(CLUSTER.name);
+        await h.ledger.putClusterState(
+          CLUSTER.name,
+          { ...guard, breaker: { trippedAt: '2026-11-29T10:00:05.000Z', reason: 'correlated faults' } },
+          guard.version,
+        );
+      },
+      reason: 'breaker-open',
+    },
+    {
+      case: 'observe mode was switched on',
+      change: async (h: ReturnType<typeof makeHarness>) => {
+        h.deps.config = { ...h.deps.config, policy: { ...h.deps.config.policy, mode: 'observe' } };
+      },
+      reason: 'observe-mode',
+    },
+  ])(
+    'stops before the reboot when, after admission, $case: escalates to people, resumes the job, calls nothing',
+    async ({ change, reason }) => {
+      // Prepare: the change lands while the job is being suspended, after Admit said yes.
+      const h = makeHarness();
+      h.addJob('PyTorchJob', 'llama', [nodeName(NODE_A)]);
+      const kubeFor = h.deps.kubeFor;
+      h.deps.kubeFor = async (name) => {
+        const kube = await kubeFor(name);
+        return new Proxy(kube, {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver);
+            if (property !== 'patchWorkload' || typeof value !== 'function') return value;
+            return async (...args: unknown[]) => {
+              const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              await change(h);
+              return result;
+            };
+          },
+        });
+      };
+
+      // Act
+      const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
+
+      // Assess
+      expect(report.status).toBe('FAILED');
+      expect(report.error?.name).toBe('NeedsAttention');
+      expect(visited(report)).toEqual([
+        'AdmitIncident',
+        'IsActionNeeded',
+        'QuarantineNode',
+        'SuspendWorkloads',
+        'RequestRemediation',
+        'Escalate',
+        'RecordOutcome',
+        'IsNeedsAttention',
+        'NeedsAttention',
+      ]);
+      expect(h.hyperpod.calls).toEqual([]);
+      expect(isQuarantined(h, NODE_A)).toEqual({ cordoned: true, tainted: true });
+      expect(h.suspendValue('PyTorchJob', 'llama')).toBe(false);
+      const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+      expect(incident?.actions.find((a) => a.type === 'action-refused')?.detail).toMatchObject({
+        action: 'reboot',
+        reason,
+      });
+    },
+  );
+
   it('changes nothing in observe mode and records the decision that would have run', async () => {
     // Prepare
     const h = makeHarness({ policy: { mode: 'observe' } });

@@ -91,10 +91,12 @@ describe('Function: deriveTaskPermissions', () => {
       expect.arrayContaining(['KubeApi.patchWorkload', 'Notifier.notify', 'Ledger.updateIncident']),
     );
     // RequestRemediation reads the node (SageMaker status, Kubernetes node) to tell what holds it
-    // when SageMaker answers InstanceIdInUse / InvalidInstanceStatus.
+    // when SageMaker answers InstanceIdInUse / InvalidInstanceStatus, and re-reads the cluster's
+    // guard state and the node's lease (Query) right before the call.
     expect(TASK_IAM['request-remediation']?.actions).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
       'eks:DescribeCluster',
       'sagemaker:BatchRebootClusterNodes',

@@ -6,6 +6,7 @@ import {
   GUARDRAIL_ORDER,
   type GuardrailInput,
   maxParallelLimit,
+  recheckBeforeAction,
   registerRemediation,
   resetBreaker,
   resolveRemediationOwner,
@@ -566,5 +567,41 @@ describe('Function: resolveRemediationOwner', () => {
   )('%s', (_case, { configured, rec, owner }) => {
     // Act & Assess
     expect(resolveRemediationOwner(configured, rec)).toBe(owner);
+  });
+});
+
+describe('Function: recheckBeforeAction', () => {
+  const breaker = emptyGuardState();
+
+  it.each([
+    {
+      case: 'everything still says act and the lease is ours',
+      input: { leaseHolder: 'inc-1' },
+      refused: undefined,
+    },
+    { case: 'the lease expired and nobody took it', input: {}, refused: undefined },
+    {
+      case: 'observe mode is on now',
+      input: { mode: 'observe' as const, leaseHolder: 'inc-1' },
+      refused: 'observe-mode',
+    },
+    {
+      case: 'an operator paused the cluster',
+      input: { paused: { reason: 'maintenance' } },
+      refused: 'paused',
+    },
+    {
+      case: 'the breaker opened',
+      input: { breaker: { ...breaker, breaker: { trippedAt: NOW, reason: 'storm' } } },
+      refused: 'breaker-open',
+    },
+    { case: 'another incident holds the lease', input: { leaseHolder: 'inc-2' }, refused: 'lease-held' },
+  ])('answers $refused when $case', ({ input, refused }) => {
+    // Act
+    const verdict = recheckBeforeAction({ mode: 'act', breaker, incidentId: 'inc-1', ...input });
+
+    // Assess
+    expect(verdict?.reason).toBe(refused);
+    if (refused) expect(verdict?.detail.length).toBeGreaterThan(0);
   });
 });
