@@ -173,5 +173,12 @@ export const policySchema = z
     pauseDuringClusterUpdates: z.boolean().default(true),
     massFindings: massFindingsSchema,
   })
+  // The lease must outlast the longest wait it guards (a reboot that did not help, then a
+  // replacement): a lease that lapses mid-incident lets a second incident act on the same node.
+  .refine((p) => p.leaseTtlMinutes >= p.awaitNode.rebootTimeoutMinutes + p.awaitNode.replaceTimeoutMinutes, {
+    path: ['leaseTtlMinutes'],
+    message:
+      'must be at least awaitNode.rebootTimeoutMinutes + awaitNode.replaceTimeoutMinutes (a reboot, then a replacement)',
+  })
   .prefault({});
 export type Policy = z.infer<typeof policySchema>;

@@ -85,6 +85,24 @@ describe('Config: policy defaults', () => {
     expect(() => parseAppConfig({ clusters: [{ ...CLUSTER, arn }] })).toThrow(/clusters\.0\.arn/);
   });
 
+  it('refuses a node lease shorter than a reboot and a replacement together, naming the field', () => {
+    // Act & Assess
+    expect(() =>
+      parseAppConfig({
+        clusters: [CLUSTER],
+        policy: { leaseTtlMinutes: 60, awaitNode: { rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 } },
+      }),
+    ).toThrow(
+      /policy\.leaseTtlMinutes: must be at least awaitNode\.rebootTimeoutMinutes \+ awaitNode\.replaceTimeoutMinutes/,
+    );
+    expect(
+      parseAppConfig({
+        clusters: [CLUSTER],
+        policy: { leaseTtlMinutes: 150, awaitNode: { rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 } },
+      }).policy.leaseTtlMinutes,
+    ).toBe(150);
+  });
+
   it('rejects the same cluster configured twice', () => {
     // Act & Assess
     expect(() => parseAppConfig({ clusters: [CLUSTER, CLUSTER] })).toThrow(
