@@ -115,8 +115,14 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     kubernetes: true,
   },
   'prepare-health-check': {
-    ports: ['ClusterNodes.describeNode', 'KubeApi.getNode', 'KubeApi.listNodes', 'KubeApiFactory'],
-    actions: ['eks:DescribeCluster', 'sagemaker:DescribeClusterNode'],
+    ports: [
+      'ClusterNodes.describeNode',
+      'KubeApi.getNode',
+      'KubeApi.listNodes',
+      'KubeApiFactory',
+      'Ledger.getClusterState',
+    ],
+    actions: ['dynamodb:GetItem', 'eks:DescribeCluster', 'sagemaker:DescribeClusterNode'],
     kubernetes: true,
   },
   'quarantine-node': {
@@ -275,6 +281,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
       'KubeApi.listWorkloads',
       'KubeApiFactory',
       'Ledger.createIncident',
+      'Ledger.getClusterState',
       'Ledger.getIncident',
       'Ledger.listIncidentsSince',
       'Ledger.listLeases',

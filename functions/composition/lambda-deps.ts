@@ -15,7 +15,7 @@ export const LAMBDA_DEPS = {
   'plan-job-resume': ['kubeFor'],
   'poll-deep-health-check': ['clusterNodes', 'kubeFor'],
   'poll-quick-check': ['kubeFor', 'ledger'],
-  'prepare-health-check': ['clusterNodes', 'kubeFor'],
+  'prepare-health-check': ['clusterNodes', 'kubeFor', 'ledger'],
   'quarantine-node': ['kubeFor', 'ledger'],
   'record-health-check': [],
   'record-job-resume': ['ledger', 'notifier'],

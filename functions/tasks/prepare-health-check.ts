@@ -2,8 +2,15 @@
  * PrepareHealthCheck: validates the health-check input (console or sweep), resolves the node by
  * instance id or node name through SageMaker and Kubernetes, and fills in the config defaults.
  * Invalid input, an unknown cluster or node: a typed error, nothing started.
+ *
+ * A check changes the node: a quick check runs a Job that takes all its accelerators, the full
+ * level makes HyperPod reboot or replace an instance that fails it. So observe mode, an operator's
+ * pause and an open breaker refuse both (ActionRefusedError, nothing started), as they refuse a
+ * reboot (`recheckBeforeAction`).
  */
 import { requireCluster } from '#contracts/clusters.ts';
+import { ActionRefusedError } from '#contracts/errors.ts';
+import { recheckBeforeAction } from '#domain/guardrails.ts';
 import {
   type HealthCheckMachineState,
   healthCheckInputSchema,
@@ -21,6 +28,19 @@ export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<
   const request = parseInput(healthCheckInputSchema, input, 'health-check input');
   const cluster = requireCluster(deps.config, request.clusterName);
   deps.logger.appendKeys?.({ clusterName: cluster.name, executionName, level: request.level });
+  const guard = await deps.ledger.getClusterState(cluster.name);
+  const refusal = recheckBeforeAction({
+    mode: deps.config.policy.mode,
+    ...(guard.paused ? { paused: guard.paused } : {}),
+    breaker: guard,
+    incidentId: executionName,
+  });
+  if (refusal) {
+    deps.logger.warn('health check refused', { reason: refusal.reason, detail: refusal.detail });
+    throw new ActionRefusedError(`${request.level} health check not started: ${refusal.detail}`, {
+      details: { clusterName: cluster.name, reason: refusal.reason },
+    });
+  }
   const kube = await deps.kubeFor(cluster.eksClusterName);
   const { identity } = await resolveNode(
     {

@@ -14,6 +14,7 @@ import { requireCluster } from '#contracts/clusters.ts';
 import type { AppConfig, ClusterConfig } from '#contracts/config/app.ts';
 import { requestsAccelerators } from '#domain/accelerators.ts';
 import { FLEET_WINDOW_DAYS, reliabilityGauges } from '#domain/goodput/reliability-metrics.ts';
+import { recheckBeforeAction } from '#domain/guardrails.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, incidentsNamedOnCluster, type SweepSettings } from '#domain/sweep-findings.ts';
@@ -198,8 +199,19 @@ const sweepOne = async (
       },
     });
   }
+  // Idle checks take a node's accelerators: not in observe mode, nor while an operator's pause or
+  // an open breaker holds the cluster (PrepareHealthCheck would refuse them anyway).
+  const guard = findings.idleChecks.length > 0 ? await deps.ledger.getClusterState(cluster.name) : undefined;
+  const checksHeld =
+    guard !== undefined &&
+    recheckBeforeAction({
+      mode: deps.config.policy.mode,
+      ...(guard.paused ? { paused: guard.paused } : {}),
+      breaker: guard,
+      incidentId: executionName,
+    }) !== undefined;
   let idleChecks = 0;
-  for (const candidate of findings.idleChecks) {
+  for (const candidate of checksHeld ? [] : findings.idleChecks) {
     // A conditional write per chosen node: a node checked within the period (by any sweep) is skipped.
     const sighting = await deps.ledger.recordSighting({
       clusterName: cluster.name,

@@ -231,6 +231,52 @@ describe('State machine: health-check', () => {
     expect(h.kube.jobs.size).toBe(0);
   });
 
+  it.each([
+    {
+      case: 'in observe mode',
+      options: { policy: { mode: 'observe' as const } },
+      pause: false,
+      reason: 'observe mode',
+    },
+    {
+      case: 'while the cluster is paused',
+      options: {},
+      pause: true,
+      reason: 'remediation paused: drain week',
+    },
+  ])(
+    'starts no check, quick or full, $case: a typed refusal and no Job, no deep health check',
+    async ({ options, pause, reason }) => {
+      // Prepare
+      const h = makeHarness({ ...options, healthChecks: QUICK_CHECKS_ON });
+      if (pause) {
+        await h.ledger.putClusterState(
+          CLUSTER.name,
+          {
+            version: 0,
+            remediations: [],
+            paused: { reason: 'drain week', by: 'oncall', at: '2026-11-29T09:00:00.000Z' },
+          },
+          0,
+        );
+      }
+
+      // Act
+      const quick = await runHealthCheck(quickInput(), h.deps);
+      const full = await runHealthCheck(quickInput({ level: 'full' }), h.deps);
+
+      // Assess
+      for (const report of [quick, full]) {
+        expect(report.status).toBe('FAILED');
+        expect(report.error?.name).toBe('ActionRefusedError');
+        expect(report.error?.cause).toContain(reason);
+        expect(visited(report)).toEqual(['PrepareHealthCheck']);
+      }
+      expect(h.kube.mutations).toEqual([]);
+      expect(h.hyperpod.healthChecks).toEqual([]);
+    },
+  );
+
   it('reports that no check ran when quick checks are disabled, never a pass', async () => {
     // Prepare
     const h = makeHarness();

@@ -363,6 +363,23 @@ describe('State machine: health-sweep', () => {
     expect((await h.ledger.getIncident(CLUSTER.name, 'crashed-2'))?.status).toBe('open');
   });
 
+  it('starts no idle-node check in observe mode: a check would take the node', async () => {
+    // Prepare
+    const h = makeHarness({
+      policy: { mode: 'observe' },
+      healthChecks: QUICK_CHECKS_ON,
+      sweep: { idleChecks: { enabled: true, periodHours: 24, maxPerSweep: 4 } },
+    });
+
+    // Act
+    const { report, started } = await sweep(h);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    expect(started).toEqual([]);
+    expect(h.kube.mutations).toEqual([]);
+  });
+
   it('quick-checks an idle node once per period and skips nodes running GPU pods', async () => {
     // Prepare
     const h = makeHarness({
