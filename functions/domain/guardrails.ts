@@ -99,8 +99,9 @@ export interface GuardrailInput {
  *
  * `detector-disagreement` and `breaker-open` guard against different things. The breaker counts
  * our own *remediations* (distinct nodes acted on per window) and latches until a person resets
- * it: it bounds the damage of any cause, but lets the first `maxNodesPerWindow` nodes through and
- * counts nothing in observe mode. The disagreement gate judges the *signal*: how many distinct
+ * it: it bounds the damage of any cause, but lets the first `maxNodesPerWindow` nodes through
+ * admission and counts nothing in observe mode; once open, it also stops those admitted ones that
+ * have not called SageMaker yet (`recheckBeforeAction`, at the call). The disagreement gate judges the *signal*: how many distinct
  * nodes reported the same fault class within the burst window (whether or not anything was done
  * about them), against the fleet size (mass-findings.ts). It does not latch — the reports age out
  * of the window — and it comes first, so that a burst is named for what it is, does not fill the
