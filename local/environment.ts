@@ -235,7 +235,14 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     stops.push(ledgerServer.close);
 
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-    const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: ledgerServer.endpoint });
+    // The ledger client keeps the SDK's default retries, as the Lambdas' does: dynalite closes an
+    // idle kept-alive socket after Node's 5 s, and a request that picks it up at that moment fails
+    // with ECONNRESET, which the SDK retries (seen once in CI as a LedgerTransientError).
+    const dynamo = new DynamoDBClient({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: ledgerServer.endpoint,
+    });
     await dynamo.send(new CreateTableCommand(ledgerTableDefinition(LEDGER_TABLE)));
     // dynalite answers CreateTable while the table is still CREATING (ACTIVE a tick later).
     await waitUntilTableExists(
