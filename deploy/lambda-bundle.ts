@@ -59,7 +59,7 @@ interface LambdaBuildOptions {
  * written as `<outdir>/<name>/bundle.mjs` as SST names it.
  *
  * @example
- * await esbuild.build(lambdaBuildOptions(root, ['functions/handlers/admit-incident.ts'], '/tmp/bundles'));
+ * await esbuild.build(lambdaBuildOptions(root, ['functions/handlers/admit-incident.ts'], join(tmpdir(), 'bundles')));
  */
 const lambdaBuildOptions = (
   root: string,
