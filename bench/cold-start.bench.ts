@@ -135,7 +135,9 @@ export async function run(): Promise<Record<string, unknown>> {
     return {
       setup: `every handler bundled with SST's esbuild options (ESM, es2023, minified, names kept); ${RUNS} fresh \`node\` processes per handler each timing import(bundle), interleaved`,
       // The commit measured, not a machine path (HPR_BENCH_COLDSTART_ROOT may name another checkout).
-      checkout: spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim(),
+      checkout: spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], {
+        encoding: 'utf8',
+      }).stdout.trim(),
       node: nodeVersion,
       runs: RUNS,
       targets: TARGETS,

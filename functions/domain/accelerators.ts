@@ -1,14 +1,13 @@
 /**
- * Readings of a node against the accelerator table (contracts/accelerator-table.ts, re-exported
- * here): which extended resource its device plugin advertises, how many devices (and, for Neuron,
- * NeuronCores) it shows, and what is missing. NVIDIA GPU and AWS Neuron (Trainium) instance types
+ * Readings of a node against the accelerator table (contracts/accelerator-table.ts): which
+ * extended resource its device plugin advertises, how many devices (and, for Neuron, NeuronCores)
+ * it shows, and what is missing. NVIDIA GPU and AWS Neuron (Trainium) instance types
  * are peers: readiness after a repair, the sweep's `accelerators-missing` finding, the quick-check
  * Job's resource requests and the local simulator all read the one table
  * (docs/facts/accelerators.md).
  */
 import {
   ACCELERATOR_DEVICE_RESOURCES,
-  ACCELERATOR_TABLE,
   type AcceleratorVendor,
   EFA_RESOURCE,
   type InstanceAccelerators,
@@ -150,16 +149,4 @@ export const acceleratorRequests = (input: {
   if (input.devices > 0) resources[input.resource] = String(input.devices);
   if (input.efaDevices > 0) resources[EFA_RESOURCE] = String(input.efaDevices);
   return resources;
-};
-
-export {
-  ACCELERATOR_DEVICE_RESOURCES,
-  ACCELERATOR_TABLE,
-  type AcceleratorVendor,
-  EFA_RESOURCE,
-  type InstanceAccelerators,
-  LEGACY_NEURON_DEVICE_RESOURCE,
-  NEURON_CORE_RESOURCE,
-  NEURON_DEVICE_RESOURCE,
-  NVIDIA_GPU_RESOURCE,
 };

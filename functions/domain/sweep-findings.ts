@@ -24,8 +24,10 @@
  * idempotent execution name: the same finding in overlapping sweeps yields the same name, so
  * Step Functions starts it once; a persisting finding gets a new name each `findingRetryMinutes`.
  */
+
+import type { InstanceAccelerators } from '#contracts/accelerator-table.ts';
 import { DEFAULT_MASS_FINDING_LIMITS } from '#contracts/config/policy.ts';
-import { acceleratorShortfall, type InstanceAccelerators, readAccelerators } from '#domain/accelerators.ts';
+import { acceleratorShortfall, readAccelerators } from '#domain/accelerators.ts';
 import {
   DEEP_HEALTH_CHECK_STATUS_LABEL,
   FAULT_DETAILS_ANNOTATION,

@@ -6,14 +6,10 @@
  * verification there is — reported honestly as `not-verified`, never as `passed`.
  */
 import type { KubeApi } from '#adapters/ports.ts';
+import { EFA_RESOURCE } from '#contracts/accelerator-table.ts';
 import type { AppConfig } from '#contracts/config/app.ts';
 import type { InstanceTypeHealth } from '#contracts/config/health-checks.ts';
-import {
-  type AcceleratorReading,
-  acceleratorShortfall,
-  EFA_RESOURCE,
-  readAccelerators,
-} from '#domain/accelerators.ts';
+import { type AcceleratorReading, acceleratorShortfall, readAccelerators } from '#domain/accelerators.ts';
 import type { KubeNode } from '#domain/kube-types.ts';
 
 export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';

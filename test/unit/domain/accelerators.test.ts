@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ACCELERATOR_TABLE } from '#contracts/accelerator-table.ts';
 import {
-  ACCELERATOR_TABLE,
   acceleratorRequests,
   acceleratorShortfall,
   deviceResourceOf,
