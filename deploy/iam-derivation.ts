@@ -27,7 +27,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -82,6 +82,26 @@ const KUBE_VERBS: Readonly<Record<string, string>> = {
   delete: 'delete',
 };
 
+/**
+ * Thrown when the code holds a construct the derivation cannot resolve to port members or AWS
+ * actions (a computed port key, a port cast away, an SDK client outside the adapters, …): no
+ * policy is produced rather than one that silently lacks an action. The message names the file
+ * and line and what to write instead.
+ */
+class DerivationRefusedError extends Error {
+  constructor(where: string, problem: string) {
+    super(`${where}: ${problem} (deploy/iam-derivation.ts cannot derive IAM permissions from it)`);
+    this.name = 'DerivationRefusedError';
+  }
+}
+
+/** `functions/tasks/x.ts:12` of a node. */
+const whereOf = (root: string, node: ts.Node): string => {
+  const source = node.getSourceFile();
+  const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
+  return `${relative(root, source.fileName)}:${line + 1}`;
+};
+
 /** The IAM action of an `@aws-sdk/*` import used as a command or paginator; undefined otherwise. */
 const awsActionOf = (module: string, name: string, usage: 'new' | 'call'): string | undefined => {
   if (usage === 'new' && module === '@aws-sdk/lib-dynamodb' && name.endsWith('Command')) {
@@ -96,6 +116,11 @@ const awsActionOf = (module: string, name: string, usage: 'new' | 'call'): strin
   const service = SERVICE_PREFIX[client] ?? client;
   if (usage === 'new' && name.endsWith('Command')) return `${service}:${name.slice(0, -'Command'.length)}`;
   if (usage === 'call' && name.startsWith('paginate')) return `${service}:${name.slice('paginate'.length)}`;
+  if (usage === 'call' && name.startsWith('waitUntil')) {
+    throw new Error(
+      `${module} ${name}: a waiter sends commands the derivation does not map; send them yourself`,
+    );
+  }
   return undefined;
 };
 
@@ -205,17 +230,74 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
     return symbol;
   };
 
-  /** The module and imported name of an identifier bound by an import, if it is one. */
-  const importOf = (identifier: ts.Identifier): { module: string; name: string } | undefined => {
-    const symbol = checker.getSymbolAtLocation(identifier);
-    const declaration = symbol?.declarations?.[0];
-    if (!declaration || !ts.isImportSpecifier(declaration)) return undefined;
-    const importDeclaration = declaration.parent.parent.parent;
-    if (!ts.isStringLiteral(importDeclaration.moduleSpecifier)) return undefined;
+  /** The module an identifier is bound to by an import (named, default or namespace), if it is. */
+  const importedModuleOf = (
+    identifier: ts.Identifier,
+  ): { module: string; declaration: ts.Declaration } | undefined => {
+    const declaration = checker.getSymbolAtLocation(identifier)?.declarations?.[0];
+    if (!declaration) return undefined;
+    const importDeclaration = ts.isImportSpecifier(declaration)
+      ? declaration.parent.parent.parent
+      : ts.isNamespaceImport(declaration)
+        ? declaration.parent.parent
+        : ts.isImportClause(declaration)
+          ? declaration.parent
+          : undefined;
+    if (!importDeclaration || !ts.isStringLiteral(importDeclaration.moduleSpecifier)) return undefined;
+    return { module: importDeclaration.moduleSpecifier.text, declaration };
+  };
+
+  /** The module of a namespace import (`import * as ddb from '@aws-sdk/lib-dynamodb'`) an identifier names. */
+  const namespaceModuleOf = (node: ts.Node): string | undefined => {
+    if (!ts.isIdentifier(node)) return undefined;
+    const imported = importedModuleOf(node);
+    return imported && ts.isNamespaceImport(imported.declaration) ? imported.module : undefined;
+  };
+
+  /**
+   * The module and imported name an expression refers to: `GetCommand` bound by a named import,
+   * or `ddb.GetCommand` read from a namespace import.
+   */
+  const importOf = (expression: ts.Expression): { module: string; name: string } | undefined => {
+    if (ts.isPropertyAccessExpression(expression)) {
+      const module = namespaceModuleOf(expression.expression);
+      return module === undefined ? undefined : { module, name: expression.name.text };
+    }
+    if (!ts.isIdentifier(expression)) return undefined;
+    const imported = importedModuleOf(expression);
+    if (!imported || !ts.isImportSpecifier(imported.declaration)) return undefined;
     return {
-      module: importDeclaration.moduleSpecifier.text,
-      name: (declaration.propertyName ?? declaration.name).text,
+      module: imported.module,
+      name: (imported.declaration.propertyName ?? imported.declaration.name).text,
     };
+  };
+
+  const isSdkModule = (module: string): boolean =>
+    module.startsWith('@aws-sdk/') || module.startsWith('@smithy/');
+
+  const refuse = (node: ts.Node, problem: string): never => {
+    throw new DerivationRefusedError(whereOf(root, node), problem);
+  };
+
+  /**
+   * Constructs no walk can follow, refused wherever the derivation walks: a dynamic `import()` or
+   * `require` (the module is not read), and a computed key on a namespace import (`ns[name]`).
+   */
+  const refuseUnfollowable = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      if (node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        refuse(node, 'a dynamic import(): import the module statically');
+      }
+      if (ts.isIdentifier(node.expression) && node.expression.text === 'require') {
+        refuse(node, 'a require(): import the module statically');
+      }
+    }
+    if (ts.isElementAccessExpression(node) && namespaceModuleOf(node.expression) !== undefined) {
+      refuse(
+        node,
+        `a computed key on the namespace import \`${node.expression.getText()}\`: import the names you use`,
+      );
+    }
   };
 
   const isFollowable = (declaration: ts.Declaration): boolean =>
@@ -261,6 +343,71 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
   };
 
   // ------------------------------------------------------------------ 1. Lambdas → port members
+  /** The port (`Ledger`, `KubeApiFactory`) an expression's value is, if it is one. */
+  const portOfNode = (node: ts.Node): string | undefined =>
+    portOfType(checker.getNonNullableType(checker.getTypeAtLocation(node)));
+
+  /**
+   * The members of `port` a key selects: one per string literal the key's type allows (`'getNode'`,
+   * a `const` holding it, a union of them); refused when the type is wider (`string`).
+   */
+  const membersByKey = (portValue: ts.Node, key: ts.Node, site: ts.Node, port: string): string[] => {
+    const keyType = checker.getTypeAtLocation(key);
+    const parts = keyType.isUnion() ? keyType.types : [keyType];
+    if (!parts.every((t) => t.isStringLiteral())) {
+      refuse(
+        site,
+        `a computed key on the ${port} port (\`${site.getText()}\`) whose value only the runtime knows: call the member by name`,
+      );
+    }
+    const portType = checker.getNonNullableType(checker.getTypeAtLocation(portValue));
+    return parts.flatMap((t) => {
+      const property = portType.getProperty((t as ts.StringLiteralType).value);
+      const member = property && portMemberOf(property);
+      return member ? [member] : [];
+    });
+  };
+
+  /**
+   * A port value handed on as something that is not that port (`ledger as any`, `Object.values(ledger)`,
+   * a parameter typed `unknown`): what is called on it afterwards is out of the derivation's sight.
+   */
+  const refuseLaundering = (node: ts.Node): void => {
+    const launder = (value: ts.Expression, target: ts.Type | undefined, how: string): void => {
+      const port = portOfNode(value);
+      if (!port || !target) return;
+      const targetType = checker.getNonNullableType(target);
+      if (
+        portOfType(targetType) === port ||
+        (targetType.isUnion() && targetType.types.some((t) => portOfType(t) === port))
+      ) {
+        return;
+      }
+      if (targetType.flags & ts.TypeFlags.TypeParameter) return;
+      refuse(
+        value,
+        `the ${port} port ${how} (\`${value.getText()}\`): use its members by name on the port itself`,
+      );
+    };
+    if (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) {
+      if (ts.isConstTypeReference(node.type)) return;
+      launder(node.expression, checker.getTypeAtLocation(node), 'cast to another type');
+    } else if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+      for (const argument of node.arguments ?? []) {
+        if (ts.isSpreadElement(argument)) continue;
+        launder(argument, checker.getContextualType(argument), 'passed where another type is expected');
+      }
+    } else if (ts.isVariableDeclaration(node) && node.type && node.initializer) {
+      launder(node.initializer, checker.getTypeAtLocation(node.type), 'assigned to another type');
+    } else if (ts.isSpreadAssignment(node) || ts.isSpreadElement(node)) {
+      const port = portOfNode(node.expression);
+      if (port) refuse(node, `the ${port} port spread into another object: use its members by name`);
+    } else if (ts.isForInStatement(node) || ts.isForOfStatement(node)) {
+      const port = portOfNode(node.expression);
+      if (port) refuse(node, `a loop over the ${port} port's members: use its members by name`);
+    }
+  };
+
   const lambdas: Record<string, string[]> = {};
   for (const file of handlerFiles) {
     const source = program.getSourceFile(file);
@@ -279,22 +426,46 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
         return !declared.startsWith(`${adaptersDir}/`) && !isWiring(declared);
       },
       (node) => {
-        if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
-          // kube.getNode, and kube['getNode'] with a literal key.
-          const key = ts.isPropertyAccessExpression(node) ? node.name : node.argumentExpression;
-          const symbol = checker.getSymbolAtLocation(key);
+        refuseUnfollowable(node);
+        refuseLaundering(node);
+        if (ts.isIdentifier(node)) {
+          // An SDK client outside functions/adapters sends actions no port member accounts for.
+          const imported = importedModuleOf(node);
+          if (imported && isSdkModule(imported.module)) {
+            refuse(
+              node,
+              `${imported.module} used outside functions/adapters: reach AWS through a port (functions/adapters/ports.ts)`,
+            );
+          }
+        } else if (ts.isPropertyAccessExpression(node)) {
+          // kube.getNode
+          const symbol = checker.getSymbolAtLocation(node.name);
           const member = symbol && portMemberOf(symbol);
           if (member) used.add(member);
+        } else if (ts.isElementAccessExpression(node)) {
+          // kube['getNode'], kube[method] with a literal-typed key; any other key is refused.
+          const port = portOfNode(node.expression);
+          if (port && portInterfaces.has(port)) {
+            for (const member of membersByKey(node.expression, node.argumentExpression, node, port)) {
+              used.add(member);
+            }
+          }
         } else if (ts.isCallExpression(node)) {
           const alias = portAliasOf(checker.getTypeAtLocation(node.expression));
           if (alias) used.add(alias);
         } else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
-          // const { getNode } = kube;
+          // const { getNode } = kube; const { [method]: call } = kube with a literal-typed key.
+          const port = portOfNode(node.parent);
+          if (port && node.dotDotDotToken) {
+            refuse(node, `a rest element takes the ${port} port's members: destructure them by name`);
+          }
           const key = node.propertyName ?? node.name;
           if (ts.isIdentifier(key)) {
             const property = checker.getTypeAtLocation(node.parent).getProperty(key.text);
             const member = property && portMemberOf(property);
             if (member) used.add(member);
+          } else if (port && ts.isComputedPropertyName(key)) {
+            for (const member of membersByKey(node.parent, key.expression, node, port)) used.add(member);
           }
         }
       },
@@ -371,6 +542,16 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
   /** Every port factory: none is followed into from another (each port is accounted on its own). */
   const factoryDeclarations = new Set<ts.Node>();
 
+  /** Every `new <Op>Command(…)` / `paginate<Op>(…)` some port member reaches. */
+  const reachedSends = new Set<ts.Node>();
+
+  /** The IAM action a `new`/call site sends, if it is an SDK command or paginator. */
+  const sendAt = (node: ts.Node): string | undefined => {
+    if (!ts.isNewExpression(node) && !ts.isCallExpression(node)) return undefined;
+    const imported = importOf(node.expression);
+    return imported && awsActionOf(imported.module, imported.name, ts.isNewExpression(node) ? 'new' : 'call');
+  };
+
   const collectCalls = (entry: ts.Node): { actions: Set<string>; kube: KubeCall[] } => {
     const actions = new Set<string>();
     const kube = new Map<string, KubeCall>();
@@ -381,19 +562,14 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
         declaration.getSourceFile().fileName.startsWith(`${adaptersDir}/`) &&
         declaration.getSourceFile().fileName !== portsFile,
       (node) => {
-        if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
-          const imported = importOf(node.expression);
-          const action = imported && awsActionOf(imported.module, imported.name, 'new');
-          if (action) actions.add(action);
-        } else if (ts.isCallExpression(node)) {
-          if (ts.isIdentifier(node.expression)) {
-            const imported = importOf(node.expression);
-            const action = imported && awsActionOf(imported.module, imported.name, 'call');
-            if (action) actions.add(action);
-          } else if (ts.isPropertyAccessExpression(node.expression)) {
-            const call = kubeCallAt(node, node.expression);
-            if (call) kube.set(`${call.verb} ${call.group}/${call.resource}`, call);
-          }
+        refuseUnfollowable(node);
+        const action = sendAt(node);
+        if (action) {
+          actions.add(action);
+          reachedSends.add(node);
+        } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+          const call = kubeCallAt(node, node.expression);
+          if (call) kube.set(`${call.verb} ${call.group}/${call.resource}`, call);
         }
       },
     );
@@ -449,6 +625,25 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
         }
       }
     }
+  }
+
+  // A command an adapter sends outside every port member (a client used by the composition, a
+  // helper no member calls) would run with no action granted for it: refused.
+  for (const file of adapterFiles) {
+    const source = program.getSourceFile(file);
+    if (!source || file === portsFile) continue;
+    const visit = (node: ts.Node): void => {
+      refuseUnfollowable(node);
+      const action = sendAt(node);
+      if (action && !reachedSends.has(node)) {
+        refuse(
+          node,
+          `${action} is sent outside every port member: send it from a member of a port's adapter`,
+        );
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
   }
 
   const missing = sorted(Object.values(lambdas).flat()).filter((member) => !(member in portActions));
