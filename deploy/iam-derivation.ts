@@ -393,8 +393,14 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
       if (ts.isConstTypeReference(node.type)) return;
       launder(node.expression, checker.getTypeAtLocation(node), 'cast to another type');
     } else if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+      // Library code (Reflect.get, Object.values, …) is not walked: no port goes there.
+      const declaration = checker.getResolvedSignature(node)?.declaration;
+      const library = declaration !== undefined && !inProject(declaration.getSourceFile().fileName);
       for (const argument of node.arguments ?? []) {
         if (ts.isSpreadElement(argument)) continue;
+        const port = library ? portOfNode(argument) : undefined;
+        if (port)
+          refuse(argument, `the ${port} port passed to library code (\`${node.expression.getText()}\`)`);
         launder(argument, checker.getContextualType(argument), 'passed where another type is expected');
       }
     } else if (ts.isVariableDeclaration(node) && node.type && node.initializer) {
