@@ -396,8 +396,14 @@ const deriveTaskPermissions = (root: string = DEFAULT_ROOT): Derivation => {
       // Library code (Reflect.get, Object.values, …) is not walked: no port goes there.
       const declaration = checker.getResolvedSignature(node)?.declaration;
       const library = declaration !== undefined && !inProject(declaration.getSourceFile().fileName);
+      // `member.call(port, …)` binds `this` to the port: the member was named where it was read.
+      const thisArg =
+        ts.isPropertyAccessExpression(node.expression) &&
+        ['apply', 'bind', 'call'].includes(node.expression.name.text)
+          ? node.arguments?.[0]
+          : undefined;
       for (const argument of node.arguments ?? []) {
-        if (ts.isSpreadElement(argument)) continue;
+        if (ts.isSpreadElement(argument) || argument === thisArg) continue;
         const port = library ? portOfNode(argument) : undefined;
         if (port)
           refuse(argument, `the ${port} port passed to library code (\`${node.expression.getText()}\`)`);
