@@ -25,6 +25,7 @@ import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
 import { matchingRules } from '#local/event-matcher.ts';
+import { guardAwsClient, guardPorts } from '#local/iam-guard.ts';
 import {
   type ExecutionReport,
   LOCAL_REGION,
@@ -238,11 +239,15 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     // The ledger client keeps the SDK's default retries, as the Lambdas' does: dynalite closes an
     // idle kept-alive socket after Node's 5 s, and a request that picks it up at that moment fails
     // with ECONNRESET, which the SDK retries (seen once in CI as a LedgerTransientError).
-    const dynamo = new DynamoDBClient({
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      endpoint: ledgerServer.endpoint,
-    });
+    // Every client the tasks use carries the derived-policy guard (local/iam-guard.ts): a command
+    // outside the running Lambda's deploy/task-iam.ts actions fails, as AccessDenied would.
+    const dynamo = guardAwsClient(
+      new DynamoDBClient({
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        endpoint: ledgerServer.endpoint,
+      }),
+    );
     await dynamo.send(new CreateTableCommand(ledgerTableDefinition(LEDGER_TABLE)));
     // dynalite answers CreateTable while the table is still CREATING (ACTIVE a tick later).
     await waitUntilTableExists(
@@ -262,12 +267,14 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     const metricsSink: MetricsSink = {
       count: (name, dimensions, value) => metrics.push({ name, dimensions, value, at: Date.now() }),
     };
-    const deps: TaskDeps = {
+    const deps: TaskDeps = guardPorts({
       config,
-      clusterNodes: createClusterNodes(new SageMakerClient({ ...clientConfig, endpoint: simulator.url })),
+      clusterNodes: createClusterNodes(
+        guardAwsClient(new SageMakerClient({ ...clientConfig, endpoint: simulator.url })),
+      ),
       kubeFor: withSimulatedCheckResults(
         createKubeApiFactory({
-          eks: new EKSClient({ ...clientConfig, endpoint: simulator.url }),
+          eks: guardAwsClient(new EKSClient({ ...clientConfig, endpoint: simulator.url })),
           region: LOCAL_REGION,
           credentials: LOCAL_CREDENTIALS,
         }),
@@ -280,13 +287,13 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
         tableName: LEDGER_TABLE,
       }),
       notifier: createSnsNotifier({
-        client: new SNSClient({ ...clientConfig, endpoint: simulator.url }),
+        client: guardAwsClient(new SNSClient({ ...clientConfig, endpoint: simulator.url })),
         topicArn: LOCAL_TOPIC_ARN,
       }),
       metrics: metricsSink,
       logger: options.logger ?? { info: () => {}, warn: () => {}, error: () => {} },
       now: () => new Date().toISOString(),
-    };
+    });
 
     const rules = buildRules(config);
     const executions: Promise<ExecutionReport>[] = [];

@@ -47,6 +47,7 @@ import {
   NodeRecoveryFunctions,
 } from '#state-machines/node-recovery.contract.ts';
 import { nodeRecoveryDefinition } from '#state-machines/node-recovery.ts';
+import { runAsLambda } from './lambda-context.ts';
 import { QuotaMeter, type QuotaUsage, type QuotaViolation } from './sfn-quotas.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -90,11 +91,20 @@ interface MachineSpec {
   startExecutionStates?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The task of function `fn` as its Lambda runs it: calls it makes know which Lambda they come from
+ * (local/lambda-context.ts; the derived-policy guard of local/iam-guard.ts checks them).
+ */
+const asLambda =
+  (fn: string, task: Task<unknown>): Task<unknown> =>
+  (input, deps) =>
+    runAsLambda(fn, () => task(input, deps));
+
 const MACHINES = {
   'node-recovery': {
     definition: () => nodeRecoveryDefinition({ functionArns: localFunctionArns() }),
     handlers: Object.fromEntries(
-      Object.entries(NODE_RECOVERY_TASKS).map(([state, fn]) => [state, nodeRecoveryTasks[fn]]),
+      Object.entries(NODE_RECOVERY_TASKS).map(([state, fn]) => [state, asLambda(fn, nodeRecoveryTasks[fn])]),
     ),
     waitStates: ['WaitForNode', 'WaitForQuickCheck'],
   },
@@ -105,7 +115,7 @@ const MACHINES = {
         nodeRecoveryArn: localStateMachineArn('node-recovery'),
       }),
     handlers: Object.fromEntries(
-      Object.entries(HEALTH_CHECK_TASKS).map(([state, fn]) => [state, healthCheckTasks[fn]]),
+      Object.entries(HEALTH_CHECK_TASKS).map(([state, fn]) => [state, asLambda(fn, healthCheckTasks[fn])]),
     ),
     waitStates: ['WaitForQuickCheck', 'WaitForDeepHealthCheck'],
     startExecutionStates: HEALTH_CHECK_START_EXECUTION_STATES,
@@ -118,7 +128,7 @@ const MACHINES = {
         healthCheckArn: localStateMachineArn('health-check'),
       }),
     handlers: Object.fromEntries(
-      Object.entries(HEALTH_SWEEP_TASKS).map(([state, fn]) => [state, healthSweepTasks[fn]]),
+      Object.entries(HEALTH_SWEEP_TASKS).map(([state, fn]) => [state, asLambda(fn, healthSweepTasks[fn])]),
     ),
     waitStates: [],
     startExecutionStates: HEALTH_SWEEP_START_EXECUTION_STATES,
@@ -126,7 +136,7 @@ const MACHINES = {
   'job-resume': {
     definition: () => jobResumeDefinition({ functionArns: localJobResumeFunctionArns() }),
     handlers: Object.fromEntries(
-      Object.entries(JOB_RESUME_TASKS).map(([state, fn]) => [state, jobResumeTasks[fn]]),
+      Object.entries(JOB_RESUME_TASKS).map(([state, fn]) => [state, asLambda(fn, jobResumeTasks[fn])]),
     ),
     waitStates: [],
   },

@@ -14,9 +14,16 @@ process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 // published models (local/simulator/conformance.ts). A violation fails the test that caused it,
 // even when the code under test swallowed the simulator's error answer.
 import { afterEach } from 'vitest';
+import { drainPolicyViolations } from '#local/iam-guard.ts';
 import { describeViolation, drainUnacknowledgedViolations } from '#local/simulator/conformance-log.ts';
 
 afterEach(() => {
+  // The derived-policy guard (local/iam-guard.ts): a task called something its Lambda's derived
+  // IAM policy does not allow. Fails the test even when the state machine caught the error.
+  const outside = drainPolicyViolations();
+  if (outside.length > 0) {
+    throw new Error(`calls outside the derived IAM policy (deploy/task-iam.ts):\n${outside.join('\n')}`);
+  }
   const violations = drainUnacknowledgedViolations();
   if (violations.length > 0) {
     throw new Error(

@@ -1,6 +1,10 @@
 /**
  * Builds the dependencies of one local node-recovery run: the real ASL and real tasks, with
- * in-memory ports (fake HyperPod, fake Kubernetes API, memory ledger and notifier).
+ * in-memory ports (fake HyperPod, fake Kubernetes API, memory ledger and notifier). The ports are
+ * guarded (local/iam-guard.ts `guardPorts`): a task the runner invokes may call only the port
+ * members deploy/task-iam.ts derived for its Lambda; test/setup-env.ts fails a test that broke it.
+ * No AWS SDK client is built here (the fakes stand behind the ports); the SDK middleware of the
+ * same guard runs on every client of the local environment (local/environment.ts, e2e tests).
  */
 
 import { type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';
@@ -9,6 +13,7 @@ import type { WorkloadKind } from '#domain/types.ts';
 import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { getTestEvent } from '#events/samples/index.ts';
 import { type MetricsSink, silentLogger, type TaskDeps } from '#functions/tasks/deps.ts';
+import { type DerivedPolicies, guardPorts } from '#local/iam-guard.ts';
 import { createFakeHyperPod } from '../fakes/fake-hyperpod.ts';
 import { createFakeKubeApi } from '../fakes/fake-kube-api.ts';
 import { createMemoryLedger } from '../fakes/memory-ledger.ts';
@@ -37,6 +42,8 @@ export const makeHarness = (
     sweep?: AppConfigInput['sweep'];
     /** The EKS cluster HyperPod reports as the orchestrator (default: the configured one). */
     orchestrator?: string;
+    /** What each Lambda may call (default: the derived deploy/task-iam.ts). */
+    policies?: DerivedPolicies;
   } = {},
 ) => {
   const config = parseAppConfig({
@@ -67,16 +74,19 @@ export const makeHarness = (
   const metricsSink: MetricsSink = {
     count: (name, dimensions, value) => metrics.push({ name, dimensions, value }),
   };
-  const deps: TaskDeps = {
-    config,
-    clusterNodes: hyperpod.clusterNodes,
-    kubeFor: async () => kube,
-    ledger,
-    notifier,
-    metrics: metricsSink,
-    logger: silentLogger,
-    now,
-  };
+  const deps: TaskDeps = guardPorts(
+    {
+      config,
+      clusterNodes: hyperpod.clusterNodes,
+      kubeFor: async () => kube,
+      ledger,
+      notifier,
+      metrics: metricsSink,
+      logger: silentLogger,
+      now,
+    },
+    options.policies,
+  );
 
   /** A multi-node training job of `kind` with one running pod per node. */
   const addJob = (
