@@ -25,7 +25,7 @@ import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
 import { matchingRules } from '#local/event-matcher.ts';
-import { guardAwsClient, guardPorts } from '#local/iam-guard.ts';
+import { type DerivedPolicies, guardAwsClient, guardPorts } from '#local/iam-guard.ts';
 import {
   type ExecutionReport,
   LOCAL_REGION,
@@ -101,6 +101,8 @@ export interface LocalEnvironmentOptions {
   controlPlane?: ControlPlane;
   simulatorPort?: number;
   logger?: TaskLogger;
+  /** What each Lambda may call (default: the derived deploy/task-iam.ts; local/iam-guard.ts). */
+  policies?: DerivedPolicies;
 }
 
 export interface LocalEnvironment {
@@ -247,6 +249,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
         credentials: LOCAL_CREDENTIALS,
         endpoint: ledgerServer.endpoint,
       }),
+      options.policies,
     );
     await dynamo.send(new CreateTableCommand(ledgerTableDefinition(LEDGER_TABLE)));
     // dynalite answers CreateTable while the table is still CREATING (ACTIVE a tick later).
@@ -267,33 +270,42 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     const metricsSink: MetricsSink = {
       count: (name, dimensions, value) => metrics.push({ name, dimensions, value, at: Date.now() }),
     };
-    const deps: TaskDeps = guardPorts({
-      config,
-      clusterNodes: createClusterNodes(
-        guardAwsClient(new SageMakerClient({ ...clientConfig, endpoint: simulator.url })),
-      ),
-      kubeFor: withSimulatedCheckResults(
-        createKubeApiFactory({
-          eks: guardAwsClient(new EKSClient({ ...clientConfig, endpoint: simulator.url })),
-          region: LOCAL_REGION,
-          credentials: LOCAL_CREDENTIALS,
+    const deps: TaskDeps = guardPorts(
+      {
+        config,
+        clusterNodes: createClusterNodes(
+          guardAwsClient(new SageMakerClient({ ...clientConfig, endpoint: simulator.url }), options.policies),
+        ),
+        kubeFor: withSimulatedCheckResults(
+          createKubeApiFactory({
+            eks: guardAwsClient(
+              new EKSClient({ ...clientConfig, endpoint: simulator.url }),
+              options.policies,
+            ),
+            region: LOCAL_REGION,
+            credentials: LOCAL_CREDENTIALS,
+          }),
+          options.healthCheckVerdicts,
+          config.healthChecks.quick.checks.map((check) => check.name),
+          config.healthChecks.quick.neuronChecks.map((check) => check.name),
+        ),
+        ledger: createDynamoLedger({
+          client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+          tableName: LEDGER_TABLE,
         }),
-        options.healthCheckVerdicts,
-        config.healthChecks.quick.checks.map((check) => check.name),
-        config.healthChecks.quick.neuronChecks.map((check) => check.name),
-      ),
-      ledger: createDynamoLedger({
-        client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-        tableName: LEDGER_TABLE,
-      }),
-      notifier: createSnsNotifier({
-        client: guardAwsClient(new SNSClient({ ...clientConfig, endpoint: simulator.url })),
-        topicArn: LOCAL_TOPIC_ARN,
-      }),
-      metrics: metricsSink,
-      logger: options.logger ?? { info: () => {}, warn: () => {}, error: () => {} },
-      now: () => new Date().toISOString(),
-    });
+        notifier: createSnsNotifier({
+          client: guardAwsClient(
+            new SNSClient({ ...clientConfig, endpoint: simulator.url }),
+            options.policies,
+          ),
+          topicArn: LOCAL_TOPIC_ARN,
+        }),
+        metrics: metricsSink,
+        logger: options.logger ?? { info: () => {}, warn: () => {}, error: () => {} },
+        now: () => new Date().toISOString(),
+      },
+      options.policies,
+    );
 
     const rules = buildRules(config);
     const executions: Promise<ExecutionReport>[] = [];

@@ -7,6 +7,7 @@ import type { KubeNode } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
+import type { DerivedPolicies } from '#local/iam-guard.ts';
 import { pollUntil } from '#local/poll.ts';
 import type { ExecutionReport } from '#local/runner.ts';
 import { passingVerdict, type SimulatedCheck } from '#local/simulated-health-checks.ts';
@@ -262,6 +263,8 @@ export const runScenario = async (
      * environment is torn down, and the run rejects with SimulationCutShortError.
      */
     signal?: AbortSignal;
+    /** What each Lambda may call (default: the derived deploy/task-iam.ts; local/iam-guard.ts). */
+    policies?: DerivedPolicies;
   } = {},
 ): Promise<SimulationReport> => {
   const log = options.log ?? (() => {});
@@ -290,6 +293,7 @@ export const runScenario = async (
     // A demo shows the run to the end; violations of AWS's models are listed, not fatal.
     conformance: 'record',
     log,
+    ...(options.policies ? { policies: options.policies } : {}),
   });
   try {
     return await Promise.race([runInEnvironment(env, scenario, startedAt, log, options), interrupted]);
