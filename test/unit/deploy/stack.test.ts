@@ -180,14 +180,8 @@ const DOCUMENTED_WILDCARDS: Record<string, string[]> = {
     'logs:PutResourcePolicy',
     'logs:UpdateLogDelivery',
   ],
-  // VPC Lambdas: EC2 network interfaces (DescribeNetworkInterfaces accepts no resource).
-  VpcNetworkInterfaces: [
-    'ec2:AssignPrivateIpAddresses',
-    'ec2:CreateNetworkInterface',
-    'ec2:DeleteNetworkInterface',
-    'ec2:DescribeNetworkInterfaces',
-    'ec2:UnassignPrivateIpAddresses',
-  ],
+  // VPC Lambdas: only DescribeNetworkInterfaces accepts no resource (docs/facts/vpc.md).
+  VpcDescribeNetworkInterfaces: ['ec2:DescribeNetworkInterfaces'],
 };
 
 // ---------------------------------------------------------------- Lambdas and their IAM
@@ -295,10 +289,32 @@ describe('Deploy: Lambdas', () => {
         ...(permissions.kubernetes
           ? [
               {
-                Sid: 'VpcNetworkInterfaces',
+                Sid: 'VpcDescribeNetworkInterfaces',
                 Effect: 'Allow',
-                Action: DOCUMENTED_WILDCARDS.VpcNetworkInterfaces,
+                Action: DOCUMENTED_WILDCARDS.VpcDescribeNetworkInterfaces,
                 Resource: ['*'],
+              },
+              {
+                // The resource types of the EC2 Service Authorization Reference (docs/facts/vpc.md
+                // vpc.eni-resource-types): "network-interface*", "subnet*", "security-group".
+                Sid: 'VpcCreateNetworkInterface',
+                Effect: 'Allow',
+                Action: ['ec2:CreateNetworkInterface'],
+                Resource: [
+                  `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/*`,
+                  `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/subnet-0123456789abcdef0`,
+                  `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-0123456789abcdef0`,
+                ],
+              },
+              {
+                Sid: 'VpcManageNetworkInterfaces',
+                Effect: 'Allow',
+                Action: [
+                  'ec2:AssignPrivateIpAddresses',
+                  'ec2:DeleteNetworkInterface',
+                  'ec2:UnassignPrivateIpAddresses',
+                ],
+                Resource: [`arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/*`],
               },
             ]
           : []),
