@@ -90,6 +90,8 @@ export function synthesize(outDir: string): { iam: string[]; k8s: string[] } {
     timeoutSeconds: quick.timeoutSeconds,
     ttlSecondsAfterFinished: quick.ttlSecondsAfterFinished,
     privileged: quick.privileged,
+    runAsUser: quick.runAsUser,
+    compute: { ...quick.compute },
     accelerator: { resource: NVIDIA_GPU_RESOURCE, devices: 8 },
     efaDevices: 32,
     expectations: { gpus: 8, efaDevices: 32 },
