@@ -94,6 +94,13 @@ export default $config({
       policy: json(plan.topic.keyPolicy),
     });
     new aws.kms.Alias('NotificationsKeyAlias', { name: plan.topic.keyAlias, targetKeyId: topicKey.keyId });
+    const logsKey = new aws.kms.Key('LogsKey', {
+      description: `hyperpod-resilience ${$app.stage}: encrypts the log groups`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: json(plan.logs.keyPolicy),
+    });
+    new aws.kms.Alias('LogsKeyAlias', { name: plan.logs.keyAlias, targetKeyId: logsKey.keyId });
     const topic = new aws.sns.Topic('Notifications', {
       name: plan.topic.topicName,
       kmsMasterKeyId: topicKey.arn,
@@ -120,6 +127,7 @@ export default $config({
       const logGroup = new aws.cloudwatch.LogGroup(`Logs-${fn.name}`, {
         name: fn.logGroupName,
         retentionInDays: deploy.logRetentionDays,
+        kmsKeyId: logsKey.arn,
       });
       functions[fn.name] = new sst.aws.Function(
         `Task-${fn.name}`,
@@ -162,6 +170,7 @@ export default $config({
       const logGroup = new aws.cloudwatch.LogGroup(`Logs-sfn-${machine.name}`, {
         name: machine.logGroupName,
         retentionInDays: deploy.logRetentionDays,
+        kmsKeyId: logsKey.arn,
       });
       machines[machine.name] = new aws.sfn.StateMachine(
         `Machine-${machine.name}`,

@@ -63,6 +63,11 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
 
   const alarms = planAlarms(context, machines);
 
+  // Every log group of the stage (the Lambdas' and the machines'), encrypted with one key of ours.
+  const logGroupArns = [...lambdas.map((l) => l.logGroupName), ...machines.map((m) => m.logGroupName)]
+    .sort()
+    .map((name) => context.arn('logs', `log-group:${name}`));
+
   return {
     prefix,
     environment: env,
@@ -91,6 +96,38 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
           },
         ],
       },
+    },
+    logs: {
+      keyAlias: `alias/${prefix}-logs`,
+      // The account administers the key; CloudWatch Logs of this region may use it only for our
+      // own log groups (its encryption context names the log group: docs/facts/logs.md).
+      keyPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdministersKey',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchLogsEncrypt',
+            Effect: 'Allow',
+            Principal: { Service: `logs.${env.region}.amazonaws.com` },
+            Action: [
+              'kms:Encrypt*',
+              'kms:Decrypt*',
+              'kms:ReEncrypt*',
+              'kms:GenerateDataKey*',
+              'kms:Describe*',
+            ],
+            Resource: '*',
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArns } },
+          },
+        ],
+      },
+      logGroupArns,
     },
     deadLetters: { queueName, arn: deadLetterArn, policy: deadLetterPolicy(deadLetterArn, rules) },
     lambdaEnvironment: {

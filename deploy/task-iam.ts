@@ -36,9 +36,11 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
       'Ledger.putClusterState',
       'Ledger.putNodeHistory',
       'Ledger.recordSighting',
+      'Ledger.releaseLease',
       'Notifier.notify',
     ],
     actions: [
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',

@@ -8,7 +8,7 @@
  *   "nodeName": "hyperpod-i-0391f86fa0fe0d465",
  *   "action": "auto",                     // auto (the policy decides) | reboot | replace; default auto
  *   "reason": "NCCL hangs on this node",  // required, 1-512 characters (trimmed)
- *   "requestedBy": "alice@example.com"    // 1-128 characters (trimmed); default "console"
+ *   "requestedBy": "alice@example.com"    // 1-256 characters (trimmed); default "console"
  * }
  * ```
  *
@@ -53,9 +53,9 @@ const manualRecoveryInputSchema = z
       .string()
       .trim()
       .min(1)
-      .max(128)
+      .max(256)
       .default('console')
-      .describe('who asked (1-128 characters)'),
+      .describe('who asked (1-256 characters; hpr records the caller AWS ARN)'),
   })
   .superRefine((input, ctx) => {
     const given = [input.instanceId, input.nodeName].filter((v) => v !== undefined).length;

@@ -101,9 +101,9 @@ export const healthCheckInputSchema = z
       .string()
       .trim()
       .min(1)
-      .max(128)
+      .max(256)
       .default('console')
-      .describe('who asked (1-128 characters)'),
+      .describe('who asked (1-256 characters; hpr records the caller AWS ARN)'),
   })
   .superRefine((input, ctx) => {
     const given = [input.instanceId, input.nodeName].filter((v) => v !== undefined).length;

@@ -10,6 +10,20 @@ import { MAX_POLLS_PER_WAIT, POLLS_MESSAGE } from '#contracts/config/policy.ts';
 /** Our own namespace: health-check Jobs live here and nowhere else (the RBAC manifest creates it). */
 export const HEALTH_CHECK_NAMESPACE = 'hyperpod-resilience';
 
+/**
+ * An image referenced by digest, `<repository>@sha256:<64 hex digits>`: a tag can be moved to
+ * another image after review, a digest cannot (the OCI image spec's `sha256` digest is 64
+ * lowercase hex digits; docs/facts/health-check-pod.md pod.image-digest).
+ */
+export const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/;
+const IMAGE_BY_DIGEST_MESSAGE =
+  'must be referenced by digest, <repository>@sha256:<64 lowercase hex digits> (a tag can be moved to another image): ' +
+  'e.g. resolve it with `docker buildx imagetools inspect <image:tag>`';
+
+/** Kubernetes quantities of CPU (`4`, `500m`, `1.5`) and memory (`16Gi`, `512Mi`). */
+const CPU_QUANTITY = /^(?:[1-9][0-9]*m|[0-9]+(?:\.[0-9]+)?)$/;
+const MEMORY_QUANTITY = /^[1-9][0-9]*(?:Ki|Mi|Gi|Ti)?$/;
+
 /** A quick-check name: it becomes part of the verdict and of an environment variable name. */
 const CHECK_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -140,8 +154,8 @@ export const healthChecksSchema = z
     quick: z
       .object({
         enabled: z.boolean().default(false),
-        /** Fixed image (digest recommended); never taken from an event. Required when enabled. */
-        image: z.string().min(1).max(512).optional(),
+        /** Fixed image, by digest (`…@sha256:<64 hex>`); never taken from an event. Required when enabled. */
+        image: z.string().min(1).max(512).regex(IMAGE_BY_DIGEST, IMAGE_BY_DIGEST_MESSAGE).optional(),
         imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
         checks: z
           .array(quickCheckSchema)
@@ -173,8 +187,30 @@ export const healthChecksSchema = z
         unschedulableGraceSeconds: z.number().int().min(10).max(3600).default(180),
         serviceAccountName: z.string().min(1).max(253).optional(),
         priorityClassName: z.string().min(1).max(253).optional(),
-        /** DCGM diagnostics on some AMIs need a privileged container. */
+        /**
+         * The privileged profile: a privileged container as the image's user, for check tools
+         * that turn out to need it on your AMI (docs/facts/health-check-pod.md
+         * pod.checks-as-non-root). Off: the restricted profile (non-root, no capabilities,
+         * seccomp RuntimeDefault, read-only root filesystem). Our namespace's Pod Security
+         * labels must then admit privileged pods.
+         */
         privileged: z.boolean().default(false),
+        /** The user and group id the restricted profile runs as (not root). */
+        runAsUser: z.number().int().min(1).max(2_147_483_647).default(65532),
+        /**
+         * CPU and memory of the check pod, requested and limited alike. [proposal] sized for
+         * DCGM diagnostics and a single-node all-reduce; memory includes the 8 GiB memory-backed
+         * /dev/shm the collectives use.
+         */
+        compute: z
+          .object({
+            cpu: z.string().regex(CPU_QUANTITY, 'a Kubernetes CPU quantity, e.g. 4 or 500m').default('4'),
+            memory: z
+              .string()
+              .regex(MEMORY_QUANTITY, 'a Kubernetes memory quantity, e.g. 16Gi')
+              .default('16Gi'),
+          })
+          .prefault({}),
       })
       .superRefine((quick, ctx) => {
         if (quick.enabled && !quick.image) {

@@ -149,22 +149,38 @@ export const planFunctions = (context: PlanContext): LambdaPlan[] => {
               },
             ]
           : []),
-        // Lambda creates the function's network interfaces with its role; EC2 accepts no
-        // resource for DescribeNetworkInterfaces, and AWS's own AWSLambdaVPCAccessExecutionRole
-        // grants these on "*".
+        // Lambda creates the function's network interfaces with its role (docs/facts/vpc.md
+        // vpc.lambda-eni-actions): only DescribeNetworkInterfaces accepts no resource and needs
+        // "*"; Create is scoped to the configured subnets and security groups and to network
+        // interfaces of this account and region, Delete/Assign/Unassign to the latter
+        // (vpc.eni-resource-types).
         ...(vpc
           ? [
               {
-                Sid: 'VpcNetworkInterfaces',
+                Sid: 'VpcDescribeNetworkInterfaces',
+                Effect: 'Allow' as const,
+                Action: ['ec2:DescribeNetworkInterfaces'],
+                Resource: ['*'],
+              },
+              {
+                Sid: 'VpcCreateNetworkInterface',
+                Effect: 'Allow' as const,
+                Action: ['ec2:CreateNetworkInterface'],
+                Resource: [
+                  arn('ec2', 'network-interface/*'),
+                  ...[...vpc.subnetIds].sort().map((id) => arn('ec2', `subnet/${id}`)),
+                  ...[...vpc.securityGroupIds].sort().map((id) => arn('ec2', `security-group/${id}`)),
+                ],
+              },
+              {
+                Sid: 'VpcManageNetworkInterfaces',
                 Effect: 'Allow' as const,
                 Action: [
                   'ec2:AssignPrivateIpAddresses',
-                  'ec2:CreateNetworkInterface',
                   'ec2:DeleteNetworkInterface',
-                  'ec2:DescribeNetworkInterfaces',
                   'ec2:UnassignPrivateIpAddresses',
                 ],
-                Resource: ['*'],
+                Resource: [arn('ec2', 'network-interface/*')],
               },
             ]
           : []),

@@ -96,6 +96,8 @@ export interface DeploymentPlan {
   environment: DeployEnvironment;
   ledger: { tableName: string; arn: string };
   topic: { topicName: string; arn: string; keyAlias: string; keyPolicy: PolicyDocument | Json };
+  /** The key every log group of the stage is encrypted with (docs/facts/logs.md logs.kms-key-policy). */
+  logs: { keyAlias: string; keyPolicy: PolicyDocument | Json; logGroupArns: string[] };
   deadLetters: { queueName: string; arn: string; policy: Json };
   /** Lambda environment (HPR_CONFIG and friends). */
   lambdaEnvironment: Record<string, string>;

@@ -7,6 +7,14 @@
  * event — and writing one compact JSON verdict as its termination message (health-verdict.ts).
  * The Job cleans itself up (`ttlSecondsAfterFinished`) and cannot outlive its deadline
  * (`activeDeadlineSeconds`, `backoffLimit: 0`).
+ *
+ * Security profile (README "Security review checklist"): by default the pod meets the Kubernetes
+ * `restricted` Pod Security Standard — a non-root user, no privilege escalation, every capability
+ * dropped, the runtime's default seccomp profile, a read-only root filesystem (scratch space on an
+ * emptyDir at /tmp) — with CPU and memory requests equal to limits beside the accelerators. Whether
+ * every check tool works so on a GPU/Neuron node is unverified (docs/facts/health-check-pod.md
+ * pod.checks-as-non-root): `privileged: true` in the config is the switch back to a privileged
+ * container, off by default.
  */
 import { acceleratorRequests } from '#domain/accelerators.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
@@ -21,6 +29,8 @@ export const HEALTH_CHECK_PURPOSE_ANNOTATION = 'hyperpod-resilience.io/purpose';
 export const HEALTH_CHECK_INCIDENT_ANNOTATION = 'hyperpod-resilience.io/incident';
 export const HEALTH_CHECK_CONTAINER = 'health-check';
 export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+/** Writable scratch space of the restricted profile (its root filesystem is read-only). */
+export const SCRATCH_PATH = '/tmp';
 /** HyperPod taints nodes under deep health checks (and HMA faulty ones) with this key (docs/FACTS.md taints.deep-health-check). */
 export const HYPERPOD_HEALTH_TAINT_KEY = 'sagemaker.amazonaws.com/node-health-status';
 
@@ -57,7 +67,12 @@ export interface QuickCheckJobInput {
   ttlSecondsAfterFinished: number;
   serviceAccountName?: string;
   priorityClassName?: string;
+  /** The privileged profile (a privileged container, as the image's user); off: the restricted profile. */
   privileged: boolean;
+  /** The non-root user (and group) the restricted profile runs as. */
+  runAsUser: number;
+  /** CPU and memory, requested and limited alike (Kubernetes quantities). */
+  compute: { cpu: string; memory: string };
   /** All the node's accelerators: the device resource it advertises and how many to request. */
   accelerator: { resource: string; devices: number };
   /** EFA devices to request (0: none; only when the node advertises the resource). */
@@ -151,11 +166,36 @@ export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
     [HEALTH_CHECK_LABEL]: input.name,
     [HEALTH_CHECK_INSTANCE_LABEL]: input.instanceId,
   };
-  const resources = acceleratorRequests({
-    resource: input.accelerator.resource,
-    devices: input.accelerator.devices,
-    efaDevices: input.efaDevices,
-  });
+  const resources = {
+    cpu: input.compute.cpu,
+    memory: input.compute.memory,
+    ...acceleratorRequests({
+      resource: input.accelerator.resource,
+      devices: input.accelerator.devices,
+      efaDevices: input.efaDevices,
+    }),
+  };
+  const seccompProfile = { type: 'RuntimeDefault' };
+  const podSecurity = input.privileged
+    ? {}
+    : {
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: input.runAsUser,
+          runAsGroup: input.runAsUser,
+          seccompProfile,
+        },
+      };
+  const containerSecurity = input.privileged
+    ? { privileged: true }
+    : {
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile,
+      };
   const expected = input.expectations;
   const env = [
     { name: 'HPR_EXPECTED_GPUS', value: String(expected.gpus) },
@@ -169,6 +209,9 @@ export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
         ]
       : []),
     ...input.checks.map((check, i) => ({ name: `HPR_CHECK_${i}`, value: check.command })),
+    // mktemp, shells and tools write here, not on the read-only root filesystem.
+    { name: 'TMPDIR', value: SCRATCH_PATH },
+    { name: 'HOME', value: SCRATCH_PATH },
   ];
   return {
     apiVersion: 'batch/v1',
@@ -193,6 +236,7 @@ export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
           nodeName: input.nodeName,
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
+          ...podSecurity,
           ...(input.serviceAccountName ? { serviceAccountName: input.serviceAccountName } : {}),
           ...(input.priorityClassName ? { priorityClassName: input.priorityClassName } : {}),
           tolerations: [
@@ -209,12 +253,19 @@ export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
               resources: { limits: resources, requests: { ...resources } },
               terminationMessagePath: TERMINATION_MESSAGE_PATH,
               terminationMessagePolicy: 'File',
-              volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
-              securityContext: input.privileged ? { privileged: true } : { allowPrivilegeEscalation: false },
+              volumeMounts: [
+                { name: 'dshm', mountPath: '/dev/shm' },
+                { name: 'scratch', mountPath: SCRATCH_PATH },
+              ],
+              securityContext: containerSecurity,
             },
           ],
-          // NCCL (and the Neuron collectives) need more shared memory than the container runtime's 64 MiB default.
-          volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } }],
+          // NCCL (and the Neuron collectives) need more shared memory than the container runtime's
+          // 64 MiB default. A memory-backed emptyDir counts against the memory limit.
+          volumes: [
+            { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
+            { name: 'scratch', emptyDir: { sizeLimit: '1Gi' } },
+          ],
         },
       },
     },

@@ -173,6 +173,11 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     countsInBurst ? deps.ledger.listSightings(cluster.name, fault.class, now) : Promise.resolve([]),
   ]);
   const otherLeases = leases.filter((lease) => lease.incidentId !== incidentId);
+  // A retried Admit (its first attempt took the lease, then lost the versioned write below) finds
+  // its own lease here; if this attempt ends in a skip, the lease goes with it (owner-conditional).
+  const ownLease = leases.some((lease) => lease.incidentId === incidentId);
+  const releaseOwnLease = () =>
+    deps.ledger.releaseLease({ clusterName: cluster.name, instanceId: node.instanceId, incidentId });
   const remediationOwner = resolveRemediationOwner(cluster.remediationOwner, clusterInfo.nodeRecovery);
   const fleetSize =
     clusterInfo.instanceGroups.reduce((sum, group) => sum + (group.currentCount ?? 0), 0) ||
@@ -255,6 +260,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
         held: 1,
       });
     }
+    if (ownLease) await releaseOwnLease();
     return skip(node, verdict.reason, verdict.detail, { ...common, wouldHave: verdict.wouldHave });
   }
 
@@ -269,12 +275,20 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     return skip(node, 'lease-held', `incident ${lease.heldBy} holds the node lease`, common);
   }
   // Counted once per incident; a retried Admit finds itself already in the window.
+  // The lease is taken before this versioned write: when the write fails (a lost race is retried
+  // by the machine, whose next attempt may end in a skip), the lease is released first, so no
+  // attempt that fails leaves a lease behind it.
   if (!guardState.remediations.some((entry) => entry.incidentId === incidentId)) {
-    await deps.ledger.putClusterState(
-      cluster.name,
-      registerRemediation(guardState, { instanceId: node.instanceId, incidentId, now }, policy),
-      guardState.version,
-    );
+    try {
+      await deps.ledger.putClusterState(
+        cluster.name,
+        registerRemediation(guardState, { instanceId: node.instanceId, incidentId, now }, policy),
+        guardState.version,
+      );
+    } catch (error) {
+      await releaseOwnLease();
+      throw error;
+    }
   }
   return finish(node, {
     outcome: 'proceed',

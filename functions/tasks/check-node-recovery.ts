@@ -68,6 +68,34 @@ const readyIdentity = async (
   return { identity: identityFrom(cluster, clusterNode, kubeNode), ready: isNodeReady(kubeNode) };
 };
 
+/**
+ * Every poll renews the node's lease (re-acquiring one's own lease moves its expiry to now + TTL),
+ * so it never lapses while the machine still waits and acts: a reboot, a replacement after it and
+ * the checks after that may together outlast any fixed length. A lease found taken by another
+ * incident (it lapsed before this poll) is logged and the wait goes on: the remediation was
+ * already requested, and RequestRemediation re-checks the lease before any further destructive call.
+ */
+const renewLease = async (
+  deps: TaskDeps,
+  state: ReturnType<typeof parseIncident>,
+  instanceId: string,
+  now: string,
+): Promise<void> => {
+  const lease = await deps.ledger.acquireLease({
+    clusterName: state.clusterName,
+    instanceId,
+    incidentId: state.incidentId,
+    now,
+    ttlMinutes: deps.config.policy.leaseTtlMinutes,
+  });
+  if (!lease.acquired) {
+    deps.logger.warn('node lease held by another incident while waiting', {
+      instanceId,
+      heldBy: lease.heldBy,
+    });
+  }
+};
+
 export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<AwaitState> => {
   const state = parseIncident(raw, 'CheckNodeRecovery');
   withIncidentKeys(deps, state);
@@ -82,6 +110,7 @@ export const checkNodeRecovery = async (raw: unknown, deps: TaskDeps): Promise<A
   const attempts = (state.await?.attempts ?? 0) + 1;
 
   const cluster = requireCluster(deps.config, state.clusterName);
+  await renewLease(deps, state, node.instanceId, now);
   const kube = await deps.kubeFor(state.eksClusterName);
   const current = await deps.clusterNodes.describeNode(state.clusterName, node.instanceId);
   const requestedByUs = remediation.status === 'requested';

@@ -102,6 +102,8 @@ export const startQuickCheck = async (raw: unknown, deps: TaskDeps): Promise<Qui
     ...(quick.serviceAccountName ? { serviceAccountName: quick.serviceAccountName } : {}),
     ...(quick.priorityClassName ? { priorityClassName: quick.priorityClassName } : {}),
     privileged: quick.privileged,
+    runAsUser: quick.runAsUser,
+    compute: { ...quick.compute },
     accelerator: { resource: accelerators.resource, devices: accelerators.expected },
     // Only request EFA devices the node advertises: asking for absent ones gets the pod rejected.
     efaDevices: Math.min(expectations.efaDevices, resources.efaCapacity),

@@ -15,6 +15,7 @@ import { manualRecoveryInputSchema } from '#events/manual.ts';
 import { healthCheckInputSchema } from '#state-machines/health-check.contract.ts';
 import { jobResumeInputSchema } from '#state-machines/job-resume.contract.ts';
 import { demoScenario } from './demo.ts';
+import { callerArn } from './identity.ts';
 import {
   clearNeedsAttention,
   findIncident,
@@ -129,7 +130,24 @@ const ledgerFor = async (values: Values) => {
   });
 };
 
-const operator = () => process.env.USER ?? 'hpr';
+/**
+ * Who asks: the ARN of the caller's AWS identity (local/cli/identity.ts), never `$USER` or any
+ * other value a person can set. Asked once per run, only by commands that record it.
+ */
+let callerOnce: Promise<string> | undefined;
+const operator = (values: Values): Promise<string> => {
+  callerOnce ??= regionOf(values).then((region) =>
+    callerArn({
+      region,
+      credentials: fromNodeProviderChain(),
+      ...(process.env.AWS_ENDPOINT_URL_STS ? { endpoint: process.env.AWS_ENDPOINT_URL_STS } : {}),
+    }),
+  );
+  return callerOnce;
+};
+
+/** Stands in for `requestedBy` while the input is validated, before any AWS call. */
+const PENDING_REQUESTER = 'pending';
 
 /** Validates a console input with its machine's contract, then starts the execution. */
 const startExecution = async (
@@ -144,7 +162,8 @@ const startExecution = async (
   values: Values,
   machine: 'node-recovery' | 'health-check' | 'job-resume',
 ): Promise<number> => {
-  const parsed = schema.safeParse(input);
+  // Validated before anything is called; the requester (an STS call) is filled in after.
+  const parsed = schema.safeParse({ ...(input as object), requestedBy: PENDING_REQUESTER });
   if (!parsed.success) {
     throw new UsageError(
       (parsed.error?.issues ?? [])
@@ -163,8 +182,14 @@ const startExecution = async (
       account: await resolveAccount(flag(values, 'account'), fromNodeProviderChain()),
     }),
   );
+  const requested = schema.safeParse({ ...(input as object), requestedBy: await operator(values) });
+  if (!requested.success) {
+    throw new UsageError(
+      (requested.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; '),
+    );
+  }
   const out = await new SFNClient({ region: await regionOf(values) }).send(
-    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(parsed.data) }),
+    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(requested.data) }),
   );
   process.stdout.write(`started ${out.executionArn}\n`);
   return 0;
@@ -263,7 +288,6 @@ const main = async (argv: string[]): Promise<number> => {
           ...nodeTarget(values),
           ...(values.action ? { action: values.action } : {}),
           reason: values.reason,
-          requestedBy: operator(),
         },
         values,
         'node-recovery',
@@ -275,7 +299,6 @@ const main = async (argv: string[]): Promise<number> => {
           ...nodeTarget(values),
           ...(values.level ? { level: values.level } : {}),
           ...(values.reason ? { reason: values.reason } : {}),
-          requestedBy: operator(),
         },
         values,
         'health-check',
@@ -293,7 +316,6 @@ const main = async (argv: string[]): Promise<number> => {
           clusterName: values.cluster,
           ...(values.all ? { all: true } : { jobs }),
           reason: values.reason,
-          requestedBy: operator(),
         },
         values,
         'job-resume',
@@ -338,7 +360,7 @@ const main = async (argv: string[]): Promise<number> => {
       await pauseCluster(await ledgerFor(values), {
         clusterName: required(values, 'cluster'),
         reason: required(values, 'reason'),
-        by: operator(),
+        by: await operator(values),
         now: new Date().toISOString(),
       });
       process.stdout.write('paused: admissions skip with reason "paused" until `hpr unpause`\n');

@@ -281,7 +281,12 @@ export const runScenario = async (
     ...(scenario.quickChecks
       ? {
           healthChecks: {
-            quick: { enabled: true, image: 'sim.local/checks:1', pollSeconds: 1, timeoutSeconds: 120 },
+            quick: {
+              enabled: true,
+              image: `sim.local/checks@sha256:${'0'.repeat(64)}`,
+              pollSeconds: 1,
+              timeoutSeconds: 120,
+            },
           },
           healthCheckVerdicts: (check: SimulatedCheck) =>
             scenario.quickChecks === 'pass'

@@ -71,6 +71,7 @@ export function synthesize(outDir: string): { iam: string[]; k8s: string[] } {
     ...plan.machines.map((m) => [`sfn-${m.name}`, m.policy] as [string, unknown]),
     ...plan.eventRoles.map((r) => [`events-${r.target}`, r.policy] as [string, unknown]),
     ['resource-topic-key', plan.topic.keyPolicy],
+    ['resource-logs-key', plan.logs.keyPolicy],
     ['resource-dead-letters', plan.deadLetters.policy],
   ];
 
@@ -89,6 +90,8 @@ export function synthesize(outDir: string): { iam: string[]; k8s: string[] } {
     timeoutSeconds: quick.timeoutSeconds,
     ttlSecondsAfterFinished: quick.ttlSecondsAfterFinished,
     privileged: quick.privileged,
+    runAsUser: quick.runAsUser,
+    compute: { ...quick.compute },
     accelerator: { resource: NVIDIA_GPU_RESOURCE, devices: 8 },
     efaDevices: 32,
     expectations: { gpus: 8, efaDevices: 32 },

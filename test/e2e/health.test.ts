@@ -65,7 +65,8 @@ beforeAll(async () => {
     healthChecks: {
       quick: {
         enabled: true,
-        image: 'registry.example.com/hpr/health-checks@sha256:0123456789abcdef',
+        image:
+          'registry.example.com/hpr/health-checks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
         pollSeconds: 1,
         timeoutSeconds: 120,
         unschedulableGraceSeconds: 60,
@@ -115,7 +116,21 @@ describe('End to end: health checks and the health sweep', () => {
     expect(pod?.spec?.tolerations?.map((t) => t.key)).toEqual(
       expect.arrayContaining([QUARANTINE_TAINT_KEY, 'sagemaker.amazonaws.com/node-health-status']),
     );
-    expect(pod?.spec?.containers[0]?.resources?.limits).toEqual({ 'nvidia.com/gpu': '8' });
+    expect(pod?.spec?.containers[0]?.resources?.limits).toEqual({
+      cpu: '4',
+      memory: '16Gi',
+      'nvidia.com/gpu': '8',
+    });
+    // The restricted profile as the real API server stored it.
+    expect(pod?.spec?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod?.spec?.containers[0]?.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
   });
 
   it('passes a quick check on a healthy node and the Job carries its own clean-up', async () => {

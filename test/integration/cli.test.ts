@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoLedger, ledgerTableDefinition } from '#adapters/ledger-dynamodb.ts';
 import type { IncidentRecord, Ledger } from '#adapters/ports.ts';
 import { incidentReport, incidentTimeline } from '#local/cli/timeline.ts';
+import { awsModel } from '#local/simulator/aws-models.ts';
+import { validateQueryInput } from '#local/simulator/conformance.ts';
 
 const run = promisify(execFile);
 const hpr = new URL('../../local/cli/hpr.mjs', import.meta.url).pathname;
@@ -135,6 +137,11 @@ let ledger: Ledger;
 let sfn: Server;
 let sfnUrl: string;
 const sfnRequests: { target: string; body: string }[] = [];
+let sts: Server;
+let stsUrl: string;
+const stsRequests: { authorization: string; body: string; violations: unknown[] }[] = [];
+/** The caller STS names: an assumed role's session, as AWS writes its ARN. */
+const CALLER = 'arn:aws:sts::111122223333:assumed-role/oncall/alice';
 
 const resolvedIncident: IncidentRecord = {
   incidentId: 'inc-resolved',
@@ -218,12 +225,46 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => sfn.listen(0, '127.0.0.1', () => resolve()));
   sfnUrl = `http://127.0.0.1:${(sfn.address() as AddressInfo).port}`;
+
+  // STS: checks GetCallerIdentity against STS's model and answers with the response of the API
+  // reference's example (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html),
+  // the Arn set to CALLER.
+  sts = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const params = [...new URLSearchParams(body).entries()];
+      stsRequests.push({
+        authorization: String(req.headers.authorization),
+        body,
+        violations: validateQueryInput(awsModel('sts'), 'GetCallerIdentity', params),
+      });
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(
+        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n' +
+          '  <GetCallerIdentityResult>\n' +
+          `   <Arn>${CALLER}</Arn>\n` +
+          '    <UserId>AROA3XFRBF535PLBIFPI4:alice</UserId>\n' +
+          '    <Account>111122223333</Account>\n' +
+          '  </GetCallerIdentityResult>\n' +
+          '  <ResponseMetadata>\n' +
+          '    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>\n' +
+          '  </ResponseMetadata>\n' +
+          '</GetCallerIdentityResponse>',
+      );
+    });
+  });
+  await new Promise<void>((resolve) => sts.listen(0, '127.0.0.1', () => resolve()));
+  stsUrl = `http://127.0.0.1:${(sts.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   raw?.destroy();
   await new Promise<void>((resolve) => (dynamo ? dynamo.close(() => resolve()) : resolve()));
   await new Promise<void>((resolve) => (sfn ? sfn.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => (sts ? sts.close(() => resolve()) : resolve()));
 });
 
 const local = (extra: Record<string, string> = {}) =>
@@ -231,6 +272,7 @@ const local = (extra: Record<string, string> = {}) =>
     AWS_REGION: 'us-west-2',
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     AWS_ENDPOINT_URL_SFN: sfnUrl,
+    AWS_ENDPOINT_URL_STS: stsUrl,
     ...extra,
   });
 
@@ -317,6 +359,55 @@ describe('CLI: hpr against a stage', () => {
     expect(result.stdout).toContain(
       'started arn:aws:states:us-west-2:111122223333:execution:hpr-dev-node-recovery',
     );
+  });
+
+  it('records the caller AWS identity from STS as requestedBy, never the USER variable', async () => {
+    // Prepare
+    sfnRequests.length = 0;
+    stsRequests.length = 0;
+
+    // Act
+    const result = await exec(
+      [
+        'recover',
+        '--stage',
+        STAGE,
+        '--cluster',
+        'ml',
+        '--instance',
+        'i-0123456789abcdef0',
+        '--reason',
+        'xid 79',
+      ],
+      local({ AWS_ACCOUNT_ID: '111122223333', USER: 'somebody-else' }),
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(JSON.parse(sfnRequests[0]!.body).input).requestedBy).toBe(CALLER);
+    expect(stsRequests).toHaveLength(1);
+    expect(stsRequests[0]!.violations).toEqual([]);
+    expect(stsRequests[0]!.body).toBe('Action=GetCallerIdentity&Version=2011-06-15');
+    expect(stsRequests[0]!.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST000000\/\d{8}\/us-west-2\/sts\/aws4_request, /,
+    );
+  });
+
+  it('starts nothing when STS does not say who the caller is', async () => {
+    // Prepare
+    sfnRequests.length = 0;
+
+    // Act
+    const result = await exec(
+      ['recover', '--stage', STAGE, '--cluster', 'ml', '--instance', 'i-0123456789abcdef0', '--reason', 'x'],
+      // dynalite answers the STS request with an error, not a caller.
+      local({ AWS_ACCOUNT_ID: '111122223333', AWS_ENDPOINT_URL_STS: dynamoUrl }),
+    );
+
+    // Assess
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('sts:GetCallerIdentity did not name the caller');
+    expect(sfnRequests).toEqual([]);
   });
 
   it('refuses an invalid stage before calling AWS', async () => {

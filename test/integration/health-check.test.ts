@@ -59,7 +59,7 @@ describe('State machine: health-check', () => {
     expect(jobs[0]?.metadata.namespace).toBe('hyperpod-resilience');
     expect(spec.nodeName).toBe(nodeName(NODE_A));
     expect(spec.containers[0]?.image).toBe(CHECK_IMAGE);
-    expect(spec.containers[0]?.resources.limits).toEqual({ 'nvidia.com/gpu': '8' });
+    expect(spec.containers[0]?.resources.limits).toEqual({ cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '8' });
     expect(spec.containers[0]?.terminationMessagePolicy).toBe('File');
     expect(spec.tolerations.map((t: { key: string }) => t.key)).toEqual([
       'hyperpod-resilience.io/quarantine',

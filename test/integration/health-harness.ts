@@ -12,7 +12,8 @@ import type { makeHarness } from './harness.ts';
 
 type Harness = ReturnType<typeof makeHarness>;
 
-export const CHECK_IMAGE = 'registry.example.com/hpr/health-checks@sha256:0123456789abcdef';
+export const CHECK_IMAGE =
+  'registry.example.com/hpr/health-checks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
 export const QUICK_CHECKS_ON: NonNullable<AppConfigInput['healthChecks']> = {
   quick: { enabled: true, image: CHECK_IMAGE, pollSeconds: 1, timeoutSeconds: 600 },

@@ -66,7 +66,7 @@ describe('State machine: health-check on Trainium', () => {
     const container = (jobs[0]!.job.spec!.template as { spec: { containers: Container[] } }).spec
       .containers[0]!;
     // The Neuron device plugin's device resource; never NeuronCores on top (they come with devices).
-    expect(container.resources.limits).toEqual({ 'aws.amazon.com/neuron': '16' });
+    expect(container.resources.limits).toEqual({ cpu: '4', memory: '16Gi', 'aws.amazon.com/neuron': '16' });
     expect(container.env).toEqual(
       expect.arrayContaining([
         { name: 'HPR_EXPECTED_NEURON_DEVICES', value: '16' },

@@ -83,6 +83,8 @@ const DEFAULTS = {
       ttlSecondsAfterFinished: 3600,
       unschedulableGraceSeconds: 180,
       privileged: false,
+      runAsUser: 65532,
+      compute: { cpu: '4', memory: '16Gi' },
     },
     full: {
       deepHealthChecks: ['InstanceStress'],

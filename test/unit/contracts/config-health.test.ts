@@ -48,7 +48,11 @@ describe('Config: healthChecks and sweep', () => {
     const config = parseAppConfig({
       clusters: [CLUSTER],
       healthChecks: {
-        quick: { enabled: true, image: 'registry.example.com/checks@sha256:abc' },
+        quick: {
+          enabled: true,
+          image:
+            'registry.example.com/checks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+        },
         instanceTypes: { 'ml.trn1.32xlarge': { gpus: 0 } },
       },
       sweep: { idleChecks: { enabled: true } },
@@ -62,6 +66,51 @@ describe('Config: healthChecks and sweep', () => {
     });
     expect(config.healthChecks.instanceTypes).toEqual({ 'ml.trn1.32xlarge': { gpus: 0, efaDevices: 0 } });
     expect(config.sweep.idleChecks).toEqual({ enabled: true, periodHours: 24, maxPerSweep: 2 });
+  });
+
+  it.each([
+    { case: 'a tag', image: 'registry.example.com/checks:1.2.0' },
+    { case: 'no tag at all', image: 'registry.example.com/checks' },
+    { case: 'a short digest', image: 'registry.example.com/checks@sha256:abc' },
+    { case: 'an uppercase digest', image: `registry.example.com/checks@sha256:${'A'.repeat(64)}` },
+  ])('refuses a quick-check image referenced by $case, with a clear error', ({ image }) => {
+    // Act
+    const parse = () =>
+      parseAppConfig({ clusters: [CLUSTER], healthChecks: { quick: { enabled: true, image } } });
+
+    // Assess
+    expect(parse).toThrow(
+      /healthChecks\.quick\.image: must be referenced by digest, <repository>@sha256:<64 lowercase hex digits>/,
+    );
+  });
+
+  it('accepts an image by digest, with or without a tag before it', () => {
+    // Prepare: a digest as `docker buildx imagetools inspect` prints it (64 hex digits).
+    const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+    // Act
+    const images = [
+      `123456789012.dkr.ecr.us-west-2.amazonaws.com/hpr-checks@${digest}`,
+      `public.ecr.aws/hpr/checks:1.2.0@${digest}`,
+    ].map(
+      (image) =>
+        parseAppConfig({ clusters: [CLUSTER], healthChecks: { quick: { enabled: true, image } } })
+          .healthChecks.quick.image,
+    );
+
+    // Assess
+    expect(images).toHaveLength(2);
+  });
+
+  it('refuses a CPU or memory that is no Kubernetes quantity', () => {
+    // Act
+    const parse = (compute: Record<string, string>) => () =>
+      parseAppConfig({ clusters: [CLUSTER], healthChecks: { quick: { compute } } });
+
+    // Assess
+    expect(parse({ cpu: 'four' })).toThrow(/healthChecks\.quick\.compute\.cpu/);
+    expect(parse({ memory: '16GB' })).toThrow(/healthChecks\.quick\.compute\.memory/);
+    expect(parse({ cpu: '500m', memory: '512Mi' })).not.toThrow();
   });
 
   it('defaults the Trainium rows and the Neuron checks beside the GPU ones', () => {

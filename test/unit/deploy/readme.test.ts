@@ -96,7 +96,7 @@ describe('README: Deploy', () => {
     );
 
     // Assess
-    expect([...wildcards].sort()).toEqual(['LogDelivery', 'Tracing', 'VpcNetworkInterfaces']);
+    expect([...wildcards].sort()).toEqual(['LogDelivery', 'Tracing', 'VpcDescribeNetworkInterfaces']);
     const checklist = deploy.slice(deploy.indexOf('### Security review checklist'));
     for (const sid of wildcards) expect(checklist).toContain(`\`${sid}\``);
   });

@@ -180,14 +180,8 @@ const DOCUMENTED_WILDCARDS: Record<string, string[]> = {
     'logs:PutResourcePolicy',
     'logs:UpdateLogDelivery',
   ],
-  // VPC Lambdas: EC2 network interfaces (DescribeNetworkInterfaces accepts no resource).
-  VpcNetworkInterfaces: [
-    'ec2:AssignPrivateIpAddresses',
-    'ec2:CreateNetworkInterface',
-    'ec2:DeleteNetworkInterface',
-    'ec2:DescribeNetworkInterfaces',
-    'ec2:UnassignPrivateIpAddresses',
-  ],
+  // VPC Lambdas: only DescribeNetworkInterfaces accepts no resource (docs/facts/vpc.md).
+  VpcDescribeNetworkInterfaces: ['ec2:DescribeNetworkInterfaces'],
 };
 
 // ---------------------------------------------------------------- Lambdas and their IAM
@@ -295,10 +289,32 @@ describe('Deploy: Lambdas', () => {
         ...(permissions.kubernetes
           ? [
               {
-                Sid: 'VpcNetworkInterfaces',
+                Sid: 'VpcDescribeNetworkInterfaces',
                 Effect: 'Allow',
-                Action: DOCUMENTED_WILDCARDS.VpcNetworkInterfaces,
+                Action: DOCUMENTED_WILDCARDS.VpcDescribeNetworkInterfaces,
                 Resource: ['*'],
+              },
+              {
+                // The resource types of the EC2 Service Authorization Reference (docs/facts/vpc.md
+                // vpc.eni-resource-types): "network-interface*", "subnet*", "security-group".
+                Sid: 'VpcCreateNetworkInterface',
+                Effect: 'Allow',
+                Action: ['ec2:CreateNetworkInterface'],
+                Resource: [
+                  `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/*`,
+                  `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/subnet-0123456789abcdef0`,
+                  `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-0123456789abcdef0`,
+                ],
+              },
+              {
+                Sid: 'VpcManageNetworkInterfaces',
+                Effect: 'Allow',
+                Action: [
+                  'ec2:AssignPrivateIpAddresses',
+                  'ec2:DeleteNetworkInterface',
+                  'ec2:UnassignPrivateIpAddresses',
+                ],
+                Resource: [`arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/*`],
               },
             ]
           : []),
@@ -338,8 +354,44 @@ describe('Deploy: Lambdas', () => {
           .filter((g) => g.args.name === (fn.args.logging as Json).logGroup),
         String(fn.args.name),
       );
-      expect(group.args).toEqual({ name: `/aws/lambda/${fn.args.name}`, retentionInDays: 30 });
+      expect(group.args).toEqual({
+        name: `/aws/lambda/${fn.args.name}`,
+        retentionInDays: 30,
+        kmsKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f0f0f0f-1111-2222-3333-444444444444`,
+      });
     }
+  });
+
+  it('encrypts every log group with a rotated key of ours that CloudWatch Logs of the region may use for those log groups only', () => {
+    // Prepare
+    const groups = production.fake.of('aws.cloudwatch.LogGroup');
+    const key = one(
+      production.fake.of('aws.kms.Key').filter((k) => String(k.args.description).includes('log groups')),
+      'logs key',
+    );
+    const policy = JSON.parse(String(key.args.policy));
+
+    // Assess
+    expect(groups.length).toBe(allFunctions().length + MACHINES.length);
+    for (const group of groups) expect(group.args.kmsKeyId, String(group.args.name)).toMatch(/^arn:aws:kms:/);
+    expect(key.args.enableKeyRotation).toBe(true);
+    // The statement of "Encrypt log data in CloudWatch Logs using AWS KMS" (docs/facts/logs.md
+    // logs.kms-key-policy): the regional service principal, these actions, the log-group ARN condition.
+    expect(policy.Statement[1]).toEqual({
+      Sid: 'CloudWatchLogsEncrypt',
+      Effect: 'Allow',
+      Principal: { Service: `logs.${REGION}.amazonaws.com` },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': groups
+            .map((g) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${g.args.name}`)
+            .sort(),
+        },
+      },
+    });
+    expect(policy.Statement[0].Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT}:root` });
   });
 
   it('puts the Lambdas that call Kubernetes into the configured VPC, and only those', () => {
@@ -597,7 +649,10 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
 
   it('encrypts the topic with a rotated key CloudWatch may use, and subscribes the configured e-mails', () => {
     // Assess
-    const key = one(production.fake.of('aws.kms.Key'), 'key');
+    const key = one(
+      production.fake.of('aws.kms.Key').filter((k) => String(k.args.description).includes('notification')),
+      'key',
+    );
     expect(key.args.enableKeyRotation).toBe(true);
     expect(one(production.fake.of('aws.sns.Topic'), 'topic').args.kmsMasterKeyId).toMatch(/^arn:aws:kms:/);
     const keyPolicy = JSON.parse(String(key.args.policy));

@@ -19,12 +19,15 @@ const input = (extra: Partial<QuickCheckJobInput> = {}): QuickCheckJobInput => (
   instanceId: 'i-0123456789abcdef0',
   purpose: 'verify',
   incidentId: 'inc-1',
-  image: 'registry.example.com/checks@sha256:abc',
+  image:
+    'registry.example.com/checks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   imagePullPolicy: 'IfNotPresent',
   checks: CHECKS,
   timeoutSeconds: 1200,
   ttlSecondsAfterFinished: 3600,
   privileged: false,
+  runAsUser: 65532,
+  compute: { cpu: '4', memory: '16Gi' },
   accelerator: { resource: 'nvidia.com/gpu', devices: 8 },
   efaDevices: 0,
   expectations: { gpus: 8, efaDevices: 32, ncclBusBandwidthGBps: 350 },
@@ -102,12 +105,15 @@ describe('Function: buildQuickCheckJob', () => {
     // Assess
     expect(container).toMatchObject({
       name: 'health-check',
-      image: 'registry.example.com/checks@sha256:abc',
+      image:
+        'registry.example.com/checks@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
       imagePullPolicy: 'IfNotPresent',
-      resources: { limits: { 'nvidia.com/gpu': '8' }, requests: { 'nvidia.com/gpu': '8' } },
+      resources: {
+        limits: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '8' },
+        requests: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '8' },
+      },
       terminationMessagePath: '/dev/termination-log',
       terminationMessagePolicy: 'File',
-      securityContext: { allowPrivilegeEscalation: false },
     });
     expect(container.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(container.env).toEqual([
@@ -116,7 +122,35 @@ describe('Function: buildQuickCheckJob', () => {
       { name: 'HPR_NCCL_MIN_GBPS', value: '350' },
       { name: 'HPR_CHECK_0', value: CHECKS[0]?.command },
       { name: 'HPR_CHECK_1', value: CHECKS[1]?.command },
+      { name: 'TMPDIR', value: '/tmp' },
+      { name: 'HOME', value: '/tmp' },
     ]);
+  });
+
+  it('runs as a non-root user with no capabilities, no privilege escalation, seccomp RuntimeDefault and a read-only root filesystem', () => {
+    // Act
+    const spec = podSpec(buildQuickCheckJob(input()));
+    const [container] = spec.containers;
+
+    // Assess: the fields of the Kubernetes "restricted" Pod Security Standard
+    // (docs/facts/health-check-pod.md pod.restricted-standard).
+    expect(spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toEqual({
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.volumeMounts).toContainEqual({ name: 'scratch', mountPath: '/tmp' });
+    expect(spec.volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '1Gi' } });
+    expect(container.resources.requests).toEqual(container.resources.limits);
   });
 
   it.each([
@@ -130,9 +164,12 @@ describe('Function: buildQuickCheckJob', () => {
       },
       assess: (spec: PodSpec) => {
         expect(spec.containers[0].resources.limits).toEqual({
+          cpu: '4',
+          memory: '16Gi',
           'nvidia.com/gpu': '8',
           'vpc.amazonaws.com/efa': '32',
         });
+        expect(spec.securityContext).toBeUndefined();
         expect(spec).toMatchObject({
           serviceAccountName: 'checks',
           priorityClassName: 'system-node-critical',
@@ -148,7 +185,7 @@ describe('Function: buildQuickCheckJob', () => {
         expectations: { gpus: 0, efaDevices: 0 },
       },
       assess: (spec: PodSpec) => {
-        expect(spec.containers[0].resources.limits).toEqual({});
+        expect(spec.containers[0].resources.limits).toEqual({ cpu: '4', memory: '16Gi' });
         expect(spec.containers[0].env[2]).toEqual({ name: 'HPR_NCCL_MIN_GBPS', value: '' });
         expect(spec.serviceAccountName).toBeUndefined();
       },
@@ -169,9 +206,12 @@ describe('Function: buildQuickCheckJob', () => {
       assess: (spec: PodSpec) => {
         // Neuron device plugin resource names (docs/facts/accelerators.md accelerators.neuron-resources).
         expect(spec.containers[0].resources.limits).toEqual({
+          cpu: '4',
+          memory: '16Gi',
           'aws.amazon.com/neuron': '16',
           'vpc.amazonaws.com/efa': '8',
         });
+        expect(spec.containers[0].resources.requests).toEqual(spec.containers[0].resources.limits);
         expect(spec.containers[0].resources.limits).not.toHaveProperty('aws.amazon.com/neuroncore');
         expect(spec.containers[0].env.slice(0, 6)).toEqual([
           { name: 'HPR_EXPECTED_GPUS', value: '0' },

@@ -42,7 +42,7 @@ describe('Manual recovery input schema', () => {
     },
     {
       case: 'requestedBy too long',
-      input: { instanceId: 'i-0abc1234', requestedBy: 'x'.repeat(129) },
+      input: { instanceId: 'i-0abc1234', requestedBy: 'x'.repeat(257) },
       path: 'requestedBy',
     },
   ])('rejects an invalid request ($case)', ({ input, path }) => {
