@@ -74,5 +74,34 @@ const KUBE_API_RULES: { readonly [M in keyof KubeApi]-?: readonly KubeRule[] } =
   createEvent: [{ apiGroup: 'events.k8s.io', resource: 'events', verb: 'create' }],
 };
 
+/**
+ * Per Lambda, the KubeApi methods it calls in our namespace only: its Kubernetes identity gets
+ * their rules there (a Role), not cluster-wide. poll-quick-check lists the pods of its own
+ * health-check Job (functions/tasks/poll-quick-check.ts), always in HEALTH_CHECK_NAMESPACE.
+ */
+const NAMESPACED_USES: Readonly<Record<string, readonly (keyof KubeApi)[]>> = {
+  'poll-quick-check': ['listPods'],
+};
+
+/**
+ * The rules one Lambda's Kubernetes identity needs: the union of its KubeApi methods' rules
+ * (`methods` = the `KubeApi.*` members deploy/task-iam.ts derives from its code), narrowed to our
+ * namespace where NAMESPACED_USES says so.
+ */
+const kubeRulesFor = (lambda: string, methods: readonly string[]): KubeRule[] => {
+  const narrowed = new Set<string>(NAMESPACED_USES[lambda] ?? []);
+  const seen = new Map<string, KubeRule>();
+  for (const method of methods) {
+    const rules = KUBE_API_RULES[method as keyof KubeApi];
+    if (rules === undefined) throw new Error(`${lambda}: unknown KubeApi method ${method}`);
+    for (const rule of rules) {
+      const scoped =
+        narrowed.has(method) && !rule.namespace ? { ...rule, namespace: HEALTH_CHECK_NAMESPACE } : rule;
+      seen.set(`${scoped.apiGroup}|${scoped.resource}|${scoped.verb}|${scoped.namespace ?? ''}`, scoped);
+    }
+  }
+  return [...seen.values()];
+};
+
 export type { KubeRule };
-export { KUBE_API_RULES };
+export { KUBE_API_RULES, kubeRulesFor, NAMESPACED_USES };

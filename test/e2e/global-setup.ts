@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
+import { KUBE_GROUPS } from '#deploy/kubernetes-rbac.ts';
 import { type ControlPlane, startControlPlane } from '#local/testbed/control-plane.ts';
 import { installCrds } from '#local/testbed/crds.ts';
 import { applyRbac } from '#local/testbed/rbac.ts';
@@ -18,7 +18,7 @@ export interface TestbedInfo {
   /** Bearer token of `admin` (system:masters). */
   adminToken: string;
   kubeconfigPath: string;
-  /** Bearer token of user `hyperpod-resilience-e2e` in group RBAC_GROUP (our ClusterRole only). */
+  /** Bearer token of user `hyperpod-resilience-e2e` in every Lambda's group (KUBE_GROUPS): our RBAC and admission policies only. */
   rbacToken: string;
 }
 
@@ -36,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     tier: 1,
     log,
     staticTokens: [
-      { token: rbacToken, user: 'hyperpod-resilience-e2e', uid: 'hpr-e2e', groups: [RBAC_GROUP] },
+      { token: rbacToken, user: 'hyperpod-resilience-e2e', uid: 'hpr-e2e', groups: [...KUBE_GROUPS] },
     ],
   });
   try {

@@ -63,10 +63,10 @@ describe('Kubernetes Events (real kube-apiserver, our RBAC)', () => {
     const state = await openIncident(bed, 'inc-events-1', 0);
 
     // Act
-    await quarantineNode(state, bed.env.deps);
-    const suspension = await suspendWorkloads(state, bed.env.deps);
-    await resumeWorkloads({ ...state, suspension }, bed.env.deps);
-    await restoreNode(state, bed.env.deps);
+    await quarantineNode(state, bed.env.depsOf('quarantine-node'));
+    const suspension = await suspendWorkloads(state, bed.env.depsOf('suspend-workloads'));
+    await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
+    await restoreNode(state, bed.env.depsOf('restore-node'));
     const node = await bed.env.controlPlane.kubectl(['describe', 'node', nodeName]);
     const job = await bed.env.controlPlane.kubectl(['describe', 'pytorchjob', 'llama', '-n', bed.ns]);
 
@@ -89,9 +89,9 @@ describe('Kubernetes Events (real kube-apiserver, our RBAC)', () => {
     const state = await openIncident(bed, 'inc-events-2', 1);
 
     // Act
-    await quarantineNode(state, bed.env.deps);
-    await quarantineNode(state, bed.env.deps);
-    await restoreNode(state, bed.env.deps);
+    await quarantineNode(state, bed.env.depsOf('quarantine-node'));
+    await quarantineNode(state, bed.env.depsOf('quarantine-node'));
+    await restoreNode(state, bed.env.depsOf('restore-node'));
     const listed = JSON.parse(
       await bed.env.controlPlane.kubectl([
         'get',

@@ -11,7 +11,7 @@ import { parseAppConfig } from '#contracts/config/app.ts';
 import { COUNTERS, LATENCY_METRICS } from '#contracts/metrics-catalog.ts';
 import { allStates } from '#deploy/deploy-plan.ts';
 import { deriveTaskPermissions, lambdaPermissions } from '#deploy/iam-derivation.ts';
-import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
+import { kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
 import { matchesPattern } from '#local/event-matcher.ts';
@@ -376,7 +376,7 @@ describe('Deploy: Lambdas', () => {
 // ---------------------------------------------------------------- Kubernetes access
 
 describe('Deploy: Kubernetes access', () => {
-  it('maps exactly the roles of the Lambdas that call the Kubernetes API to our RBAC group, on every cluster', () => {
+  it('maps exactly the roles of the Lambdas that call the Kubernetes API, each to its own Kubernetes group, on every cluster', () => {
     // Prepare
     const kubernetes = Object.entries(derived)
       .filter(([, p]) => p.kubernetes)
@@ -398,7 +398,7 @@ describe('Deploy: Kubernetes access', () => {
         expect(entries).toContainEqual({
           cluster: cluster.eksClusterName,
           principal: role,
-          groups: [RBAC_GROUP],
+          groups: [kubeGroupOf(fn)],
           type: 'STANDARD',
         });
       }
