@@ -36,7 +36,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stderr.write(`[testbed] ${line}\n`);
   const rbacToken = randomBytes(24).toString('hex');
-  const lambdaTokens = Object.fromEntries(KUBE_LAMBDAS.map((lambda) => [lambda, randomBytes(24).toString('hex')]));
+  const lambdaTokens = Object.fromEntries(
+    KUBE_LAMBDAS.map((lambda) => [lambda, randomBytes(24).toString('hex')]),
+  );
   log('starting tier-1 control plane (first run builds the binaries: progress below)');
   const cp: ControlPlane = await startControlPlane({
     tier: 1,
