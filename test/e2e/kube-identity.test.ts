@@ -393,3 +393,44 @@ describe('Kubernetes identity per Lambda: the quick-check Lambdas stay in our na
     expect(results).toEqual({ listPods: 'allowed', get: 'allowed' });
   });
 });
+
+describe('Pod Security Admission on our namespace', () => {
+  it('refuses a privileged pod in our namespace (enforce: baseline) and admits one that asks for nothing', async () => {
+    // Prepare
+    const pod = (name: string, securityContext: Record<string, unknown>) => ({
+      metadata: { name, namespace: HEALTH_CHECK_NAMESPACE },
+      spec: {
+        nodeName: node,
+        restartPolicy: 'Never',
+        containers: [{ name: 'c', image: 'sim.local/check:1', securityContext }],
+      },
+    });
+
+    // Act
+    const privileged = await admin.core
+      .createNamespacedPod({
+        namespace: HEALTH_CHECK_NAMESPACE,
+        body: pod(`psa-priv-${suffix}`, { privileged: true }),
+      })
+      .then(
+        () => 'allowed',
+        (error: unknown) => String((error as { body?: unknown }).body ?? error),
+      );
+    const plain = await admin.core
+      .createNamespacedPod({
+        namespace: HEALTH_CHECK_NAMESPACE,
+        body: pod(`psa-plain-${suffix}`, { allowPrivilegeEscalation: false }),
+      })
+      .then(
+        () => 'allowed',
+        (error: unknown) => String(error),
+      );
+    await admin.core
+      .deleteNamespacedPod({ name: `psa-plain-${suffix}`, namespace: HEALTH_CHECK_NAMESPACE })
+      .catch(() => {});
+
+    // Assess: the Pod Security admission message (k8s.io/pod-security-admission).
+    expect(privileged).toMatch(/violates PodSecurity "baseline:latest"/);
+    expect(plain).toBe('allowed');
+  });
+});
