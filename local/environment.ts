@@ -3,7 +3,8 @@
  * scheduler, kwok), the HyperPod simulator (SageMaker, EKS, SNS, STS token review), an in-memory
  * DynamoDB (dynalite) for the ledger, and our tasks wired to them through the REAL adapters:
  * SDK v3 clients over HTTP, EKS tokens verified by the API server's webhook, and our own
- * least-privilege ClusterRole enforced by RBAC. Events the simulator emits are matched against
+ * per-Lambda least-privilege identities (one Kubernetes group each) enforced by RBAC and our
+ * admission policies. Events the simulator emits are matched against
  * the deployed EventBridge patterns and start node-recovery executions on the local runner.
  * Used by the e2e tests, `hpr demo`, `hpr simulate` and the benchmarks.
  */

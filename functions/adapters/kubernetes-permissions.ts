@@ -5,7 +5,7 @@
  * is a runtime value, so the resources are declared here, built from the same constants the
  * adapter and the domain use; the verbs are not trusted to this table alone: a unit test derives
  * each method's verbs from the client calls in kubernetes.ts and compares, and proves that our
- * ClusterRole and namespaced Role (kubernetes-rbac.ts) allow what the deployed tasks use.
+ * per-Lambda ClusterRoles and namespaced Roles (kubernetes-rbac.ts) allow what each deployed task uses.
  */
 import type { KubeApi } from '#adapters/ports.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
