@@ -9,9 +9,15 @@
  * Applied by the local test bed and by a person (`hpr rbac | kubectl apply -f -`); the e2e tests
  * prove on a real kube-apiserver that each identity is enough and no more.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { kubeRulesFor } from '#adapters/kubernetes-permissions.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { TASK_IAM } from '#deploy/task-iam.ts';
+import { KUBE_IDENTITY_LABELS, kubeIdentityText } from '#domain/kube-identity.ts';
+import type { KubeObject } from '#domain/kube-types.ts';
 import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
 
@@ -101,7 +107,7 @@ export type Manifest =
   | AdmissionPolicy
   | AdmissionPolicyBinding;
 
-const labels = { 'app.kubernetes.io/name': 'hyperpod-resilience', 'app.kubernetes.io/component': 'rbac' };
+const labels: Labels = { ...KUBE_IDENTITY_LABELS };
 
 /** Our own namespace: health-check Jobs run here and nowhere else. */
 export const OUR_NAMESPACE = HEALTH_CHECK_NAMESPACE;
@@ -460,4 +466,30 @@ export function rbacManifestYaml(): string {
   return rbacManifests()
     .map((doc) => toYaml(doc))
     .join('---\n');
+}
+
+/** The canonical text of our identity objects as generated (the sweep compares the cluster's with it). */
+export const expectedIdentityText = (): string =>
+  kubeIdentityText(rbacManifests().filter((m) => m.kind !== 'Namespace') as unknown as KubeObject[]);
+
+/** The text of contracts/kube-identity-expected.ts. */
+export const renderExpectedIdentity = (): string => `/**
+ * GENERATED from deploy/kubernetes-rbac.ts — do not edit; regenerate (after deploy/iam-derivation.ts) with
+ *
+ *   npx tsx deploy/kubernetes-rbac.ts --write
+ *
+ * The canonical text (functions/domain/kube-identity.ts kubeIdentityText) of the RBAC objects and
+ * admission policies \`hpr rbac\` prints: the sweep reads ours back from each cluster and reports
+ * drift when they differ. test/unit/deploy/kubernetes-rbac.test.ts fails when this file is stale.
+ */
+
+export const EXPECTED_KUBE_IDENTITY_TEXT = ${JSON.stringify(expectedIdentityText())};
+`;
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain && process.argv.includes('--write')) {
+  const out = join(fileURLToPath(new URL('..', import.meta.url)), 'contracts/kube-identity-expected.ts');
+  writeFileSync(out, renderExpectedIdentity());
+  execFileSync('npx', ['biome', 'format', '--write', out], { stdio: 'inherit' });
+  process.stdout.write(`wrote ${out}\n`);
 }

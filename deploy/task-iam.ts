@@ -276,6 +276,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     ports: [
       'ClusterNodes.describeCluster',
       'ClusterNodes.listNodes',
+      'KubeApi.listIdentityObjects',
       'KubeApi.listNodes',
       'KubeApi.listPods',
       'KubeApi.listWorkloads',

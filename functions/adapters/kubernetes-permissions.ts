@@ -64,6 +64,25 @@ const KUBE_API_RULES: { readonly [M in keyof KubeApi]-?: readonly KubeRule[] } =
   // Used for Kueue Workloads only (functions/tasks/workloads.ts).
   listObjects: [kueue('list')],
   patchObject: [kueue('patch')],
+  // Our own RBAC objects and admission policies, read by the sweep's drift check.
+  listIdentityObjects: [
+    { apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'list' },
+    { apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings', verb: 'list' },
+    {
+      apiGroup: 'rbac.authorization.k8s.io',
+      resource: 'roles',
+      verb: 'list',
+      namespace: HEALTH_CHECK_NAMESPACE,
+    },
+    {
+      apiGroup: 'rbac.authorization.k8s.io',
+      resource: 'rolebindings',
+      verb: 'list',
+      namespace: HEALTH_CHECK_NAMESPACE,
+    },
+    { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verb: 'list' },
+    { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verb: 'list' },
+  ],
   // Discovery is a non-resource URL (`/apis`) that the default system:discovery ClusterRole
   // grants every authenticated user: no rule of ours.
   servedVersions: [],

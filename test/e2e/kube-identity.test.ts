@@ -7,16 +7,17 @@
  * as its EKS access entry maps its role.
  */
 import { randomBytes } from 'node:crypto';
-import { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { BatchV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
-import { KUBE_LAMBDAS } from '#deploy/kubernetes-rbac.ts';
+import { KUBE_LAMBDAS, lambdaIdentity } from '#deploy/kubernetes-rbac.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import { planQuarantine, QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
-import { createKubeAdmin, testbedKubeConfig } from '#local/testbed/kube-admin.ts';
+import { checkKubeIdentity } from '#functions/tasks/kube-identity-drift.ts';
+import { createKubeAdmin, mergePatch, testbedKubeConfig } from '#local/testbed/kube-admin.ts';
 import { batchJob, jobSet, pytorchJob } from './workloads-helpers.ts';
 
 const tb = inject('testbed');
@@ -24,6 +25,7 @@ const cp = { server: tb.server, caData: tb.caData, adminToken: tb.adminToken };
 const admin = createKubeAdmin(cp);
 const batch = testbedKubeConfig(cp, tb.adminToken).makeApiClient(BatchV1Api);
 const customs = testbedKubeConfig(cp, tb.adminToken).makeApiClient(CustomObjectsApi);
+const rbac = testbedKubeConfig(cp, tb.adminToken).makeApiClient(RbacAuthorizationV1Api);
 const adminApi = createKubeApi({ server: tb.server, caData: tb.caData, token: tb.adminToken });
 const as = (lambda: string): KubeApi => {
   const token = tb.lambdaTokens[lambda];
@@ -414,7 +416,12 @@ describe('Pod Security Admission on our namespace', () => {
       })
       .then(
         () => 'allowed',
-        (error: unknown) => String((error as { body?: unknown }).body ?? error),
+        (error: unknown) => {
+          const body = (error as { body?: unknown }).body;
+          return typeof body === 'string'
+            ? ((JSON.parse(body) as { message?: string }).message ?? body)
+            : String(error);
+        },
       );
     const plain = await admin.core
       .createNamespacedPod({
@@ -432,5 +439,31 @@ describe('Pod Security Admission on our namespace', () => {
     // Assess: the Pod Security admission message (k8s.io/pod-security-admission).
     expect(privileged).toMatch(/violates PodSecurity "baseline:latest"/);
     expect(plain).toBe('allowed');
+  });
+});
+
+describe('The sweep’s drift check on the real API server', () => {
+  it('finds no drift where `hpr rbac` was applied, and names a ClusterRole someone widened', async () => {
+    // Prepare
+    const quiet = {
+      metrics: { count: () => {} },
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    };
+    const name = 'hyperpod-resilience:quarantine-node';
+    const original = lambdaIdentity('quarantine-node').clusterRole?.rules ?? [];
+
+    // Act
+    const clean = await checkKubeIdentity(as('sweep-cluster'), 'e2e', quiet);
+    await rbac.patchClusterRole(
+      { name, body: { rules: [...original, { apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] } },
+      mergePatch,
+    );
+    const widened = await checkKubeIdentity(as('sweep-cluster'), 'e2e', quiet).finally(() =>
+      rbac.patchClusterRole({ name, body: { rules: original } }, mergePatch),
+    );
+
+    // Assess
+    expect(clean).toEqual({ missing: [], unexpected: [] });
+    expect(widened).toEqual({ missing: [`ClusterRole /${name}`], unexpected: [`ClusterRole /${name}`] });
   });
 });

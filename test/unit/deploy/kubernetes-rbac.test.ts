@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { EXPECTED_KUBE_IDENTITY_TEXT } from '#contracts/kube-identity-expected.ts';
 import {
   admissionPolicies,
   admissionPolicyBindings,
+  expectedIdentityText,
   KUBE_GROUPS,
   KUBE_LAMBDAS,
   LAMBDA_IDENTITIES,
@@ -139,5 +141,20 @@ describe('RBAC: our namespace and the manifest', () => {
         true,
       );
     }
+  });
+});
+
+describe('RBAC: the drift check’s expected text', () => {
+  it('matches the generated contracts/kube-identity-expected.ts (else: npx tsx deploy/kubernetes-rbac.ts --write)', () => {
+    // Assess
+    expect(EXPECTED_KUBE_IDENTITY_TEXT).toBe(expectedIdentityText());
+  });
+
+  it('lets only the sweep read our RBAC objects and admission policies', () => {
+    // Assess
+    const readers = LAMBDA_IDENTITIES.filter((id) =>
+      id.clusterRole?.rules.some((r) => r.resources.includes('clusterroles')),
+    ).map((id) => id.lambda);
+    expect(readers).toEqual(['sweep-cluster']);
   });
 });
