@@ -613,7 +613,7 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
     ]);
   });
 
-  it('alarms on failed executions of every machine, a tripped breaker, a detector disagreement and overdue incidents of every cluster, lost events', () => {
+  it('alarms on failed executions of every machine, a tripped breaker, a detector disagreement, overdue incidents and Kubernetes identity drift of every cluster, lost events', () => {
     // Act
     const alarms = production.fake.of('aws.cloudwatch.MetricAlarm');
     const names = alarms.map((a) => String(a.args.name)).sort();
@@ -626,6 +626,7 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
           `hyperpod-resilience-production-${c.name}-breaker-tripped`,
           `hyperpod-resilience-production-${c.name}-detector-disagreement`,
           `hyperpod-resilience-production-${c.name}-incident-overdue`,
+          `hyperpod-resilience-production-${c.name}-kubernetes-identity-drift`,
         ]),
         'hyperpod-resilience-production-rule-dead-letters',
       ].sort(),
