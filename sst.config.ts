@@ -232,8 +232,8 @@ export default $config({
     }
 
     // ------------------------------------------------------------ Kubernetes access
-    // Each Lambda role that calls the Kubernetes API maps to our group; the group is bound to our
-    // ClusterRole by the manifest `npm run -s hpr -- rbac | kubectl apply -f -` (README "Deploy").
+    // Each Lambda role that calls the Kubernetes API maps to its own group; each group is bound to
+    // its least roles by the manifest `npm run -s hpr -- rbac | kubectl apply -f -` (README "Deploy").
     for (const entry of plan.accessEntries) {
       new aws.eks.AccessEntry(
         `Access-${entry.eksClusterName}-${entry.lambda}`,

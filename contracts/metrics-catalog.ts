@@ -43,6 +43,11 @@ export const COUNTERS = {
   KubernetesEventNotWritten: ['reason'],
   /** The sweep found our own state left behind; `kind` `incident-overdue`: an incident past its deadline. */
   SweepStaleState: ['clusterName', 'kind'],
+  /**
+   * The sweep read our RBAC objects and admission policies back from the cluster: 1 when they differ
+   * from the generated ones (or could not be read), 0 when they match.
+   */
+  KubernetesIdentityDrift: ['clusterName'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The SweepStaleState kind of an incident open past its deadline (health-sweep.contract.ts `repairSchema`). */

@@ -19,7 +19,7 @@
  */
 
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#contracts/metrics-catalog.ts';
-import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
+import { kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import type { ResolvedDeployConfig } from './deploy-config.ts';
 import { planAlarms } from './plan/alarms.ts';
 import { planDashboard } from './plan/dashboard.ts';
@@ -49,7 +49,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
   const { rules, eventRoles } = planRules(context);
 
   // Kubernetes access: an EKS access entry per cluster maps each Kubernetes-calling Lambda's role
-  // to our RBAC group.
+  // to its own Kubernetes group, bound to the least roles its code needs (deploy/kubernetes-rbac.ts).
   const accessEntries = app.clusters.flatMap((cluster) =>
     lambdas
       .filter((l) => l.kubernetes)
@@ -57,7 +57,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
         eksClusterName: cluster.eksClusterName,
         lambda: l.name,
         principalArn: l.roleArn,
-        kubernetesGroups: [RBAC_GROUP],
+        kubernetesGroups: [kubeGroupOf(l.name)],
       })),
   );
 

@@ -692,7 +692,7 @@ const lambdaPermissions = (
       {
         ports,
         actions: sorted(ports.flatMap((p) => derivation.portActions[p] ?? [])),
-        // Calling the Kubernetes API needs the EKS access entry (and the RBAC group).
+        // Calling the Kubernetes API needs the EKS access entry (and the Lambda's own Kubernetes group).
         kubernetes: ports.some((p) => p.startsWith('KubeApi.') || p === 'KubeApiFactory'),
       },
     ]),
@@ -737,7 +737,7 @@ export interface TaskIam {
   readonly ports: readonly string[];
   /** AWS IAM actions the adapters send for those members. */
   readonly actions: readonly string[];
-  /** Calls the Kubernetes API: eks:DescribeCluster + an EKS access entry for our RBAC group. */
+  /** Calls the Kubernetes API: eks:DescribeCluster + an EKS access entry for its own Kubernetes group. */
   readonly kubernetes: boolean;
 }
 

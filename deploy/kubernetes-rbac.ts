@@ -1,13 +1,25 @@
 /**
- * Our least-privilege Kubernetes RBAC as data: the ClusterRole `hyperpod-resilience` and its
- * ClusterRoleBinding to the group `hyperpod-resilience`, the group our EKS access entry maps the
- * Lambda role to. Deployed by the stack and by the local test bed (`kubectl apply -f -` of
- * `rbacManifestYaml()`); the e2e tests prove on a real kube-apiserver that it is enough and no more.
+ * Our least-privilege Kubernetes identities as data, one per Kubernetes-calling Lambda: its own
+ * group (`hyperpod-resilience:<lambda>`, the group our EKS access entry maps that Lambda's role to),
+ * a ClusterRole and ClusterRoleBinding for its cluster-wide rules, and a Role and RoleBinding in our
+ * namespace for the rest. The rules are generated from the same per-method table the adapter is
+ * checked against (functions/adapters/kubernetes-permissions.ts) over the KubeApi members each
+ * Lambda's code uses (deploy/task-iam.ts, derived from the code). On top of RBAC, two
+ * ValidatingAdmissionPolicies let our groups change only what we own (docs/facts/kubernetes-identity.md).
+ * Applied by the local test bed and by a person (`hpr rbac | kubectl apply -f -`); the e2e tests
+ * prove on a real kube-apiserver that each identity is enough and no more.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kubeRulesFor } from '#adapters/kubernetes-permissions.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
-
-export const RBAC_GROUP = 'hyperpod-resilience';
-export const CLUSTER_ROLE_NAME = 'hyperpod-resilience';
+import { TASK_IAM } from '#deploy/task-iam.ts';
+import { KUBE_IDENTITY_LABELS, kubeIdentityText } from '#domain/kube-identity.ts';
+import type { KubeObject } from '#domain/kube-types.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
+import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -15,111 +27,392 @@ export interface PolicyRule {
   verbs: string[];
 }
 
+type Labels = Record<string, string>;
+
 export interface ClusterRole {
   apiVersion: 'rbac.authorization.k8s.io/v1';
   kind: 'ClusterRole';
-  metadata: { name: string; labels: Record<string, string> };
+  metadata: { name: string; labels: Labels };
   rules: PolicyRule[];
+}
+
+export interface Subject {
+  apiGroup: 'rbac.authorization.k8s.io';
+  kind: 'Group';
+  name: string;
 }
 
 export interface ClusterRoleBinding {
   apiVersion: 'rbac.authorization.k8s.io/v1';
   kind: 'ClusterRoleBinding';
-  metadata: { name: string; labels: Record<string, string> };
+  metadata: { name: string; labels: Labels };
   roleRef: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'ClusterRole'; name: string };
-  subjects: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'Group'; name: string }[];
+  subjects: Subject[];
 }
-
-const labels = { 'app.kubernetes.io/name': 'hyperpod-resilience', 'app.kubernetes.io/component': 'rbac' };
-
-export const clusterRole: ClusterRole = {
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'ClusterRole',
-  metadata: { name: CLUSTER_ROLE_NAME, labels },
-  rules: [
-    // Cordon, taint and label nodes; read their conditions.
-    { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] },
-    // Find the pods on a node; delete those that eviction cannot move.
-    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'get', 'delete'] },
-    // Drain through the eviction API, which honours PodDisruptionBudgets.
-    { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-    // Suspend and resume batch Jobs; read health-check Jobs (created only in our namespace: Role below).
-    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'patch'] },
-    // Suspend and resume training jobs.
-    { apiGroups: ['jobset.x-k8s.io'], resources: ['jobsets'], verbs: ['get', 'list', 'patch'] },
-    { apiGroups: ['kubeflow.org'], resources: ['pytorchjobs', 'mpijobs'], verbs: ['get', 'list', 'patch'] },
-    {
-      apiGroups: ['sagemaker.amazonaws.com'],
-      resources: ['hyperpodpytorchjobs'],
-      verbs: ['get', 'list', 'patch'],
-    },
-    // Kueue-managed jobs are stopped by deactivating their Kueue Workload (spec.active), never by
-    // flipping the job's suspend switch that Kueue owns.
-    { apiGroups: ['kueue.x-k8s.io'], resources: ['workloads'], verbs: ['get', 'list', 'patch'] },
-    // Walk pod owners up to the workload.
-    { apiGroups: ['apps'], resources: ['replicasets', 'deployments', 'statefulsets'], verbs: ['get'] },
-    // Tell operators in `kubectl describe` what we did and why (Events in every namespace: the
-    // jobs' own, and `default` for Nodes). Create only: our Event names never repeat.
-    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
-    // Predict whether a drain is blocked.
-    { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['list'] },
-  ],
-};
-
-export const clusterRoleBinding: ClusterRoleBinding = {
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'ClusterRoleBinding',
-  metadata: { name: CLUSTER_ROLE_NAME, labels },
-  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: CLUSTER_ROLE_NAME },
-  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: RBAC_GROUP }],
-};
-
-/** Our own namespace: health-check Jobs run here and nowhere else. */
-export const OUR_NAMESPACE = HEALTH_CHECK_NAMESPACE;
-export const HEALTH_CHECK_ROLE_NAME = 'hyperpod-resilience-health-checks';
 
 export interface Namespace {
   apiVersion: 'v1';
   kind: 'Namespace';
-  metadata: { name: string; labels: Record<string, string> };
+  metadata: { name: string; labels: Labels };
 }
 
 export interface Role {
   apiVersion: 'rbac.authorization.k8s.io/v1';
   kind: 'Role';
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Labels };
   rules: PolicyRule[];
 }
 
 export interface RoleBinding {
   apiVersion: 'rbac.authorization.k8s.io/v1';
   kind: 'RoleBinding';
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Labels };
   roleRef: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'Role'; name: string };
-  subjects: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'Group'; name: string }[];
+  subjects: Subject[];
 }
+
+export interface AdmissionPolicy {
+  apiVersion: 'admissionregistration.k8s.io/v1';
+  kind: 'ValidatingAdmissionPolicy';
+  metadata: { name: string; labels: Labels };
+  spec: {
+    failurePolicy: 'Fail';
+    matchConstraints: {
+      resourceRules: {
+        apiGroups: string[];
+        apiVersions: string[];
+        operations: string[];
+        resources: string[];
+      }[];
+    };
+    matchConditions: { name: string; expression: string }[];
+    variables: { name: string; expression: string }[];
+    validations: { expression: string; message: string; reason: 'Forbidden' }[];
+  };
+}
+
+export interface AdmissionPolicyBinding {
+  apiVersion: 'admissionregistration.k8s.io/v1';
+  kind: 'ValidatingAdmissionPolicyBinding';
+  metadata: { name: string; labels: Labels };
+  spec: { policyName: string; validationActions: ['Deny'] };
+}
+
+export type Manifest =
+  | Namespace
+  | ClusterRole
+  | ClusterRoleBinding
+  | Role
+  | RoleBinding
+  | AdmissionPolicy
+  | AdmissionPolicyBinding;
+
+const labels: Labels = { ...KUBE_IDENTITY_LABELS };
+
+/** Our own namespace: health-check Jobs run here and nowhere else. */
+export const OUR_NAMESPACE = HEALTH_CHECK_NAMESPACE;
+/** Where our namespaced Roles live (our namespace). */
+export const NAMESPACE_OF_ROLES = OUR_NAMESPACE;
+
+/** Prefix of our groups, roles, bindings and admission policies. */
+const PREFIX = 'hyperpod-resilience';
+
+/** The Lambdas that call the Kubernetes API (deploy/task-iam.ts, derived from the code). */
+export const KUBE_LAMBDAS: readonly string[] = Object.entries(TASK_IAM)
+  .filter(([, iam]) => iam.kubernetes)
+  .map(([name]) => name)
+  .sort();
+
+/** The Kubernetes group a Lambda's role is mapped to (EKS access entry `kubernetesGroups`). */
+export const kubeGroupOf = (lambda: string): string => `${PREFIX}:${lambda}`;
+
+/** Every group of ours: the admission policies apply to requests from these. */
+export const KUBE_GROUPS: readonly string[] = KUBE_LAMBDAS.map(kubeGroupOf);
+
+/** The KubeApi members a Lambda's code uses (deploy/task-iam.ts). */
+const kubeMethodsOf = (lambda: string): string[] =>
+  (TASK_IAM[lambda]?.ports ?? [])
+    .filter((p) => p.startsWith('KubeApi.'))
+    .map((p) => p.slice('KubeApi.'.length));
+
+/** Rules with the same API group and verbs share one PolicyRule; order is deterministic. */
+const compact = (rules: { apiGroup: string; resource: string; verb: string }[]): PolicyRule[] => {
+  const verbs = new Map<string, Set<string>>();
+  for (const r of rules) {
+    const key = `${r.apiGroup}|${r.resource}`;
+    verbs.set(key, (verbs.get(key) ?? new Set()).add(r.verb));
+  }
+  const merged = new Map<string, PolicyRule>();
+  for (const [key, set] of [...verbs].sort(([a], [b]) => a.localeCompare(b))) {
+    const [apiGroup = '', resource = ''] = key.split('|');
+    const sortedVerbs = [...set].sort();
+    const mergeKey = `${apiGroup}|${sortedVerbs.join(',')}`;
+    const existing = merged.get(mergeKey);
+    if (existing) existing.resources.push(resource);
+    else merged.set(mergeKey, { apiGroups: [apiGroup], resources: [resource], verbs: sortedVerbs });
+  }
+  return [...merged.values()];
+};
+
+export interface LambdaIdentity {
+  lambda: string;
+  group: string;
+  /** Its cluster-wide rules (absent when it has none). */
+  clusterRole?: ClusterRole;
+  clusterRoleBinding?: ClusterRoleBinding;
+  /** Its rules in our namespace (absent when it has none). */
+  role?: Role;
+  roleBinding?: RoleBinding;
+}
+
+/** One Lambda's Kubernetes identity: its group, roles and bindings. */
+export const lambdaIdentity = (lambda: string): LambdaIdentity => {
+  const group = kubeGroupOf(lambda);
+  const name = group;
+  const subjects: Subject[] = [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }];
+  const rules = kubeRulesFor(lambda, kubeMethodsOf(lambda));
+  const other = rules.filter((r) => r.namespace !== undefined && r.namespace !== OUR_NAMESPACE);
+  if (other.length > 0)
+    throw new Error(`${lambda}: rules in a namespace other than ours: ${JSON.stringify(other)}`);
+  const clusterRules = compact(rules.filter((r) => r.namespace === undefined));
+  const namespacedRules = compact(rules.filter((r) => r.namespace === OUR_NAMESPACE));
+  const identity: LambdaIdentity = { lambda, group };
+  if (clusterRules.length > 0) {
+    identity.clusterRole = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name, labels },
+      rules: clusterRules,
+    };
+    identity.clusterRoleBinding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects,
+    };
+  }
+  if (namespacedRules.length > 0) {
+    identity.role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace: OUR_NAMESPACE, labels },
+      rules: namespacedRules,
+    };
+    identity.roleBinding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: OUR_NAMESPACE, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects,
+    };
+  }
+  return identity;
+};
+
+export const LAMBDA_IDENTITIES: readonly LambdaIdentity[] = KUBE_LAMBDAS.map(lambdaIdentity);
+
+/**
+ * Pod Security Admission level our namespace enforces (docs/facts/kubernetes-identity.md
+ * `k8s.pod-security-labels`): `baseline` admits the quick-check Job as built (device resources,
+ * no host namespaces or paths) and refuses anything privileged; `restricted` is audited and warned
+ * so its gaps show. A deploy that sets `healthChecks.quick.privileged: true` must label the
+ * namespace `privileged` itself (README "Security review checklist").
+ */
+export const POD_SECURITY_ENFORCE = 'baseline';
+export const POD_SECURITY_AUDIT = 'restricted';
 
 export const ourNamespace: Namespace = {
   apiVersion: 'v1',
   kind: 'Namespace',
-  metadata: { name: OUR_NAMESPACE, labels: { 'app.kubernetes.io/name': 'hyperpod-resilience' } },
+  metadata: {
+    name: OUR_NAMESPACE,
+    labels: {
+      'app.kubernetes.io/name': 'hyperpod-resilience',
+      'pod-security.kubernetes.io/enforce': POD_SECURITY_ENFORCE,
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+      'pod-security.kubernetes.io/audit': POD_SECURITY_AUDIT,
+      'pod-security.kubernetes.io/audit-version': 'latest',
+      'pod-security.kubernetes.io/warn': POD_SECURITY_AUDIT,
+      'pod-security.kubernetes.io/warn-version': 'latest',
+    },
+  },
 };
 
-/** Creating (and cleaning up) health-check Jobs, in our namespace only. */
-export const healthCheckRole: Role = {
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'Role',
-  metadata: { name: HEALTH_CHECK_ROLE_NAME, namespace: OUR_NAMESPACE, labels },
-  rules: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete'] }],
+// --- Admission policies: our groups change only what we own ------------------------------
+
+/** Label and annotation keys we own: every one we write starts with this prefix. */
+export const OWNED_KEY_PREFIX = 'hyperpod-resilience.io/';
+/** Our node taint (functions/domain/quarantine.ts QUARANTINE_TAINT_KEY). */
+const OUR_TAINT_KEY = 'hyperpod-resilience.io/quarantine';
+
+const celString = (s: string): string => JSON.stringify(s);
+
+/** `object.<path>` and `oldObject.<path>` both absent, or equal. */
+const unchanged = (path: string): string => {
+  const dot = path.lastIndexOf('.');
+  const parent = path.slice(0, dot);
+  const field = path.slice(dot + 1);
+  return (
+    `(has(object.${parent}.${field}) == has(oldObject.${parent}.${field}) && ` +
+    `(!has(object.${parent}.${field}) || object.${parent}.${field} == oldObject.${parent}.${field}))`
+  );
 };
 
-export const healthCheckRoleBinding: RoleBinding = {
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'RoleBinding',
-  metadata: { name: HEALTH_CHECK_ROLE_NAME, namespace: OUR_NAMESPACE, labels },
-  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: HEALTH_CHECK_ROLE_NAME },
-  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: RBAC_GROUP }],
+/** Variables: the labels and annotations maps of both objects (empty when absent). */
+const metadataVariables = [
+  { name: 'newLabels', expression: 'has(object.metadata.labels) ? object.metadata.labels : {}' },
+  { name: 'oldLabels', expression: 'has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}' },
+  {
+    name: 'newAnnotations',
+    expression: 'has(object.metadata.annotations) ? object.metadata.annotations : {}',
+  },
+  {
+    name: 'oldAnnotations',
+    expression: 'has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}',
+  },
+];
+
+/** Every key not ours has the same value before and after. */
+const onlyOwnedKeys = (what: 'Labels' | 'Annotations') => {
+  const next = `variables.new${what}`;
+  const prev = `variables.old${what}`;
+  const ours = (k: string) => `${k}.startsWith(${celString(OWNED_KEY_PREFIX)})`;
+  return {
+    expression:
+      `${next}.all(k, ${ours('k')} || (k in ${prev} && ${prev}[k] == ${next}[k])) && ` +
+      `${prev}.all(k, ${ours('k')} || k in ${next})`,
+    message: `hyperpod-resilience may change only its own ${what.toLowerCase()} (${OWNED_KEY_PREFIX}*)`,
+    reason: 'Forbidden' as const,
+  };
 };
+
+const ourGroupsCondition = () => ({
+  name: 'hyperpod-resilience-groups',
+  expression: `request.userInfo.groups.exists(g, g in [${KUBE_GROUPS.map(celString).join(', ')}])`,
+});
+
+const otherTaints = (root: 'object' | 'oldObject') =>
+  `(has(${root}.spec.taints) ? ${root}.spec.taints : []).filter(t, t.key != ${celString(OUR_TAINT_KEY)})`;
+
+/** Node spec fields besides `unschedulable` and `taints` (core/v1 NodeSpec). */
+const OTHER_NODE_SPEC_FIELDS = ['podCIDR', 'podCIDRs', 'providerID', 'externalID', 'configSource'];
+
+export const NODE_POLICY_NAME = `${PREFIX}-nodes`;
+export const WORKLOAD_POLICY_NAME = `${PREFIX}-workloads`;
+
+/** Nodes: cordon (`spec.unschedulable`), our taint, our labels and annotations; nothing else. */
+export const nodePolicy: AdmissionPolicy = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicy',
+  metadata: { name: NODE_POLICY_NAME, labels },
+  spec: {
+    failurePolicy: 'Fail',
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['nodes'] }],
+    },
+    matchConditions: [ourGroupsCondition()],
+    variables: metadataVariables,
+    validations: [
+      {
+        expression: `${otherTaints('object')} == ${otherTaints('oldObject')}`,
+        message: `hyperpod-resilience may add or remove only its own taint (${OUR_TAINT_KEY})`,
+        reason: 'Forbidden',
+      },
+      {
+        expression: OTHER_NODE_SPEC_FIELDS.map((f) => unchanged(`spec.${f}`)).join(' && '),
+        message: 'hyperpod-resilience may change only spec.unschedulable and its own taint in a Node spec',
+        reason: 'Forbidden',
+      },
+      onlyOwnedKeys('Labels'),
+      onlyOwnedKeys('Annotations'),
+    ],
+  },
+};
+
+/**
+ * Where each kind we suspend keeps its pod templates (docs/facts/kubernetes-identity.md
+ * `k8s.pod-template-paths`), and the Kueue Workload's pod sets: none may change.
+ */
+export const POD_TEMPLATE_PATHS: Readonly<Record<string, { group: string; plural: string; path: string }>> = {
+  Job: { group: WORKLOAD_KINDS.Job.group, plural: WORKLOAD_KINDS.Job.plural, path: 'spec.template' },
+  JobSet: {
+    group: WORKLOAD_KINDS.JobSet.group,
+    plural: WORKLOAD_KINDS.JobSet.plural,
+    path: 'spec.replicatedJobs',
+  },
+  PyTorchJob: {
+    group: WORKLOAD_KINDS.PyTorchJob.group,
+    plural: WORKLOAD_KINDS.PyTorchJob.plural,
+    path: 'spec.pytorchReplicaSpecs',
+  },
+  MPIJob: {
+    group: WORKLOAD_KINDS.MPIJob.group,
+    plural: WORKLOAD_KINDS.MPIJob.plural,
+    path: 'spec.mpiReplicaSpecs',
+  },
+  HyperPodPyTorchJob: {
+    group: WORKLOAD_KINDS.HyperPodPyTorchJob.group,
+    plural: WORKLOAD_KINDS.HyperPodPyTorchJob.plural,
+    path: 'spec.replicaSpecs',
+  },
+  Workload: { group: KUEUE_WORKLOAD.group, plural: KUEUE_WORKLOAD.plural, path: 'spec.podSets' },
+};
+
+const templateTargets = Object.values(POD_TEMPLATE_PATHS);
+
+/** Workloads: the suspend switch (or a Kueue Workload's `spec.active`), our labels and annotations. */
+export const workloadPolicy: AdmissionPolicy = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicy',
+  metadata: { name: WORKLOAD_POLICY_NAME, labels },
+  spec: {
+    failurePolicy: 'Fail',
+    matchConstraints: {
+      resourceRules: [...new Set(templateTargets.map((t) => t.group))].map((group) => ({
+        apiGroups: [group],
+        apiVersions: ['*'],
+        operations: ['UPDATE'],
+        resources: templateTargets.filter((t) => t.group === group).map((t) => t.plural),
+      })),
+    },
+    matchConditions: [ourGroupsCondition()],
+    variables: metadataVariables,
+    validations: [
+      ...templateTargets.map(({ group, plural, path }) => ({
+        expression:
+          `request.resource.group != ${celString(group)} || request.resource.resource != ${celString(plural)} || ` +
+          unchanged(path),
+        message: `hyperpod-resilience may not change ${path} of ${plural}.${group} (pod templates are not ours)`,
+        reason: 'Forbidden' as const,
+      })),
+      onlyOwnedKeys('Labels'),
+      onlyOwnedKeys('Annotations'),
+    ],
+  },
+};
+
+const bindingOf = (policy: AdmissionPolicy): AdmissionPolicyBinding => ({
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicyBinding',
+  metadata: { name: policy.metadata.name, labels },
+  spec: { policyName: policy.metadata.name, validationActions: ['Deny'] },
+});
+
+export const admissionPolicies: readonly AdmissionPolicy[] = [nodePolicy, workloadPolicy];
+export const admissionPolicyBindings: readonly AdmissionPolicyBinding[] = admissionPolicies.map(bindingOf);
+
+/** Every object we apply, namespace first, in apply order. */
+export const rbacManifests = (): Manifest[] => [
+  ourNamespace,
+  ...LAMBDA_IDENTITIES.flatMap((id) =>
+    [id.clusterRole, id.clusterRoleBinding, id.role, id.roleBinding].filter(
+      (m): m is NonNullable<typeof m> => !!m,
+    ),
+  ),
+  ...admissionPolicies,
+  ...admissionPolicyBindings,
+];
 
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 
@@ -168,12 +461,35 @@ export function toYaml(value: unknown, indent = 0): string {
   return `${pad}${scalar(value)}\n`;
 }
 
-/**
- * Our namespace, the ClusterRole and its binding, and the health-check Role and its binding, as
- * one multi-document YAML text for `kubectl apply -f -`.
- */
+/** Every manifest (rbacManifests) as one multi-document YAML text for `kubectl apply -f -`. */
 export function rbacManifestYaml(): string {
-  return [ourNamespace, clusterRole, clusterRoleBinding, healthCheckRole, healthCheckRoleBinding]
+  return rbacManifests()
     .map((doc) => toYaml(doc))
     .join('---\n');
+}
+
+/** The canonical text of our identity objects as generated (the sweep compares the cluster's with it). */
+export const expectedIdentityText = (): string =>
+  kubeIdentityText(rbacManifests().filter((m) => m.kind !== 'Namespace') as unknown as KubeObject[]);
+
+/** The text of contracts/kube-identity-expected.ts. */
+export const renderExpectedIdentity = (): string => `/**
+ * GENERATED from deploy/kubernetes-rbac.ts — do not edit; regenerate (after deploy/iam-derivation.ts) with
+ *
+ *   npx tsx deploy/kubernetes-rbac.ts --write
+ *
+ * The canonical text (functions/domain/kube-identity.ts kubeIdentityText) of the RBAC objects and
+ * admission policies \`hpr rbac\` prints: the sweep reads ours back from each cluster and reports
+ * drift when they differ. test/unit/deploy/kubernetes-rbac.test.ts fails when this file is stale.
+ */
+
+export const EXPECTED_KUBE_IDENTITY_TEXT = ${JSON.stringify(expectedIdentityText())};
+`;
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain && process.argv.includes('--write')) {
+  const out = join(fileURLToPath(new URL('..', import.meta.url)), 'contracts/kube-identity-expected.ts');
+  writeFileSync(out, renderExpectedIdentity());
+  execFileSync('npx', ['biome', 'format', '--write', out], { stdio: 'inherit' });
+  process.stdout.write(`wrote ${out}\n`);
 }

@@ -14,7 +14,7 @@ export interface TaskIam {
   readonly ports: readonly string[];
   /** AWS IAM actions the adapters send for those members. */
   readonly actions: readonly string[];
-  /** Calls the Kubernetes API: eks:DescribeCluster + an EKS access entry for our RBAC group. */
+  /** Calls the Kubernetes API: eks:DescribeCluster + an EKS access entry for its own Kubernetes group. */
   readonly kubernetes: boolean;
 }
 
@@ -278,6 +278,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     ports: [
       'ClusterNodes.describeCluster',
       'ClusterNodes.listNodes',
+      'KubeApi.listIdentityObjects',
       'KubeApi.listNodes',
       'KubeApi.listPods',
       'KubeApi.listWorkloads',

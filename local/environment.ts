@@ -3,7 +3,8 @@
  * scheduler, kwok), the HyperPod simulator (SageMaker, EKS, SNS, STS token review), an in-memory
  * DynamoDB (dynalite) for the ledger, and our tasks wired to them through the REAL adapters:
  * SDK v3 clients over HTTP, EKS tokens verified by the API server's webhook, and our own
- * least-privilege ClusterRole enforced by RBAC. Events the simulator emits are matched against
+ * per-Lambda least-privilege identities (one Kubernetes group each) enforced by RBAC and our
+ * admission policies. Events the simulator emits are matched against
  * the deployed EventBridge patterns and start node-recovery executions on the local runner.
  * Used by the e2e tests, `hpr demo`, `hpr simulate` and the benchmarks.
  */
@@ -21,7 +22,7 @@ import { createSnsNotifier } from '#adapters/notifier-sns.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { createClusterNodes } from '#adapters/sagemaker.ts';
 import { type AppConfig, type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';
-import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
+import { KUBE_GROUPS, KUBE_LAMBDAS, kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
 import { matchingRules } from '#local/event-matcher.ts';
@@ -66,6 +67,23 @@ export const LOCAL_CREDENTIALS = {
   secretAccessKey: 'hyperpod-resilience-local-secret',
 };
 export const LOCAL_LAMBDA_ROLE = 'arn:aws:iam::111122223333:role/hyperpod-resilience-tasks';
+
+/**
+ * Each Kubernetes-calling Lambda's own local role and credentials, as deployed: the simulated EKS
+ * access entry maps that role to the Lambda's own Kubernetes group (deploy/kubernetes-rbac.ts).
+ */
+export const localLambdaIdentity = (lambda: string) => {
+  const index = KUBE_LAMBDAS.indexOf(lambda);
+  if (index < 0) throw new Error(`${lambda} does not call the Kubernetes API`);
+  return {
+    principalArn: `arn:aws:iam::111122223333:role/hyperpod-resilience-${lambda}`,
+    credentials: {
+      accessKeyId: `AKIDHPRLOCALKUBE${String(index).padStart(4, '0')}`,
+      secretAccessKey: `hyperpod-resilience-local-${lambda}`,
+    },
+    group: kubeGroupOf(lambda),
+  };
+};
 export const LOCAL_TOPIC_ARN = 'arn:aws:sns:us-west-2:111122223333:hyperpod-resilience';
 export const LEDGER_TABLE = 'hyperpod-resilience-ledger';
 
@@ -109,7 +127,10 @@ export interface LocalEnvironment {
   config: AppConfig;
   controlPlane: ControlPlane;
   simulator: Simulator;
+  /** Deps holding every Lambda's Kubernetes group: prefer depsOf(lambda). */
   deps: TaskDeps;
+  /** The deps a Lambda runs with in an execution: its own Kubernetes identity, as deployed. */
+  depsOf(lambda: string): TaskDeps;
   /** Admin view of the cluster for setting up workloads and assertions (not what the tasks use). */
   admin: KubeApi;
   kubeAdmin: TestbedKubeAdmin;
@@ -223,9 +244,26 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       ...(options.conformance ? { conformance: options.conformance } : {}),
       port: simulatorPort,
       kube: () => createKubeAdmin(cp),
-      credentials: [{ ...LOCAL_CREDENTIALS, principalArn: LOCAL_LAMBDA_ROLE }],
+      credentials: [
+        { ...LOCAL_CREDENTIALS, principalArn: LOCAL_LAMBDA_ROLE },
+        ...KUBE_LAMBDAS.map(localLambdaIdentity).map((id) => ({
+          ...id.credentials,
+          principalArn: id.principalArn,
+        })),
+      ],
       accessEntries: [
-        { principalArn: LOCAL_LAMBDA_ROLE, kubernetesGroups: [RBAC_GROUP], username: 'hyperpod-resilience' },
+        // The shared role (env.deps) holds every Lambda's group: only for tests that call tasks
+        // directly without naming the Lambda; executions use each Lambda's own role (depsFor).
+        {
+          principalArn: LOCAL_LAMBDA_ROLE,
+          kubernetesGroups: [...KUBE_GROUPS],
+          username: 'hyperpod-resilience',
+        },
+        ...KUBE_LAMBDAS.map(localLambdaIdentity).map((id) => ({
+          principalArn: id.principalArn,
+          kubernetesGroups: [id.group],
+          username: `hyperpod-resilience-${id.principalArn.split('/').pop()}`,
+        })),
       ],
       eksEndpoint: () => ({ endpoint: cp.server, caData: cp.caData }),
       topics: [LOCAL_TOPIC_ARN],
@@ -270,42 +308,48 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     const metricsSink: MetricsSink = {
       count: (name, dimensions, value) => metrics.push({ name, dimensions, value, at: Date.now() }),
     };
-    const deps: TaskDeps = guardPorts(
-      {
-        config,
-        clusterNodes: createClusterNodes(
-          guardAwsClient(new SageMakerClient({ ...clientConfig, endpoint: simulator.url }), options.policies),
-        ),
-        kubeFor: withSimulatedCheckResults(
-          createKubeApiFactory({
-            eks: guardAwsClient(
-              new EKSClient({ ...clientConfig, endpoint: simulator.url }),
-              options.policies,
-            ),
-            region: LOCAL_REGION,
-            credentials: LOCAL_CREDENTIALS,
-          }),
-          options.healthCheckVerdicts,
-          config.healthChecks.quick.checks.map((check) => check.name),
-          config.healthChecks.quick.neuronChecks.map((check) => check.name),
-        ),
-        ledger: createDynamoLedger({
-          client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-          tableName: LEDGER_TABLE,
+    const kubeForCredentials = (credentials: typeof LOCAL_CREDENTIALS) =>
+      withSimulatedCheckResults(
+        createKubeApiFactory({
+          eks: guardAwsClient(new EKSClient({ ...clientConfig, endpoint: simulator.url }), options.policies),
+          region: LOCAL_REGION,
+          credentials,
         }),
-        notifier: createSnsNotifier({
-          client: guardAwsClient(
-            new SNSClient({ ...clientConfig, endpoint: simulator.url }),
-            options.policies,
-          ),
-          topicArn: LOCAL_TOPIC_ARN,
-        }),
-        metrics: metricsSink,
-        logger: options.logger ?? { info: () => {}, warn: () => {}, error: () => {} },
-        now: () => new Date().toISOString(),
-      },
-      options.policies,
+        options.healthCheckVerdicts,
+        config.healthChecks.quick.checks.map((check) => check.name),
+        config.healthChecks.quick.neuronChecks.map((check) => check.name),
+      );
+    const baseDeps: TaskDeps = {
+      config,
+      clusterNodes: createClusterNodes(
+        guardAwsClient(new SageMakerClient({ ...clientConfig, endpoint: simulator.url }), options.policies),
+      ),
+      kubeFor: kubeForCredentials(LOCAL_CREDENTIALS),
+      ledger: createDynamoLedger({
+        client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName: LEDGER_TABLE,
+      }),
+      notifier: createSnsNotifier({
+        client: guardAwsClient(new SNSClient({ ...clientConfig, endpoint: simulator.url }), options.policies),
+        topicArn: LOCAL_TOPIC_ARN,
+      }),
+      metrics: metricsSink,
+      logger: options.logger ?? { info: () => {}, warn: () => {}, error: () => {} },
+      now: () => new Date().toISOString(),
+    };
+    const deps: TaskDeps = guardPorts(baseDeps, options.policies);
+
+    // Each Kubernetes-calling Lambda runs under its own identity, as deployed.
+    const lambdaDeps = new Map(
+      KUBE_LAMBDAS.map((lambda) => [
+        lambda,
+        guardPorts(
+          { ...baseDeps, kubeFor: kubeForCredentials(localLambdaIdentity(lambda).credentials) },
+          options.policies,
+        ),
+      ]),
     );
+    const depsOf = (lambda: string): TaskDeps => lambdaDeps.get(lambda) ?? deps;
 
     const rules = buildRules(config);
     const executions: Promise<ExecutionReport>[] = [];
@@ -320,6 +364,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       waitMs: options.pollMs ?? 100,
       executions: localExecutions,
       signal: aborter.signal,
+      depsFor: depsOf,
     };
     const abort = async (reason = 'the local environment stopped') => {
       if (!aborter.signal.aborted) aborter.abort(reason);
@@ -347,6 +392,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       controlPlane: cp,
       simulator,
       deps,
+      depsOf,
       admin,
       kubeAdmin: createKubeAdmin(cp),
       executions,

@@ -85,6 +85,8 @@ interface MachineSpec {
   definition: () => Record<string, unknown>;
   /** Task state name → task function (states inside Map item processors included). */
   handlers: Record<string, Task<unknown>>;
+  /** Task state name → the Lambda that runs it. */
+  lambdas: Readonly<Record<string, string>>;
   /** Wait states shortened by `waitMs`. */
   waitStates: string[];
   /** `states:startExecution` Task states → the machine they start (emulated). */
@@ -103,6 +105,7 @@ const asLambda =
 const MACHINES = {
   'node-recovery': {
     definition: () => nodeRecoveryDefinition({ functionArns: localFunctionArns() }),
+    lambdas: NODE_RECOVERY_TASKS,
     handlers: Object.fromEntries(
       Object.entries(NODE_RECOVERY_TASKS).map(([state, fn]) => [state, asLambda(fn, nodeRecoveryTasks[fn])]),
     ),
@@ -114,6 +117,7 @@ const MACHINES = {
         functionArns: localHealthCheckFunctionArns(),
         nodeRecoveryArn: localStateMachineArn('node-recovery'),
       }),
+    lambdas: HEALTH_CHECK_TASKS,
     handlers: Object.fromEntries(
       Object.entries(HEALTH_CHECK_TASKS).map(([state, fn]) => [state, asLambda(fn, healthCheckTasks[fn])]),
     ),
@@ -127,6 +131,7 @@ const MACHINES = {
         nodeRecoveryArn: localStateMachineArn('node-recovery'),
         healthCheckArn: localStateMachineArn('health-check'),
       }),
+    lambdas: HEALTH_SWEEP_TASKS,
     handlers: Object.fromEntries(
       Object.entries(HEALTH_SWEEP_TASKS).map(([state, fn]) => [state, asLambda(fn, healthSweepTasks[fn])]),
     ),
@@ -135,6 +140,7 @@ const MACHINES = {
   },
   'job-resume': {
     definition: () => jobResumeDefinition({ functionArns: localJobResumeFunctionArns() }),
+    lambdas: JOB_RESUME_TASKS,
     handlers: Object.fromEntries(
       Object.entries(JOB_RESUME_TASKS).map(([state, fn]) => [state, asLambda(fn, jobResumeTasks[fn])]),
     ),
@@ -180,6 +186,11 @@ export interface RunOptions {
   executions?: LocalExecutions;
   /** Aborting it aborts the execution (and those it started): status ABORTED, no further task runs. */
   signal?: AbortSignal;
+  /**
+   * The deps one Lambda's task runs with (its own Kubernetes identity, as deployed); absent: every
+   * task runs with the execution's deps.
+   */
+  depsFor?: (lambda: string) => TaskDeps;
 }
 
 /** Marks runs started by LocalExecutions.start, whose name is claimed already. */
@@ -341,7 +352,11 @@ export const runStateMachine = async (
   const handlers = Object.fromEntries([
     ...Object.entries(spec.handlers).map(([state, task]) => [
       state,
-      async (stateInput: unknown) => (await task(stateInput, deps)) as never,
+      async (stateInput: unknown) => {
+        const lambda = spec.lambdas[state];
+        const taskDeps = lambda && options.depsFor ? options.depsFor(lambda) : deps;
+        return (await task(stateInput, taskDeps)) as never;
+      },
     ]),
     ...startStates.map(([state, target]) => [
       state,

@@ -62,6 +62,13 @@ export const planAlarms = (context: PlanContext, machines: readonly MachinePlan[
         periodSeconds: 300,
         threshold: 1,
       },
+      {
+        alarmName: `${alarmPrefix}-${c.name}-kubernetes-identity-drift`,
+        description: `Our RBAC objects or admission policies on ${c.name} differ from the generated ones (or cannot be read): apply \`hpr rbac\` again`,
+        metrics: [metric('KubernetesIdentityDrift', { clusterName: c.name })],
+        periodSeconds: 300,
+        threshold: 1,
+      },
     ]),
     {
       alarmName: `${alarmPrefix}-rule-dead-letters`,

@@ -88,6 +88,17 @@ export const planDashboard = (
         ]),
       ),
       widget(
+        'Kubernetes RBAC or admission-policy drift by cluster (1: apply `hpr rbac` again)',
+        app.clusters.map((c) => [
+          ns,
+          'KubernetesIdentityDrift',
+          ...svc,
+          'clusterName',
+          c.name,
+          { label: c.name, stat: 'Maximum' },
+        ]),
+      ),
+      widget(
         'Time from trigger to quarantine, suspension, resumption (ms)',
         LATENCY_METRICS.flatMap((name) =>
           ['p50', 'p90', 'Maximum'].map((stat) => [ns, name, ...svc, { stat, label: `${name} ${stat}` }]),

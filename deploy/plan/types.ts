@@ -38,7 +38,7 @@ export interface LambdaPlan {
   roleName: string;
   roleArn: string;
   logGroupName: string;
-  /** Calls the Kubernetes API: an EKS access entry maps its role to our RBAC group. */
+  /** Calls the Kubernetes API: an EKS access entry maps its role to its own Kubernetes group. */
   kubernetes: boolean;
   /** VPC placement (deploy config `vpc`): only Lambdas that call the Kubernetes API. */
   vpc?: { subnetIds: string[]; securityGroupIds: string[] };

@@ -5,7 +5,7 @@
  * is a runtime value, so the resources are declared here, built from the same constants the
  * adapter and the domain use; the verbs are not trusted to this table alone: a unit test derives
  * each method's verbs from the client calls in kubernetes.ts and compares, and proves that our
- * ClusterRole and namespaced Role (kubernetes-rbac.ts) allow what the deployed tasks use.
+ * per-Lambda ClusterRoles and namespaced Roles (kubernetes-rbac.ts) allow what each deployed task uses.
  */
 import type { KubeApi } from '#adapters/ports.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
@@ -64,6 +64,25 @@ const KUBE_API_RULES: { readonly [M in keyof KubeApi]-?: readonly KubeRule[] } =
   // Used for Kueue Workloads only (functions/tasks/workloads.ts).
   listObjects: [kueue('list')],
   patchObject: [kueue('patch')],
+  // Our own RBAC objects and admission policies, read by the sweep's drift check.
+  listIdentityObjects: [
+    { apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'list' },
+    { apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings', verb: 'list' },
+    {
+      apiGroup: 'rbac.authorization.k8s.io',
+      resource: 'roles',
+      verb: 'list',
+      namespace: HEALTH_CHECK_NAMESPACE,
+    },
+    {
+      apiGroup: 'rbac.authorization.k8s.io',
+      resource: 'rolebindings',
+      verb: 'list',
+      namespace: HEALTH_CHECK_NAMESPACE,
+    },
+    { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', verb: 'list' },
+    { apiGroup: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicybindings', verb: 'list' },
+  ],
   // Discovery is a non-resource URL (`/apis`) that the default system:discovery ClusterRole
   // grants every authenticated user: no rule of ours.
   servedVersions: [],
@@ -74,5 +93,34 @@ const KUBE_API_RULES: { readonly [M in keyof KubeApi]-?: readonly KubeRule[] } =
   createEvent: [{ apiGroup: 'events.k8s.io', resource: 'events', verb: 'create' }],
 };
 
+/**
+ * Per Lambda, the KubeApi methods it calls in our namespace only: its Kubernetes identity gets
+ * their rules there (a Role), not cluster-wide. poll-quick-check lists the pods of its own
+ * health-check Job (functions/tasks/poll-quick-check.ts), always in HEALTH_CHECK_NAMESPACE.
+ */
+const NAMESPACED_USES: Readonly<Record<string, readonly (keyof KubeApi)[]>> = {
+  'poll-quick-check': ['listPods'],
+};
+
+/**
+ * The rules one Lambda's Kubernetes identity needs: the union of its KubeApi methods' rules
+ * (`methods` = the `KubeApi.*` members deploy/task-iam.ts derives from its code), narrowed to our
+ * namespace where NAMESPACED_USES says so.
+ */
+const kubeRulesFor = (lambda: string, methods: readonly string[]): KubeRule[] => {
+  const narrowed = new Set<string>(NAMESPACED_USES[lambda] ?? []);
+  const seen = new Map<string, KubeRule>();
+  for (const method of methods) {
+    const rules = KUBE_API_RULES[method as keyof KubeApi];
+    if (rules === undefined) throw new Error(`${lambda}: unknown KubeApi method ${method}`);
+    for (const rule of rules) {
+      const scoped =
+        narrowed.has(method) && !rule.namespace ? { ...rule, namespace: HEALTH_CHECK_NAMESPACE } : rule;
+      seen.set(`${scoped.apiGroup}|${scoped.resource}|${scoped.verb}|${scoped.namespace ?? ''}`, scoped);
+    }
+  }
+  return [...seen.values()];
+};
+
 export type { KubeRule };
-export { KUBE_API_RULES };
+export { KUBE_API_RULES, kubeRulesFor, NAMESPACED_USES };

@@ -68,6 +68,36 @@ const POD_EVICTION = {
 } as const satisfies KubeResource;
 const BATCH_JOBS = { group: 'batch', version: 'v1', resource: 'jobs' } as const satisfies KubeResource;
 const EVENTS = { group: 'events.k8s.io', version: 'v1', resource: 'events' } as const satisfies KubeResource;
+const CLUSTER_ROLES = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  resource: 'clusterroles',
+} as const satisfies KubeResource;
+const CLUSTER_ROLE_BINDINGS = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  resource: 'clusterrolebindings',
+} as const satisfies KubeResource;
+const ROLES = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  resource: 'roles',
+} as const satisfies KubeResource;
+const ROLE_BINDINGS = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  resource: 'rolebindings',
+} as const satisfies KubeResource;
+const ADMISSION_POLICIES = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  resource: 'validatingadmissionpolicies',
+} as const satisfies KubeResource;
+const ADMISSION_POLICY_BINDINGS = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  resource: 'validatingadmissionpolicybindings',
+} as const satisfies KubeResource;
 
 /** Per-request timeout: the Lambda must get an answer (or a retryable error) well before its own limit. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
@@ -347,6 +377,31 @@ const createKubeApi = (options: KubeApiOptions): KubeApi => {
         () => [],
       );
       return (items as KubeObject[]).map((item) => withTypeMeta(item, ref.apiVersion, ref.kind));
+    },
+
+    async listIdentityObjects(namespace, labelSelector) {
+      const list = async (
+        resource: KubeResource,
+        kind: string,
+        apiVersion: string,
+        inNamespace?: string,
+      ): Promise<KubeObject[]> => {
+        const items = await call(`LIST ${kind}${inNamespace ? ` in ${inNamespace}` : ''}`, () =>
+          client.list(resource, { ...(inNamespace ? { namespace: inNamespace } : {}), labelSelector }),
+        );
+        return (items as KubeObject[]).map((item) => withTypeMeta(item, apiVersion, kind));
+      };
+      const rbac = 'rbac.authorization.k8s.io/v1';
+      const admission = 'admissionregistration.k8s.io/v1';
+      const lists = await Promise.all([
+        list(CLUSTER_ROLES, 'ClusterRole', rbac),
+        list(CLUSTER_ROLE_BINDINGS, 'ClusterRoleBinding', rbac),
+        list(ROLES, 'Role', rbac, namespace),
+        list(ROLE_BINDINGS, 'RoleBinding', rbac, namespace),
+        list(ADMISSION_POLICIES, 'ValidatingAdmissionPolicy', admission),
+        list(ADMISSION_POLICY_BINDINGS, 'ValidatingAdmissionPolicyBinding', admission),
+      ]);
+      return lists.flat();
     },
 
     async servedVersions(group) {

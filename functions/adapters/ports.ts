@@ -120,6 +120,12 @@ export interface KubeApi {
     labelSelector?: string;
   }): Promise<KubeObject[]>;
   /**
+   * Our own RBAC objects and admission policies, found by `labelSelector`: ClusterRoles,
+   * ClusterRoleBindings, ValidatingAdmissionPolicies and their bindings cluster-wide, Roles and
+   * RoleBindings in `namespace` (the sweep compares them with the generated ones).
+   */
+  listIdentityObjects(namespace: string, labelSelector: string): Promise<KubeObject[]>;
+  /**
    * API discovery: the versions an API group serves, its preferred version first; [] when the
    * group is not served at all (e.g. Kueue not installed).
    */

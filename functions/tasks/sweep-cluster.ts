@@ -26,6 +26,7 @@ import { type SweepResult, sweepInputSchema } from '#state-machines/health-sweep
 import type { TaskDeps } from './deps.ts';
 import { reportDisagreement } from './detector-disagreement.ts';
 import { listOurSuspensions } from './job-resume.ts';
+import { checkKubeIdentity } from './kube-identity-drift.ts';
 import { parseInput } from './parse.ts';
 import { SWEEP_REQUESTER } from './prepare-health-check.ts';
 
@@ -260,6 +261,7 @@ const sweepOne = async (
   for (const gauge of reliabilityGauges(cluster.name, windowIncidents, instances, now)) {
     deps.metrics.count(gauge.name, gauge.dimensions, gauge.value);
   }
+  await checkKubeIdentity(kube, cluster.name, deps);
   deps.logger.info('cluster swept', { ...result.summary[result.summary.length - 1] });
 };
 

@@ -46,7 +46,7 @@ const USAGE = `usage:
   offline
     hpr demo [--json]                       run the demo (real kube-apiserver + HyperPod simulator)
     hpr simulate <scenario.json> [--json]   run a scenario and report every incident
-    hpr rbac                                print our ClusterRole + binding (kubectl apply -f -)
+    hpr rbac                                print our namespace, per-Lambda roles + bindings, admission policies (kubectl apply -f -)
     hpr plan [--nodes N] [--failure-rate per-1000-node-days] [--checkpoint min] [--checkpoint-write min]
              [--restart min] [--detect min] [--spares N] [--repair min] [--share 0.99] [--svg file.svg]
              [--simulate] [--report run.json | --stage <s> [--fleet-nodes N] [--since 30d]] [--json]

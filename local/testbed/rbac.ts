@@ -1,4 +1,7 @@
-/** Applies our ClusterRole and ClusterRoleBinding (deploy/kubernetes-rbac.ts) to the test bed. */
+/**
+ * Applies what `hpr rbac` prints (deploy/kubernetes-rbac.ts) to the test bed: our namespace, each
+ * Lambda's roles and bindings, and our ValidatingAdmissionPolicies with their bindings.
+ */
 import { rbacManifestYaml } from '#deploy/kubernetes-rbac.ts';
 import type { ControlPlane } from './control-plane.ts';
 

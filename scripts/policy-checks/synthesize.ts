@@ -14,14 +14,7 @@ import { NVIDIA_GPU_RESOURCE } from '#contracts/accelerator-table.ts';
 import { parseAppConfig } from '#contracts/config/app.ts';
 import { resolveDeployConfig } from '#deploy/deploy-config.ts';
 import { planDeployment } from '#deploy/deploy-plan.ts';
-import {
-  clusterRole,
-  clusterRoleBinding,
-  healthCheckRole,
-  healthCheckRoleBinding,
-  ourNamespace,
-  toYaml,
-} from '#deploy/kubernetes-rbac.ts';
+import { ourNamespace, rbacManifests, toYaml } from '#deploy/kubernetes-rbac.ts';
 import { buildQuickCheckJob, quickCheckJobName } from '#functions/domain/health-check-job.ts';
 
 const REGION = 'us-west-2';
@@ -97,11 +90,13 @@ export function synthesize(outDir: string): { iam: string[]; k8s: string[] } {
     expectations: { gpus: 8, efaDevices: 32 },
   });
   const k8s: [string, unknown][] = [
-    ['namespace', ourNamespace],
-    ['cluster-role', clusterRole],
-    ['cluster-role-binding', clusterRoleBinding],
-    ['health-check-role', healthCheckRole],
-    ['health-check-role-binding', healthCheckRoleBinding],
+    ...rbacManifests().map(
+      (doc) =>
+        [
+          `${doc.kind.replace(/[A-Z]/g, (c, i) => `${i ? '-' : ''}${c.toLowerCase()}`)}-${doc.metadata.name.replace(':', '-')}`,
+          doc,
+        ] as [string, unknown],
+    ),
     ['health-check-job', job],
   ];
 

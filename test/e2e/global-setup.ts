@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
+import { KUBE_GROUPS, KUBE_LAMBDAS, kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import { type ControlPlane, startControlPlane } from '#local/testbed/control-plane.ts';
 import { installCrds } from '#local/testbed/crds.ts';
 import { applyRbac } from '#local/testbed/rbac.ts';
@@ -18,8 +18,13 @@ export interface TestbedInfo {
   /** Bearer token of `admin` (system:masters). */
   adminToken: string;
   kubeconfigPath: string;
-  /** Bearer token of user `hyperpod-resilience-e2e` in group RBAC_GROUP (our ClusterRole only). */
+  /** Bearer token of user `hyperpod-resilience-e2e` in every Lambda's group (KUBE_GROUPS): our RBAC and admission policies only. */
   rbacToken: string;
+  /**
+   * Per Kubernetes-calling Lambda, the bearer token of a user in that Lambda's group only, as its
+   * EKS access entry maps its role (deploy/kubernetes-rbac.ts kubeGroupOf).
+   */
+  lambdaTokens: Record<string, string>;
 }
 
 declare module 'vitest' {
@@ -31,12 +36,21 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stderr.write(`[testbed] ${line}\n`);
   const rbacToken = randomBytes(24).toString('hex');
+  const lambdaTokens = Object.fromEntries(
+    KUBE_LAMBDAS.map((lambda) => [lambda, randomBytes(24).toString('hex')]),
+  );
   log('starting tier-1 control plane (first run builds the binaries: progress below)');
   const cp: ControlPlane = await startControlPlane({
     tier: 1,
     log,
     staticTokens: [
-      { token: rbacToken, user: 'hyperpod-resilience-e2e', uid: 'hpr-e2e', groups: [RBAC_GROUP] },
+      { token: rbacToken, user: 'hyperpod-resilience-e2e', uid: 'hpr-e2e', groups: [...KUBE_GROUPS] },
+      ...KUBE_LAMBDAS.map((lambda) => ({
+        token: lambdaTokens[lambda] ?? '',
+        user: `hyperpod-resilience-e2e-${lambda}`,
+        uid: `hpr-e2e-${lambda}`,
+        groups: [kubeGroupOf(lambda)],
+      })),
     ],
   });
   try {
@@ -53,6 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     adminToken: cp.adminToken,
     kubeconfigPath: cp.kubeconfigPath,
     rbacToken,
+    lambdaTokens,
   });
 
   return async () => {

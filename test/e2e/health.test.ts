@@ -288,7 +288,10 @@ describe('End to end: health checks and the health sweep', () => {
     });
     expect(env.simulator.notifications.slice(notified).map((n) => n.subject)).toEqual([
       `hyperpod-resilience: incident crashed-e2e on ${CLUSTER} was abandoned`,
-    ]);
+    ]); // The sweep read our RBAC objects and admission policies back under its own identity: no drift.
+    const drift = env.metrics.filter((m) => m.name === 'KubernetesIdentityDrift').map((m) => m.value);
+    expect(drift.length).toBeGreaterThan(0);
+    expect(drift.every((v) => v === 0)).toBe(true);
   });
 
   it('runs the full level through SageMaker StartClusterHealthCheck and waits for the node to leave DeepHealthCheckInProgress', async () => {

@@ -5,6 +5,7 @@
  * pytorchjob` show our reasons and the incident id; the role may create Events and nothing more.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import { REPORTING_CONTROLLER } from '#domain/kube-events.ts';
 import { quarantineNode } from '#functions/tasks/quarantine-node.ts';
 import { restoreNode } from '#functions/tasks/restore-node.ts';
@@ -33,7 +34,13 @@ afterAll(async () => {
 });
 
 /** `kubectl auth can-i` as our group: true for "yes" (exit 0), false for "no" (exit 1). */
-const canI = (verb: string, resource: string, namespace: string): Promise<boolean> =>
+/** `kubectl auth can-i` as a Lambda's identity: a user in that Lambda's group only. */
+const canI = (
+  verb: string,
+  resource: string,
+  namespace: string,
+  lambda = 'quarantine-node',
+): Promise<boolean> =>
   bed.env.controlPlane
     .kubectl([
       'auth',
@@ -42,8 +49,8 @@ const canI = (verb: string, resource: string, namespace: string): Promise<boolea
       resource,
       '-n',
       namespace,
-      '--as=hyperpod-resilience',
-      '--as-group=hyperpod-resilience',
+      `--as=hyperpod-resilience-${lambda}`,
+      `--as-group=${kubeGroupOf(lambda)}`,
     ])
     .then(
       (out) => out.trim() === 'yes',
@@ -63,10 +70,10 @@ describe('Kubernetes Events (real kube-apiserver, our RBAC)', () => {
     const state = await openIncident(bed, 'inc-events-1', 0);
 
     // Act
-    await quarantineNode(state, bed.env.deps);
-    const suspension = await suspendWorkloads(state, bed.env.deps);
-    await resumeWorkloads({ ...state, suspension }, bed.env.deps);
-    await restoreNode(state, bed.env.deps);
+    await quarantineNode(state, bed.env.depsOf('quarantine-node'));
+    const suspension = await suspendWorkloads(state, bed.env.depsOf('suspend-workloads'));
+    await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
+    await restoreNode(state, bed.env.depsOf('restore-node'));
     const node = await bed.env.controlPlane.kubectl(['describe', 'node', nodeName]);
     const job = await bed.env.controlPlane.kubectl(['describe', 'pytorchjob', 'llama', '-n', bed.ns]);
 
@@ -89,9 +96,9 @@ describe('Kubernetes Events (real kube-apiserver, our RBAC)', () => {
     const state = await openIncident(bed, 'inc-events-2', 1);
 
     // Act
-    await quarantineNode(state, bed.env.deps);
-    await quarantineNode(state, bed.env.deps);
-    await restoreNode(state, bed.env.deps);
+    await quarantineNode(state, bed.env.depsOf('quarantine-node'));
+    await quarantineNode(state, bed.env.depsOf('quarantine-node'));
+    await restoreNode(state, bed.env.depsOf('restore-node'));
     const listed = JSON.parse(
       await bed.env.controlPlane.kubectl([
         'get',
@@ -110,13 +117,14 @@ describe('Kubernetes Events (real kube-apiserver, our RBAC)', () => {
     expect(ours.map((e) => e.reason).sort()).toEqual(['NodeQuarantined', 'NodeRestored']);
   });
 
-  it('lets our role create Events and nothing else on them, and still forbids what it never needed', async () => {
+  it('lets the Lambdas that write Events create them and nothing else on them, and still forbids what they never needed', async () => {
     // Act
     const create = await canI('create', 'events.events.k8s.io', 'default');
     const patch = await canI('patch', 'events.events.k8s.io', 'default');
     const deleteEvents = await canI('delete', 'events.events.k8s.io', 'default');
     const coreEvents = await canI('create', 'events', 'default');
-    const kube = await bed.env.deps.kubeFor(bed.env.config.clusters[0]!.eksClusterName);
+    const readOnly = await canI('create', 'events.events.k8s.io', 'default', 'sweep-cluster');
+    const kube = await bed.env.depsOf('quarantine-node').kubeFor(bed.env.config.clusters[0]!.eksClusterName);
     const forbidden = await kube
       .patchObject(
         { apiVersion: 'apps/v1', kind: 'Deployment', namespace: bed.ns, name: 'anything' },
@@ -131,6 +139,7 @@ describe('Kubernetes Events (real kube-apiserver, our RBAC)', () => {
       deleteEvents: false,
       coreEvents: false,
     });
+    expect(readOnly).toBe(false);
     expect(String(forbidden)).toMatch(/403|forbidden/i);
   });
 });

@@ -5,7 +5,7 @@
  * ClusterRole is enforced), the ledger on dynalite, kwok running the pods.
  */
 import { describe, expect, it } from 'vitest';
-import { clusterRole } from '#deploy/kubernetes-rbac.ts';
+import { lambdaIdentity } from '#deploy/kubernetes-rbac.ts';
 import { loadScenario, parseScenario } from '#local/cli/scenario.ts';
 import { runScenario, type SimulationReport } from '#local/cli/simulate.ts';
 import type { LocalEnvironment } from '#local/environment.ts';
@@ -175,11 +175,14 @@ describe('End to end: node-recovery on a real kube-apiserver', () => {
     expect(only(report.jobs)).toMatchObject({ suspended: false, suspendedAt: undefined });
   });
 
-  it('fails into escalation when our ClusterRole does not grant what a step needs: the missing permission is caught by RBAC', async () => {
+  it("fails into escalation when quarantine-node's ClusterRole does not grant what a step needs: the missing permission is caught by RBAC", async () => {
     // Act
     const report = await runScenario(small({ faults: [{ node: 2, type: 'NvidiaErrorTerminate' }] }), {
       onEnvironment: async (env) => {
-        // Our role without `patch` on nodes: reading works, quarantining is forbidden.
+        // quarantine-node's own role without `patch` on nodes: reading works, quarantining is
+        // forbidden (every Lambda has its own identity: restore-node's `patch` does not help it).
+        const clusterRole = lambdaIdentity('quarantine-node').clusterRole;
+        if (!clusterRole) throw new Error('quarantine-node has no ClusterRole');
         const withoutNodePatch = {
           ...clusterRole,
           rules: clusterRole.rules.map((rule) =>

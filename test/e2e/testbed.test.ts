@@ -121,10 +121,10 @@ describe('test bed (tier 1: etcd, kube-apiserver, KCM, scheduler, kwok)', () => 
     const nodes = await rbacCore.listNode();
     expect(nodes.items.some((n) => n.metadata?.name === node)).toBe(true);
     await rbacCore.patchNode(
-      { name: node, body: { metadata: { labels: { 'e2e/rbac': 'patched' } } } },
+      { name: node, body: { metadata: { labels: { 'hyperpod-resilience.io/e2e-rbac': 'patched' } } } },
       mergePatch,
     );
-    expect((await admin.getNode(node))?.metadata.labels?.['e2e/rbac']).toBe('patched');
+    expect((await admin.getNode(node))?.metadata.labels?.['hyperpod-resilience.io/e2e-rbac']).toBe('patched');
     // Forbidden: deleting nodes and reading secrets.
     expect(await statusCodeOf(rbacCore.deleteNode({ name: node }))).toBe(403);
     expect(await statusCodeOf(rbacCore.listNamespacedSecret({ namespace: 'kube-system' }))).toBe(403);

@@ -135,7 +135,7 @@ describe('SuspendWorkloads drains pods of no job (real control plane, our RBAC)'
     const state = await openIncident(bed, 'inc-drain', 0);
 
     // Act
-    const result = await suspendWorkloads(state, bed.env.deps);
+    const result = await suspendWorkloads(state, bed.env.depsOf('suspend-workloads'));
 
     // Assess
     expect(result.pods?.evicted.sort()).toEqual(
@@ -167,7 +167,10 @@ describe('SuspendWorkloads drains pods of no job (real control plane, our RBAC)'
     await cordon(2, true);
 
     // Act: the node is alive (Ready), so the blocked pod stays.
-    const alive = await suspendWorkloads(await openIncident(bed, 'inc-alive', 2), bed.env.deps);
+    const alive = await suspendWorkloads(
+      await openIncident(bed, 'inc-alive', 2),
+      bed.env.depsOf('suspend-workloads'),
+    );
     const stillThere = await livePods(bed, 'guarded');
     // The node dies: Kubernetes sees Ready=False.
     await bed.env.kubeAdmin.setNodeReady(node, false);
@@ -175,7 +178,10 @@ describe('SuspendWorkloads drains pods of no job (real control plane, our RBAC)'
       const n = await bed.env.admin.getNode(node);
       return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False';
     });
-    const dead = await suspendWorkloads(await openIncident(bed, 'inc-dead', 2), bed.env.deps);
+    const dead = await suspendWorkloads(
+      await openIncident(bed, 'inc-dead', 2),
+      bed.env.depsOf('suspend-workloads'),
+    );
 
     // Assess
     expect(alive.pods?.remaining).toEqual([

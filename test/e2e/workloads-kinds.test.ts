@@ -52,7 +52,7 @@ const expectBystanderUntouched = async () => {
 /** Suspends for a fresh incident on node `index`, then hands back what ResumeWorkloads needs. */
 const suspendOn = async (incidentId: string, index: number) => {
   const state = await openIncident(bed, incidentId, index);
-  const suspension = await suspendWorkloads(state, bed.env.deps);
+  const suspension = await suspendWorkloads(state, bed.env.depsOf('suspend-workloads'));
   return { state, suspension };
 };
 
@@ -81,7 +81,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
     const { state, suspension } = await suspendOn('inc-job', 0);
     await waitUntil('train pods deleted', () => noPods(bed, 'train'));
     const suspended = await read(bed, 'batch/v1', 'Job', 'train');
-    const resumed = await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+    const resumed = await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
     const after = await waitUntil('train pods back', () => runningPods(bed, 'train', 4));
 
     // Assess
@@ -110,7 +110,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
     // Act
     const { state, suspension } = await suspendOn('inc-indexed', 2);
     await waitUntil('indexed pods deleted', () => noPods(bed, 'indexed'));
-    await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+    await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
     const after = await waitUntil('indexed pods back', () => runningPods(bed, 'indexed', 3));
 
     // Assess
@@ -136,7 +136,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
       const { state, suspension } = await suspendOn('inc-jobset', 3);
       if (TIER2.jobset) await waitUntil('llm-set pods deleted', () => noPods(bed, 'llm-set'));
       const suspended = await read(bed, 'jobset.x-k8s.io/v1alpha2', 'JobSet', 'llm-set');
-      await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+      await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
       if (TIER2.jobset) await waitUntil('llm-set pods back', () => runningPods(bed, 'llm-set', 2));
 
       // Assess
@@ -164,7 +164,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
       const { state, suspension } = await suspendOn('inc-pytorch', 4);
       if (TIER2.trainingOperator) await waitUntil('llama pods deleted', () => noPods(bed, 'llama'));
       const suspended = await read(bed, 'kubeflow.org/v1', 'PyTorchJob', 'llama');
-      await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+      await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
       if (TIER2.trainingOperator) await waitUntil('llama pods back', () => runningPods(bed, 'llama', 2));
 
       // Assess
@@ -193,7 +193,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
       // Act
       const { state, suspension } = await suspendOn(`inc-${name}`, node);
       const suspended = await read(bed, apiVersion, kind, name);
-      const resumed = await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+      const resumed = await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
       const after = await read(bed, apiVersion, kind, name);
 
       // Assess
@@ -237,7 +237,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
     const { state, suspension } = await suspendOn('inc-kueue', 7);
     const workloadSuspended = await read(bed, 'kueue.x-k8s.io/v1beta2', 'Workload', 'job-queued-1a2b3');
     const jobSuspended = await read(bed, 'batch/v1', 'Job', 'queued');
-    await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+    await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
     const workloadResumed = await read(bed, 'kueue.x-k8s.io/v1beta2', 'Workload', 'job-queued-1a2b3');
     const jobResumed = await read(bed, 'batch/v1', 'Job', 'queued');
 
@@ -298,7 +298,7 @@ describe('SuspendWorkloads / ResumeWorkloads per kind (real control plane, our R
 
     // Act
     const { state, suspension } = await suspendOn('inc-annotated', 10);
-    await resumeWorkloads({ ...state, suspension }, bed.env.deps);
+    await resumeWorkloads({ ...state, suspension }, bed.env.depsOf('resume-workloads'));
 
     // Assess
     expect(suspension.suspended).toEqual([expect.objectContaining({ kind: 'Job', name: 'annotated' })]);

@@ -235,6 +235,23 @@ export const createFakeKubeApi = (options: { now?: () => string } = {}): FakeKub
         .filter((o) => o.kind === kind && matchesSelector(o.metadata.labels, options?.labelSelector))
         .map((o) => structuredClone(o));
     },
+    async listIdentityObjects(namespace, labelSelector) {
+      maybeFail('listIdentityObjects');
+      const clusterKinds = [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'ValidatingAdmissionPolicy',
+        'ValidatingAdmissionPolicyBinding',
+      ];
+      return [...objects.values()]
+        .filter((o) =>
+          clusterKinds.includes(o.kind ?? '')
+            ? true
+            : (o.kind === 'Role' || o.kind === 'RoleBinding') && o.metadata.namespace === namespace,
+        )
+        .filter((o) => matchesSelector(o.metadata.labels, labelSelector))
+        .map((o) => structuredClone(o));
+    },
     async listObjects(ref) {
       maybeFail('listObjects');
       return [...objects.values()]

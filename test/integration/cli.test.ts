@@ -92,7 +92,7 @@ describe('CLI: hpr', () => {
     expect(result.stderr).toContain('instanceId');
   });
 
-  it('prints our ClusterRole manifest for kubectl apply', async () => {
+  it('prints the full manifest set for kubectl apply: namespace with Pod Security labels, per-Lambda roles, admission policies', async () => {
     // Act
     const result = await exec(['rbac']);
 
@@ -100,6 +100,9 @@ describe('CLI: hpr', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('kind: ClusterRole');
     expect(result.stdout).toContain('kind: ClusterRoleBinding');
+    expect(result.stdout).toContain('name: "hyperpod-resilience:quarantine-node"');
+    expect(result.stdout).toContain('pod-security.kubernetes.io/enforce: baseline');
+    expect(result.stdout).toContain('kind: ValidatingAdmissionPolicyBinding');
   });
 
   it('rejects a job reference that is not Kind/namespace/name before calling AWS', async () => {

@@ -130,6 +130,7 @@ const EXERCISES: { readonly [M in keyof KubeApi]-?: (kube: KubeApi) => Promise<u
   },
   patchObject: (kube) => kube.patchObject({ ...KUEUE_REF, name: 'w' }, { spec: { active: false } }),
   servedVersions: (kube) => kube.servedVersions(KUEUE_WORKLOAD.group),
+  listIdentityObjects: (kube) => kube.listIdentityObjects(HEALTH_CHECK_NAMESPACE, 'a=b'),
   evictPod: (kube) => kube.evictPod({ namespace: 'ml', name: 'p' }, { gracePeriodSeconds: 5 }),
   deletePod: (kube) => kube.deletePod({ namespace: 'ml', name: 'p', uid: 'u' }),
   createEvent: (kube) =>

@@ -1,43 +1,160 @@
 import { describe, expect, it } from 'vitest';
+import { EXPECTED_KUBE_IDENTITY_TEXT } from '#contracts/kube-identity-expected.ts';
 import {
-  clusterRole,
-  healthCheckRole,
-  healthCheckRoleBinding,
+  admissionPolicies,
+  admissionPolicyBindings,
+  expectedIdentityText,
+  KUBE_GROUPS,
+  KUBE_LAMBDAS,
+  LAMBDA_IDENTITIES,
+  lambdaIdentity,
   OUR_NAMESPACE,
-  RBAC_GROUP,
+  ourNamespace,
+  rbacManifests,
   rbacManifestYaml,
 } from '#deploy/kubernetes-rbac.ts';
+import { TASK_IAM } from '#deploy/task-iam.ts';
 
-describe('RBAC: health-check Jobs', () => {
-  it('creates and deletes Jobs only in our own namespace', () => {
+const verbsOf = (lambda: string) => {
+  const id = lambdaIdentity(lambda);
+  return new Set([...(id.clusterRole?.rules ?? []), ...(id.role?.rules ?? [])].flatMap((r) => r.verbs));
+};
+
+describe('RBAC: one Kubernetes identity per Lambda', () => {
+  it('gives every Kubernetes-calling Lambda its own group, bound to its own roles only', () => {
     // Assess
-    expect(OUR_NAMESPACE).toBe('hyperpod-resilience');
-    expect(healthCheckRole.metadata.namespace).toBe(OUR_NAMESPACE);
-    expect(healthCheckRole.rules).toEqual([
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete'] },
-    ]);
-    expect(healthCheckRoleBinding.subjects).toEqual([
-      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: RBAC_GROUP },
-    ]);
-    const jobs = clusterRole.rules.find((r) => r.apiGroups.includes('batch'));
-    expect(jobs?.verbs).not.toContain('create');
-    expect(jobs?.verbs).not.toContain('delete');
+    expect(KUBE_LAMBDAS).toEqual(
+      Object.entries(TASK_IAM)
+        .filter(([, iam]) => iam.kubernetes)
+        .map(([name]) => name)
+        .sort(),
+    );
+    expect(new Set(KUBE_GROUPS).size).toBe(KUBE_LAMBDAS.length);
+    for (const id of LAMBDA_IDENTITIES) {
+      expect(id.group).toBe(`hyperpod-resilience:${id.lambda}`);
+      for (const binding of [id.clusterRoleBinding, id.roleBinding].filter((b) => b !== undefined)) {
+        expect(binding.subjects).toEqual([
+          { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: id.group },
+        ]);
+      }
+      expect(id.clusterRoleBinding?.roleRef.name).toBe(id.clusterRole?.metadata.name);
+      expect(id.roleBinding?.roleRef.name).toBe(id.role?.metadata.name);
+    }
   });
 
-  it('reads the check pods by label without pods/log access', () => {
+  it('lets the six read-only Lambdas only get and list', () => {
     // Assess
-    const resources = clusterRole.rules.flatMap((r) => r.resources);
-    expect(resources).not.toContain('pods/log');
-    expect(clusterRole.rules.find((r) => r.resources.includes('pods'))?.verbs).toContain('list');
+    for (const lambda of [
+      'check-node-recovery',
+      'plan-job-resume',
+      'poll-deep-health-check',
+      'prepare-health-check',
+      'request-remediation',
+      'sweep-cluster',
+    ]) {
+      expect(
+        [...verbsOf(lambda)].every((v) => v === 'get' || v === 'list'),
+        lambda,
+      ).toBe(true);
+    }
   });
 
-  it('ships the namespace first, then the roles and their bindings', () => {
+  it('keeps the quick-check Lambdas to our namespace, except reading the node they check', () => {
+    // Assess
+    expect(lambdaIdentity('poll-quick-check').clusterRole).toBeUndefined();
+    expect(lambdaIdentity('poll-quick-check').role?.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['delete', 'get'] },
+    ]);
+    expect(lambdaIdentity('start-quick-check').clusterRole?.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+    ]);
+    expect(lambdaIdentity('start-quick-check').role?.metadata.namespace).toBe(OUR_NAMESPACE);
+    expect(lambdaIdentity('start-quick-check').role?.rules).toEqual([
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get'] },
+    ]);
+  });
+
+  it('grants patch on nodes only to the Lambdas that cordon or uncordon', () => {
+    // Assess
+    const patchers = LAMBDA_IDENTITIES.filter((id) =>
+      id.clusterRole?.rules.some((r) => r.resources.includes('nodes') && r.verbs.includes('patch')),
+    ).map((id) => id.lambda);
+    expect(patchers).toEqual(['quarantine-node', 'repair-stale-state', 'restore-node']);
+  });
+
+  it('never grants pods/log, secrets, update, or create outside events, evictions and our namespace', () => {
+    // Assess
+    for (const id of LAMBDA_IDENTITIES) {
+      const rules = id.clusterRole?.rules ?? [];
+      expect(rules.flatMap((r) => r.resources)).not.toContain('pods/log');
+      expect(rules.flatMap((r) => r.resources)).not.toContain('secrets');
+      expect(rules.flatMap((r) => r.verbs)).not.toContain('update');
+      const creates = rules.filter((r) => r.verbs.includes('create')).flatMap((r) => r.resources);
+      expect(
+        creates.every((r) => r === 'events' || r === 'pods/eviction'),
+        id.lambda,
+      ).toBe(true);
+    }
+  });
+});
+
+describe('RBAC: our namespace and the manifest', () => {
+  it('labels our namespace for Pod Security Admission: baseline enforced, restricted audited and warned', () => {
+    // Assess: label names from the Pod Security Admission docs (docs/facts/kubernetes-identity.md).
+    expect(ourNamespace.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'baseline',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+  });
+
+  it('ships the namespace first, then the roles and their bindings, then the admission policies and their bindings', () => {
     // Act
     const kinds = rbacManifestYaml()
       .split('---\n')
       .map((doc) => /^kind: (\S+)$/m.exec(doc)?.[1]);
 
     // Assess
-    expect(kinds).toEqual(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+    expect(kinds[0]).toBe('Namespace');
+    expect(kinds.slice(-4)).toEqual([
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingAdmissionPolicyBinding',
+    ]);
+    expect(new Set(kinds.slice(1, -4))).toEqual(
+      new Set(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']),
+    );
+    expect(rbacManifests()).toHaveLength(kinds.length);
+  });
+
+  it('binds each admission policy with Deny and applies it to our groups only', () => {
+    // Assess
+    expect(admissionPolicyBindings.map((b) => [b.spec.policyName, b.spec.validationActions])).toEqual(
+      admissionPolicies.map((p) => [p.metadata.name, ['Deny']]),
+    );
+    for (const policy of admissionPolicies) {
+      expect(policy.spec.failurePolicy).toBe('Fail');
+      expect(policy.spec.matchConditions[0]?.expression).toContain('"hyperpod-resilience:quarantine-node"');
+      expect(policy.spec.matchConstraints.resourceRules.every((r) => r.operations.join() === 'UPDATE')).toBe(
+        true,
+      );
+    }
+  });
+});
+
+describe('RBAC: the drift check’s expected text', () => {
+  it('matches the generated contracts/kube-identity-expected.ts (else: npx tsx deploy/kubernetes-rbac.ts --write)', () => {
+    // Assess
+    expect(EXPECTED_KUBE_IDENTITY_TEXT).toBe(expectedIdentityText());
+  });
+
+  it('lets only the sweep read our RBAC objects and admission policies', () => {
+    // Assess
+    const readers = LAMBDA_IDENTITIES.filter((id) =>
+      id.clusterRole?.rules.some((r) => r.resources.includes('clusterroles')),
+    ).map((id) => id.lambda);
+    expect(readers).toEqual(['sweep-cluster']);
   });
 });

@@ -11,7 +11,7 @@ import { parseAppConfig } from '#contracts/config/app.ts';
 import { COUNTERS, LATENCY_METRICS } from '#contracts/metrics-catalog.ts';
 import { allStates } from '#deploy/deploy-plan.ts';
 import { deriveTaskPermissions, lambdaPermissions } from '#deploy/iam-derivation.ts';
-import { RBAC_GROUP } from '#deploy/kubernetes-rbac.ts';
+import { kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
 import { matchesPattern } from '#local/event-matcher.ts';
@@ -428,7 +428,7 @@ describe('Deploy: Lambdas', () => {
 // ---------------------------------------------------------------- Kubernetes access
 
 describe('Deploy: Kubernetes access', () => {
-  it('maps exactly the roles of the Lambdas that call the Kubernetes API to our RBAC group, on every cluster', () => {
+  it('maps exactly the roles of the Lambdas that call the Kubernetes API, each to its own Kubernetes group, on every cluster', () => {
     // Prepare
     const kubernetes = Object.entries(derived)
       .filter(([, p]) => p.kubernetes)
@@ -450,7 +450,7 @@ describe('Deploy: Kubernetes access', () => {
         expect(entries).toContainEqual({
           cluster: cluster.eksClusterName,
           principal: role,
-          groups: [RBAC_GROUP],
+          groups: [kubeGroupOf(fn)],
           type: 'STANDARD',
         });
       }
@@ -668,7 +668,7 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
     ]);
   });
 
-  it('alarms on failed executions of every machine, a tripped breaker, a detector disagreement and overdue incidents of every cluster, lost events', () => {
+  it('alarms on failed executions of every machine, a tripped breaker, a detector disagreement, overdue incidents and Kubernetes identity drift of every cluster, lost events', () => {
     // Act
     const alarms = production.fake.of('aws.cloudwatch.MetricAlarm');
     const names = alarms.map((a) => String(a.args.name)).sort();
@@ -681,6 +681,7 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
           `hyperpod-resilience-production-${c.name}-breaker-tripped`,
           `hyperpod-resilience-production-${c.name}-detector-disagreement`,
           `hyperpod-resilience-production-${c.name}-incident-overdue`,
+          `hyperpod-resilience-production-${c.name}-kubernetes-identity-drift`,
         ]),
         'hyperpod-resilience-production-rule-dead-letters',
       ].sort(),
