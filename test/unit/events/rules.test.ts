@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AppConfig, MAX_ALLOWED_ALARMS, parseAppConfig } from '#contracts/config/app.ts';
 import { buildRules, MAX_PATTERN_LENGTH, MAX_RULE_NAME_LENGTH } from '#events/rules.ts';
-import { getTestEvent, SAMPLE_CLUSTER_ARN, type SampleSource, sampleConfig } from '#events/samples/index.ts';
+import { SAMPLE_CLUSTER_ARN, type SampleSource, sampleConfig } from '#events/samples/index.ts';
 import { matchingRules } from '#local/event-matcher.ts';
 import { type Json, sampleWith } from './helpers.ts';
 
