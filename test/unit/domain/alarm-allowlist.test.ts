@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALARM_ARN, type AllowedAlarm, allowedAlarmName, parseAppConfig } from '#contracts/config/app.ts';
+import {
+  ALARM_ARN,
+  ALARM_NAME,
+  type AllowedAlarm,
+  allowedAlarmName,
+  parseAppConfig,
+} from '#contracts/config/app.ts';
 import { capAlarmAction, classifyAllowedAlarm, findAllowedAlarm } from '#domain/alarm-allowlist.ts';
 import { ALARM_FAULT_TAG } from '#domain/fault-classification.ts';
 import type { AlarmTrigger } from '#domain/types.ts';
@@ -267,5 +274,66 @@ describe('Config: alarms.allow', () => {
       '${Account}',
       'alarm',
     ]);
+  });
+});
+
+describe('Facts: alarm identity and the protective deny', () => {
+  it("allows the alarm of AWS's sample event by its name and by its ARN", () => {
+    // Prepare: the "Single Metric Alarm" example of
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+    const sample = {
+      resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh'],
+      detail: { alarmName: 'ServerCpuTooHigh' },
+    };
+    const alarm = { alarmName: sample.detail.alarmName, alarmArn: sample.resources[0]! };
+    const config = parseAppConfig({
+      clusters: [CLUSTER],
+      alarms: {
+        allow: [{ arn: sample.resources[0], cluster: 'ml-cluster', meaning: 'suspect', maxAction: 'reboot' }],
+      },
+    });
+
+    // Act
+    const byArn = findAllowedAlarm(config.alarms.allow, alarm);
+    const byName = findAllowedAlarm([entry({ name: 'ServerCpuTooHigh' })], alarm);
+
+    // Assess
+    expect(byArn?.index).toBe(0);
+    expect(byName?.index).toBe(0);
+    expect(allowedAlarmName(config.alarms.allow[0]!)).toBe(sample.detail.alarmName);
+  });
+
+  it('writes the protective deny of the README with the CloudWatch actions and alarm ARN form', () => {
+    // Prepare: the actions that take resource type `alarm` in the Service Authorization Reference
+    // for CloudWatch (parliament 1.6.3 iam_definition.json; docs/FACTS.md alarms.iam-actions-on-alarm-resources).
+    const sourceActions = [
+      'PutMetricAlarm',
+      'PutCompositeAlarm',
+      'DeleteAlarms',
+      'SetAlarmState',
+      'EnableAlarmActions',
+      'DisableAlarmActions',
+      'TagResource',
+      'UntagResource',
+    ];
+    const iamTemplate = 'arn:${Partition}:cloudwatch:${Region}:${Account}:alarm:${AlarmName}';
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const block = /```json\n(\{\n {2}"Sid": "ProtectHyperPodResilienceAlarms"[\s\S]*?)\n```/.exec(
+      readme,
+    )?.[1];
+
+    // Act
+    const statement = JSON.parse(block ?? '{}');
+
+    // Assess
+    expect(statement.Effect).toBe('Deny');
+    expect(statement.Action).toStrictEqual(sourceActions.map((a) => `cloudwatch:${a}`));
+    for (const resource of statement.Resource as string[]) {
+      const [, , service, region, account, type, name] = resource.split(':');
+      const [, , tService, , , tType] = iamTemplate.split(':');
+      expect([service, type]).toStrictEqual([tService, tType]);
+      expect([region, account]).toStrictEqual(['*', '*']);
+      expect(name).toMatch(ALARM_NAME);
+    }
   });
 });
