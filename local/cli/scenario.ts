@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { CLUSTER_NAME } from '#contracts/config/ids.ts';
 import { alarmSelectionSchema } from '#contracts/config/app.ts';
+import { CLUSTER_NAME } from '#contracts/config/ids.ts';
 import { policySchema } from '#contracts/config/policy.ts';
 
 const nodeIndex = z.number().int().min(0).max(511);
