@@ -404,6 +404,17 @@ describe('Function: normalizeTrigger', () => {
     expect(trigger).toMatchObject({ kind: 'alarm', clusterName: 'other-cluster', instanceId: INSTANCE });
   });
 
+  it('resolves an alarm that is not allowlisted by its ClusterName dimension (it is then only observed)', () => {
+    // Prepare
+    const event = sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', UNLISTED);
+
+    // Act
+    const trigger = normalizeTrigger(event, sampleConfig, options);
+
+    // Assess
+    expect(trigger).toMatchObject({ kind: 'alarm', alarmName: 'hpr-unlisted', clusterName: 'ml-cluster' });
+  });
+
   it('uses the configured cluster tag key', () => {
     // Prepare
     const config = parseAppConfig({
