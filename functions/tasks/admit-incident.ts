@@ -248,6 +248,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     escalatedFrom: policyDecision.escalatedFrom,
     duplicateOf,
     ...(alreadyActing ? { hyperpodPending: hyperpodPendingAction(nodeLabels) } : {}),
+    ...(maxAction === undefined ? {} : { maxAction }),
   };
   if (verdict.outcome === 'skip') {
     if (verdict.tripBreaker) {

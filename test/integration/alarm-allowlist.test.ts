@@ -88,6 +88,36 @@ describe('State machine: node-recovery with alarms that may act', () => {
     });
   });
 
+  it('escalates to people instead of replacing when the reboot of an alarm that may only reboot did not fix the node', async () => {
+    // Prepare
+    const h = makeHarness({ alarms: { allow: [gpuAlarmAllow(NODE_A, 'reboot', 'suspect')] } });
+    h.kube.nodes.get(nodeName(NODE_A))!.status!.allocatable = { 'nvidia.com/gpu': '7' };
+    h.hyperpod.rebootEffect = 'gpus-still-missing';
+
+    // Act
+    const report = await runNodeRecovery(gpuAlarmEvent(NODE_A), h.deps);
+
+    // Assess
+    expect(h.hyperpod.calls.map((c) => c.op)).toEqual(['reboot']);
+    expect(report.states.map((s) => s.name)).not.toContain('EscalateToReplace');
+    expect(report.states.map((s) => s.name)).toContain('Escalate');
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    expect(incident?.decision).toMatchObject({ action: 'reboot', maxAction: 'reboot' });
+  });
+
+  it('still replaces when the reboot did not fix the node and the entry allows replace', async () => {
+    // Prepare
+    const h = makeHarness({ alarms: { allow: [gpuAlarmAllow(NODE_A, 'replace', 'suspect')] } });
+    h.kube.nodes.get(nodeName(NODE_A))!.status!.allocatable = { 'nvidia.com/gpu': '7' };
+    h.hyperpod.rebootEffect = 'gpus-still-missing';
+
+    // Act
+    await runNodeRecovery(gpuAlarmEvent(NODE_A), h.deps);
+
+    // Assess
+    expect(h.hyperpod.calls.map((c) => c.op)).toEqual(['reboot', 'replace']);
+  });
+
   it('never replaces on the alarm tag alone: an entry that means suspect reboots, and only maxAction replace with meaning fatal replaces', async () => {
     // Prepare
     const tagged = (node: string) => {
