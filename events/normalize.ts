@@ -10,6 +10,7 @@ import { requireCluster } from '#contracts/clusters.ts';
 import { type AppConfig, type ClusterConfig, findCluster } from '#contracts/config/app.ts';
 import { INSTANCE_ID, NODE_NAME } from '#contracts/config/ids.ts';
 import { InvalidInputError, UnknownClusterError } from '#contracts/errors.ts';
+import { findAllowedAlarm } from '#domain/alarm-allowlist.ts';
 import type {
   AlarmTrigger,
   ClusterEventTrigger,
@@ -234,8 +235,18 @@ const alarmNodeField = (
   return value;
 };
 
-/** By our cluster tag (name or ARN), else by the `ClusterName` dimension (EKS or HyperPod name). */
-const resolveAlarmCluster = (config: AppConfig, detail: AlarmStateChangeDetail): ClusterConfig => {
+/**
+ * An allowlisted alarm's cluster is its entry's (the alarm's tags and dimensions cannot choose
+ * another); any other alarm's by our cluster tag (name or ARN), else by the `ClusterName`
+ * dimension (EKS or HyperPod name).
+ */
+const resolveAlarmCluster = (
+  config: AppConfig,
+  detail: AlarmStateChangeDetail,
+  alarmArn: string,
+): ClusterConfig => {
+  const allowed = findAllowedAlarm(config.alarms.allow, { alarmName: detail.alarmName, alarmArn });
+  if (allowed) return requireCluster(config, allowed.entry.cluster);
   const { tagKey } = config.alarms;
   const tagValue = detail.alarmTags?.[tagKey];
   if (tagValue !== undefined) {
@@ -288,7 +299,8 @@ const normalizeAlarm = (input: unknown, config: AppConfig): AlarmTrigger => {
       },
     ]);
   }
-  const cluster = resolveAlarmCluster(config, detail);
+  const alarmArn = event.resources[0] as string;
+  const cluster = resolveAlarmCluster(config, detail, alarmArn);
   const metrics = metricStatEntries(detail).map((entry) => entry.metricStat.metric);
   return compact<AlarmTrigger>({
     kind: 'alarm',
@@ -296,7 +308,7 @@ const normalizeAlarm = (input: unknown, config: AppConfig): AlarmTrigger => {
     time: toIso(event.time, 'time'),
     clusterName: cluster.name,
     alarmName: detail.alarmName,
-    alarmArn: event.resources[0] as string,
+    alarmArn,
     state: detail.state.value,
     metricName: single(metrics.map((m) => m.name)),
     namespace: single(metrics.map((m) => m.namespace)),
@@ -359,8 +371,8 @@ const normalizeManual = (input: unknown, config: AppConfig, options: NormalizeOp
  * - `SageMaker HyperPod Cluster Node Health Event` → `node-health` (eventId = envelope `id`)
  * - `SageMaker HyperPod Cluster Event` about an `Instance` → `cluster-event` (eventId = `EventId`)
  * - `Health Sweep Finding` (our sweep, events/sweep.ts) → `node-labels` for HyperPod-label findings, else `sweep`
- * - `CloudWatch Alarm State Change` → `alarm`, the cluster from the `config.alarms.tagKey` tag or
- *   the `ClusterName` dimension, the node from the `InstanceId`/`NodeName` dimensions
+ * - `CloudWatch Alarm State Change` → `alarm`, the cluster from its `config.alarms.allow` entry,
+ *   else (an alarm that may only be observed) the `config.alarms.tagKey` tag or the `ClusterName` dimension, the node from the `InstanceId`/`NodeName` dimensions
  * - no `detail-type` → a manual request → `manual` (eventId = `options.newId()`, time = `options.now`)
  *
  * @throws InvalidInputError malformed input (issues listed by path), an unsupported event, or an

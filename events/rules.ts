@@ -21,7 +21,6 @@ interface EventRuleDefinition {
 /** EventBridge limits: rule names, and event patterns (default quota; 4096 on request). */
 const MAX_RULE_NAME_LENGTH = 64;
 const MAX_PATTERN_LENGTH = 2048;
-const MAX_DESCRIPTION_LENGTH = 512;
 
 const NODE_HEALTH_RULE = 'hpr-node-health';
 const CLUSTER_EVENT_RULE = 'hpr-cluster-instance-errors';
@@ -33,7 +32,7 @@ const nthName = (base: string, index: number): string => (index === 0 ? base : `
 const patternLength = (pattern: object): number => JSON.stringify(pattern).length;
 
 /**
- * Packs the configured cluster ARNs (sorted, so config order does not rename rules) into as few
+ * Packs the configured cluster ARNs (or allowlisted alarm names/ARNs) (sorted, so config order does not rename rules) into as few
  * patterns as fit the pattern-size quota.
  */
 const packArns = (arns: readonly string[], build: (arns: string[]) => object): object[] => {
@@ -64,23 +63,38 @@ const clusterEventPattern = (arns: string[]): object => ({
   detail: { EventDetails: { EventLevel: ['Error'], ResourceType: ['Instance'], ClusterArn: arns } },
 });
 
-/** Our alarms going into ALARM: named with our prefix, or tagged with our cluster tag. */
-const alarmPattern = (config: AppConfig): object => ({
+/**
+ * Allowlisted alarms going into ALARM (`alarms.allow`), by exact name or by exact ARN
+ * (`resources[0]`): no prefix, no tag, so no one can bring an alarm into scope by naming or
+ * tagging it (README "Alarms that may act").
+ */
+const alarmNamePattern = (names: string[]): object => ({
   source: [CLOUDWATCH_SOURCE],
   'detail-type': [ALARM_STATE_CHANGE],
-  detail: {
-    state: { value: ['ALARM'] },
-    $or: [
-      { alarmName: [{ prefix: config.alarms.namePrefix }] },
-      { alarmTags: { [config.alarms.tagKey]: [{ exists: true }] } },
-    ],
-  },
+  detail: { alarmName: names, state: { value: ['ALARM'] } },
 });
+const alarmArnPattern = (arns: string[]): object => ({
+  source: [CLOUDWATCH_SOURCE],
+  'detail-type': [ALARM_STATE_CHANGE],
+  resources: arns,
+  detail: { state: { value: ['ALARM'] } },
+});
+
+const alarmPatterns = (config: AppConfig): object[] => {
+  const names = config.alarms.allow.flatMap((entry) =>
+    entry.arn === undefined ? [entry.name as string] : [],
+  );
+  const arns = config.alarms.allow.flatMap((entry) => (entry.arn === undefined ? [] : [entry.arn]));
+  return [
+    ...(names.length > 0 ? packArns(names, alarmNamePattern) : []),
+    ...(arns.length > 0 ? packArns(arns, alarmArnPattern) : []),
+  ];
+};
 
 /**
  * The rules that start node recovery for the configured clusters.
  *
- * @throws Error when a pattern cannot fit EventBridge's size quota (an absurd alarm prefix or tag key).
+ * @throws Error when a pattern cannot fit EventBridge's size quota. No alarm rule when `alarms.allow` is empty.
  * @example
  * buildRules(config).map((r) => r.name) // → ['hpr-node-health', 'hpr-cluster-instance-errors', 'hpr-node-alarms']
  */
@@ -100,16 +114,12 @@ const buildRules = (config: AppConfig): EventRuleDefinition[] => {
       pattern,
       target: 'node-recovery' as const,
     })),
-    {
-      name: ALARM_RULE,
-      description:
-        `CloudWatch alarms entering ALARM named ${config.alarms.namePrefix}* or tagged ${config.alarms.tagKey}`.slice(
-          0,
-          MAX_DESCRIPTION_LENGTH,
-        ),
-      pattern: alarmPattern(config),
-      target: 'node-recovery',
-    },
+    ...alarmPatterns(config).map((pattern, i, all) => ({
+      name: nthName(ALARM_RULE, i),
+      description: `CloudWatch alarms of alarms.allow entering ALARM (part ${i + 1} of ${all.length})`,
+      pattern,
+      target: 'node-recovery' as const,
+    })),
   ];
   for (const rule of rules) {
     if (patternLength(rule.pattern) > MAX_PATTERN_LENGTH) {

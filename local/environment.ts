@@ -94,6 +94,8 @@ export interface LocalEnvironmentOptions {
   healthChecks?: AppConfigInput['healthChecks'];
   /** The `sweep` section of the config (production defaults when omitted). */
   sweep?: AppConfigInput['sweep'];
+  /** The `alarms` section of the config (no alarm may act when omitted). */
+  alarms?: AppConfigInput['alarms'];
   /**
    * LOCAL MODE ONLY — the simulated result of each quick health check. The test bed runs no
    * containers: kwok ends a pod carrying `sim.test/verdict` with that text as its termination
@@ -303,6 +305,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       policy: { mode: 'act', ...options.policy },
       ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
       ...(options.sweep ? { sweep: options.sweep } : {}),
+      ...(options.alarms ? { alarms: options.alarms } : {}),
     });
     const metrics: LocalEnvironment['metrics'] = [];
     const metricsSink: MetricsSink = {

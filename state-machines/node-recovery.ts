@@ -175,6 +175,13 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
             { Variable: '$.verification.status', StringEquals: 'failed' },
             { Variable: '$.decision.action', StringEquals: 'reboot' },
             { Variable: '$.decision.remediation', StringEquals: 'request' },
+            // An alarm may make us replace only when its `alarms.allow` entry says so.
+            {
+              Or: [
+                { Variable: '$.decision.maxAction', IsPresent: false },
+                { Variable: '$.decision.maxAction', StringEquals: 'replace' },
+              ],
+            },
           ],
           Next: S.EscalateToReplace,
         },

@@ -25,11 +25,81 @@ export const clusterConfigSchema = z.object({
 });
 export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
+/**
+ * CloudWatch alarm names: 1-255 characters (botocore `AlarmName`); no control characters, and no
+ * `*`/`?`, which an IAM resource pattern would read as wildcards (docs/FACTS.md
+ * alarms.alarm-name-length).
+ */
+export const ALARM_NAME = /^[^\p{Cc}*?]{1,255}$/u;
+/**
+ * `arn:${Partition}:cloudwatch:${Region}:${Account}:alarm:${AlarmName}` (docs/FACTS.md
+ * alarms.alarm-arn-format).
+ */
+export const ALARM_ARN = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:([^\p{Cc}*?]{1,255})$/u;
+/** Alarms that may act: each becomes one alarm name or ARN in the EventBridge pattern. */
+export const MAX_ALLOWED_ALARMS = 50;
+
+/** The most an allowlisted alarm may make us do; `observe` records without acting. */
+export const ALARM_MAX_ACTIONS = ['observe', 'reboot', 'replace'] as const;
+export type AlarmMaxAction = (typeof ALARM_MAX_ACTIONS)[number];
+
+/**
+ * What an allowlisted alarm stands for, decided by the configuration, never by the alarm's own tags:
+ * `fatal` a hardware fault (replace-worthy), `recoverable` a fault a reboot clears, `suspect` the
+ * node is suspect without a known cause (a reboot is the cautious first step), `informational`
+ * worth recording only, `metric` classified from the metric it watches (Neuron health metrics,
+ * HyperPod's pending-reboot/replacement status metrics; otherwise `suspect`).
+ */
+export const ALARM_MEANINGS = ['fatal', 'recoverable', 'suspect', 'informational', 'metric'] as const;
+export type AlarmMeaning = (typeof ALARM_MEANINGS)[number];
+
+export const allowedAlarmSchema = z
+  .strictObject({
+    /** The alarm's exact name (in this deployment's account and Region)… */
+    name: z
+      .string()
+      .regex(ALARM_NAME, 'a CloudWatch alarm name (1-255 characters, no control characters, * or ?)')
+      .optional(),
+    /** …or its exact ARN (`arn:aws:cloudwatch:<region>:<account>:alarm:<name>`). */
+    arn: z
+      .string()
+      .regex(ALARM_ARN, 'arn:aws:cloudwatch:<region>:<account-id>:alarm:<alarm-name>')
+      .optional(),
+    /** The configured cluster (name) whose node it names: the alarm's tags and dimensions cannot choose another. */
+    cluster: z.string().regex(CLUSTER_NAME, 'a configured cluster name'),
+    meaning: z.enum(ALARM_MEANINGS),
+    /** The most it may make us do, whatever the policy or the node's history would decide. */
+    maxAction: z.enum(ALARM_MAX_ACTIONS),
+  })
+  .refine((entry) => (entry.name === undefined) !== (entry.arn === undefined), {
+    message: 'give exactly one of name or arn',
+  });
+export type AllowedAlarm = z.infer<typeof allowedAlarmSchema>;
+
+/** The alarm name an allowlist entry names (from its ARN when it gives one). */
+export const allowedAlarmName = (entry: AllowedAlarm): string =>
+  entry.name ?? (ALARM_ARN.exec(entry.arn ?? '')?.[1] as string);
+
 export const alarmSelectionSchema = z
   .object({
-    /** Alarms whose name starts with this prefix are ours. */
+    /**
+     * The alarms that may act (README "Alarms that may act"): each by exact name or ARN, with the
+     * cluster, what it means and the most it may do. Only these are matched by the EventBridge rule.
+     */
+    allow: z
+      .array(allowedAlarmSchema)
+      .max(
+        MAX_ALLOWED_ALARMS,
+        `at most ${MAX_ALLOWED_ALARMS} alarms may act (each is matched by name or ARN in the EventBridge rule)`,
+      )
+      .default([]),
+    /**
+     * Observe-only catch: an alarm that reaches us and is not in `allow` is recorded and observed,
+     * never acted on. These two say which cluster such an alarm belongs to (tag value) and name
+     * our own alarms' prefix (the deploy refuses alarms of its own that start with it).
+     */
     namePrefix: z.string().min(1).default('hpr-'),
-    /** …or that carry this tag key (alarm tag propagation). */
+    /** The tag whose value names the cluster of an alarm not in `allow` (alarm tag propagation). */
     tagKey: z.string().min(1).default('hyperpod-resilience.io/cluster'),
   })
   .prefault({});
@@ -54,6 +124,26 @@ export const appConfigSchema = z
         });
       }
       names.add(cluster.name);
+    }
+    const alarms = new Map<string, number>();
+    for (const [i, entry] of value.alarms.allow.entries()) {
+      if (!names.has(entry.cluster)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarms', 'allow', i, 'cluster'],
+          message: `unknown cluster ${entry.cluster}: not in clusters[].name`,
+        });
+      }
+      // A name and an ARN of the same name are one alarm: two entries would give it two meanings.
+      const key = allowedAlarmName(entry);
+      const first = alarms.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarms', 'allow', i],
+          message: `duplicate alarm ${key} (also alarms.allow.${first})`,
+        });
+      } else alarms.set(key, i);
     }
   });
 export type AppConfig = z.infer<typeof appConfigSchema>;

@@ -44,8 +44,28 @@ const listTestEvents = (): { source: SampleSource; name: string }[] =>
   );
 
 /** One configured cluster, the one every sample names (except `node-health-unknown-cluster`). */
+/**
+ * The sample cluster, with the two sample alarms on HyperPod's pending-status metrics allowed to act
+ * (one by name, one by ARN); the tagged composite alarm is not allowlisted (observe only).
+ */
 const sampleConfig: AppConfig = parseAppConfig({
   clusters: [{ name: SAMPLE_CLUSTER_NAME, arn: SAMPLE_CLUSTER_ARN, eksClusterName: SAMPLE_EKS_CLUSTER_NAME }],
+  alarms: {
+    allow: [
+      {
+        name: 'hpr-ml-cluster-i-0391f86fa0fe0d465-pending-replacement',
+        cluster: SAMPLE_CLUSTER_NAME,
+        meaning: 'metric',
+        maxAction: 'replace',
+      },
+      {
+        arn: 'arn:aws:cloudwatch:us-west-2:111122223333:alarm:hpr-ml-cluster-i-0391f86fa0fe0d465-pending-repair',
+        cluster: SAMPLE_CLUSTER_NAME,
+        meaning: 'metric',
+        maxAction: 'reboot',
+      },
+    ],
+  },
 });
 
 export type { SampleSource };

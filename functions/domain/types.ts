@@ -146,7 +146,11 @@ export type SkipReason =
   | 'breaker-open'
   | 'max-parallel'
   | 'reboot-limit'
-  | 'observe-mode';
+  | 'observe-mode'
+  /** An alarm not in `alarms.allow` asked for an action: recorded and observed only. */
+  | 'alarm-not-allowed'
+  /** An allowlisted alarm's `maxAction` is `observe` (or lower than anything that would act). */
+  | 'alarm-max-action';
 
 /** Who issues reboot/replace for this node: us, or HyperPod's own automatic node recovery. */
 export type RemediationOwner = 'hyperpod-resilience' | 'hyperpod';

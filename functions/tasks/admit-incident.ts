@@ -6,6 +6,7 @@
  */
 
 import { requireCluster } from '#contracts/clusters.ts';
+import { capAlarmAction, classifyAllowedAlarm, findAllowedAlarm } from '#domain/alarm-allowlist.ts';
 import { classifyFault } from '#domain/fault-classification.ts';
 import {
   evaluateGuardrails,
@@ -16,7 +17,7 @@ import {
 import { hyperpodAlreadyActing, hyperpodPendingAction } from '#domain/hyperpod-recovery.ts';
 import { burstReporters } from '#domain/mass-findings.ts';
 import { decideRemediation, recordFault } from '#domain/remediation-policy.ts';
-import type { NodeIdentity, SkipReason, Trigger } from '#domain/types.ts';
+import type { NodeIdentity, RemediationAction, SkipReason, Trigger } from '#domain/types.ts';
 import { normalizeTrigger } from '#events/normalize.ts';
 import {
   admitInputSchema,
@@ -47,7 +48,14 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
   const policy = deps.config.policy;
   const trigger = normalizeTrigger(input.trigger, deps.config, { now });
   const cluster = requireCluster(deps.config, trigger.clusterName);
-  const fault = classifyFault(trigger);
+  // An alarm acts only as far as its `alarms.allow` entry lets it; any other alarm is observed
+  // (alarm-allowlist.ts): whoever can create or set an alarm must not choose what we do.
+  const alarmAuthority =
+    trigger.kind === 'alarm' ? findAllowedAlarm(deps.config.alarms.allow, trigger) : undefined;
+  const fault =
+    trigger.kind === 'alarm' && alarmAuthority
+      ? classifyAllowedAlarm(trigger, alarmAuthority.entry, alarmAuthority.index)
+      : classifyFault(trigger);
   const incidentId = input.executionName;
   deps.logger.appendKeys?.({ incidentId, clusterName: cluster.name, triggerKind: trigger.kind });
 
@@ -135,7 +143,24 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
   deps.logger.appendKeys?.({ instanceId: node.instanceId, nodeName: node.nodeName });
 
   const history = await deps.ledger.getNodeHistory(cluster.name, node.instanceId);
-  const policyDecision = decideRemediation({ fault, history, policy, now });
+  const decided = decideRemediation({ fault, history, policy, now });
+  const maxAction = trigger.kind === 'alarm' ? (alarmAuthority?.entry.maxAction ?? 'observe') : undefined;
+  const cappedAction = maxAction === undefined ? decided.action : capAlarmAction(decided.action, maxAction);
+  if (cappedAction === 'observe' && decided.action !== 'observe' && trigger.kind === 'alarm') {
+    // Before any sighting, node history or breaker entry: an alarm that may not act counts nowhere.
+    const detail = alarmAuthority
+      ? `alarms.allow.${alarmAuthority.index} lets alarm ${trigger.alarmName} do at most observe`
+      : `alarm ${trigger.alarmName} is not in alarms.allow: recorded and observed, never acted on`;
+    return skip(
+      node,
+      alarmAuthority ? 'alarm-max-action' : 'alarm-not-allowed',
+      `${detail} (the decision was ${decided.action})`,
+      { action: 'observe', reason: decided.reason },
+    );
+  }
+  // A replacement lowered to the entry's `reboot` is recorded as such (reason `alarm-max-action`).
+  const policyDecision: { action: RemediationAction; reason: string; escalatedFrom?: RemediationAction } =
+    cappedAction === decided.action ? decided : { action: cappedAction, reason: 'alarm-max-action' };
   const acting = policyDecision.action === 'reboot' || policyDecision.action === 'replace';
 
   // Duplicate delivery: the same (node, fault class) within the window is one incident. People
@@ -228,6 +253,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     escalatedFrom: policyDecision.escalatedFrom,
     duplicateOf,
     ...(alreadyActing ? { hyperpodPending: hyperpodPendingAction(nodeLabels) } : {}),
+    ...(maxAction === undefined ? {} : { maxAction }),
   };
   if (verdict.outcome === 'skip') {
     if (verdict.tripBreaker) {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { alarmSelectionSchema } from '#contracts/config/app.ts';
 import { CLUSTER_NAME } from '#contracts/config/ids.ts';
 import { policySchema } from '#contracts/config/policy.ts';
 
@@ -62,6 +63,8 @@ export const scenarioSchema = z
       .strict(),
     /** Policy overrides as in the config (validated below); omitted → act mode. */
     policy: z.record(z.string(), z.unknown()).optional(),
+    /** The `alarms` section of the config (validated below): which alarms may act. */
+    alarms: z.record(z.string(), z.unknown()).optional(),
     timings: z
       .object({
         rebootMs: z.number().int().min(0).max(60_000),
@@ -127,6 +130,12 @@ export const scenarioSchema = z
       const policy = policySchema.safeParse(scenario.policy);
       for (const issue of policy.error?.issues ?? []) {
         ctx.addIssue({ code: 'custom', path: ['policy', ...issue.path.map(String)], message: issue.message });
+      }
+    }
+    if (scenario.alarms) {
+      const alarms = alarmSelectionSchema.safeParse(scenario.alarms);
+      for (const issue of alarms.error?.issues ?? []) {
+        ctx.addIssue({ code: 'custom', path: ['alarms', ...issue.path.map(String)], message: issue.message });
       }
     }
     const nodes = scenario.cluster.instanceGroups.reduce((sum, g) => sum + g.count, 0);

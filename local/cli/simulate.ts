@@ -278,6 +278,7 @@ export const runScenario = async (
       instanceGroups: scenario.cluster.instanceGroups,
     },
     ...(scenario.policy ? { policy: scenario.policy } : {}),
+    ...(scenario.alarms ? { alarms: scenario.alarms } : {}),
     ...(scenario.quickChecks
       ? {
           healthChecks: {

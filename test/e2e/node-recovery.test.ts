@@ -233,11 +233,12 @@ describe('End to end: node-recovery on a real kube-apiserver', () => {
     expect(report.notifications.filter((n) => n.subject?.includes('circuit breaker'))).toHaveLength(1);
   });
 
-  it('replays a raw CloudWatch alarm event: the alarm names the node by its dimensions and the node is rebooted', async () => {
+  it('replays a raw CloudWatch alarm event: the allowlisted alarm names the node by its dimensions and the node is rebooted, a forged one starts nothing', async () => {
     // Act
     const report = await runScenario(await scenario('alarm-replay'));
 
     // Assess
+    expect(report.unmatchedEvents).toBe(1);
     const incident = only(report.incidents);
     expect(incident.trigger.kind).toBe('alarm');
     expect(incident).toMatchObject({ status: 'resolved', outcome: 'rebooted-not-verified' });

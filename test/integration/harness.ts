@@ -40,6 +40,8 @@ export const makeHarness = (
     nodeRecovery?: 'Automatic' | 'None';
     healthChecks?: AppConfigInput['healthChecks'];
     sweep?: AppConfigInput['sweep'];
+    /** The alarm selection (`alarms.allow`: the alarms that may act). */
+    alarms?: AppConfigInput['alarms'];
     /** The EKS cluster HyperPod reports as the orchestrator (default: the configured one). */
     orchestrator?: string;
     /** What each Lambda may call (default: the derived deploy/task-iam.ts). */
@@ -51,6 +53,7 @@ export const makeHarness = (
     policy: { mode: 'act', ...options.policy },
     ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
     ...(options.sweep ? { sweep: options.sweep } : {}),
+    ...(options.alarms ? { alarms: options.alarms } : {}),
   });
   let clock = Date.parse('2026-11-29T10:00:00.000Z');
   // Every reading of the clock moves it one second: executions see time pass.
@@ -177,16 +180,25 @@ export const nodeHealthEvent = (
   return event;
 };
 
+/** The name of {@link gpuAlarmEvent}'s alarm on a node. */
+export const gpuAlarmName = (instanceId: string) => `hpr-${CLUSTER.name}-${instanceId}-gpu-temperature`;
+
+/** The `alarms.allow` entry that lets {@link gpuAlarmEvent}'s alarm on a node act. */
+export const gpuAlarmAllow = (
+  instanceId: string,
+  maxAction: 'observe' | 'reboot' | 'replace' = 'reboot',
+  meaning: 'fatal' | 'recoverable' | 'suspect' | 'informational' | 'metric' = 'suspect',
+) => ({ name: gpuAlarmName(instanceId), cluster: CLUSTER.name, meaning, maxAction });
+
 /**
  * Our own CloudWatch alarm on one node (a Container Insights GPU metric, Container Insights enhanced observability metrics), as
  * EventBridge delivers it: nothing HyperPod detected, so nothing HyperPod started.
  */
-export const gpuAlarmEvent = (instanceId: string) => {
+export const gpuAlarmEvent = (instanceId: string, alarmName = gpuAlarmName(instanceId)) => {
   const event = getTestEvent({ source: 'aws.cloudwatch', name: 'alarm-gpu-pending-replacement' }) as Record<
     string,
     any
   >;
-  const alarmName = `hpr-${CLUSTER.name}-${instanceId}-gpu-temperature`;
   event.resources = [`arn:aws:cloudwatch:us-west-2:111122223333:alarm:${alarmName}`];
   event.detail.alarmName = alarmName;
   event.detail.configuration.description = 'GPU temperature too high';

@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { KubernetesRequestFailedError, KubernetesThrottledError } from '#contracts/errors.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { runNodeRecovery } from '#local/runner.ts';
-import { CLUSTER, gpuAlarmEvent, INSTANCES, makeHarness, nodeHealthEvent, nodeName } from './harness.ts';
+import {
+  CLUSTER,
+  gpuAlarmAllow,
+  gpuAlarmEvent,
+  INSTANCES,
+  makeHarness,
+  nodeHealthEvent,
+  nodeName,
+} from './harness.ts';
 
 const [NODE_A, NODE_B, NODE_C] = INSTANCES as [string, string, string];
 
@@ -558,7 +566,7 @@ describe('State machine: node-recovery', () => {
 
   it('asks HyperPod to recover the node under NodeRecovery=Automatic when only our alarm saw the fault', async () => {
     // Prepare
-    const h = makeHarness({ nodeRecovery: 'Automatic' });
+    const h = makeHarness({ nodeRecovery: 'Automatic', alarms: { allow: [gpuAlarmAllow(NODE_A)] } });
     h.addJob('Job', 'eval', [nodeName(NODE_A)]);
 
     // Act

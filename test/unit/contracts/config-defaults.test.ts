@@ -71,6 +71,7 @@ const DEFAULTS = {
     },
   },
   alarms: {
+    allow: [],
     namePrefix: 'hpr-',
     tagKey: 'hyperpod-resilience.io/cluster',
   },

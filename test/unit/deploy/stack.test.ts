@@ -56,7 +56,21 @@ const CLUSTERS = [
 ];
 const VPC = { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] };
 const DEPLOY_CONFIG = {
-  app: { clusters: CLUSTERS, policy: { mode: 'act' }, sweep: { rateMinutes: 10 } },
+  app: {
+    clusters: CLUSTERS,
+    policy: { mode: 'act' },
+    sweep: { rateMinutes: 10 },
+    alarms: {
+      allow: [
+        {
+          name: 'hpr-ml-cluster-i-0391f86fa0fe0d465-pending-replacement',
+          cluster: 'ml-cluster',
+          meaning: 'metric',
+          maxAction: 'replace',
+        },
+      ],
+    },
+  },
   notifications: { emails: ['oncall@example.com', 'ml-platform@example.com'] },
   logRetentionDays: 30,
   vpc: VPC,

@@ -14,6 +14,11 @@ const TERMINATE_REASON =
   'HyperPod Health Monitoring Agent (HMA) has detected fault type NvidiaErrorTerminate on this node and is unhealthy.';
 const PENDING_REPLACEMENT_ALARM = `hpr-ml-cluster-${INSTANCE}-pending-replacement`;
 const OTHER_ARN = 'arn:aws:sagemaker:us-west-2:111122223333:cluster/zyxwvu987654';
+/** Renames the sample alarm to one that `sampleConfig` does not allowlist. */
+const UNLISTED = {
+  'detail.alarmName': 'hpr-unlisted',
+  resources: ['arn:aws:cloudwatch:us-west-2:111122223333:alarm:hpr-unlisted'],
+};
 
 /** Calls `normalizeTrigger` and returns what it threw. */
 const thrown = (input: unknown, config = sampleConfig, opts = options): unknown => {
@@ -370,6 +375,46 @@ describe('Function: normalizeTrigger', () => {
     expect(trigger).not.toHaveProperty('instanceId');
   });
 
+  it("takes an allowlisted alarm's cluster from its entry, whatever its cluster tag or dimension says", () => {
+    // Prepare
+    const config = parseAppConfig({
+      clusters: [
+        { name: 'ml-cluster', arn: SAMPLE_CLUSTER_ARN, eksClusterName: 'ml-cluster-eks' },
+        { name: 'other-cluster', arn: OTHER_ARN, eksClusterName: 'other-eks' },
+      ],
+      alarms: {
+        allow: [
+          {
+            name: PENDING_REPLACEMENT_ALARM,
+            cluster: 'other-cluster',
+            meaning: 'metric',
+            maxAction: 'reboot',
+          },
+        ],
+      },
+    });
+    const event = sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', {
+      'detail.alarmTags': { 'hyperpod-resilience.io/cluster': 'ml-cluster' },
+    });
+
+    // Act
+    const trigger = normalizeTrigger(event, config, options);
+
+    // Assess
+    expect(trigger).toMatchObject({ kind: 'alarm', clusterName: 'other-cluster', instanceId: INSTANCE });
+  });
+
+  it('resolves an alarm that is not allowlisted by its ClusterName dimension (it is then only observed)', () => {
+    // Prepare
+    const event = sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', UNLISTED);
+
+    // Act
+    const trigger = normalizeTrigger(event, sampleConfig, options);
+
+    // Assess
+    expect(trigger).toMatchObject({ kind: 'alarm', alarmName: 'hpr-unlisted', clusterName: 'ml-cluster' });
+  });
+
   it('uses the configured cluster tag key', () => {
     // Prepare
     const config = parseAppConfig({
@@ -546,9 +591,10 @@ describe('Function: normalizeTrigger', () => {
       message: 'alarm names no node',
     },
     {
-      case: 'an alarm that names no cluster',
+      case: 'an alarm not allowlisted that names no cluster',
       input: () =>
         sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', {
+          ...UNLISTED,
           'detail.configuration.metrics.0.metricStat.metric.dimensions.ClusterName': undefined,
         }),
       message: 'names no cluster',
@@ -714,9 +760,10 @@ describe('Function: normalizeTrigger', () => {
       message: 'alarm tag hyperpod-resilience.io/cluster=other-cluster names no configured cluster',
     },
     {
-      case: 'alarm on another EKS cluster',
+      case: 'alarm not allowlisted on another EKS cluster',
       input: () =>
         sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', {
+          ...UNLISTED,
           'detail.configuration.metrics.0.metricStat.metric.dimensions.ClusterName': 'other-eks',
         }),
       message: 'alarm dimension ClusterName=other-eks names no configured cluster',

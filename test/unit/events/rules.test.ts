@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type AppConfig, parseAppConfig } from '#contracts/config/app.ts';
+import { type AppConfig, MAX_ALLOWED_ALARMS, parseAppConfig } from '#contracts/config/app.ts';
 import { buildRules, MAX_PATTERN_LENGTH, MAX_RULE_NAME_LENGTH } from '#events/rules.ts';
-import { getTestEvent, SAMPLE_CLUSTER_ARN, type SampleSource, sampleConfig } from '#events/samples/index.ts';
+import { SAMPLE_CLUSTER_ARN, type SampleSource, sampleConfig } from '#events/samples/index.ts';
 import { matchingRules } from '#local/event-matcher.ts';
 import { type Json, sampleWith } from './helpers.ts';
 
@@ -28,6 +28,7 @@ describe('Function: buildRules', () => {
       ['hpr-node-health', 'node-recovery'],
       ['hpr-cluster-instance-errors', 'node-recovery'],
       ['hpr-node-alarms', 'node-recovery'],
+      ['hpr-node-alarms-2', 'node-recovery'],
     ]);
   });
 
@@ -57,12 +58,17 @@ describe('Function: buildRules', () => {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
         detail: {
+          alarmName: ['hpr-ml-cluster-i-0391f86fa0fe0d465-pending-replacement'],
           state: { value: ['ALARM'] },
-          $or: [
-            { alarmName: [{ prefix: 'hpr-' }] },
-            { alarmTags: { 'hyperpod-resilience.io/cluster': [{ exists: true }] } },
-          ],
         },
+      },
+      {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        resources: [
+          'arn:aws:cloudwatch:us-west-2:111122223333:alarm:hpr-ml-cluster-i-0391f86fa0fe0d465-pending-repair',
+        ],
+        detail: { state: { value: ['ALARM'] } },
       },
     ]);
     for (const rule of rules) expect(JSON.parse(JSON.stringify(rule))).toStrictEqual(rule);
@@ -138,22 +144,43 @@ describe('Function: buildRules', () => {
     },
     { case: 'cluster state change', source: 'aws.sagemaker', name: 'cluster-state-change', expected: [] },
     {
-      case: 'alarm by prefix',
+      case: 'alarm allowed by name',
       source: 'aws.cloudwatch',
       name: 'alarm-gpu-pending-replacement',
       expected: ['hpr-node-alarms'],
     },
     {
-      case: 'metric-math alarm',
+      case: 'metric-math alarm allowed by ARN',
       source: 'aws.cloudwatch',
       name: 'alarm-metric-math',
-      expected: ['hpr-node-alarms'],
+      expected: ['hpr-node-alarms-2'],
     },
     {
-      case: 'alarm by tag',
+      case: 'alarm with our tag but not allowed',
       source: 'aws.cloudwatch',
       name: 'alarm-tagged-composite',
-      expected: ['hpr-node-alarms'],
+      expected: [],
+    },
+    {
+      case: 'alarm with our prefix but not allowed',
+      source: 'aws.cloudwatch',
+      name: 'alarm-gpu-pending-replacement',
+      changes: {
+        'detail.alarmName': 'hpr-forged',
+        resources: ['arn:aws:cloudwatch:us-west-2:111122223333:alarm:hpr-forged'],
+      },
+      expected: [],
+    },
+    {
+      case: 'alarm of an allowed name in another account (allowed by ARN only)',
+      source: 'aws.cloudwatch',
+      name: 'alarm-metric-math',
+      changes: {
+        resources: [
+          'arn:aws:cloudwatch:us-west-2:444455556666:alarm:hpr-ml-cluster-i-0391f86fa0fe0d465-pending-repair',
+        ],
+      },
+      expected: [],
     },
     { case: 'OK alarm', source: 'aws.cloudwatch', name: 'alarm-ok', expected: [] },
     {
@@ -190,22 +217,40 @@ describe('Function: buildRules', () => {
     expect(matched.map((r) => r.name)).toStrictEqual(expected);
   });
 
-  it('uses the configured alarm name prefix and tag key', () => {
+  it('matches only the allowlisted alarm names and ARNs, whatever their prefix or tags', () => {
     // Prepare
-    const rules = buildRules(configWith(1, { namePrefix: 'gpu-', tagKey: 'team/cluster' }));
-    const byPrefix = sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', {
-      'detail.alarmName': 'gpu-node-7',
-    });
-    const byTag = sampleWith('aws.cloudwatch', 'alarm-tagged-composite', {
-      'detail.alarmTags': { 'team/cluster': 'x' },
-    });
-    const ours = getTestEvent({ source: 'aws.cloudwatch', name: 'alarm-gpu-pending-replacement' });
+    const rules = buildRules(
+      configWith(1, {
+        namePrefix: 'gpu-',
+        tagKey: 'team/cluster',
+        allow: [{ name: 'xid-node-7', cluster: 'cluster-0', meaning: 'fatal', maxAction: 'reboot' }],
+      }),
+    );
+    const alarm = (name: string, tags?: Json) =>
+      sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', {
+        'detail.alarmName': name,
+        resources: [`arn:aws:cloudwatch:us-west-2:111122223333:alarm:${name}`],
+        ...(tags ? { 'detail.alarmTags': tags } : {}),
+      });
 
     // Act
-    const matched = [byPrefix, byTag, ours].map((event) => matchingRules(rules, event).length);
+    const matched = [
+      alarm('xid-node-7'),
+      alarm('gpu-node-7'),
+      alarm('other', { 'team/cluster': 'cluster-0' }),
+      alarm('xid-node-7-copy'),
+    ].map((event) => matchingRules(rules, event).map((r) => r.name));
 
     // Assess
-    expect(matched).toStrictEqual([1, 1, 0]);
+    expect(matched).toStrictEqual([['hpr-node-alarms'], [], [], []]);
+  });
+
+  it('builds no alarm rule when no alarm may act', () => {
+    // Act
+    const rules = buildRules(configWith(1));
+
+    // Assess
+    expect(rules.map((r) => r.name)).toStrictEqual(['hpr-node-health', 'hpr-cluster-instance-errors']);
   });
 
   it('keeps names short, unique and valid for EventBridge', () => {
@@ -257,20 +302,56 @@ describe('Function: buildRules', () => {
     expect(b).toStrictEqual(a);
   });
 
-  it('refuses an alarm selection too large for an event pattern', () => {
+  it('splits the most alarms that may act over rules that each fit the pattern-size quota', () => {
     // Prepare
-    const config = configWith(1, { tagKey: 't'.repeat(MAX_PATTERN_LENGTH) });
+    const allow = Array.from({ length: MAX_ALLOWED_ALARMS }, (_, i) => ({
+      ...(i % 2 === 0
+        ? { name: `${'n'.repeat(250)}${String(i).padStart(5, '0')}` }
+        : {
+            arn: `arn:aws:cloudwatch:us-west-2:111122223333:alarm:${'a'.repeat(250)}${String(i).padStart(5, '0')}`,
+          }),
+      cluster: 'cluster-0',
+      meaning: 'fatal',
+      maxAction: 'reboot',
+    }));
+    const config = configWith(1, { allow });
 
     // Act
-    const build = () => buildRules(config);
+    const rules = buildRules(config).filter((r) => r.name.startsWith('hpr-node-alarms'));
 
     // Assess
-    expect(build).toThrow('event pattern of rule hpr-node-alarms exceeds 2048 characters');
+    expect(rules.length).toBeGreaterThan(2);
+    for (const rule of rules)
+      expect(JSON.stringify(rule.pattern).length).toBeLessThanOrEqual(MAX_PATTERN_LENGTH);
+    for (const entry of config.alarms.allow) {
+      const name = entry.name ?? entry.arn!.split(':alarm:')[1]!;
+      const event = sampleWith('aws.cloudwatch', 'alarm-gpu-pending-replacement', {
+        'detail.alarmName': name,
+        resources: [entry.arn ?? `arn:aws:cloudwatch:us-west-2:111122223333:alarm:${name}`],
+      });
+      expect(matchingRules(rules, event)).toHaveLength(1);
+    }
+  });
+
+  it('refuses a pattern too large for the quota', () => {
+    // Prepare
+    const config = configWith(1);
+    const huge = {
+      ...config,
+      clusters: [{ ...config.clusters[0]!, arn: `arn:${'x'.repeat(MAX_PATTERN_LENGTH)}` }],
+    };
+
+    // Act
+    const build = () => buildRules(huge as AppConfig);
+
+    // Assess
+    expect(build).toThrow('event pattern of rule hpr-node-health exceeds 2048 characters');
   });
 
   it('keeps descriptions within the EventBridge limit', () => {
     // Act
     const rules = buildRules(configWith(1, { namePrefix: 'p'.repeat(600) }));
+    expect(rules).toHaveLength(2);
 
     // Assess
     for (const rule of rules) expect(rule.description.length).toBeLessThanOrEqual(512);

@@ -90,7 +90,7 @@ describe('Definition: node-recovery', () => {
     });
   });
 
-  it('escalates a failed verification to a replacement only after a reboot it requested', () => {
+  it('escalates a failed verification to a replacement only after a reboot it requested, and for an alarm only when its maxAction is replace', () => {
     // Assess
     const [toReplace, toPeople] = definition.States.IsNodeHealthy?.Choices ?? [];
     expect(toReplace).toEqual({
@@ -98,6 +98,12 @@ describe('Definition: node-recovery', () => {
         { Variable: '$.verification.status', StringEquals: 'failed' },
         { Variable: '$.decision.action', StringEquals: 'reboot' },
         { Variable: '$.decision.remediation', StringEquals: 'request' },
+        {
+          Or: [
+            { Variable: '$.decision.maxAction', IsPresent: false },
+            { Variable: '$.decision.maxAction', StringEquals: 'replace' },
+          ],
+        },
       ],
       Next: 'EscalateToReplace',
     });
