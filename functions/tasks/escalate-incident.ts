@@ -27,8 +27,21 @@ export const escalateIncident = async (raw: unknown, deps: TaskDeps): Promise<Es
   withIncidentKeys(deps, state);
   const reason = escalationReason(state).slice(0, 2000);
   const now = deps.now();
+  let unconfirmedRequest: 'reboot' | 'replace' | undefined;
   if (state.node) {
     const history = await deps.ledger.getNodeHistory(state.clusterName, state.node.instanceId);
+    // RequestRemediation writes its request ahead of the call; a task that gave up after writing
+    // it may or may not have reached SageMaker, and the record says so (README "Chaos campaigns").
+    const writtenAhead = (entries: readonly { incidentId: string }[]) =>
+      entries.some((e) => e.incidentId === state.incidentId);
+    const confirmed = (action: 'reboot' | 'replace') =>
+      state.remediation?.action === action && state.remediation.status === 'requested';
+    const last = writtenAhead(history.replacements)
+      ? 'replace'
+      : writtenAhead(history.reboots)
+        ? 'reboot'
+        : undefined;
+    if (last && !confirmed(last)) unconfirmedRequest = last;
     await deps.ledger.putNodeHistory(state.clusterName, state.node.instanceId, {
       ...history,
       needsAttention: { at: now, incidentId: state.incidentId, reason },
@@ -67,7 +80,11 @@ export const escalateIncident = async (raw: unknown, deps: TaskDeps): Promise<Es
     message: `needs a person: ${reason}`,
   };
   await incidentNodeEvent(deps, state, { reason: 'IncidentEscalated', type: 'Warning', ...event });
-  await recordAction(deps, state, 'escalated', { reason, resumeError });
+  await recordAction(deps, state, 'escalated', {
+    reason,
+    resumeError,
+    ...(unconfirmedRequest ? { unconfirmedRequest } : {}),
+  });
   deps.metrics.count('IncidentEscalated');
   return { status: 'escalated', reason, resumption, resumeError };
 };

@@ -446,6 +446,7 @@ const observe = (
     incidents: incidents.map((i) => ({
       incidentId: i.incidentId,
       ...(i.instanceId ? { instanceId: i.instanceId } : {}),
+      ...(i.nodeName ? { nodeName: i.nodeName } : {}),
       status: i.status,
       startedAt: i.startedAt,
       ...(i.endedAt ? { endedAt: i.endedAt } : {}),

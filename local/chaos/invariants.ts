@@ -53,6 +53,7 @@ export interface DestructiveCall {
 export interface ObservedIncident {
   incidentId: string;
   instanceId?: string;
+  nodeName?: string;
   status: string;
   startedAt: string;
   endedAt?: string;
@@ -269,7 +270,8 @@ const countBy = <T>(items: T[], key: (item: T) => string): Map<string, number> =
 
 const ledgerMatchesActions = (world: ObservedWorld): Violation[] => {
   const violations: Violation[] = [];
-  // Destructive calls: counted, a second call is a second action.
+  // Destructive calls: counted, a second call is a second action. A request the escalation calls
+  // unconfirmed (written ahead, then the task gave up) may or may not have reached HyperPod.
   const performed = countBy(world.calls, (c) => `${c.op} ${c.instanceId}`);
   const recorded = countBy(
     world.incidents.flatMap((i) =>
@@ -277,13 +279,22 @@ const ledgerMatchesActions = (world: ObservedWorld): Violation[] => {
     ),
     (c) => `${c.op} ${c.instanceId}`,
   );
+  const unconfirmed = countBy(
+    world.incidents.flatMap((i) =>
+      i.actions
+        .filter((a) => a.type === 'escalated' && typeof a.detail?.unconfirmedRequest === 'string')
+        .map((a) => ({ op: String(a.detail?.unconfirmedRequest), instanceId: i.instanceId })),
+    ),
+    (c) => `${c.op} ${c.instanceId}`,
+  );
   for (const key of new Set([...performed.keys(), ...recorded.keys()])) {
     const did = performed.get(key) ?? 0;
     const says = recorded.get(key) ?? 0;
-    if (did !== says) {
+    const maybe = unconfirmed.get(key) ?? 0;
+    if (did < says || did > says + maybe) {
       violations.push({
         invariant: 'ledger-matches-actions',
-        detail: `${key}: HyperPod performed ${did}, the ledger records ${says}`,
+        detail: `${key}: HyperPod performed ${did}, the ledger records ${says}${maybe ? ` (+${maybe} unconfirmed)` : ''}`,
       });
     }
   }
@@ -298,7 +309,13 @@ const ledgerMatchesActions = (world: ObservedWorld): Violation[] => {
       })),
   );
   // A retried quarantine finds its own taint and says `already`: the write is still in the ledger.
-  const noted = new Set(quarantineActions.map((a) => a.key));
+  // The sweep records the quarantine it lifts in its holder's record (repair-stale-state).
+  const noted = new Set([
+    ...quarantineActions.map((a) => a.key),
+    ...world.incidents
+      .filter((i) => i.actions.some((a) => a.type === 'stale-quarantine-lifted'))
+      .map((i) => `${i.nodeName} ${i.incidentId}`),
+  ]);
   const claimed = new Set(quarantineActions.filter((a) => !a.already).map((a) => a.key));
   for (const key of tainted) {
     if (!noted.has(key))
