@@ -78,6 +78,10 @@ export interface CampaignResult {
   /** ms per state name (entered → exited), every visit. */
   stageLatencies: Record<string, number[]>;
   notifications: number;
+  /** Notifications that say the circuit breaker opened. */
+  breakerNotifications: number;
+  /** Distinct nodes HyperPod rebooted or replaced at our request. */
+  remediatedNodes: number;
   durationMs: number;
 }
 
@@ -394,6 +398,8 @@ export const runCampaign = async (
     executions: { total: unique.length, byStatus },
     stageLatencies,
     notifications: notifier.notifications.length,
+    breakerNotifications: notifier.notifications.filter((n) => /circuit breaker/i.test(n.subject)).length,
+    remediatedNodes: new Set(calls.map((c) => c.instanceId)).size,
     durationMs: Date.now() - started,
   };
 };

@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Ledger } from '#adapters/ports.ts';
-import { type BrokenBuild, drawCampaign, runCampaign, runSeed } from '#local/chaos/campaign.ts';
+import {
+  type BrokenBuild,
+  type CampaignSpec,
+  drawCampaign,
+  runCampaign,
+  runSeed,
+} from '#local/chaos/campaign.ts';
 import { buildReport, replayScenario } from '#local/chaos/report.ts';
 import { parseScenario } from '#local/cli/scenario.ts';
 
@@ -82,5 +88,43 @@ describe('Chaos campaigns', () => {
     // Assess
     const caught = results.flatMap((r) => r.violations.map((v) => v.invariant));
     expect(caught).toContain('ledger-matches-actions');
+  }, 120_000);
+});
+
+describe('Chaos storm', () => {
+  it('trips the breaker at its threshold on 100 faults over 50 nodes, remediates no more than the limits, records every trigger and notifies people once', async () => {
+    // Prepare: 100 HMA faults, two per node, in one burst (the local clock compresses it to minutes).
+    const spec: CampaignSpec = {
+      seed: 100,
+      nodes: 50,
+      jobs: [],
+      triggers: Array.from({ length: 100 }, (_, i) => ({
+        kind: 'hma' as const,
+        node: i % 50,
+        faultType: 'NvidiaErrorTerminate' as const,
+        copies: 1,
+      })),
+      sweepsDuring: 0,
+      plan: { rates: {} },
+      policy: {
+        mode: 'act',
+        circuitBreaker: { maxNodesPerWindow: 3, windowMinutes: 10 },
+        maxParallel: { absolute: 10, percent: 100 },
+        massFindings: { maxSharePercent: 100 },
+      },
+    };
+
+    // Act
+    const result = await runCampaign(spec);
+
+    // Assess
+    expect(result.violations).toEqual([]);
+    expect(result.remediatedNodes).toBe(3);
+    // Every trigger has an incident, except the second fault of each replaced node: that instance
+    // is gone, and its execution fails at admission with NodeNotFoundError (no incident to open).
+    const recorded = Object.values(result.incidents).reduce((a, b) => a + b, 0);
+    expect(recorded).toBe(100 - result.remediatedNodes);
+    expect(result.executions.byStatus.FAILED).toBe(result.remediatedNodes);
+    expect(result.breakerNotifications).toBe(1);
   }, 120_000);
 });
