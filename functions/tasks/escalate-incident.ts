@@ -4,6 +4,7 @@
  * touches it again until cleared, and the suspended jobs are resumed so they wait for capacity
  * instead of staying silently suspended.
  */
+import { isQuarantinedByUs } from '#domain/quarantine.ts';
 import type { TaskDeps } from './deps.ts';
 import { parseIncident, recordAction, withIncidentKeys } from './incident.ts';
 import { incidentNodeEvent } from './kube-events.ts';
@@ -20,6 +21,26 @@ const escalationReason = (state: ReturnType<typeof parseIncident>): string => {
   if (state.error) return `${state.error.Error}: ${state.error.Cause ?? ''}`.trim();
   if (state.verification?.status === 'failed') return `verification failed: ${state.verification.reason}`;
   return 'escalated';
+};
+
+/**
+ * The node this incident holds quarantined, read from Kubernetes: QuarantineNode may have written
+ * the quarantine and died before recording it (README "Chaos campaigns"). A failed read leaves it
+ * out; the escalation itself must go on.
+ */
+const quarantineHeld = async (
+  state: ReturnType<typeof parseIncident>,
+  deps: TaskDeps,
+): Promise<string | undefined> => {
+  const nodeName = state.node?.nodeName;
+  if (!nodeName) return undefined;
+  try {
+    const kube = await deps.kubeFor(state.eksClusterName);
+    const node = await kube.getNode(nodeName);
+    return node && isQuarantinedByUs(node, state.incidentId) ? nodeName : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 export const escalateIncident = async (raw: unknown, deps: TaskDeps): Promise<EscalationResult> => {
@@ -55,6 +76,7 @@ export const escalateIncident = async (raw: unknown, deps: TaskDeps): Promise<Es
     // Still notify and record: the message tells people which jobs may remain suspended.
     resumeError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
+  const quarantined = await quarantineHeld(state, deps);
   const suspended = (state.suspension?.suspended ?? []).map((r) => `${r.kind} ${r.namespace}/${r.name}`);
   await deps.notifier.notify({
     severity: 'critical',
@@ -84,6 +106,7 @@ export const escalateIncident = async (raw: unknown, deps: TaskDeps): Promise<Es
     reason,
     resumeError,
     ...(unconfirmedRequest ? { unconfirmedRequest } : {}),
+    ...(quarantined ? { quarantined } : {}),
   });
   deps.metrics.count('IncidentEscalated');
   return { status: 'escalated', reason, resumption, resumeError };

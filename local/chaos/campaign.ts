@@ -95,6 +95,7 @@ const FAULT_MENU: { kind: FaultKind; rate: [number, number] }[] = [
   { kind: 'ledger-throttling', rate: [0.02, 0.15] },
   { kind: 'ledger-write-race', rate: [0.1, 0.5] },
   { kind: 'crash-after-side-effect', rate: [0.05, 0.4] },
+  { kind: 'timeout-after-side-effect', rate: [0.02, 0.1] },
 ];
 
 /** Draws a campaign from its seed. */

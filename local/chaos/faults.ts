@@ -30,6 +30,7 @@ export const FAULT_KINDS = [
   'ledger-throttling',
   'ledger-write-race',
   'crash-after-side-effect',
+  'timeout-after-side-effect',
   'manual-execution',
   'concurrent-sweep',
 ] as const;
@@ -48,11 +49,19 @@ export interface FaultPlan {
   restartDownFor?: number;
 }
 
-/** A Lambda that died after its call went through (Step Functions retries it). */
+/**
+ * A Lambda that died after its call went through. `Lambda.ServiceException` is a transient
+ * Lambda service error our Retry names; a function timeout or out-of-memory is reported as
+ * `Lambda.Unknown`, which no Retry of ours names: the state's Catch escalates
+ * (docs/facts/chaos.md chaos.lambda-unhandled-errors).
+ */
 export class LambdaCrashedError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    name: 'Lambda.ServiceException' | 'Lambda.Unknown' = 'Lambda.ServiceException',
+  ) {
     super(message);
-    this.name = 'Lambda.ServiceException';
+    this.name = name;
   }
 }
 
@@ -142,10 +151,8 @@ export const createFaultInjector = (seed: number, plan: FaultPlan): FaultInjecto
           return undefined;
         },
         (method, args) =>
-          injector.enabled &&
-          SAGEMAKER_ACTIONS.has(method as keyof ClusterNodes) &&
-          draw(`${method}:after`, args)('crash-after-side-effect')
-            ? new LambdaCrashedError(`the task died after ${method} went through`)
+          injector.enabled && SAGEMAKER_ACTIONS.has(method as keyof ClusterNodes)
+            ? crashAfter(method, args)
             : undefined,
       ),
     kube: (inner) =>
@@ -176,10 +183,8 @@ export const createFaultInjector = (seed: number, plan: FaultPlan): FaultInjecto
           return undefined;
         },
         (method, args) =>
-          injector.enabled &&
-          KUBE_MUTATIONS.has(method as keyof KubeApi) &&
-          draw(`${method}:after`, args)('crash-after-side-effect')
-            ? new LambdaCrashedError(`the task died after ${method} went through`)
+          injector.enabled && KUBE_MUTATIONS.has(method as keyof KubeApi)
+            ? crashAfter(method, args)
             : undefined,
       ),
     ledger: (inner) =>
@@ -198,6 +203,14 @@ export const createFaultInjector = (seed: number, plan: FaultPlan): FaultInjecto
         },
         () => undefined,
       ),
+  };
+  const crashAfter = (method: string, args: unknown[]): Error | undefined => {
+    const fires = draw(`${method}:after`, args);
+    if (fires('crash-after-side-effect'))
+      return new LambdaCrashedError(`the task died after ${method} went through`);
+    if (fires('timeout-after-side-effect'))
+      return new LambdaCrashedError(`the task timed out after ${method} went through`, 'Lambda.Unknown');
+    return undefined;
   };
   /** The fault draw of one call: keyed by seed, call and its occurrence, capped per streak. */
   const draw = (method: string, args: unknown[]) => {

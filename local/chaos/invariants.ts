@@ -315,6 +315,12 @@ const ledgerMatchesActions = (world: ObservedWorld): Violation[] => {
     ...world.incidents
       .filter((i) => i.actions.some((a) => a.type === 'stale-quarantine-lifted'))
       .map((i) => `${i.nodeName} ${i.incidentId}`),
+    // The escalation records the quarantine it leaves in place (escalate-incident).
+    ...world.incidents.flatMap((i) =>
+      i.actions
+        .filter((a) => a.type === 'escalated' && typeof a.detail?.quarantined === 'string')
+        .map((a) => `${String(a.detail?.quarantined)} ${i.incidentId}`),
+    ),
   ]);
   const claimed = new Set(quarantineActions.filter((a) => !a.already).map((a) => a.key));
   for (const key of tainted) {

@@ -19,10 +19,12 @@ import { parseScenario } from '#local/cli/scenario.ts';
 const CI_SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
 
 /**
- * Found by the campaigns (chaos bug 2): RequestRemediation gave up after writing its request ahead
- * (a replace with seed 148, a reboot with seed 236) and the ledger held no record of the action.
+ * Found by the campaigns. Chaos bug 2: RequestRemediation gave up after writing its request ahead
+ * (a reboot with seed 20, a replace with seed 166) and the ledger held no record of the action.
+ * Chaos bug 3: QuarantineNode timed out (Lambda.Unknown, not retried) after its patch and the
+ * escalation did not record the quarantine it left in place (seeds 41, 294).
  */
-const REGRESSION_SEEDS = [148, 236];
+const REGRESSION_SEEDS = [20, 166, 41, 294];
 
 /**
  * TEST-ONLY broken build: the request written ahead is hidden from RequestRemediation, so a retry
