@@ -116,9 +116,38 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
 
   await recheckBeforeCall(deps, state, node.instanceId, action, requestedAt);
 
+  // Written ahead of the call: a Lambda that dies after SageMaker accepted the request (before it
+  // could record it) is retried by the state machine, and the retry must neither ask a second time
+  // nor lose the action from the ledger (README "Chaos campaigns", bug 1).
+  const history = await deps.ledger.getNodeHistory(state.clusterName, node.instanceId);
+  const sentBefore = (action === 'reboot' ? history.reboots : history.replacements).find(
+    (entry) => entry.incidentId === state.incidentId,
+  );
+  if (sentBefore) {
+    const evidence = await earlierRequestEvidence(deps, state, action);
+    if (evidence) return recordRequested(deps, state, action, attempt, sentBefore.at, evidence);
+  } else {
+    await deps.ledger.putNodeHistory(
+      state.clusterName,
+      node.instanceId,
+      recordRemediation(history, action, state.incidentId, requestedAt, deps.config.policy),
+    );
+  }
+
   const call = action === 'reboot' ? deps.clusterNodes.rebootNodes : deps.clusterNodes.replaceNodes;
   const result = await call.call(deps.clusterNodes, state.clusterName, [node.instanceId]);
   const failure = result.failed.find((f) => f.instanceId === node.instanceId);
+  if (failure && sentBefore && action === 'replace' && failure.code === 'InstanceIdNotFound') {
+    // Our earlier attempt's replacement took the instance away.
+    return recordRequested(
+      deps,
+      state,
+      action,
+      attempt,
+      sentBefore.at,
+      `${failure.code} after our earlier request`,
+    );
+  }
   if (failure) {
     switch (failure.code) {
       case 'InstanceIdInUse':
@@ -179,13 +208,51 @@ export const requestRemediation = async (raw: unknown, deps: TaskDeps): Promise<
   if (!result.successful.includes(node.instanceId)) {
     throw new RemediationFailedError(`SageMaker did not confirm the ${action} of ${node.instanceId}`);
   }
-  const history = await deps.ledger.getNodeHistory(state.clusterName, node.instanceId);
-  await deps.ledger.putNodeHistory(
-    state.clusterName,
-    node.instanceId,
-    recordRemediation(history, action, state.incidentId, requestedAt, deps.config.policy),
-  );
-  await recordAction(deps, state, 'remediation-requested', { action, attempt });
+  return recordRequested(deps, state, action, attempt, sentBefore?.at ?? requestedAt);
+};
+
+const recordRequested = async (
+  deps: TaskDeps,
+  state: ReturnType<typeof parseIncident>,
+  action: 'reboot' | 'replace',
+  attempt: number,
+  requestedAt: string,
+  evidence?: string,
+): Promise<RemediationResult> => {
+  await recordAction(deps, state, 'remediation-requested', {
+    action,
+    attempt,
+    ...(evidence ? { confirmedAfterRetry: evidence } : {}),
+  });
   deps.metrics.count('RemediationRequested', { action });
-  return { action, status: 'requested', requestedAt, attempt };
+  return { action, status: 'requested', requestedAt, attempt, ...(evidence ? { evidence } : {}) };
+};
+
+/**
+ * On a retry after our request was written ahead: what shows that the earlier attempt's call went
+ * through. A replacement: SageMaker no longer lists the instance. A reboot: the node's boot id is
+ * no longer the one seen at admission (check-node-recovery reads the same evidence). Otherwise
+ * undefined, and the call is made (again): a reboot still under way answers InstanceIdInUse, a
+ * replacement that took the instance answers InstanceIdNotFound.
+ */
+const earlierRequestEvidence = async (
+  deps: TaskDeps,
+  state: ReturnType<typeof parseIncident>,
+  action: 'reboot' | 'replace',
+): Promise<string | undefined> => {
+  const node = incidentNode(state);
+  const current = await deps.clusterNodes.describeNode(state.clusterName, node.instanceId);
+  if (action === 'replace') {
+    return current === undefined
+      ? `SageMaker no longer lists ${node.instanceId} after our earlier request`
+      : undefined;
+  }
+  if (!node.bootId || !current) return undefined;
+  const cluster = requireCluster(deps.config, state.clusterName);
+  const kube = await deps.kubeFor(state.eksClusterName);
+  const kubeNode = current ? await findKubeNode(kube, cluster, node.instanceId, current) : undefined;
+  const bootId = kubeNode?.status?.nodeInfo?.bootID;
+  return bootId && bootId !== node.bootId
+    ? `boot id ${bootId} differs from ${node.bootId} at admission`
+    : undefined;
 };
