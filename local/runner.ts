@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
+import { type Task, type TaskDeps, withLiveConfig } from '#functions/tasks/deps.ts';
 import { healthCheckTasks, healthSweepTasks, nodeRecoveryTasks } from '#functions/tasks/index.ts';
 import { jobResumeTasks } from '#functions/tasks/job-resume.ts';
 import {
@@ -331,7 +331,8 @@ export const runStateMachine = async (
   const handlers = Object.fromEntries([
     ...Object.entries(spec.handlers).map(([state, task]) => [
       state,
-      async (stateInput: unknown) => (await task(stateInput, deps)) as never,
+      // Each task reads the live configuration first, as a Lambda invocation does (withLiveConfig).
+      async (stateInput: unknown) => (await task(stateInput, await withLiveConfig(deps))) as never,
     ]),
     ...startStates.map(([state, target]) => [
       state,
