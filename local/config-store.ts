@@ -14,6 +14,7 @@ import {
 } from '#adapters/config-reader.ts';
 import { type ConfigStore, createConfigStore } from '#adapters/config-store-dynamodb.ts';
 import type { AppConfig } from '#contracts/config/app.ts';
+import { setConfigMode } from '#local/cli/operations.ts';
 
 export const CONFIG_TABLE = 'hyperpod-resilience-config';
 
@@ -65,13 +66,7 @@ export const setMode = async (
   store: ConfigStore,
   input: { mode: 'observe' | 'act'; by: string; reason: string; now: string },
 ) => {
-  const current = await store.current();
-  if (!current) throw new Error('no configuration stored: deploy first');
-  return store.write({
-    config: { ...current.config, policy: { ...current.config.policy, mode: input.mode } },
-    expectedVersion: current.version,
-    by: input.by,
-    reason: input.reason,
-    now: input.now,
-  });
+  const written = await setConfigMode(store, input);
+  if (!written) throw new Error(`the mode already is ${input.mode}`);
+  return written;
 };

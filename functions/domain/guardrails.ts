@@ -12,6 +12,7 @@ import { isWithinWindow, MINUTE_MS } from '#domain/time.ts';
 import type {
   ClusterGuardState,
   NodeIdentity,
+  OperatorLogEntry,
   RemediationAction,
   RemediationOwner,
   SkipReason,
@@ -406,3 +407,17 @@ export const healthCheckLeaseMinutes = (
   level === 'quick'
     ? Math.ceil(healthChecks.quick.timeoutSeconds / 60) + 10
     : healthChecks.full.startGraceMinutes + healthChecks.full.timeoutMinutes + 10;
+
+/** How many operator actions a cluster's guard state keeps (the item stays far below 400 KB). */
+export const OPERATOR_LOG_LIMIT = 100;
+
+/**
+ * Appends an operator action to the cluster's log, keeping the newest {@link OPERATOR_LOG_LIMIT}.
+ *
+ * @example
+ * withOperatorLog(state, { at, by: 'alice', action: 'pause', reason: 'drain week' }).operatorLog?.at(-1)?.by; // 'alice'
+ */
+export const withOperatorLog = (state: ClusterGuardState, entry: OperatorLogEntry): ClusterGuardState => ({
+  ...state,
+  operatorLog: [...(state.operatorLog ?? []), entry].slice(-OPERATOR_LOG_LIMIT),
+});

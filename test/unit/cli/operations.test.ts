@@ -14,6 +14,7 @@ import {
 import { createMemoryLedger } from '../../fakes/memory-ledger.ts';
 
 const NOW = '2026-11-29T10:00:00.000Z';
+const LATER = '2026-11-29T12:00:00.000Z';
 
 describe('Operator actions', () => {
   it('pauses a cluster with a reason and unpauses it', async () => {
@@ -23,13 +24,18 @@ describe('Operator actions', () => {
     // Act
     await pauseCluster(ledger, { clusterName: 'ml', reason: 'AMI rollout', by: 'alice', now: NOW });
     const paused = await ledger.getClusterState('ml');
-    const unpaused = await unpauseCluster(ledger, 'ml');
+    const unpaused = await unpauseCluster(ledger, 'ml', { by: 'bob', now: LATER, reason: 'rollout done' });
 
     // Assess
     expect(paused.paused).toEqual({ reason: 'AMI rollout', by: 'alice', at: NOW });
     expect(unpaused).toBe(true);
-    expect((await ledger.getClusterState('ml')).paused).toBeUndefined();
-    expect(await unpauseCluster(ledger, 'ml')).toBe(false);
+    const after = await ledger.getClusterState('ml');
+    expect(after.paused).toBeUndefined();
+    expect(after.operatorLog).toEqual([
+      { at: NOW, by: 'alice', action: 'pause', reason: 'AMI rollout' },
+      { at: LATER, by: 'bob', action: 'unpause', reason: 'rollout done' },
+    ]);
+    expect(await unpauseCluster(ledger, 'ml', { by: 'bob', now: LATER })).toBe(false);
   });
 
   it('resets a tripped breaker and empties its window so the next node does not trip it again', async () => {
@@ -46,14 +52,15 @@ describe('Operator actions', () => {
     );
 
     // Act
-    const reset = await resetClusterBreaker(ledger, 'ml');
+    const reset = await resetClusterBreaker(ledger, 'ml', { by: 'carol', now: LATER });
 
     // Assess
     expect(reset).toBe(true);
     const state = await ledger.getClusterState('ml');
     expect(state.breaker).toBeUndefined();
     expect(state.remediations).toEqual([]);
-    expect(await resetClusterBreaker(ledger, 'ml')).toBe(false);
+    expect(state.operatorLog).toEqual([{ at: LATER, by: 'carol', action: 'reset-breaker' }]);
+    expect(await resetClusterBreaker(ledger, 'ml', { by: 'carol', now: LATER })).toBe(false);
   });
 
   it('clears a node marked "needs attention" and keeps its fault history', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseAppConfig } from '#contracts/config/app.ts';
-import { healthCheckLeaseMinutes, healthCheckLimits } from '#domain/guardrails.ts';
+import {
+  healthCheckLeaseMinutes,
+  healthCheckLimits,
+  OPERATOR_LOG_LIMIT,
+  withOperatorLog,
+} from '#domain/guardrails.ts';
+import type { ClusterGuardState } from '#domain/types.ts';
 
 const CLUSTER = {
   name: 'ml-cluster',
@@ -50,5 +56,26 @@ describe('Function: healthCheckLeaseMinutes', () => {
     };
     expect(healthCheckLeaseMinutes('quick', healthChecks)).toBe(21);
     expect(healthCheckLeaseMinutes('full', healthChecks)).toBe(270);
+  });
+});
+
+describe('Function: withOperatorLog', () => {
+  it('appends who did what, when and why, keeping the newest hundred', () => {
+    // Prepare
+    const entry = (i: number) => ({
+      at: `2026-12-03T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
+      by: `p${i}`,
+      action: 'pause' as const,
+    });
+    let state: ClusterGuardState = { version: 3, remediations: [] };
+
+    // Act
+    for (let i = 0; i < OPERATOR_LOG_LIMIT + 5; i += 1) state = withOperatorLog(state, entry(i));
+
+    // Assess
+    expect(state.operatorLog).toHaveLength(OPERATOR_LOG_LIMIT);
+    expect(state.operatorLog?.[0]?.by).toBe('p5');
+    expect(state.operatorLog?.at(-1)?.by).toBe(`p${OPERATOR_LOG_LIMIT + 4}`);
+    expect(state.version).toBe(3);
   });
 });
