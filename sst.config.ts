@@ -27,7 +27,7 @@ export default $config({
     const { resolveDeployConfig } = await import('./deploy/deploy-config.ts');
     const { planDeployment } = await import('./deploy/deploy-plan.ts');
     const { LEDGER_KEY_SCHEMA } = await import('./functions/adapters/ledger-dynamodb.ts');
-    const { CONFIG_TABLE_SCHEMA } = await import('./functions/adapters/config-store-dynamodb.ts');
+    const { CONFIG_TABLE_SCHEMA } = await import('./functions/adapters/config-reader.ts');
     const { marshall } = await import('@aws-sdk/util-dynamodb');
     const { rbacManifestYaml } = await import('./deploy/kubernetes-rbac.ts');
 

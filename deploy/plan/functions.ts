@@ -135,6 +135,13 @@ export const planFunctions = (context: PlanContext): LambdaPlan[] => {
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: [arn('logs', `log-group:${logGroupName}:*`)],
         },
+        // X-Ray accepts no resource for these actions: "*" is the only form AWS allows.
+        {
+          Sid: 'Tracing',
+          Effect: 'Allow',
+          Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+          Resource: ['*'],
+        },
         // Every Lambda reads the live config before each invocation (lambda-handler.ts): one
         // GetItem on the item in force, never the history, never a write.
         {
@@ -143,13 +150,6 @@ export const planFunctions = (context: PlanContext): LambdaPlan[] => {
           Action: ['dynamodb:GetItem'],
           Resource: [configStore.arn],
           Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CONFIG_ITEM_ID] } },
-        },
-        // X-Ray accepts no resource for these actions: "*" is the only form AWS allows.
-        {
-          Sid: 'Tracing',
-          Effect: 'Allow',
-          Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-          Resource: ['*'],
         },
         ...[...byService.entries()]
           .sort(([a], [b]) => a.localeCompare(b))

@@ -826,3 +826,84 @@ describe('Deploy: configuration', () => {
     expect(existsSync(new URL('../../../hyperpod-resilience.config.json', import.meta.url))).toBe(false);
   });
 });
+
+// ---------------------------------------------------------------- config store and operator role
+
+describe('Deploy: config store and operator role', () => {
+  const fifty = Array.from({ length: 50 }, (_, i) => ({
+    name: `cluster-${i + 1}`,
+    arn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:cluster/${String(i + 1).padStart(12, 'c')}`,
+    eksClusterName: `eks-${i + 1}`,
+  }));
+  const OPERATORS = [`arn:aws:iam::${ACCOUNT}:role/platform-oncall`, 'arn:aws:iam::444455556666:root'];
+  let large: ConfigRun;
+
+  beforeAll(async () => {
+    large = await runSstConfig(
+      {
+        ...DEPLOY_CONFIG,
+        app: { ...DEPLOY_CONFIG.app, clusters: fifty },
+        operators: { principals: OPERATORS },
+      },
+      'production',
+    );
+  }, 120_000);
+
+  it('deploys a configuration of 50 clusters: written whole into the config store, nothing of it in the Lambda environment', () => {
+    // Act
+    const item = one(
+      large.fake.of('aws.dynamodb.TableItem').filter((i) => i.name === 'ConfigStoreCurrent'),
+      'config item',
+    );
+    const stored = parseEnvelope(unmarshall(JSON.parse(String(item.args.item))).value);
+    const environment = lambdaNamed(large, 'admit-incident').args.environment as Record<string, string>;
+
+    // Assess
+    expect(stored.config.clusters).toHaveLength(50);
+    expect(JSON.stringify(stored.config).length).toBeGreaterThan(4096);
+    expect(JSON.stringify(environment).length).toBeLessThan(1024);
+    expect(environment).toMatchObject({
+      HPR_CONFIG_TABLE: 'hpr-production-config',
+      HPR_CONFIG_MAX_AGE_SECONDS: '30',
+    });
+  });
+
+  it('creates no operator role unless principals are configured', () => {
+    expect(
+      production.fake.of('aws.iam.Role').filter((r) => String(r.args.name).endsWith('-operator')),
+    ).toEqual([]);
+  });
+
+  it('lets only the configured principals assume the operator role, which may write config versions and the guard items of our clusters only', () => {
+    // Act
+    const trust = trustOf(large, 'hpr-production-operator');
+    const statements = statementsOf(large, 'hpr-production-operator');
+
+    // Assess
+    expect(trust.Statement).toEqual([
+      { Effect: 'Allow', Principal: { AWS: [...OPERATORS].sort() }, Action: 'sts:AssumeRole' },
+    ]);
+    expect(statements).toEqual([
+      {
+        Sid: 'ConfigStoreVersions',
+        Effect: 'Allow',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: [`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/hpr-production-config`],
+      },
+      {
+        Sid: 'LedgerClusterGuards',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: [`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/hpr-production-ledger`],
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': fifty.map((c) => `CLUSTER#${c.name}`).sort(),
+          },
+        },
+      },
+    ]);
+    expect(large.outputs).toMatchObject({
+      operatorRoleArn: `arn:aws:iam::${ACCOUNT}:role/hpr-production-operator`,
+    });
+  });
+});
