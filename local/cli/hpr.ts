@@ -18,6 +18,7 @@ import { healthCheckInputSchema } from '#state-machines/health-check.contract.ts
 import { jobResumeInputSchema } from '#state-machines/job-resume.contract.ts';
 import { demoScenario } from './demo.ts';
 import {
+  checkStageRule,
   clearNeedsAttention,
   configHistoryLines,
   findIncident,
@@ -80,7 +81,7 @@ const USAGE = `usage:
     hpr unpause --stage <s> --cluster <name> [--reason <text>]
     hpr reset-breaker --stage <s> --cluster <name> [--reason <text>]
     hpr config show     --stage <s> [--json]            the config version in force (config store)
-    hpr config set-mode observe|act --stage <s> --reason <text>
+    hpr config set-mode observe|act --stage <s> --reason <text> [--allow-act-outside-production]
     hpr config set      --stage <s> --file <config.json> --reason <text>   (the app section, validated)
     hpr config history  --stage <s> [--limit N] [--json]
       (--config-table <name> overrides the stage's config table)
@@ -107,6 +108,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   job: { type: 'string', multiple: true },
   'config-table': { type: 'string' },
+  'allow-act-outside-production': { type: 'boolean' },
   file: { type: 'string' },
 } as const;
 
@@ -164,6 +166,7 @@ const configCommand = async (values: Values, positionals: string[]): Promise<num
   const json = values.json === true;
   const store = await configStoreFor(values);
   const now = new Date().toISOString();
+  const allowAct = values['allow-act-outside-production'] === true;
   switch (sub) {
     case 'show': {
       const current = await store.current();
@@ -177,6 +180,7 @@ const configCommand = async (values: Values, positionals: string[]): Promise<num
     }
     case 'set-mode': {
       if (argument !== 'observe' && argument !== 'act') throw new UsageError('set-mode observe|act');
+      checkStageRule({ stage: flag(values, 'stage'), mode: argument, allowActOutsideProduction: allowAct });
       const written = await setConfigMode(store, {
         mode: argument,
         by: operator(),

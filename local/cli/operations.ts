@@ -113,6 +113,22 @@ export const setConfig = async (
   });
 };
 
+/**
+ * The deploy's stage rule, kept by `hpr config` too: outside the `production` stage a version in
+ * act mode is refused unless the operator says so (`--allow-act-outside-production`, as the deploy
+ * config's `allowActOutsideProduction`), so a test stage never acts on a real cluster by accident.
+ */
+export const checkStageRule = (input: {
+  stage: string | undefined;
+  mode: string;
+  allowActOutsideProduction: boolean;
+}): void => {
+  if (input.mode !== 'act' || input.stage === 'production' || input.allowActOutsideProduction) return;
+  throw new IncidentQueryError(
+    `act mode outside the production stage (${input.stage ?? 'given by --config-table'}): pass --allow-act-outside-production to mean it`,
+  );
+};
+
 /** One line per config version: version, when, who, mode (from → to), why. */
 export const configHistoryLines = (versions: ConfigVersion[]): string[] =>
   versions.map((v) =>

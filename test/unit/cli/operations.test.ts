@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkStageRule,
   clearNeedsAttention,
   findIncident,
   IncidentQueryError,
@@ -161,5 +162,25 @@ describe('Incident queries', () => {
     expect(ambiguous).toBeInstanceOf(IncidentQueryError);
     expect(chosen?.clusterName).toBe('cv');
     expect(await findIncident(ledger, 'missing')).toBeUndefined();
+  });
+});
+
+describe('Function: checkStageRule', () => {
+  it('refuses act mode outside production unless the operator says so, as the deploy does', () => {
+    expect(() => checkStageRule({ stage: 'dev', mode: 'act', allowActOutsideProduction: false })).toThrow(
+      IncidentQueryError,
+    );
+    expect(() => checkStageRule({ stage: undefined, mode: 'act', allowActOutsideProduction: false })).toThrow(
+      /--config-table/,
+    );
+    expect(() =>
+      checkStageRule({ stage: 'dev', mode: 'act', allowActOutsideProduction: true }),
+    ).not.toThrow();
+    expect(() =>
+      checkStageRule({ stage: 'production', mode: 'act', allowActOutsideProduction: false }),
+    ).not.toThrow();
+    expect(() =>
+      checkStageRule({ stage: 'dev', mode: 'observe', allowActOutsideProduction: false }),
+    ).not.toThrow();
   });
 });
