@@ -27,6 +27,8 @@ export default $config({
     const { resolveDeployConfig } = await import('./deploy/deploy-config.ts');
     const { planDeployment } = await import('./deploy/deploy-plan.ts');
     const { LEDGER_KEY_SCHEMA } = await import('./functions/adapters/ledger-dynamodb.ts');
+    const { CONFIG_TABLE_SCHEMA } = await import('./functions/adapters/config-reader.ts');
+    const { marshall } = await import('@aws-sdk/util-dynamodb');
     const { rbacManifestYaml } = await import('./deploy/kubernetes-rbac.ts');
 
     const configFile = process.env.HPR_CONFIG_FILE ?? 'hyperpod-resilience.config.json';
@@ -86,6 +88,41 @@ export default $config({
       serverSideEncryption: { enabled: true },
       deletionProtectionEnabled: production,
     });
+
+    // ------------------------------------------------------------ config store
+    // The app config, read live by every Lambda (functions/adapters/config-store-dynamodb.ts).
+    // The deploy writes version 1 once; later versions come from `hpr config` (the operator
+    // role), so a redeploy never overwrites them (ignoreChanges).
+    const configTable = new aws.dynamodb.Table('ConfigStore', {
+      name: plan.configStore.tableName,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: CONFIG_TABLE_SCHEMA.hashKey,
+      attributes: [{ name: CONFIG_TABLE_SCHEMA.hashKey, type: 'S' }],
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: production,
+    });
+    const firstVersion = plan.configStore.initialItem(new Date().toISOString());
+    for (const [name, item] of [
+      ['ConfigStoreHistoryV1', firstVersion.history],
+      ['ConfigStoreCurrent', firstVersion.current],
+    ] as const) {
+      new aws.dynamodb.TableItem(
+        name,
+        { tableName: configTable.name, hashKey: CONFIG_TABLE_SCHEMA.hashKey, item: json(marshall(item)) },
+        { ignoreChanges: ['item'] },
+      );
+    }
+    if (plan.operatorRole) {
+      const operator = new aws.iam.Role('Role-operator', {
+        name: plan.operatorRole.roleName,
+        assumeRolePolicy: json(plan.operatorRole.trust),
+      });
+      new aws.iam.RolePolicy('Policy-operator', {
+        role: operator.name,
+        policy: json(plan.operatorRole.policy),
+      });
+    }
 
     const topicKey = new aws.kms.Key('NotificationsKey', {
       description: `hyperpod-resilience ${$app.stage}: encrypts the notification topic`,
@@ -152,7 +189,7 @@ export default $config({
           },
         },
         // The role must hold its policy first (a VPC function cannot even be created without it).
-        { dependsOn: [policy, ledger, topic] },
+        { dependsOn: [policy, ledger, configTable, topic] },
       );
     }
 
@@ -292,6 +329,8 @@ export default $config({
       mode: deploy.app.policy.mode,
       observeForced: deploy.observeForced,
       ledgerTable: ledger.name,
+      configTable: configTable.name,
+      ...(plan.operatorRole ? { operatorRoleArn: plan.operatorRole.arn } : {}),
       topicArn: topic.arn,
       stateMachines: Object.fromEntries(plan.machines.map((m) => [m.name, m.arn])),
       dashboard: `https://console.aws.amazon.com/cloudwatch/home?region=${plan.environment.region}#dashboards:name=${plan.dashboard.dashboardName}`,

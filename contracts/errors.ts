@@ -201,3 +201,27 @@ export class KueueWorkloadUnavailableError extends HyperPodResilienceError {
     this.name = ErrorNames.KueueWorkloadUnavailable;
   }
 }
+
+/**
+ * The configuration in the config store is missing or fails the schema (contracts/config/app.ts):
+ * nothing may act on it. Thrown by the config reader when it has no earlier valid version to fall
+ * back to (functions/adapters/config-store-dynamodb.ts); nothing was changed.
+ */
+export class ConfigInvalidError extends HyperPodResilienceError {
+  /** zod-style issues: where and what. */
+  readonly issues: { path: string; message: string }[];
+  constructor(
+    message: string,
+    issues: { path: string; message: string }[] = [],
+    options?: ErrorOptionsWithDetails,
+  ) {
+    super(
+      issues.length
+        ? `${message}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`
+        : message,
+      options,
+    );
+    this.name = 'ConfigInvalidError';
+    this.issues = issues;
+  }
+}

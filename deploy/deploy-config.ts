@@ -1,13 +1,12 @@
 /**
- * The deploy-time configuration file (`HPR_CONFIG_FILE`, JSON): the app config every Lambda gets,
- * plus what only the deploy needs. Validated by sst.config.ts before anything is created, with the
- * same schema every Lambda validates the app config with at cold start (contracts/config/app.ts).
+ * The deploy-time configuration file (`HPR_CONFIG_FILE`, JSON): the app config the deploy writes
+ * as the first version of the config store (every Lambda reads it from there, live), plus what
+ * only the deploy needs. Validated by sst.config.ts before anything is created, with the same
+ * schema every read of the store validates with (contracts/config/app.ts). No size limit but the
+ * schema's (≤ 50 clusters): the config no longer travels in a Lambda environment variable.
  */
 import * as z from 'zod';
 import { type AppConfig, appConfigSchema } from '#contracts/config/app.ts';
-
-/** Lambda's limit on the total size of a function's environment variables. */
-const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
 /** The retention periods CloudWatch Logs accepts. */
 const RETENTION_DAYS = [
@@ -16,6 +15,8 @@ const RETENTION_DAYS = [
 
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+/** An IAM principal ARN that may be named in a trust policy (a role, a user, an account root). */
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]{1,512}|user\/[\w+=,.@/-]{1,512})$/;
 
 export const deployConfigSchema = z.strictObject({
   app: appConfigSchema,
@@ -35,6 +36,17 @@ export const deployConfigSchema = z.strictObject({
    * retention. Open incidents never expire.
    */
   ledgerRetentionDays: z.int().min(1).max(3653).default(365),
+  /** Seconds each Lambda caches the config it read from the config store (a mode switch takes at most this long). */
+  configMaxAgeSeconds: z.int().min(1).max(300).default(30),
+  /**
+   * Who may assume the operator role (pause, unpause, reset the breaker, clear a node, set the
+   * mode through the config store): IAM role, user or account-root ARNs. None: no operator role.
+   */
+  operators: z
+    .strictObject({
+      principals: z.array(z.string().regex(PRINCIPAL_ARN, 'an IAM role, user or account-root ARN')).max(20),
+    })
+    .default({ principals: [] }),
   /** Log retention of the state machines and Lambdas. */
   logRetentionDays: z
     .literal(RETENTION_DAYS, {
@@ -61,13 +73,6 @@ export type DeployConfig = z.infer<typeof deployConfigSchema>;
 
 export interface ResolvedDeployConfig extends DeployConfig {
   app: AppConfig;
-  /**
-   * The app config as every Lambda receives it (`HPR_CONFIG`): the file's own `app` section with
-   * the stage rule applied; the Lambda fills the defaults when it parses it at cold start. The
-   * file's section rather than the parsed object: the defaults alone would use most of Lambda's
-   * 4 KB environment.
-   */
-  appJson: string;
   /** True when the stage rule turned `act` into `observe`. */
   observeForced: boolean;
 }
@@ -85,25 +90,10 @@ export const resolveDeployConfig = (input: unknown, stage: string): ResolvedDepl
   const parsed = deployConfigSchema.safeParse(input);
   if (!parsed.success) throw new Error(issuesText('invalid deploy configuration', parsed.error));
   const config = parsed.data;
-  const rawApp = (input as { app: Record<string, unknown> }).app;
   const observeForced =
     stage !== 'production' && !config.allowActOutsideProduction && config.app.policy.mode === 'act';
-  const appInput = observeForced
-    ? { ...rawApp, policy: { ...(rawApp.policy as Record<string, unknown>), mode: 'observe' } }
-    : rawApp;
-  const appJson = JSON.stringify(appInput);
-  // Lambda refuses a function whose variables exceed 4 KB; say so now, not halfway through a deploy.
-  if (Buffer.byteLength(appJson) > LAMBDA_ENVIRONMENT_LIMIT_BYTES - 512) {
-    throw new Error(
-      `invalid deploy configuration:\n  - app: ${Buffer.byteLength(appJson)} bytes of JSON; the Lambdas receive it ` +
-        `in an environment variable and Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes in all (leave out values ` +
-        'that equal the defaults, or split the clusters over two stages)',
-    );
-  }
   const app = observeForced
     ? { ...config.app, policy: { ...config.app.policy, mode: 'observe' as const } }
     : config.app;
-  return { ...config, app, appJson, observeForced };
+  return { ...config, app, observeForced };
 };
-
-export { LAMBDA_ENVIRONMENT_LIMIT_BYTES };

@@ -18,6 +18,7 @@
  * - metrics: contracts/metrics-catalog.ts.
  */
 
+import { CONFIG_ITEM_ID, CONFIG_TABLE_SCHEMA, historyItemId } from '#adapters/config-reader.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#contracts/metrics-catalog.ts';
 import { kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import type { ResolvedDeployConfig } from './deploy-config.ts';
@@ -26,6 +27,7 @@ import { planDashboard } from './plan/dashboard.ts';
 import { allStates, DEFAULT_MEMORY_MB, LAMBDA_MEMORY_MB, planFunctions } from './plan/functions.ts';
 import { planMachines } from './plan/machines.ts';
 import { assume, planContext, resourceArn, STAGE, stackNames, stateMachineArn } from './plan/names.ts';
+import { planOperatorRole } from './plan/operator.ts';
 import { deadLetterPolicy, planRules } from './plan/rules.ts';
 import type {
   AlarmPlan,
@@ -37,6 +39,36 @@ import type {
   PolicyStatement,
   RulePlan,
 } from './plan/types.ts';
+
+/**
+ * The config store's first version (written once by the deploy, never overwritten by a later
+ * deploy: `hpr config` writes the next ones): the validated config with its defaults, as the
+ * store's writer would write version 1.
+ */
+const initialConfigItem = (app: ResolvedDeployConfig['app'], now: string) => {
+  const value = JSON.stringify({
+    version: 1,
+    config: app,
+    mode: app.policy.mode,
+    updatedAt: now,
+    updatedBy: 'deploy',
+    reason: 'initial deploy',
+  });
+  return {
+    current: {
+      [CONFIG_TABLE_SCHEMA.hashKey]: CONFIG_ITEM_ID,
+      [CONFIG_TABLE_SCHEMA.valueAttr]: value,
+      version: 1,
+    },
+    history: {
+      [CONFIG_TABLE_SCHEMA.hashKey]: historyItemId(1),
+      [CONFIG_TABLE_SCHEMA.valueAttr]: value,
+      version: 1,
+      mode: app.policy.mode,
+      updatedAt: now,
+    },
+  };
+};
 
 const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): DeploymentPlan => {
   const context = planContext(config, env);
@@ -62,6 +94,7 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
   );
 
   const alarms = planAlarms(context, machines);
+  const operatorRole = planOperatorRole(context);
 
   // Every log group of the stage (the Lambdas' and the machines'), encrypted with one key of ours.
   const logGroupArns = [...lambdas.map((l) => l.logGroupName), ...machines.map((m) => m.logGroupName)]
@@ -72,6 +105,11 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
     prefix,
     environment: env,
     ledger,
+    configStore: {
+      ...context.configStore,
+      initialItem: (now: string) => initialConfigItem(config.app, now),
+    },
+    ...(operatorRole ? { operatorRole } : {}),
     topic: {
       ...topic,
       // The account administers the key (IAM policies decide who uses it); CloudWatch may use it
@@ -131,7 +169,8 @@ const planDeployment = (config: ResolvedDeployConfig, env: DeployEnvironment): D
     },
     deadLetters: { queueName, arn: deadLetterArn, policy: deadLetterPolicy(deadLetterArn, rules) },
     lambdaEnvironment: {
-      HPR_CONFIG: config.appJson,
+      HPR_CONFIG_TABLE: context.configStore.tableName,
+      HPR_CONFIG_MAX_AGE_SECONDS: String(config.configMaxAgeSeconds),
       HPR_LEDGER_TABLE: ledger.tableName,
       HPR_LEDGER_RETENTION_DAYS: String(config.ledgerRetentionDays),
       HPR_TOPIC_ARN: topic.arn,
@@ -163,6 +202,7 @@ export type {
 export {
   allStates,
   DEFAULT_MEMORY_MB,
+  initialConfigItem,
   LAMBDA_MEMORY_MB,
   planDeployment,
   resourceArn,

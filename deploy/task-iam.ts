@@ -118,13 +118,23 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
   },
   'prepare-health-check': {
     ports: [
+      'ClusterNodes.describeCluster',
       'ClusterNodes.describeNode',
       'KubeApi.getNode',
       'KubeApi.listNodes',
       'KubeApiFactory',
+      'Ledger.acquireLease',
       'Ledger.getClusterState',
+      'Ledger.listLeases',
     ],
-    actions: ['dynamodb:GetItem', 'eks:DescribeCluster', 'sagemaker:DescribeClusterNode'],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'eks:DescribeCluster',
+      'sagemaker:DescribeCluster',
+      'sagemaker:DescribeClusterNode',
+    ],
     kubernetes: true,
   },
   'quarantine-node': {
@@ -139,8 +149,8 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     kubernetes: true,
   },
   'record-health-check': {
-    ports: [],
-    actions: [],
+    ports: ['Ledger.releaseLease'],
+    actions: ['dynamodb:DeleteItem'],
     kubernetes: false,
   },
   'record-job-resume': {

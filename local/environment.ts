@@ -8,13 +8,11 @@
  * the deployed EventBridge patterns and start node-recovery executions on the local runner.
  * Used by the e2e tests, `hpr demo`, `hpr simulate` and the benchmarks.
  */
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { createKubeApiFactory } from '#adapters/eks.ts';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import { createDynamoLedger, ledgerTableDefinition } from '#adapters/ledger-dynamodb.ts';
@@ -25,6 +23,8 @@ import { type AppConfig, type AppConfigInput, parseAppConfig } from '#contracts/
 import { KUBE_GROUPS, KUBE_LAMBDAS, kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import { buildRules } from '#events/rules.ts';
 import type { MetricsSink, TaskDeps, TaskLogger } from '#functions/tasks/deps.ts';
+import { createLocalConfigStore, type LocalConfigStore } from '#local/config-store.ts';
+import { startDynamoLocal } from '#local/dynamo-local.ts';
 import { matchingRules } from '#local/event-matcher.ts';
 import { type DerivedPolicies, guardAwsClient, guardPorts } from '#local/iam-guard.ts';
 import {
@@ -126,7 +126,10 @@ export interface LocalEnvironmentOptions {
 }
 
 export interface LocalEnvironment {
+  /** The configuration written as the config store's first version. */
   config: AppConfig;
+  /** The config store the tasks read before every step (write a version to switch the mode). */
+  configStore: LocalConfigStore;
   controlPlane: ControlPlane;
   simulator: Simulator;
   /** Deps holding every Lambda's Kubernetes group: prefer depsOf(lambda). */
@@ -203,16 +206,6 @@ const withSimulatedCheckResults = (
   };
 };
 
-const startDynalite = async (): Promise<{ endpoint: string; close: () => Promise<void> }> => {
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-};
-
 export const startLocalEnvironment = async (options: LocalEnvironmentOptions): Promise<LocalEnvironment> => {
   const log = options.log ?? (() => {});
   let controlPlane = options.controlPlane;
@@ -274,7 +267,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       onEvent: (event) => routeEvent(event),
     });
     stops.push(() => simulator.stop());
-    const ledgerServer = await startDynalite();
+    const ledgerServer = await startDynamoLocal();
     stops.push(ledgerServer.close);
 
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
@@ -307,6 +300,9 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       ...(options.sweep ? { sweep: options.sweep } : {}),
       ...(options.alarms ? { alarms: options.alarms } : {}),
     });
+    // The tasks read their configuration from the config store before every step, as the
+    // Lambdas do (max age 0 locally: a switch takes effect at the next step).
+    const configStore = await createLocalConfigStore({ client: dynamo, config, maxAgeSeconds: 0 });
     const metrics: LocalEnvironment['metrics'] = [];
     const metricsSink: MetricsSink = {
       count: (name, dimensions, value) => metrics.push({ name, dimensions, value, at: Date.now() }),
@@ -324,6 +320,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       );
     const baseDeps: TaskDeps = {
       config,
+      configSource: configStore.reader,
       clusterNodes: createClusterNodes(
         guardAwsClient(new SageMakerClient({ ...clientConfig, endpoint: simulator.url }), options.policies),
       ),
@@ -392,6 +389,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
     const admin = createKubeApi({ server: cp.server, caData: cp.caData, token: cp.adminToken });
     return {
       config,
+      configStore,
       controlPlane: cp,
       simulator,
       deps,

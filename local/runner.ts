@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import type { Task, TaskDeps } from '#functions/tasks/deps.ts';
+import { type Task, type TaskDeps, withLiveConfig } from '#functions/tasks/deps.ts';
 import { healthCheckTasks, healthSweepTasks, nodeRecoveryTasks } from '#functions/tasks/index.ts';
 import { jobResumeTasks } from '#functions/tasks/job-resume.ts';
 import {
@@ -352,10 +352,12 @@ export const runStateMachine = async (
   const handlers = Object.fromEntries([
     ...Object.entries(spec.handlers).map(([state, task]) => [
       state,
+      // Each task runs as its Lambda (its own Kubernetes identity) and reads the live configuration
+      // first, as a Lambda invocation does (withLiveConfig).
       async (stateInput: unknown) => {
         const lambda = spec.lambdas[state];
         const taskDeps = lambda && options.depsFor ? options.depsFor(lambda) : deps;
-        return (await task(stateInput, taskDeps)) as never;
+        return (await task(stateInput, await withLiveConfig(taskDeps))) as never;
       },
     ]),
     ...startStates.map(([state, target]) => [

@@ -3,6 +3,7 @@
  * `TimeoutSeconds` of a Task state calling it), each with a role whose only policy grants the
  * actions derived from its code (deploy/task-iam.ts), scoped to our resources.
  */
+import { CONFIG_ITEM_ID } from '#adapters/config-reader.ts';
 import { LEDGER_KEY_SCHEMA } from '#adapters/ledger-dynamodb.ts';
 
 /** Ledger port members that query an index, and the index. */
@@ -55,7 +56,18 @@ export const allStates = (definition: Json): [string, Json][] => {
 // ---------------------------------------------------------------- the Lambdas
 
 export const planFunctions = (context: PlanContext): LambdaPlan[] => {
-  const { config, prefix, arn, roleArn, ledger, topic, functionNames, functionArns, definitions } = context;
+  const {
+    config,
+    prefix,
+    arn,
+    roleArn,
+    ledger,
+    configStore,
+    topic,
+    functionNames,
+    functionArns,
+    definitions,
+  } = context;
   // Each Lambda may run as long as the longest Task state that calls it allows.
   const timeouts = new Map<string, number>();
   for (const machine of MACHINES) {
@@ -129,6 +141,15 @@ export const planFunctions = (context: PlanContext): LambdaPlan[] => {
           Effect: 'Allow',
           Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
           Resource: ['*'],
+        },
+        // Every Lambda reads the live config before each invocation (lambda-handler.ts): one
+        // GetItem on the item in force, never the history, never a write.
+        {
+          Sid: 'ConfigStoreRead',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem'],
+          Resource: [configStore.arn],
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CONFIG_ITEM_ID] } },
         },
         ...[...byService.entries()]
           .sort(([a], [b]) => a.localeCompare(b))

@@ -38,6 +38,8 @@ export const stackNames = (stage: string) => {
   return {
     prefix,
     ledgerTableName: checkName('table', `${prefix}-ledger`),
+    configTableName: checkName('table', `${prefix}-config`),
+    operatorRoleName: checkName('role', `${prefix}-operator`),
     stateMachineName: (machine: MachineEntry['name']) => checkName('stateMachine', `${prefix}-${machine}`),
   };
 };
@@ -64,6 +66,8 @@ export interface PlanContext {
   arn: (service: string, resource: string) => string;
   roleArn: (roleName: string) => string;
   ledger: { tableName: string; arn: string };
+  /** The config store (functions/adapters/config-store-dynamodb.ts). */
+  configStore: { tableName: string; arn: string };
   topic: { topicName: string; arn: string; keyAlias: string };
   queueName: string;
   deadLetterArn: string;
@@ -117,6 +121,10 @@ export const planContext = (config: ResolvedDeployConfig, env: DeployEnvironment
     arn,
     roleArn: (roleName) => `arn:${partition}:iam::${account}:role/${roleName}`,
     ledger: { tableName, arn: arn('dynamodb', `table/${tableName}`) },
+    configStore: {
+      tableName: names.configTableName,
+      arn: arn('dynamodb', `table/${names.configTableName}`),
+    },
     topic: { topicName, arn: arn('sns', topicName), keyAlias: `alias/${prefix}-notifications` },
     queueName,
     deadLetterArn: arn('sqs', queueName),

@@ -95,11 +95,19 @@ export interface DeploymentPlan {
   prefix: string;
   environment: DeployEnvironment;
   ledger: { tableName: string; arn: string };
+  /** The config store table and its first version's items (current and history). */
+  configStore: {
+    tableName: string;
+    arn: string;
+    initialItem: (now: string) => { current: Json; history: Json };
+  };
+  /** The operator role (deploy config `operators.principals`); absent when none is configured. */
+  operatorRole?: { roleName: string; arn: string; trust: Json; policy: PolicyDocument };
   topic: { topicName: string; arn: string; keyAlias: string; keyPolicy: PolicyDocument | Json };
   /** The key every log group of the stage is encrypted with (docs/facts/logs.md logs.kms-key-policy). */
   logs: { keyAlias: string; keyPolicy: PolicyDocument | Json; logGroupArns: string[] };
   deadLetters: { queueName: string; arn: string; policy: Json };
-  /** Lambda environment (HPR_CONFIG and friends). */
+  /** Lambda environment (HPR_CONFIG_TABLE and friends). */
   lambdaEnvironment: Record<string, string>;
   lambdas: LambdaPlan[];
   machines: MachinePlan[];

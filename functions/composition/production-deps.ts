@@ -8,6 +8,7 @@
  */
 
 import type { RuntimeConfig } from '#composition/runtime-config.ts';
+import type { AppConfig } from '#contracts/config/app.ts';
 import type { TaskDeps } from '#functions/tasks/deps.ts';
 import { logger, powertoolsMetricsSink } from './powertools.ts';
 
@@ -29,11 +30,13 @@ class PortNotWiredError extends Error {
   }
 }
 
-/** The deps of `lambda`: config, logger, metrics and clock, and the wired ports, each built on first use. */
+/** The deps of `lambda`: the live config, logger, metrics and clock, and the wired ports, each built on first use. */
 const composeProductionDeps = (
   lambda: string,
   wiring: Partial<Wiring<PortName>>,
   runtime: RuntimeConfig,
+  /** The configuration in force for the current invocation (read live by lambda-handler.ts). */
+  config: () => AppConfig,
 ): TaskDeps => {
   const built: Partial<Pick<TaskDeps, PortName>> = {};
   const port = <P extends PortName>(name: P): TaskDeps[P] => {
@@ -46,7 +49,9 @@ const composeProductionDeps = (
     return created;
   };
   return {
-    config: runtime.app,
+    get config() {
+      return config();
+    },
     get clusterNodes() {
       return port('clusterNodes');
     },

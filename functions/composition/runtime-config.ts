@@ -1,14 +1,18 @@
 /**
  * Runtime configuration of a Lambda, parsed from the environment the deploy sets. Not at module
- * load: production-deps.ts calls loadRuntimeConfig on a container's first invocation and caches
- * the result, so a bad config fails that invocation (every one of them, as nothing is cached).
- * Nothing else in functions/ reads `process.env`.
+ * load: lambda-handler.ts calls loadRuntimeConfig on a container's first invocation and caches
+ * the result, so a bad environment fails that invocation (every one of them, as nothing is cached).
+ * The app configuration itself is not in the environment: it is read live from the config store
+ * (`HPR_CONFIG_TABLE`, functions/adapters/config-store-dynamodb.ts) before every invocation,
+ * cached for `HPR_CONFIG_MAX_AGE_SECONDS`. Nothing else in functions/ reads `process.env`.
  */
 import * as z from 'zod';
-import { type AppConfig, parseAppConfig } from '#contracts/config/app.ts';
 
 const envSchema = z.object({
-  HPR_CONFIG: z.string().min(2, 'HPR_CONFIG must hold the JSON app config'),
+  /** The config store table (docs/facts/config-store.md). */
+  HPR_CONFIG_TABLE: z.string().min(3, 'HPR_CONFIG_TABLE must name the config table'),
+  /** Seconds a read config is cached in the container (Powertools `maxAge`). */
+  HPR_CONFIG_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
   HPR_LEDGER_TABLE: z.string().min(3),
   /** Days a closed incident is kept (deploy config `ledgerRetentionDays`); absent: the ledger's default. */
   HPR_LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3653).optional(),
@@ -17,7 +21,8 @@ const envSchema = z.object({
 });
 
 export interface RuntimeConfig {
-  app: AppConfig;
+  configTable: string;
+  configMaxAgeSeconds: number;
   ledgerTable: string;
   ledgerRetentionDays?: number;
   topicArn: string;
@@ -30,14 +35,9 @@ export const loadRuntimeConfig = (env: Record<string, string | undefined>): Runt
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid Lambda environment:\n${lines.join('\n')}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(parsed.data.HPR_CONFIG);
-  } catch (error) {
-    throw new Error('HPR_CONFIG is not valid JSON', { cause: error });
-  }
   return Object.freeze({
-    app: parseAppConfig(json),
+    configTable: parsed.data.HPR_CONFIG_TABLE,
+    configMaxAgeSeconds: parsed.data.HPR_CONFIG_MAX_AGE_SECONDS,
     ledgerTable: parsed.data.HPR_LEDGER_TABLE,
     ...(parsed.data.HPR_LEDGER_RETENTION_DAYS !== undefined
       ? { ledgerRetentionDays: parsed.data.HPR_LEDGER_RETENTION_DAYS }

@@ -12,6 +12,7 @@ import { isWithinWindow, MINUTE_MS } from '#domain/time.ts';
 import type {
   ClusterGuardState,
   NodeIdentity,
+  OperatorLogEntry,
   RemediationAction,
   RemediationOwner,
   SkipReason,
@@ -358,3 +359,65 @@ export const recheckBeforeAction = (
   }
   return undefined;
 };
+
+/**
+ * A health check takes the node as a remediation does — a quick check's Job holds all its
+ * accelerators, a full check makes HyperPod reboot or replace an instance that fails it — so it
+ * counts toward the same limits: one operation per node (the node lease) and the cluster's
+ * in-flight limit ({@link maxParallelLimit}; every live lease of another incident or check counts).
+ *
+ * @example
+ * healthCheckLimits({ policy, fleetSize: 100, checkId: 'chk-1', instanceId: 'i-0a', leases: [] }); // undefined: may start
+ */
+export const healthCheckLimits = (input: {
+  policy: Policy;
+  fleetSize: number;
+  checkId: string;
+  instanceId: string;
+  /** The cluster's live leases (incidents' and checks'). */
+  leases: readonly { instanceId: string; incidentId: string }[];
+}): { reason: 'lease-held' | 'max-parallel'; detail: string } | undefined => {
+  const others = input.leases.filter((lease) => lease.incidentId !== input.checkId);
+  const holder = others.find((lease) => lease.instanceId === input.instanceId);
+  if (holder) return { reason: 'lease-held', detail: `node lease held by ${holder.incidentId}` };
+  const limit = maxParallelLimit(input.fleetSize, input.policy);
+  return others.length >= limit
+    ? {
+        reason: 'max-parallel',
+        detail: `${others.length} remediations or checks in flight, limit ${limit} for ${input.fleetSize} nodes`,
+      }
+    : undefined;
+};
+
+/**
+ * How long a health check holds the node lease: its own deadline and ten minutes of margin for
+ * the polls and the record, so a check whose execution died frees the node soon after it would
+ * have ended (quick: the Job's deadline; full: the start grace and the check's timeout).
+ *
+ * @example
+ * healthCheckLeaseMinutes('quick', { quick: { timeoutSeconds: 600 }, full: { timeoutMinutes: 240, startGraceMinutes: 20 } }); // 20
+ */
+export const healthCheckLeaseMinutes = (
+  level: 'quick' | 'full',
+  healthChecks: {
+    quick: { timeoutSeconds: number };
+    full: { timeoutMinutes: number; startGraceMinutes: number };
+  },
+): number =>
+  level === 'quick'
+    ? Math.ceil(healthChecks.quick.timeoutSeconds / 60) + 10
+    : healthChecks.full.startGraceMinutes + healthChecks.full.timeoutMinutes + 10;
+
+/** How many operator actions a cluster's guard state keeps (the item stays far below 400 KB). */
+export const OPERATOR_LOG_LIMIT = 100;
+
+/**
+ * Appends an operator action to the cluster's log, keeping the newest {@link OPERATOR_LOG_LIMIT}.
+ *
+ * @example
+ * withOperatorLog(state, { at, by: 'alice', action: 'pause', reason: 'drain week' }).operatorLog?.at(-1)?.by; // 'alice'
+ */
+export const withOperatorLog = (state: ClusterGuardState, entry: OperatorLogEntry): ClusterGuardState => ({
+  ...state,
+  operatorLog: [...(state.operatorLog ?? []), entry].slice(-OPERATOR_LOG_LIMIT),
+});

@@ -181,6 +181,16 @@ export interface ClusterGuardState {
   breaker?: { trippedAt: string; reason: string };
   /** Remediations started, newest last; trimmed by the domain to the breaker window. */
   remediations: { instanceId: string; incidentId: string; at: string }[];
+  /** People's switches of this cluster (pause, unpause, breaker reset), newest last, the last 100. */
+  operatorLog?: OperatorLogEntry[];
+}
+
+/** One operator action on a cluster's guards: who, when, what, why (the audit of the pause switch). */
+export interface OperatorLogEntry {
+  at: string;
+  by: string;
+  action: 'pause' | 'unpause' | 'reset-breaker';
+  reason?: string;
 }
 
 export interface NodeHistory {

@@ -18,8 +18,19 @@ export interface TaskLogger {
   appendKeys?(keys: Record<string, unknown>): void;
 }
 
+/**
+ * Where the live configuration comes from (the config store, docs/facts/config-store.md): read
+ * before every task, so a mode switch reaches an execution that is already running.
+ */
+export interface ConfigSource {
+  read(): Promise<{ config: AppConfig }>;
+}
+
 export interface TaskDeps {
+  /** The configuration in force for this task (read live from `configSource` when there is one). */
   config: AppConfig;
+  /** Local mode and tests: the config store the runner reads before each task (Lambdas: lambda-handler.ts). */
+  configSource?: ConfigSource;
   clusterNodes: ClusterNodes;
   kubeFor: KubeApiFactory;
   ledger: Ledger;
@@ -29,6 +40,13 @@ export interface TaskDeps {
   /** ISO time; injected so tests and the demo control the clock. */
   now: () => string;
 }
+
+/**
+ * The deps a task runs with: `config` read from `configSource` now (validated by the reader), or
+ * the deps unchanged when they carry no source.
+ */
+export const withLiveConfig = async (deps: TaskDeps): Promise<TaskDeps> =>
+  deps.configSource ? { ...deps, config: (await deps.configSource.read()).config } : deps;
 
 export type Task<Output> = (input: unknown, deps: TaskDeps) => Promise<Output>;
 

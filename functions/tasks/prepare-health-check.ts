@@ -6,11 +6,15 @@
  * A check changes the node: a quick check runs a Job that takes all its accelerators, the full
  * level makes HyperPod reboot or replace an instance that fails it. So observe mode, an operator's
  * pause and an open breaker refuse both (ActionRefusedError, nothing started), as they refuse a
- * reboot (`recheckBeforeAction`).
+ * reboot (`recheckBeforeAction`) — the mode as the config store says now (deps.config is read
+ * live before every task). And a check counts toward the remediation limits (`healthCheckLimits`):
+ * it takes the node's lease (one operation per node; released by RecordHealthCheck, else it
+ * expires soon after the check's deadline) and is refused when the cluster's in-flight limit is
+ * reached or another incident or check holds the node.
  */
 import { requireCluster } from '#contracts/clusters.ts';
 import { ActionRefusedError } from '#contracts/errors.ts';
-import { recheckBeforeAction } from '#domain/guardrails.ts';
+import { healthCheckLeaseMinutes, healthCheckLimits, recheckBeforeAction } from '#domain/guardrails.ts';
 import {
   type HealthCheckMachineState,
   healthCheckInputSchema,
@@ -51,6 +55,40 @@ export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<
     deps.clusterNodes,
     kube,
   );
+  const now = deps.now();
+  const [clusterInfo, leases] = await Promise.all([
+    deps.clusterNodes.describeCluster(cluster.name),
+    deps.ledger.listLeases(cluster.name, now),
+  ]);
+  const fleetSize =
+    clusterInfo.instanceGroups.reduce((sum, group) => sum + (group.currentCount ?? 0), 0) || 1;
+  const limited = healthCheckLimits({
+    policy: deps.config.policy,
+    fleetSize,
+    checkId: executionName,
+    instanceId: identity.instanceId,
+    leases,
+  });
+  const lease = limited
+    ? undefined
+    : await deps.ledger.acquireLease({
+        clusterName: cluster.name,
+        instanceId: identity.instanceId,
+        incidentId: executionName,
+        now,
+        ttlMinutes: healthCheckLeaseMinutes(request.level, deps.config.healthChecks),
+      });
+  const refusedBy =
+    limited ??
+    (lease && !lease.acquired
+      ? { reason: 'lease-held' as const, detail: `node lease held by ${lease.heldBy ?? 'another incident'}` }
+      : undefined);
+  if (refusedBy) {
+    deps.logger.warn('health check refused', { reason: refusedBy.reason, detail: refusedBy.detail });
+    throw new ActionRefusedError(`${request.level} health check not started: ${refusedBy.detail}`, {
+      details: { clusterName: cluster.name, instanceId: identity.instanceId, reason: refusedBy.reason },
+    });
+  }
   deps.logger.info('health check requested', {
     instanceId: identity.instanceId,
     nodeName: identity.nodeName,

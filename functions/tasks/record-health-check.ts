@@ -3,6 +3,8 @@
  * check failed and the input asked for recovery (the sweep's idle-node checks do), it prepares the
  * node-recovery start: a `quick-check-failed` sweep finding under an idempotent execution name.
  * A failed deep health check starts nothing: HyperPod reboots or replaces such nodes itself.
+ * It releases the node lease PrepareHealthCheck took (before any recovery starts, so that
+ * node-recovery's admission can take it).
  */
 
 import { OutOfSequenceInputError } from '#contracts/errors.ts';
@@ -46,6 +48,11 @@ export const recordHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<H
       ) as unknown as Record<string, unknown>,
     };
   }
+  await deps.ledger.releaseLease({
+    clusterName: state.clusterName,
+    instanceId: state.node.instanceId,
+    incidentId: state.checkId,
+  });
   deps.metrics.count('HealthCheckResult', { level: result.level, status: result.status });
   deps.logger.info('health check finished', {
     level: result.level,

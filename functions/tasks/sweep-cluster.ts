@@ -14,7 +14,7 @@ import { requireCluster } from '#contracts/clusters.ts';
 import type { AppConfig, ClusterConfig } from '#contracts/config/app.ts';
 import { requestsAccelerators } from '#domain/accelerators.ts';
 import { FLEET_WINDOW_DAYS, reliabilityGauges } from '#domain/goodput/reliability-metrics.ts';
-import { recheckBeforeAction } from '#domain/guardrails.ts';
+import { maxParallelLimit, recheckBeforeAction } from '#domain/guardrails.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { DETECTOR_DISAGREEMENT, disagreementRecordId } from '#domain/mass-findings.ts';
 import { findSweepFindings, incidentsNamedOnCluster, type SweepSettings } from '#domain/sweep-findings.ts';
@@ -211,8 +211,11 @@ const sweepOne = async (
       breaker: guard,
       incidentId: executionName,
     }) !== undefined;
+  // A check counts toward the in-flight limit as a remediation does (healthCheckLimits): start no
+  // more than the free slots; the nodes left over are chosen by a later sweep.
+  const freeSlots = Math.max(0, maxParallelLimit(instances.length || 1, deps.config.policy) - leases.length);
   let idleChecks = 0;
-  for (const candidate of checksHeld ? [] : findings.idleChecks) {
+  for (const candidate of checksHeld ? [] : findings.idleChecks.slice(0, freeSlots)) {
     // A conditional write per chosen node: a node checked within the period (by any sweep) is skipped.
     const sighting = await deps.ledger.recordSighting({
       clusterName: cluster.name,

@@ -4,11 +4,13 @@
  * to a deployed stack with the caller's AWS credentials (the SDK's default chain and region).
  * Run through npm (`npm run hpr -- …`) so Node 22 from node_modules is used.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { configStoreClientFor, createConfigStore } from '#adapters/config-store-dynamodb.ts';
 import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
 import { rbacManifestYaml } from '#deploy/kubernetes-rbac.ts';
 import { manualRecoveryInputSchema } from '#events/manual.ts';
@@ -17,7 +19,9 @@ import { jobResumeInputSchema } from '#state-machines/job-resume.contract.ts';
 import { demoScenario } from './demo.ts';
 import { callerArn } from './identity.ts';
 import {
+  checkStageRule,
   clearNeedsAttention,
+  configHistoryLines,
   findIncident,
   IncidentQueryError,
   incidentSummary,
@@ -27,12 +31,15 @@ import {
   pauseCluster,
   recentIncidents,
   resetClusterBreaker,
+  setConfig,
+  setConfigMode,
   unpauseCluster,
 } from './operations.ts';
 import { PlanUsageError, planCommand, planIo } from './plan.ts';
 import { loadScenario, ScenarioError } from './scenario.ts';
 import { runScenario, SimulationCutShortError, type SimulationReport } from './simulate.ts';
 import {
+  configTableOf,
   ledgerTableOf,
   resolveAccount,
   resolveRegion,
@@ -72,8 +79,13 @@ const USAGE = `usage:
     hpr resume  --stage <s> --cluster <name> (--all | --job <Kind/namespace/name> …) --reason <text>
     hpr status  --stage <s> --cluster <name> [--limit N]
     hpr pause   --stage <s> --cluster <name> --reason <text>
-    hpr unpause --stage <s> --cluster <name>
-    hpr reset-breaker --stage <s> --cluster <name>
+    hpr unpause --stage <s> --cluster <name> [--reason <text>]
+    hpr reset-breaker --stage <s> --cluster <name> [--reason <text>]
+    hpr config show     --stage <s> [--json]            the config version in force (config store)
+    hpr config set-mode observe|act --stage <s> --reason <text> [--allow-act-outside-production]
+    hpr config set      --stage <s> --file <config.json> --reason <text>   (the app section, validated)
+    hpr config history  --stage <s> [--limit N] [--json]
+      (--config-table <name> overrides the stage's config table)
     hpr clear   --stage <s> --cluster <name> --instance <i-…>   (after a person repaired it)
   hpr help`;
 
@@ -96,6 +108,9 @@ const OPTIONS = {
   level: { type: 'string' },
   all: { type: 'boolean' },
   job: { type: 'string', multiple: true },
+  'config-table': { type: 'string' },
+  'allow-act-outside-production': { type: 'boolean' },
+  file: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -148,6 +163,83 @@ const operator = (values: Values): Promise<string> => {
 
 /** Stands in for `requestedBy` while the input is validated, before any AWS call. */
 const PENDING_REQUESTER = 'pending';
+
+/** The stage's config store (or `--config-table`), in the resolved region. */
+const configStoreFor = async (values: Values) =>
+  createConfigStore({
+    client: configStoreClientFor(await regionOf(values)),
+    tableName: configTableOf({ stage: flag(values, 'stage'), table: flag(values, 'config-table') }),
+  });
+
+/** Who and when, for the cluster's operator log; the reason when one is given. */
+const stampOf = async (values: Values) => ({
+  by: await operator(values),
+  now: new Date().toISOString(),
+  ...(flag(values, 'reason') ? { reason: flag(values, 'reason')! } : {}),
+});
+
+/** `hpr config show|set-mode|set|history`: the config store (README "Operations"). */
+const configCommand = async (values: Values, positionals: string[]): Promise<number> => {
+  const [sub, argument] = positionals;
+  const json = values.json === true;
+  const store = await configStoreFor(values);
+  const now = new Date().toISOString();
+  const allowAct = values['allow-act-outside-production'] === true;
+  switch (sub) {
+    case 'show': {
+      const current = await store.current();
+      if (!current) throw new UsageError('no configuration stored: deploy the stack first');
+      process.stdout.write(
+        json
+          ? `${JSON.stringify(current, null, 2)}\n`
+          : `${configHistoryLines([current])[0]}\n${JSON.stringify(current.config, null, 2)}\n`,
+      );
+      return 0;
+    }
+    case 'set-mode': {
+      if (argument !== 'observe' && argument !== 'act') throw new UsageError('set-mode observe|act');
+      checkStageRule({ stage: flag(values, 'stage'), mode: argument, allowActOutsideProduction: allowAct });
+      const written = await setConfigMode(store, {
+        mode: argument,
+        by: await operator(values),
+        reason: required(values, 'reason'),
+        now,
+      });
+      process.stdout.write(
+        written
+          ? `mode ${written.previousMode ?? '?'} → ${written.mode} (version ${written.version}); Lambdas read it within their max age\n`
+          : `the mode already is ${argument}\n`,
+      );
+      return 0;
+    }
+    case 'set': {
+      const file = required(values, 'file');
+      let config: unknown;
+      try {
+        config = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new UsageError(`--file ${file}: ${(error as Error).message}`);
+      }
+      const written = await setConfig(store, {
+        config,
+        by: await operator(values),
+        reason: required(values, 'reason'),
+        now,
+      });
+      process.stdout.write(`${configHistoryLines([written])[0]}\n`);
+      return 0;
+    }
+    case 'history': {
+      const versions = await store.history(parseLimit(flag(values, 'limit'), 20));
+      process.stdout.write(
+        json ? `${JSON.stringify(versions, null, 2)}\n` : `${configHistoryLines(versions).join('\n')}\n`,
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError('hpr config show | set-mode observe|act | set --file <f> | history');
+  }
+};
 
 /** Validates a console input with its machine's contract, then starts the execution. */
 const startExecution = async (
@@ -367,18 +459,20 @@ const main = async (argv: string[]): Promise<number> => {
       return 0;
     case 'unpause':
       process.stdout.write(
-        (await unpauseCluster(await ledgerFor(values), required(values, 'cluster')))
+        (await unpauseCluster(await ledgerFor(values), required(values, 'cluster'), await stampOf(values)))
           ? 'unpaused\n'
           : 'was not paused\n',
       );
       return 0;
     case 'reset-breaker':
       process.stdout.write(
-        (await resetClusterBreaker(await ledgerFor(values), required(values, 'cluster')))
+        (await resetClusterBreaker(await ledgerFor(values), required(values, 'cluster'), await stampOf(values)))
           ? 'circuit breaker reset\n'
           : 'circuit breaker was closed\n',
       );
       return 0;
+    case 'config':
+      return configCommand(values, positionals.slice(1));
     case 'clear':
       process.stdout.write(
         (await clearNeedsAttention(await ledgerFor(values), {

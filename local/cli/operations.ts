@@ -1,11 +1,16 @@
 /**
- * Operator actions on the ledger, shared by `hpr` against a deployed stack and by tests: pause
- * and unpause a cluster, reset a tripped circuit breaker, clear a node marked "needs attention",
- * list incidents. Each is a conditional write on the guardrail state (ConcurrentUpdateError when
- * an admission wrote in between; run it again).
+ * Operator actions on the ledger and the config store, shared by `hpr` against a deployed stack
+ * (under the operator role, README "Operations") and by tests: pause and unpause a cluster, reset
+ * a tripped circuit breaker, clear a node marked "needs attention", list incidents, show, switch
+ * and list the config versions. Each is a conditional write (ConcurrentUpdateError when someone
+ * wrote in between; run it again). Pause, unpause and breaker resets are logged on the cluster's
+ * guard state (who, when, why: `operatorLog`); mode switches are config versions (who, when,
+ * from → to, why).
  */
+import type { ConfigVersion } from '#adapters/config-reader.ts';
+import type { ConfigStore } from '#adapters/config-store-dynamodb.ts';
 import type { IncidentRecord, Ledger } from '#adapters/ports.ts';
-import { resetBreaker } from '#domain/guardrails.ts';
+import { resetBreaker, withOperatorLog } from '#domain/guardrails.ts';
 import { recordOutputSchema } from '#state-machines/node-recovery.contract.ts';
 
 export const pauseCluster = async (
@@ -15,26 +20,127 @@ export const pauseCluster = async (
   const state = await ledger.getClusterState(input.clusterName);
   await ledger.putClusterState(
     input.clusterName,
-    { ...state, paused: { reason: input.reason, by: input.by, at: input.now } },
+    withOperatorLog(
+      { ...state, paused: { reason: input.reason, by: input.by, at: input.now } },
+      { at: input.now, by: input.by, action: 'pause', reason: input.reason },
+    ),
     state.version,
   );
 };
 
-export const unpauseCluster = async (ledger: Ledger, clusterName: string): Promise<boolean> => {
+/** Who did it, when and why (the operator log of the cluster's guard state). */
+export interface OperatorStamp {
+  by: string;
+  now: string;
+  reason?: string;
+}
+
+export const unpauseCluster = async (
+  ledger: Ledger,
+  clusterName: string,
+  stamp: OperatorStamp,
+): Promise<boolean> => {
   const state = await ledger.getClusterState(clusterName);
   if (!state.paused) return false;
   const { paused: _paused, ...rest } = state;
-  await ledger.putClusterState(clusterName, rest, state.version);
+  await ledger.putClusterState(
+    clusterName,
+    withOperatorLog(rest, {
+      at: stamp.now,
+      by: stamp.by,
+      action: 'unpause',
+      ...(stamp.reason ? { reason: stamp.reason } : {}),
+    }),
+    state.version,
+  );
   return true;
 };
 
 /** Closes a tripped breaker and empties its window (else the next node would trip it again). */
-export const resetClusterBreaker = async (ledger: Ledger, clusterName: string): Promise<boolean> => {
+export const resetClusterBreaker = async (
+  ledger: Ledger,
+  clusterName: string,
+  stamp: OperatorStamp,
+): Promise<boolean> => {
   const state = await ledger.getClusterState(clusterName);
   if (!state.breaker) return false;
-  await ledger.putClusterState(clusterName, resetBreaker(state), state.version);
+  await ledger.putClusterState(
+    clusterName,
+    withOperatorLog(resetBreaker(state), {
+      at: stamp.now,
+      by: stamp.by,
+      action: 'reset-breaker',
+      ...(stamp.reason ? { reason: stamp.reason } : {}),
+    }),
+    state.version,
+  );
   return true;
 };
+
+/**
+ * Switches `policy.mode` by writing the next config version (read, change, conditional write):
+ * every Lambda acts on it within the readers' max age, executions already running included.
+ * Returns undefined when the mode already is `mode` (nothing written).
+ */
+export const setConfigMode = async (
+  store: ConfigStore,
+  input: { mode: 'observe' | 'act'; by: string; reason: string; now: string },
+): Promise<ConfigVersion | undefined> => {
+  const current = await store.current();
+  if (!current) throw new IncidentQueryError('no configuration stored: deploy the stack first');
+  if (current.mode === input.mode) return undefined;
+  return store.write({
+    config: { ...current.config, policy: { ...current.config.policy, mode: input.mode } },
+    expectedVersion: current.version,
+    by: input.by,
+    reason: input.reason,
+    now: input.now,
+  });
+};
+
+/** Writes a whole new config (validated first: ConfigInvalidError, nothing written) over the current version. */
+export const setConfig = async (
+  store: ConfigStore,
+  input: { config: unknown; by: string; reason: string; now: string },
+): Promise<ConfigVersion> => {
+  const current = await store.current().catch(() => undefined);
+  return store.write({
+    config: input.config,
+    expectedVersion: current?.version ?? 0,
+    by: input.by,
+    reason: input.reason,
+    now: input.now,
+  });
+};
+
+/**
+ * The deploy's stage rule, kept by `hpr config` too: outside the `production` stage a version in
+ * act mode is refused unless the operator says so (`--allow-act-outside-production`, as the deploy
+ * config's `allowActOutsideProduction`), so a test stage never acts on a real cluster by accident.
+ */
+export const checkStageRule = (input: {
+  stage: string | undefined;
+  mode: string;
+  allowActOutsideProduction: boolean;
+}): void => {
+  if (input.mode !== 'act' || input.stage === 'production' || input.allowActOutsideProduction) return;
+  throw new IncidentQueryError(
+    `act mode outside the production stage (${input.stage ?? 'given by --config-table'}): pass --allow-act-outside-production to mean it`,
+  );
+};
+
+/** One line per config version: version, when, who, mode (from → to), why. */
+export const configHistoryLines = (versions: ConfigVersion[]): string[] =>
+  versions.map((v) =>
+    [
+      `v${v.version}`,
+      v.updatedAt,
+      v.updatedBy,
+      v.previousMode && v.previousMode !== v.mode ? `${v.previousMode}→${v.mode}` : v.mode,
+      `${v.config.clusters.length} cluster(s)`,
+      v.reason,
+    ].join('  '),
+  );
 
 /** Lets automation act on a node again after a person repaired it. */
 export const clearNeedsAttention = async (

@@ -67,6 +67,13 @@ export const ledgerTableOf = (flags: { stage?: string; table?: string }): string
   return namesOf(flags.stage).ledgerTableName;
 };
 
+/** The config store table: `--config-table`, else the stage's (`hpr-<stage>-config`). */
+export const configTableOf = (flags: { stage?: string; table?: string }): string => {
+  if (flags.table) return flags.table;
+  if (!flags.stage) throw new MissingStageError('--config-table <name>');
+  return namesOf(flags.stage).configTableName;
+};
+
 /**
  * The region: `--region`, AWS_REGION, AWS_DEFAULT_REGION, then the SDK's own resolution
  * (`fromSdk`: the profile's `region`). MissingRegionError when none has one.

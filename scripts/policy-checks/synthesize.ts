@@ -45,6 +45,7 @@ export const SAMPLE_DEPLOY_CONFIG = {
   },
   notifications: { emails: ['oncall@example.com'] },
   logRetentionDays: 30,
+  operators: { principals: [`arn:aws:iam::${ACCOUNT}:role/platform-oncall`] },
   vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
 };
 
@@ -63,6 +64,7 @@ export function synthesize(outDir: string): { iam: string[]; k8s: string[] } {
     ...plan.lambdas.map((fn) => [`lambda-${fn.name}`, fn.policy(TOPIC_KEY_ARN)] as [string, unknown]),
     ...plan.machines.map((m) => [`sfn-${m.name}`, m.policy] as [string, unknown]),
     ...plan.eventRoles.map((r) => [`events-${r.target}`, r.policy] as [string, unknown]),
+    ...(plan.operatorRole ? [['operator', plan.operatorRole.policy] as [string, unknown]] : []),
     ['resource-topic-key', plan.topic.keyPolicy],
     ['resource-logs-key', plan.logs.keyPolicy],
     ['resource-dead-letters', plan.deadLetters.policy],

@@ -447,3 +447,55 @@ describe('CLI: hpr against a stage', () => {
     expect(noStage.stderr).toContain('--stage is required');
   });
 });
+
+describe('CLI: hpr config against a stage', () => {
+  it('shows the version in force, switches the mode as a new audited version, refuses a stale or invalid write, and lists the history', async () => {
+    // Prepare: the stage's config store with the deploy's first version.
+    const { createLocalConfigStore } = await import('#local/config-store.ts');
+    const { parseAppConfig } = await import('#contracts/config/app.ts');
+    const cluster = {
+      name: 'ml',
+      arn: 'arn:aws:sagemaker:us-west-2:111122223333:cluster/abcdef123456',
+      eksClusterName: 'ml-eks',
+    };
+    const store = await createLocalConfigStore({
+      client: raw,
+      config: parseAppConfig({ clusters: [cluster], policy: { mode: 'act' } }),
+      tableName: 'hpr-dev-config',
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'hpr-config-'));
+    const invalid = join(dir, 'invalid.json');
+    await writeFile(invalid, JSON.stringify({ clusters: [] }));
+
+    // Act
+    const shown = await exec(['config', 'show', '--stage', STAGE, '--json'], local());
+    const switched = await exec(
+      ['config', 'set-mode', 'observe', '--stage', STAGE, '--reason', 'bad AMI'],
+      local(),
+    );
+    const again = await exec(
+      ['config', 'set-mode', 'observe', '--stage', STAGE, '--reason', 'twice'],
+      local(),
+    );
+    const refused = await exec(
+      ['config', 'set', '--stage', STAGE, '--file', invalid, '--reason', 'oops'],
+      local(),
+    );
+    const history = await exec(['config', 'history', '--stage', STAGE, '--json'], local());
+
+    // Assess
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ version: 1, mode: 'act', updatedBy: 'deploy' });
+    expect(switched.code).toBe(0);
+    expect(switched.stdout).toContain('mode act → observe (version 2)');
+    expect(again.stdout).toContain('the mode already is observe');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('clusters');
+    const versions = JSON.parse(history.stdout) as { version: number; mode: string; reason: string }[];
+    expect(versions.map((v) => [v.version, v.mode, v.reason])).toEqual([
+      [2, 'observe', 'bad AMI'],
+      [1, 'act', 'initial deploy'],
+    ]);
+    expect((await store.reader.read()).config.policy.mode).toBe('observe');
+  });
+});

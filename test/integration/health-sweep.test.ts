@@ -381,8 +381,9 @@ describe('State machine: health-sweep', () => {
   });
 
   it('quick-checks an idle node once per period and skips nodes running GPU pods', async () => {
-    // Prepare
+    // Prepare: room for four operations at once (checks count toward the in-flight limit).
     const h = makeHarness({
+      policy: { maxParallel: { absolute: 4, percent: 100 } },
       healthChecks: QUICK_CHECKS_ON,
       sweep: { idleChecks: { enabled: true, periodHours: 24, maxPerSweep: 4 } },
     });
@@ -411,6 +412,30 @@ describe('State machine: health-sweep', () => {
         (s) => s.status,
       ),
     ).toEqual(['already-started', 'already-started', 'already-started']);
+  });
+
+  it('starts no more idle-node checks than the in-flight limit leaves free, as checks take nodes too', async () => {
+    // Prepare: 4 nodes, at most 2 operations at once, one node already under remediation.
+    const h = makeHarness({
+      policy: { maxParallel: { absolute: 2, percent: 100 } },
+      healthChecks: QUICK_CHECKS_ON,
+      sweep: { idleChecks: { enabled: true, periodHours: 24, maxPerSweep: 4 } },
+    });
+    simulateCheckPods(h, (check) => ({ verdict: passingVerdict(check) }));
+    await h.ledger.acquireLease({
+      clusterName: CLUSTER.name,
+      instanceId: NODE_A,
+      incidentId: 'incident-in-flight',
+      now: '2026-11-29T10:00:00.000Z',
+      ttlMinutes: 24 * 60,
+    });
+
+    // Act
+    const first = await sweep(h, new LocalExecutions());
+
+    // Assess
+    expect(first.started).toHaveLength(1);
+    expect(first.started[0]?.status).toBe('SUCCEEDED');
   });
 
   it.each([

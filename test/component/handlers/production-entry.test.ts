@@ -1,7 +1,7 @@
 /**
  * The production entry path: each deployed handler (functions/handlers/*.ts) as Lambda runs it —
  * middy, the Powertools logger and metrics middlewares, the production dependency factory reading
- * the environment the stack sets (deploy/deploy-plan.ts: HPR_CONFIG, HPR_LEDGER_TABLE,
+ * the environment the stack sets (deploy/deploy-plan.ts: HPR_CONFIG_TABLE, HPR_LEDGER_TABLE,
  * HPR_TOPIC_ARN, POWERTOOLS_*) — with the AWS SDK mocked by aws-sdk-client-mock. Only the public
  * `handler` export is used, so the tests hold however the dependencies are wired behind it.
  *
@@ -10,14 +10,17 @@
  * logger's real output on stdout is read back.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { BatchRebootClusterNodesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseAppConfig } from '#contracts/config/app.ts';
+import { initialConfigItem } from '#deploy/deploy-plan.ts';
 
 const CLUSTER = {
   name: 'ml-cluster',
@@ -29,7 +32,7 @@ const NODE_NAME = `hyperpod-${INSTANCE_ID}`;
 const INCIDENT_ID = 'inc-0f3a9c';
 
 // The environment the stack gives every Lambda (deploy-plan.ts), set before any handler is imported.
-process.env.HPR_CONFIG = JSON.stringify({ clusters: [CLUSTER], policy: { mode: 'act' } });
+process.env.HPR_CONFIG_TABLE = 'hpr-config-test';
 process.env.HPR_LEDGER_TABLE = 'hpr-ledger-test';
 process.env.HPR_TOPIC_ARN = 'arn:aws:sns:us-west-2:111122223333:hpr-alerts';
 process.env.POWERTOOLS_SERVICE_NAME = 'hyperpod-resilience';
@@ -66,7 +69,17 @@ const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);
 const allMocks = [sagemaker, eks, dynamo, documents, sns];
-const sdkCalls = () => allMocks.reduce((n, m) => n + m.calls().length, 0);
+/** The config store's item in force, as the deploy writes it (deploy-plan.ts initialConfigItem). */
+const CONFIG_ITEM = marshall(
+  initialConfigItem(
+    parseAppConfig({ clusters: [CLUSTER], policy: { mode: 'act' } }),
+    '2026-12-03T09:00:00.000Z',
+  ).current,
+);
+const isConfigRead = (call: { args: unknown[] }) =>
+  (call.args[0] as { input?: { TableName?: string } }).input?.TableName === process.env.HPR_CONFIG_TABLE;
+/** AWS calls other than the live config read every invocation makes first. */
+const sdkCalls = () => allMocks.reduce((n, m) => n + m.calls().filter((c) => !isConfigRead(c)).length, 0);
 
 /** Powertools' JSON log lines written to stdout during the test (kept out of the test output). */
 let logLines: Record<string, unknown>[];
@@ -82,6 +95,7 @@ const asLogLine = (line: string): Record<string, unknown> | undefined => {
 };
 beforeEach(() => {
   for (const m of allMocks) m.reset();
+  dynamo.on(GetItemCommand, { TableName: process.env.HPR_CONFIG_TABLE }).resolves({ Item: CONFIG_ITEM });
   logLines = [];
   const write = process.stdout.write.bind(process.stdout);
   vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkStageRule,
   clearNeedsAttention,
   findIncident,
   IncidentQueryError,
@@ -14,6 +15,7 @@ import {
 import { createMemoryLedger } from '../../fakes/memory-ledger.ts';
 
 const NOW = '2026-11-29T10:00:00.000Z';
+const LATER = '2026-11-29T12:00:00.000Z';
 
 describe('Operator actions', () => {
   it('pauses a cluster with a reason and unpauses it', async () => {
@@ -23,13 +25,18 @@ describe('Operator actions', () => {
     // Act
     await pauseCluster(ledger, { clusterName: 'ml', reason: 'AMI rollout', by: 'alice', now: NOW });
     const paused = await ledger.getClusterState('ml');
-    const unpaused = await unpauseCluster(ledger, 'ml');
+    const unpaused = await unpauseCluster(ledger, 'ml', { by: 'bob', now: LATER, reason: 'rollout done' });
 
     // Assess
     expect(paused.paused).toEqual({ reason: 'AMI rollout', by: 'alice', at: NOW });
     expect(unpaused).toBe(true);
-    expect((await ledger.getClusterState('ml')).paused).toBeUndefined();
-    expect(await unpauseCluster(ledger, 'ml')).toBe(false);
+    const after = await ledger.getClusterState('ml');
+    expect(after.paused).toBeUndefined();
+    expect(after.operatorLog).toEqual([
+      { at: NOW, by: 'alice', action: 'pause', reason: 'AMI rollout' },
+      { at: LATER, by: 'bob', action: 'unpause', reason: 'rollout done' },
+    ]);
+    expect(await unpauseCluster(ledger, 'ml', { by: 'bob', now: LATER })).toBe(false);
   });
 
   it('resets a tripped breaker and empties its window so the next node does not trip it again', async () => {
@@ -46,14 +53,15 @@ describe('Operator actions', () => {
     );
 
     // Act
-    const reset = await resetClusterBreaker(ledger, 'ml');
+    const reset = await resetClusterBreaker(ledger, 'ml', { by: 'carol', now: LATER });
 
     // Assess
     expect(reset).toBe(true);
     const state = await ledger.getClusterState('ml');
     expect(state.breaker).toBeUndefined();
     expect(state.remediations).toEqual([]);
-    expect(await resetClusterBreaker(ledger, 'ml')).toBe(false);
+    expect(state.operatorLog).toEqual([{ at: LATER, by: 'carol', action: 'reset-breaker' }]);
+    expect(await resetClusterBreaker(ledger, 'ml', { by: 'carol', now: LATER })).toBe(false);
   });
 
   it('clears a node marked "needs attention" and keeps its fault history', async () => {
@@ -154,5 +162,25 @@ describe('Incident queries', () => {
     expect(ambiguous).toBeInstanceOf(IncidentQueryError);
     expect(chosen?.clusterName).toBe('cv');
     expect(await findIncident(ledger, 'missing')).toBeUndefined();
+  });
+});
+
+describe('Function: checkStageRule', () => {
+  it('refuses act mode outside production unless the operator says so, as the deploy does', () => {
+    expect(() => checkStageRule({ stage: 'dev', mode: 'act', allowActOutsideProduction: false })).toThrow(
+      IncidentQueryError,
+    );
+    expect(() => checkStageRule({ stage: undefined, mode: 'act', allowActOutsideProduction: false })).toThrow(
+      /--config-table/,
+    );
+    expect(() =>
+      checkStageRule({ stage: 'dev', mode: 'act', allowActOutsideProduction: true }),
+    ).not.toThrow();
+    expect(() =>
+      checkStageRule({ stage: 'production', mode: 'act', allowActOutsideProduction: false }),
+    ).not.toThrow();
+    expect(() =>
+      checkStageRule({ stage: 'dev', mode: 'observe', allowActOutsideProduction: false }),
+    ).not.toThrow();
   });
 });

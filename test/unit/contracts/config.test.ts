@@ -112,24 +112,23 @@ describe('Config: policy defaults', () => {
 
   it('fails a cold start with a clear message when the Lambda environment is incomplete', () => {
     // Act & Assess
-    expect(() => loadRuntimeConfig({ AWS_REGION: 'us-west-2', HPR_CONFIG: '{not json' })).toThrow(
+    expect(() => loadRuntimeConfig({ AWS_REGION: 'us-west-2', HPR_CONFIG_TABLE: 'hpr-config' })).toThrow(
       /HPR_LEDGER_TABLE|HPR_TOPIC_ARN/,
     );
     expect(() =>
       loadRuntimeConfig({
         AWS_REGION: 'us-west-2',
-        HPR_CONFIG: '{not json',
         HPR_LEDGER_TABLE: 'hpr-ledger',
         HPR_TOPIC_ARN: 'arn:aws:sns:us-west-2:111122223333:hpr',
       }),
-    ).toThrow('HPR_CONFIG is not valid JSON');
+    ).toThrow(/HPR_CONFIG_TABLE/);
   });
 
   it('reads the ledger retention the deploy sets, and leaves it to the ledger when absent or refuses it when out of range', () => {
     // Prepare
     const env = {
       AWS_REGION: 'us-west-2',
-      HPR_CONFIG: JSON.stringify({ clusters: [CLUSTER] }),
+      HPR_CONFIG_TABLE: 'hpr-config',
       HPR_LEDGER_TABLE: 'hpr-ledger',
       HPR_TOPIC_ARN: 'arn:aws:sns:us-west-2:111122223333:hpr',
     };

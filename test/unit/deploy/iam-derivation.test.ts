@@ -61,7 +61,8 @@ describe('Function: deriveTaskPermissions', () => {
       Notifier: 'notifier',
     });
     expect(lambdaDeps(derivation)['record-outcome']).toEqual(['ledger']);
-    expect(lambdaDeps(derivation)['record-health-check']).toEqual([]);
+    expect(lambdaDeps(derivation)['record-health-check']).toEqual(['ledger']);
+    expect(lambdaDeps(derivation)['record-job-resume']).toEqual(['ledger', 'notifier']);
     expect(lambdaDeps(derivation)['quarantine-node']).toEqual(['kubeFor', 'ledger']);
   });
 
@@ -120,7 +121,7 @@ describe('Function: deriveTaskPermissions', () => {
       'admit-incident': ['sagemaker:DescribeCluster', 'sagemaker:DescribeClusterNode'],
       'check-node-recovery': ['sagemaker:DescribeClusterNode', 'sagemaker:ListClusterNodes'],
       'poll-deep-health-check': ['sagemaker:DescribeClusterNode'],
-      'prepare-health-check': ['sagemaker:DescribeClusterNode'],
+      'prepare-health-check': ['sagemaker:DescribeCluster', 'sagemaker:DescribeClusterNode'],
       'request-remediation': [
         'sagemaker:BatchRebootClusterNodes',
         'sagemaker:BatchReplaceClusterNodes',

@@ -5,7 +5,9 @@
  * against events/rules.ts, definitions against what the local runner executes.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseEnvelope } from '#adapters/config-reader.ts';
 import { loadRuntimeConfig } from '#composition/runtime-config.ts';
 import { parseAppConfig } from '#contracts/config/app.ts';
 import { COUNTERS, LATENCY_METRICS } from '#contracts/metrics-catalog.ts';
@@ -248,7 +250,12 @@ describe('Deploy: Lambdas', () => {
 
   it('scopes every derived action to our resources: configured clusters, their EKS clusters, the ledger, the topic and its key', () => {
     // Prepare
-    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${one(production.fake.of('aws.dynamodb.Table'), 'ledger').args.name}`;
+    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${
+      one(
+        production.fake.of('aws.dynamodb.Table').filter((t) => String(t.args.name).endsWith('-ledger')),
+        'ledger',
+      ).args.name
+    }`;
     const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:${one(production.fake.of('aws.sns.Topic'), 'topic').args.name}`;
     const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f0f0f0f-1111-2222-3333-444444444444`;
     const expected: Record<string, string[]> = {
@@ -279,6 +286,13 @@ describe('Deploy: Lambdas', () => {
           Effect: 'Allow',
           Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
           Resource: ['*'],
+        },
+        {
+          Sid: 'ConfigStoreRead',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem'],
+          Resource: [`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/hpr-production-config`],
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['app-config'] } },
         },
         ...services.map((service) => ({
           Sid: `Derived${capitalized(service)}`,
@@ -421,21 +435,58 @@ describe('Deploy: Lambdas', () => {
     }
   });
 
-  it('gives the Lambdas the app config they validate at cold start, with observe forced outside production', () => {
+  it("writes the validated app config as the config store's first version, with observe forced outside production", () => {
     // Act
     const environmentOf = (run: ConfigRun) =>
       lambdaNamed(run, 'admit-incident').args.environment as Record<string, string>;
     const runtime = (run: ConfigRun) => loadRuntimeConfig({ ...environmentOf(run), AWS_REGION: REGION });
+    const firstVersion = (run: ConfigRun) => {
+      const item = one(
+        run.fake.of('aws.dynamodb.TableItem').filter((i) => i.name === 'ConfigStoreCurrent'),
+        'config item',
+      );
+      return parseEnvelope(unmarshall(JSON.parse(String(item.args.item))).value);
+    };
 
     // Assess
-    expect(runtime(production).app).toEqual(parseAppConfig(DEPLOY_CONFIG.app));
-    expect(runtime(production).app.policy.mode).toBe('act');
-    expect(runtime(dev).app.policy.mode).toBe('observe');
+    expect(firstVersion(production).config).toEqual(parseAppConfig(DEPLOY_CONFIG.app));
+    expect(firstVersion(production)).toMatchObject({ version: 1, mode: 'act', updatedBy: 'deploy' });
+    expect(firstVersion(dev).mode).toBe('observe');
     expect(dev.outputs).toMatchObject({ mode: 'observe', observeForced: true });
     expect(production.outputs).toMatchObject({ mode: 'act', observeForced: false });
-    expect(runtime(production).ledgerTable).toBe(
-      one(production.fake.of('aws.dynamodb.Table'), 'ledger').args.name,
+    expect(environmentOf(production)).not.toHaveProperty('HPR_CONFIG');
+    expect(runtime(production).configTable).toBe(
+      one(
+        production.fake.of('aws.dynamodb.Table').filter((t) => String(t.args.name).endsWith('-config')),
+        'config table',
+      ).args.name,
     );
+    expect(runtime(production).ledgerTable).toBe(
+      one(
+        production.fake.of('aws.dynamodb.Table').filter((t) => String(t.args.name).endsWith('-ledger')),
+        'ledger',
+      ).args.name,
+    );
+  });
+
+  it('lets every Lambda read the config item in force and nothing else of the config table', () => {
+    // Assess
+    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/hpr-production-config`;
+    for (const fn of allFunctions()) {
+      const roleName = roleNameOf(lambdaNamed(production, fn).args.role);
+      const onConfig = statementsOf(production, roleName).filter((s) =>
+        (s.Resource as string[]).includes(table),
+      );
+      expect(onConfig, fn).toEqual([
+        {
+          Sid: 'ConfigStoreRead',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem'],
+          Resource: [table],
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['app-config'] } },
+        },
+      ]);
+    }
   });
 });
 
@@ -648,7 +699,10 @@ describe('Deploy: rules and schedule', () => {
 describe('Deploy: ledger, topic, dashboard and alarms', () => {
   it('creates the ledger with TTL and point-in-time recovery, retained and protected in production', () => {
     // Assess
-    const table = one(production.fake.of('aws.dynamodb.Table'), 'ledger').args;
+    const table = one(
+      production.fake.of('aws.dynamodb.Table').filter((t) => String(t.args.name).endsWith('-ledger')),
+      'ledger',
+    ).args;
     expect(table).toMatchObject({
       billingMode: 'PAY_PER_REQUEST',
       ttl: { attributeName: 'expiresAt', enabled: true },
@@ -656,7 +710,12 @@ describe('Deploy: ledger, topic, dashboard and alarms', () => {
       serverSideEncryption: { enabled: true },
       deletionProtectionEnabled: true,
     });
-    expect(one(dev.fake.of('aws.dynamodb.Table'), 'ledger').args.deletionProtectionEnabled).toBe(false);
+    expect(
+      one(
+        dev.fake.of('aws.dynamodb.Table').filter((t) => String(t.args.name).endsWith('-ledger')),
+        'ledger',
+      ).args.deletionProtectionEnabled,
+    ).toBe(false);
     expect(production.app).toMatchObject({ removal: 'retain', protect: true });
     expect(dev.app).toMatchObject({ removal: 'remove', protect: false });
   });
@@ -835,5 +894,86 @@ describe('Deploy: configuration', () => {
   it('ships no handler without a test-visible entry and no file for the config by default', () => {
     // Assess
     expect(existsSync(new URL('../../../hyperpod-resilience.config.json', import.meta.url))).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------- config store and operator role
+
+describe('Deploy: config store and operator role', () => {
+  const fifty = Array.from({ length: 50 }, (_, i) => ({
+    name: `cluster-${i + 1}`,
+    arn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:cluster/${String(i + 1).padStart(12, 'c')}`,
+    eksClusterName: `eks-${i + 1}`,
+  }));
+  const OPERATORS = [`arn:aws:iam::${ACCOUNT}:role/platform-oncall`, 'arn:aws:iam::444455556666:root'];
+  let large: ConfigRun;
+
+  beforeAll(async () => {
+    large = await runSstConfig(
+      {
+        ...DEPLOY_CONFIG,
+        app: { ...DEPLOY_CONFIG.app, clusters: fifty },
+        operators: { principals: OPERATORS },
+      },
+      'production',
+    );
+  }, 120_000);
+
+  it('deploys a configuration of 50 clusters: written whole into the config store, nothing of it in the Lambda environment', () => {
+    // Act
+    const item = one(
+      large.fake.of('aws.dynamodb.TableItem').filter((i) => i.name === 'ConfigStoreCurrent'),
+      'config item',
+    );
+    const stored = parseEnvelope(unmarshall(JSON.parse(String(item.args.item))).value);
+    const environment = lambdaNamed(large, 'admit-incident').args.environment as Record<string, string>;
+
+    // Assess
+    expect(stored.config.clusters).toHaveLength(50);
+    expect(JSON.stringify(stored.config).length).toBeGreaterThan(4096);
+    expect(JSON.stringify(environment).length).toBeLessThan(1024);
+    expect(environment).toMatchObject({
+      HPR_CONFIG_TABLE: 'hpr-production-config',
+      HPR_CONFIG_MAX_AGE_SECONDS: '30',
+    });
+  });
+
+  it('creates no operator role unless principals are configured', () => {
+    expect(
+      production.fake.of('aws.iam.Role').filter((r) => String(r.args.name).endsWith('-operator')),
+    ).toEqual([]);
+  });
+
+  it('lets only the configured principals assume the operator role, which may write config versions and the guard items of our clusters only', () => {
+    // Act
+    const trust = trustOf(large, 'hpr-production-operator');
+    const statements = statementsOf(large, 'hpr-production-operator');
+
+    // Assess
+    expect(trust.Statement).toEqual([
+      { Effect: 'Allow', Principal: { AWS: [...OPERATORS].sort() }, Action: 'sts:AssumeRole' },
+    ]);
+    expect(statements).toEqual([
+      {
+        Sid: 'ConfigStoreVersions',
+        Effect: 'Allow',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: [`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/hpr-production-config`],
+      },
+      {
+        Sid: 'LedgerClusterGuards',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: [`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/hpr-production-ledger`],
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': fifty.map((c) => `CLUSTER#${c.name}`).sort(),
+          },
+        },
+      },
+    ]);
+    expect(large.outputs).toMatchObject({
+      operatorRoleArn: `arn:aws:iam::${ACCOUNT}:role/hpr-production-operator`,
+    });
   });
 });
