@@ -90,7 +90,7 @@ export default $config({
     });
 
     // ------------------------------------------------------------ config store
-    // The app config, read live by every Lambda (functions/adapters/config-store-dynamodb.ts).
+    // The app config, read live by every Lambda (functions/adapters/config-reader.ts; the writer is local/config-store-dynamodb.ts).
     // The deploy writes version 1 once; later versions come from `hpr config` (the operator
     // role), so a redeploy never overwrites them (ignoreChanges).
     const configTable = new aws.dynamodb.Table('ConfigStore', {

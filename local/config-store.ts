@@ -12,9 +12,9 @@ import {
   configTableDefinition,
   createDynamoConfigReader,
 } from '#adapters/config-reader.ts';
-import { type ConfigStore, createConfigStore } from '#adapters/config-store-dynamodb.ts';
 import type { AppConfig } from '#contracts/config/app.ts';
 import { setConfigMode } from '#local/cli/operations.ts';
+import { type ConfigStore, createConfigStore } from '#local/config-store-dynamodb.ts';
 
 export const CONFIG_TABLE = 'hyperpod-resilience-config';
 

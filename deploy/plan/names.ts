@@ -66,7 +66,7 @@ export interface PlanContext {
   arn: (service: string, resource: string) => string;
   roleArn: (roleName: string) => string;
   ledger: { tableName: string; arn: string };
-  /** The config store (functions/adapters/config-store-dynamodb.ts). */
+  /** The config store (local/config-store-dynamodb.ts). */
   configStore: { tableName: string; arn: string };
   topic: { topicName: string; arn: string; keyAlias: string };
   queueName: string;

@@ -10,10 +10,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { configStoreClientFor, createConfigStore } from '#adapters/config-store-dynamodb.ts';
 import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
 import { rbacManifestYaml } from '#deploy/kubernetes-rbac.ts';
 import { manualRecoveryInputSchema } from '#events/manual.ts';
+import { configStoreClientFor, createConfigStore } from '#local/config-store-dynamodb.ts';
 import { healthCheckInputSchema } from '#state-machines/health-check.contract.ts';
 import { jobResumeInputSchema } from '#state-machines/job-resume.contract.ts';
 import { demoScenario } from './demo.ts';
@@ -466,7 +466,11 @@ const main = async (argv: string[]): Promise<number> => {
       return 0;
     case 'reset-breaker':
       process.stdout.write(
-        (await resetClusterBreaker(await ledgerFor(values), required(values, 'cluster'), await stampOf(values)))
+        (await resetClusterBreaker(
+          await ledgerFor(values),
+          required(values, 'cluster'),
+          await stampOf(values),
+        ))
           ? 'circuit breaker reset\n'
           : 'circuit breaker was closed\n',
       );

@@ -8,9 +8,9 @@
  * from → to, why).
  */
 import type { ConfigVersion } from '#adapters/config-reader.ts';
-import type { ConfigStore } from '#adapters/config-store-dynamodb.ts';
 import type { IncidentRecord, Ledger } from '#adapters/ports.ts';
 import { resetBreaker, withOperatorLog } from '#domain/guardrails.ts';
+import type { ConfigStore } from '#local/config-store-dynamodb.ts';
 import { recordOutputSchema } from '#state-machines/node-recovery.contract.ts';
 
 export const pauseCluster = async (

@@ -8,10 +8,10 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createConfigReader, createDynamoConfigReader } from '#adapters/config-reader.ts';
-import { createConfigStore } from '#adapters/config-store-dynamodb.ts';
 import { parseAppConfig } from '#contracts/config/app.ts';
 import { ConcurrentUpdateError, ConfigInvalidError } from '#contracts/errors.ts';
 import { createLocalConfigStore, setMode } from '#local/config-store.ts';
+import { createConfigStore } from '#local/config-store-dynamodb.ts';
 import { startDynamoLocal } from '#local/dynamo-local.ts';
 
 const clusterNumbered = (i: number) => ({

@@ -13,7 +13,8 @@
  * condition that its version is still the expected one. Both are validated with the same schema
  * every read uses (`appConfigSchema`) before anything is written.
  *
- * The Lambdas read through config-reader.ts (Powertools Parameters, cached, validated at each
+ * Operator tooling (local/, not a Lambda adapter: no Lambda writes the config). The Lambdas read
+ * through functions/adapters/config-reader.ts (Powertools Parameters, cached, validated at each
  * read); this module is the writer of the deploy and the operator (`hpr config`).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
