@@ -109,7 +109,10 @@ export const decisionSchema = z.object({
   duplicateOf: z.string().optional(),
   /** The recovery HyperPod already has pending for the node (its `Pending*` label), when awaited. */
   hyperpodPending: z.enum(['reboot', 'replace']).optional(),
-  /** An alarm's `alarms.allow` `maxAction`: a reboot that did not help escalates to replace only when it is `replace`. */
+  /**
+   * The most this incident may do: an alarm's `alarms.allow` `maxAction`, `replace` for every other
+   * trigger. A reboot that did not help escalates to a replacement only when it is `replace`.
+   */
   maxAction: z.enum(['observe', 'reboot', 'replace']).optional(),
 });
 

@@ -176,12 +176,7 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
             { Variable: '$.decision.action', StringEquals: 'reboot' },
             { Variable: '$.decision.remediation', StringEquals: 'request' },
             // An alarm may make us replace only when its `alarms.allow` entry says so.
-            {
-              Or: [
-                { Variable: '$.decision.maxAction', IsPresent: false },
-                { Variable: '$.decision.maxAction', StringEquals: 'replace' },
-              ],
-            },
+            { Variable: '$.decision.maxAction', StringEquals: 'replace' },
           ],
           Next: S.EscalateToReplace,
         },

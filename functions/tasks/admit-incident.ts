@@ -253,7 +253,7 @@ export const admitIncident = async (raw: unknown, deps: TaskDeps): Promise<Incid
     escalatedFrom: policyDecision.escalatedFrom,
     duplicateOf,
     ...(alreadyActing ? { hyperpodPending: hyperpodPendingAction(nodeLabels) } : {}),
-    ...(maxAction === undefined ? {} : { maxAction }),
+    maxAction: maxAction ?? ('replace' as const),
   };
   if (verdict.outcome === 'skip') {
     if (verdict.tripBreaker) {

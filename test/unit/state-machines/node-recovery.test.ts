@@ -98,12 +98,7 @@ describe('Definition: node-recovery', () => {
         { Variable: '$.verification.status', StringEquals: 'failed' },
         { Variable: '$.decision.action', StringEquals: 'reboot' },
         { Variable: '$.decision.remediation', StringEquals: 'request' },
-        {
-          Or: [
-            { Variable: '$.decision.maxAction', IsPresent: false },
-            { Variable: '$.decision.maxAction', StringEquals: 'replace' },
-          ],
-        },
+        { Variable: '$.decision.maxAction', StringEquals: 'replace' },
       ],
       Next: 'EscalateToReplace',
     });
