@@ -214,12 +214,13 @@ export const LAMBDA_IDENTITIES: readonly LambdaIdentity[] = KUBE_LAMBDAS.map(lam
 
 /**
  * Pod Security Admission level our namespace enforces (docs/facts/kubernetes-identity.md
- * `k8s.pod-security-labels`): `baseline` admits the quick-check Job as built (device resources,
- * no host namespaces or paths) and refuses anything privileged; `restricted` is audited and warned
- * so its gaps show. A deploy that sets `healthChecks.quick.privileged: true` must label the
- * namespace `privileged` itself (README "Security review checklist").
+ * `k8s.pod-security-labels`): `restricted`, which the quick-check Job as built meets (non-root,
+ * no privilege escalation, every capability dropped, seccomp RuntimeDefault: functions/domain/
+ * health-check-job.ts, docs/facts/health-check-pod.md) and which refuses anything else in our
+ * namespace. A deploy that sets `healthChecks.quick.privileged: true` must label the namespace
+ * `privileged` itself (README "Security review checklist").
  */
-export const POD_SECURITY_ENFORCE = 'baseline';
+export const POD_SECURITY_ENFORCE = 'restricted';
 export const POD_SECURITY_AUDIT = 'restricted';
 
 export const ourNamespace: Namespace = {

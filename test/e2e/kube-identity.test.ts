@@ -13,6 +13,7 @@ import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { KUBE_LAMBDAS, lambdaIdentity } from '#deploy/kubernetes-rbac.ts';
+import { buildQuickCheckJob } from '#domain/health-check-job.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import { planQuarantine, QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
@@ -397,7 +398,7 @@ describe('Kubernetes identity per Lambda: the quick-check Lambdas stay in our na
 });
 
 describe('Pod Security Admission on our namespace', () => {
-  it('refuses a privileged pod in our namespace (enforce: baseline) and admits one that asks for nothing', async () => {
+  it('refuses a privileged pod and a pod that asks for nothing in our namespace (enforce: restricted), and admits the quick-check pod as the task builds it', async () => {
     // Prepare
     const pod = (name: string, securityContext: Record<string, unknown>) => ({
       metadata: { name, namespace: HEALTH_CHECK_NAMESPACE },
@@ -407,38 +408,55 @@ describe('Pod Security Admission on our namespace', () => {
         containers: [{ name: 'c', image: 'sim.local/check:1', securityContext }],
       },
     });
-
-    // Act
-    const privileged = await admin.core
-      .createNamespacedPod({
-        namespace: HEALTH_CHECK_NAMESPACE,
-        body: pod(`psa-priv-${suffix}`, { privileged: true }),
-      })
-      .then(
+    const job = buildQuickCheckJob({
+      name: `psa-check-${suffix}`,
+      namespace: HEALTH_CHECK_NAMESPACE,
+      nodeName: node,
+      instanceId: 'i-0123456789abcdef0',
+      purpose: 'verify',
+      incidentId: 'inc-psa',
+      image: `sim.local/check@sha256:${'0'.repeat(64)}`,
+      imagePullPolicy: 'IfNotPresent',
+      checks: [{ name: 'gpu-count', command: 'true', timeoutSeconds: 60 }],
+      timeoutSeconds: 600,
+      ttlSecondsAfterFinished: 60,
+      privileged: false,
+      runAsUser: 65532,
+      compute: { cpu: '1', memory: '1Gi' },
+      accelerator: { resource: 'nvidia.com/gpu', devices: 0 },
+      efaDevices: 0,
+      expectations: { gpus: 0, efaDevices: 0, ncclBusBandwidthGBps: 0 },
+    });
+    const checkPod = {
+      metadata: { name: `psa-check-${suffix}`, namespace: HEALTH_CHECK_NAMESPACE },
+      spec: {
+        ...(job.spec as { template: { spec: Record<string, unknown> } }).template.spec,
+        nodeName: node,
+      },
+    };
+    const create = (body: unknown) =>
+      admin.core.createNamespacedPod({ namespace: HEALTH_CHECK_NAMESPACE, body: body as never }).then(
         () => 'allowed',
         (error: unknown) => {
-          const body = (error as { body?: unknown }).body;
-          return typeof body === 'string'
-            ? ((JSON.parse(body) as { message?: string }).message ?? body)
+          const text = (error as { body?: unknown }).body;
+          return typeof text === 'string'
+            ? ((JSON.parse(text) as { message?: string }).message ?? text)
             : String(error);
         },
       );
-    const plain = await admin.core
-      .createNamespacedPod({
-        namespace: HEALTH_CHECK_NAMESPACE,
-        body: pod(`psa-plain-${suffix}`, { allowPrivilegeEscalation: false }),
-      })
-      .then(
-        () => 'allowed',
-        (error: unknown) => String(error),
-      );
-    await admin.core
-      .deleteNamespacedPod({ name: `psa-plain-${suffix}`, namespace: HEALTH_CHECK_NAMESPACE })
-      .catch(() => {});
+
+    // Act
+    const privileged = await create(pod(`psa-priv-${suffix}`, { privileged: true }));
+    const plain = await create(pod(`psa-plain-${suffix}`, { allowPrivilegeEscalation: false }));
+    const check = await create(checkPod);
+    for (const name of [`psa-plain-${suffix}`, `psa-check-${suffix}`]) {
+      await admin.core.deleteNamespacedPod({ name, namespace: HEALTH_CHECK_NAMESPACE }).catch(() => {});
+    }
 
     // Assess: the Pod Security admission message (k8s.io/pod-security-admission).
-    expect(privileged).toMatch(/violates PodSecurity "baseline:latest"/);
-    expect(plain).toBe('allowed');
+    expect(privileged).toMatch(/violates PodSecurity "restricted:latest"/);
+    expect(plain).toMatch(/violates PodSecurity "restricted:latest"/);
+    expect(check).toBe('allowed');
   });
 });
 

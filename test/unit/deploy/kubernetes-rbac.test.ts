@@ -100,10 +100,10 @@ describe('RBAC: one Kubernetes identity per Lambda', () => {
 });
 
 describe('RBAC: our namespace and the manifest', () => {
-  it('labels our namespace for Pod Security Admission: baseline enforced, restricted audited and warned', () => {
+  it('labels our namespace for Pod Security Admission: restricted enforced, audited and warned', () => {
     // Assess: label names from the Pod Security Admission docs (docs/facts/kubernetes-identity.md).
     expect(ourNamespace.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'baseline',
+      'pod-security.kubernetes.io/enforce': 'restricted',
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/warn': 'restricted',
     });
