@@ -1,8 +1,11 @@
 /**
  * The alarms: a failed or timed-out execution per machine, per cluster a tripped breaker, a held
- * mass finding and an overdue incident, and a message in the dead-letter queue. Their names never
- * start with the configured alarm prefix (events/rules.ts): ours must not start a remediation.
+ * mass finding and an overdue incident, and a message in the dead-letter queue. None of them may
+ * be in `alarms.allow` (only allowlisted alarms act: events/rules.ts), nor start with the configured
+ * observe-only prefix: ours must never look like a node's alarm.
  */
+
+import { allowedAlarmName } from '#contracts/config/app.ts';
 import {
   INCIDENT_OVERDUE,
   METRICS_NAMESPACE,
@@ -15,8 +18,7 @@ import type { AlarmPlan, MachinePlan } from './types.ts';
 export const planAlarms = (context: PlanContext, machines: readonly MachinePlan[]): AlarmPlan[] => {
   const { env, queueName } = context;
   const app = context.config.app;
-  // Not `hpr-…`: alarms whose name starts with the configured prefix start node-recovery
-  // (events/rules.ts), and ours must never trigger a remediation.
+  // Not `hpr-…`: the configured prefix names alarms about nodes (observe-only unless allowlisted).
   const alarmPrefix = `${SERVICE_NAME}-${env.stage}`;
   const metric = (name: string, dimensions: Record<string, string> = {}, stat = 'Sum') => ({
     id: 'm0',
@@ -90,7 +92,14 @@ export const planAlarms = (context: PlanContext, machines: readonly MachinePlan[
   const selected = alarms.filter((a) => a.alarmName.startsWith(app.alarms.namePrefix));
   if (selected.length > 0) {
     throw new Error(
-      `alarms.namePrefix ${app.alarms.namePrefix} selects our own alarm ${selected[0]!.alarmName}: it would start node-recovery; choose another prefix`,
+      `alarms.namePrefix ${app.alarms.namePrefix} selects our own alarm ${selected[0]!.alarmName}: it would be recorded as a node's alarm; choose another prefix`,
+    );
+  }
+  const allowed = new Set(app.alarms.allow.map(allowedAlarmName));
+  const listed = alarms.find((a) => allowed.has(a.alarmName));
+  if (listed) {
+    throw new Error(
+      `alarms.allow lists our own alarm ${listed.alarmName}: it would start node-recovery; remove it from alarms.allow`,
     );
   }
 

@@ -891,6 +891,34 @@ describe('Deploy: configuration', () => {
     await expect(attempt).rejects.toThrow(/is not in 123456789012\/us-west-2/);
   });
 
+  it('refuses an allowlist that names one of our own alarms, which would start node-recovery', async () => {
+    // Act
+    const attempt = runSstConfig(
+      {
+        ...DEPLOY_CONFIG,
+        app: {
+          ...DEPLOY_CONFIG.app,
+          alarms: {
+            allow: [
+              {
+                name: 'hyperpod-resilience-dev-node-recovery-executions-failed',
+                cluster: 'ml-cluster',
+                meaning: 'fatal',
+                maxAction: 'replace',
+              },
+            ],
+          },
+        },
+      },
+      'dev',
+    );
+
+    // Assess
+    await expect(attempt).rejects.toThrow(
+      /alarms\.allow lists our own alarm hyperpod-resilience-dev-node-recovery-executions-failed/,
+    );
+  });
+
   it('ships no handler without a test-visible entry and no file for the config by default', () => {
     // Assess
     expect(existsSync(new URL('../../../hyperpod-resilience.config.json', import.meta.url))).toBe(false);
