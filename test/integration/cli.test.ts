@@ -101,7 +101,7 @@ describe('CLI: hpr', () => {
     expect(result.stdout).toContain('kind: ClusterRole');
     expect(result.stdout).toContain('kind: ClusterRoleBinding');
     expect(result.stdout).toContain('name: "hyperpod-resilience:quarantine-node"');
-    expect(result.stdout).toContain('pod-security.kubernetes.io/enforce: baseline');
+    expect(result.stdout).toContain('pod-security.kubernetes.io/enforce: restricted');
     expect(result.stdout).toContain('kind: ValidatingAdmissionPolicyBinding');
   });
 
