@@ -56,6 +56,12 @@ export const DEFAULT_TIMINGS: SimulatorTimings = {
 export type CapacityMode = 'available' | 'unavailable';
 export type NodeAction = 'reboot' | 'replace';
 export type BatchKind = 'reboot' | 'replace' | 'delete';
+export interface StartedOperation {
+  kind: BatchKind;
+  instanceId: string;
+  origin: OperationOrigin;
+  at: Date;
+}
 
 export interface EngineOptions {
   clusters: ClusterSpec[];
@@ -149,6 +155,8 @@ export class SimEngine {
   readonly events: SimEvent[] = [];
   /** Cluster Events per cluster ARN (ListClusterEvents / DescribeClusterEvent). */
   readonly clusterEvents = new Map<string, ClusterEventRecord[]>();
+  /** Every Batch* operation started (accepted per node), ours (`api`) or HyperPod's own, in order. */
+  readonly started: StartedOperation[] = [];
   /** Errors raised inside lifecycle tasks (a failing kube admin call, …). */
   readonly errors: unknown[] = [];
 
@@ -279,6 +287,7 @@ export class SimEngine {
   }
 
   start(cluster: SimCluster, instance: SimInstance, kind: BatchKind, origin: OperationOrigin): void {
+    this.started.push({ kind, instanceId: instance.instanceId, origin, at: new Date() });
     if (kind === 'reboot') this.startReboot(cluster, instance, origin);
     else if (kind === 'replace') this.startReplace(cluster, instance, origin);
     else this.startDelete(cluster, instance, origin);
