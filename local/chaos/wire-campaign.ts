@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Watch } from '@kubernetes/client-node';
+import { NVIDIA_GPU_RESOURCE } from '#contracts/accelerator-table.ts';
 import { maxParallelLimit } from '#domain/guardrails.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import {
@@ -55,6 +56,8 @@ export interface WireCampaignResult {
   incidents: Record<string, number>;
   executions: { total: number; byStatus: Record<string, number> };
   notifications: number;
+  /** How often the observer's watches reopened (the apiserver restart ends their streams). */
+  watchReconnects: number;
   durationMs: number;
 }
 
@@ -192,7 +195,11 @@ const job = (
         restartPolicy: 'Never',
         nodeName: node,
         containers: [
-          { name: 'main', image: 'sim.local/trainer:1', resources: { limits: { 'nvidia.com/gpu': '1' } } },
+          {
+            name: 'main',
+            image: 'sim.local/trainer:1',
+            resources: { limits: { [NVIDIA_GPU_RESOURCE]: '1' } },
+          },
         ],
       },
     },
@@ -402,7 +409,6 @@ export const runWireCampaign = async (
       ),
       quarantineWrites: observer.quarantineWrites,
     };
-    count('watch-reconnect', observer.reconnects);
     return {
       seed: spec.seed,
       spec,
@@ -411,6 +417,7 @@ export const runWireCampaign = async (
       incidents: outcomes,
       executions: { total: unique.length, byStatus },
       notifications: sim.notifications.length,
+      watchReconnects: observer.reconnects,
       durationMs: Date.now() - started,
     };
   } finally {
