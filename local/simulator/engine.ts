@@ -56,6 +56,12 @@ export const DEFAULT_TIMINGS: SimulatorTimings = {
 export type CapacityMode = 'available' | 'unavailable';
 export type NodeAction = 'reboot' | 'replace';
 export type BatchKind = 'reboot' | 'replace' | 'delete';
+
+/** A connection the apiserver refused or dropped (it is down or restarting), not an answer. */
+const unreachable = (error: unknown): boolean => {
+  const text = `${error instanceof Error ? error.message : ''} ${String((error as { cause?: unknown })?.cause ?? '')}`;
+  return /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up/.test(text);
+};
 export interface StartedOperation {
   kind: BatchKind;
   instanceId: string;
@@ -720,11 +726,20 @@ export class SimEngine {
   ): Promise<void> {
     const kube = this.kubes.get(cluster.name);
     if (!kube) return;
-    try {
-      await step(kube);
-    } catch (error) {
-      if (rethrow) throw error;
-      this.errors.push(error);
+    // The node's agents keep trying while the apiserver is unreachable (restarting): up to 30 s.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await step(kube);
+        return;
+      } catch (error) {
+        if (attempt < 120 && unreachable(error)) {
+          await this.sleep(250);
+          continue;
+        }
+        if (rethrow) throw error;
+        this.errors.push(error);
+        return;
+      }
     }
   }
 
