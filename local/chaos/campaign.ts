@@ -9,7 +9,7 @@
  *
  * Not in this world (see README "Chaos campaigns"): the wire (SDK clients, our Kubernetes REST
  * client), a real kube-apiserver process restart, slow lifecycles and capacity shortage — those
- * live in the simulator and the e2e tests.
+ * live in the wire set (wire-campaign.ts) and the e2e tests.
  */
 import type { ClusterNodes, IncidentRecord, KubeApi } from '#adapters/ports.ts';
 import { type AppConfig, type AppConfigInput, parseAppConfig } from '#contracts/config/app.ts';

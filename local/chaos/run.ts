@@ -4,18 +4,23 @@
  * bench/results/). A failing campaign also writes `chaos-<seed>.scenario.json`, the `hpr simulate`
  * scenario of its triggers, and prints the command that replays it exactly. Exit code 1 when any
  * campaign broke an invariant.
+ *
+ * `--wire`: the wire set instead (wire-campaign.ts: one local environment per campaign, the real
+ * adapters, simulator, kube-apiserver and dynalite); writes `chaos-wire-report.json` and `.md`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { drawCampaign, runCampaign } from './campaign.ts';
 import { buildReport, replayCommand, replayScenario, reportMarkdown } from './report.ts';
+import { drawWireCampaign, runWireCampaign, type WireCampaignResult } from './wire-campaign.ts';
 
 const { values } = parseArgs({
   options: {
     seed: { type: 'string', default: '1' },
     campaigns: { type: 'string', default: '20' },
     out: { type: 'string', default: 'bench/results' },
+    wire: { type: 'boolean', default: false },
   },
 });
 const seed = Number(values.seed);
@@ -26,6 +31,59 @@ if (!Number.isInteger(seed) || !Number.isInteger(campaigns) || campaigns < 1) {
 }
 
 await mkdir(values.out, { recursive: true });
+if (values.wire) {
+  const started = Date.now();
+  const results: WireCampaignResult[] = [];
+  for (let s = seed; s < seed + campaigns; s++) {
+    const result = await runWireCampaign(drawWireCampaign(s));
+    results.push(result);
+    const summary = Object.entries(result.incidents)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    console.log(
+      result.violations.length === 0
+        ? `wire seed ${s}: clean (${result.durationMs} ms; ${summary})`
+        : `wire seed ${s}: ${result.violations.length} violation(s); replay: npm run chaos -- --wire --seed ${s} --campaigns 1`,
+    );
+    for (const v of result.violations) console.log(`  ${v.invariant}: ${v.detail}`);
+  }
+  const sum = (pick: (r: WireCampaignResult) => Record<string, number>) => {
+    const total: Record<string, number> = {};
+    for (const r of results) for (const [k, v] of Object.entries(pick(r))) total[k] = (total[k] ?? 0) + v;
+    return total;
+  };
+  const report = {
+    set: 'wire',
+    firstSeed: seed,
+    campaigns: results.length,
+    clean: results.filter((r) => r.violations.length === 0).length,
+    wallMs: Date.now() - started,
+    apiServerRestarts: results.filter((r) => r.spec.restartApiServer).length,
+    faults: sum((r) => r.faults),
+    incidents: sum((r) => r.incidents),
+    executions: sum((r) => r.executions.byStatus),
+    failures: results
+      .filter((r) => r.violations.length > 0)
+      .map((r) => ({ seed: r.seed, violations: r.violations })),
+  };
+  const lines = [
+    `# Wire chaos campaigns (seeds ${seed}–${seed + campaigns - 1})`,
+    '',
+    `${report.clean}/${report.campaigns} clean in ${(report.wallMs / 1000).toFixed(1)} s; ${report.apiServerRestarts} with a kube-apiserver restart.`,
+    '',
+    `- Faults: ${JSON.stringify(report.faults)}`,
+    `- Incidents: ${JSON.stringify(report.incidents)}`,
+    `- Executions: ${JSON.stringify(report.executions)}`,
+    ...report.failures.map((f) => `- Seed ${f.seed}: ${f.violations.map((v) => v.invariant).join(', ')}`),
+    '',
+  ];
+  await writeFile(join(values.out, 'chaos-wire-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(values.out, 'chaos-wire-report.md'), lines.join('\n'));
+  console.log(
+    `${report.clean}/${report.campaigns} wire campaigns clean in ${(report.wallMs / 1000).toFixed(1)} s`,
+  );
+  process.exit(report.failures.length === 0 ? 0 : 1);
+}
 const started = Date.now();
 const results = [];
 for (let s = seed; s < seed + campaigns; s++) {

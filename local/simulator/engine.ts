@@ -57,6 +57,18 @@ export type CapacityMode = 'available' | 'unavailable';
 export type NodeAction = 'reboot' | 'replace';
 export type BatchKind = 'reboot' | 'replace' | 'delete';
 
+/** A connection the apiserver refused or dropped (it is down or restarting), not an answer. */
+const unreachable = (error: unknown): boolean => {
+  const text = `${error instanceof Error ? error.message : ''} ${String((error as { cause?: unknown })?.cause ?? '')}`;
+  return /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up/.test(text);
+};
+export interface StartedOperation {
+  kind: BatchKind;
+  instanceId: string;
+  origin: OperationOrigin;
+  at: Date;
+}
+
 export interface EngineOptions {
   clusters: ClusterSpec[];
   kube?: (clusterName: string) => SimKubeAdmin;
@@ -149,6 +161,8 @@ export class SimEngine {
   readonly events: SimEvent[] = [];
   /** Cluster Events per cluster ARN (ListClusterEvents / DescribeClusterEvent). */
   readonly clusterEvents = new Map<string, ClusterEventRecord[]>();
+  /** Every Batch* operation started (accepted per node), ours (`api`) or HyperPod's own, in order. */
+  readonly started: StartedOperation[] = [];
   /** Errors raised inside lifecycle tasks (a failing kube admin call, …). */
   readonly errors: unknown[] = [];
 
@@ -279,6 +293,7 @@ export class SimEngine {
   }
 
   start(cluster: SimCluster, instance: SimInstance, kind: BatchKind, origin: OperationOrigin): void {
+    this.started.push({ kind, instanceId: instance.instanceId, origin, at: new Date() });
     if (kind === 'reboot') this.startReboot(cluster, instance, origin);
     else if (kind === 'replace') this.startReplace(cluster, instance, origin);
     else this.startDelete(cluster, instance, origin);
@@ -711,11 +726,20 @@ export class SimEngine {
   ): Promise<void> {
     const kube = this.kubes.get(cluster.name);
     if (!kube) return;
-    try {
-      await step(kube);
-    } catch (error) {
-      if (rethrow) throw error;
-      this.errors.push(error);
+    // The node's agents keep trying while the apiserver is unreachable (restarting): up to 30 s.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await step(kube);
+        return;
+      } catch (error) {
+        if (attempt < 120 && unreachable(error)) {
+          await this.sleep(250);
+          continue;
+        }
+        if (rethrow) throw error;
+        this.errors.push(error);
+        return;
+      }
     }
   }
 

@@ -35,6 +35,7 @@ import {
   type ReconcileAction,
   SimEngine,
   type SimulatorTimings,
+  type StartedOperation,
 } from '#local/simulator/engine.ts';
 import type { SimKubeAdmin } from '#local/simulator/kube-admin.ts';
 import type { ClusterSpec, NodeRecovery, SimCluster, SimEvent, SimInstance } from '#local/simulator/model.ts';
@@ -66,6 +67,7 @@ export type {
   NodeActionErrorCode,
   ReconcileAction,
   SimulatorTimings,
+  StartedOperation,
 } from '#local/simulator/engine.ts';
 export { DEFAULT_TIMINGS } from '#local/simulator/engine.ts';
 export type { ClusterSpec, SimCluster, SimEvent, SimInstance } from '#local/simulator/model.ts';
@@ -179,6 +181,8 @@ export interface Simulator {
   readonly requests: { operation: string; body: string }[];
   /** Errors raised inside lifecycle tasks. */
   readonly errors: unknown[];
+  /** Every reboot/replace/delete the simulated HyperPod started for a node, ours (`api`) or its own. */
+  readonly started: readonly StartedOperation[];
   /** Every conformance violation seen so far (requests, answers and errors checked against AWS's models). */
   conformanceViolations(): ConformanceViolation[];
   /**
@@ -316,6 +320,10 @@ class SimulatorServer implements Simulator {
   }
   get errors(): unknown[] {
     return this.engine.errors;
+  }
+
+  get started(): readonly StartedOperation[] {
+    return this.engine.started;
   }
 
   async listen(): Promise<void> {

@@ -67,6 +67,11 @@ export interface ControlPlane {
   startupMs: number;
   /** Runs the bundled kubectl against this control plane as admin. */
   kubectl(args: string[], input?: string): Promise<string>;
+  /**
+   * Kills the kube-apiserver process (SIGKILL, by PID), waits `downMs`, and starts it again with
+   * the same flags on the same port over the same etcd data; resolves once /readyz answers 200.
+   */
+  restartApiServer(options?: { downMs?: number }): Promise<void>;
   /** Stops all processes (reverse order; SIGTERM, SIGKILL after 10 s); deletes workDir unless keepLogs. */
   stop(options?: { keepLogs?: boolean }): Promise<void>;
 }
@@ -343,10 +348,12 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       );
     }
     launch('kube-apiserver', bin('kube-apiserver'), apiArgs);
-    await waitFor('kube-apiserver /readyz', async () => {
-      const r = await httpGet(`${server}/readyz`, { ca: caPem, token: adminToken });
-      return r.status === 200;
-    });
+    const apiReady = () =>
+      waitFor('kube-apiserver /readyz', async () => {
+        const r = await httpGet(`${server}/readyz`, { ca: caPem, token: adminToken });
+        return r.status === 200;
+      });
+    await apiReady();
     log(`kube-apiserver ready after ${Math.round(performance.now() - tStart)} ms`);
 
     // --- tier 1 --------------------------------------------------------------------------
@@ -451,6 +458,17 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       pids,
       startupMs,
       kubectl,
+      async restartApiServer(restartOptions?: { downMs?: number }) {
+        const old = procs.find((p) => p.name === 'kube-apiserver' && !p.exited);
+        if (!old) throw new Error('kube-apiserver is not running');
+        old.child.kill('SIGKILL');
+        await pollUntil(() => old.exited, { what: 'kube-apiserver to exit', timeoutMs: 10_000 });
+        procs.splice(procs.indexOf(old), 1);
+        await new Promise((r) => setTimeout(r, restartOptions?.downMs ?? 0));
+        launch('kube-apiserver', bin('kube-apiserver'), apiArgs);
+        await apiReady();
+        log(`kube-apiserver restarted (pid ${pids['kube-apiserver']})`);
+      },
       async stop(stopOptions?: { keepLogs?: boolean }) {
         if (stopped) return;
         stopped = true;
