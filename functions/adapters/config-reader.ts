@@ -1,7 +1,7 @@
 /**
  * The live app configuration, read by every Lambda (functions/composition/lambda-handler.ts) and
  * the local runner from the config store (docs/facts/config-store.md; the table and its writer:
- * config-store-dynamodb.ts). Separate from the writer so a Lambda bundles no document client.
+ * local/config-store-dynamodb.ts, operator tooling). Separate from the writer so a Lambda bundles no document client.
  *
  * The reader asks Powertools' DynamoDBProvider for the item `app-config` with a short `maxAge`
  * (cached in the container; a consistent GetItem when the cache expired) and validates every value
