@@ -205,7 +205,7 @@ export class KueueWorkloadUnavailableError extends HyperPodResilienceError {
 /**
  * The configuration in the config store is missing or fails the schema (contracts/config/app.ts):
  * nothing may act on it. Thrown by the config reader when it has no earlier valid version to fall
- * back to (local/config-store-dynamodb.ts); nothing was changed.
+ * back to (functions/adapters/config-reader.ts); nothing was changed.
  */
 export class ConfigInvalidError extends HyperPodResilienceError {
   /** zod-style issues: where and what. */

@@ -3,7 +3,7 @@
  * load: lambda-handler.ts calls loadRuntimeConfig on a container's first invocation and caches
  * the result, so a bad environment fails that invocation (every one of them, as nothing is cached).
  * The app configuration itself is not in the environment: it is read live from the config store
- * (`HPR_CONFIG_TABLE`, local/config-store-dynamodb.ts) before every invocation,
+ * (`HPR_CONFIG_TABLE`, functions/adapters/config-reader.ts) before every invocation,
  * cached for `HPR_CONFIG_MAX_AGE_SECONDS`. Nothing else in functions/ reads `process.env`.
  */
 import * as z from 'zod';
