@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { healthChecksSchema } from '#contracts/config/health-checks.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, EKS_CLUSTER_NAME } from '#contracts/config/ids.ts';
 import { policySchema } from '#contracts/config/policy.ts';
+import { servedGroups, sparesSchema } from '#contracts/config/spares.ts';
 import { sweepSchema } from '#contracts/config/sweep.ts';
 
 export const clusterConfigSchema = z.object({
@@ -112,6 +113,7 @@ export const appConfigSchema = z
     alarms: alarmSelectionSchema,
     healthChecks: healthChecksSchema,
     sweep: sweepSchema,
+    spares: sparesSchema,
   })
   .superRefine((value, ctx) => {
     const names = new Set<string>();
@@ -144,6 +146,28 @@ export const appConfigSchema = z
           message: `duplicate alarm ${key} (also alarms.allow.${first})`,
         });
       } else alarms.set(key, i);
+    }
+    // One pool per (cluster, served group): two pools for one group would make its promotion ambiguous.
+    const served = new Map<string, number>();
+    for (const [i, pool] of value.spares.pools.entries()) {
+      if (!names.has(pool.cluster)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spares', 'pools', i, 'cluster'],
+          message: `unknown cluster ${pool.cluster}: not in clusters[].name`,
+        });
+      }
+      for (const group of servedGroups(pool)) {
+        const key = `${pool.cluster}/${group}`;
+        const first = served.get(key);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['spares', 'pools', i],
+            message: `instance group ${key} is served by two pools (also spares.pools.${first})`,
+          });
+        } else served.set(key, i);
+      }
     }
   });
 export type AppConfig = z.infer<typeof appConfigSchema>;
