@@ -119,6 +119,8 @@ export interface LocalEnvironmentOptions {
    * one control plane per run; each environment's simulator then listens on that port).
    */
   controlPlane?: ControlPlane;
+  /** Extra kube-apiserver flags for the control plane this environment starts (not for a reused one). */
+  apiServerArgs?: string[];
   simulatorPort?: number;
   logger?: TaskLogger;
   /** What each Lambda may call (default: the derived deploy/task-iam.ts; local/iam-guard.ts). */
@@ -223,6 +225,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       );
       controlPlane = await startControlPlane({
         tokenWebhook: { url: `http://127.0.0.1:${simulatorPort}/authenticate` },
+        ...(options.apiServerArgs ? { apiServerArgs: options.apiServerArgs } : {}),
         log,
       });
       const started = controlPlane;

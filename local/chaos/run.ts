@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { drawCampaign, runCampaign } from './campaign.ts';
 import { buildReport, replayCommand, replayScenario, reportMarkdown } from './report.ts';
-import { drawWireCampaign, runWireCampaign, type WireCampaignResult } from './wire-campaign.ts';
+import { drawWireCampaign, runWireCampaign, type WireCampaignResult, wireClean } from './wire-campaign.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,11 +41,12 @@ if (values.wire) {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
     console.log(
-      result.violations.length === 0
+      wireClean(result)
         ? `wire seed ${s}: clean (${result.durationMs} ms; ${summary})`
-        : `wire seed ${s}: ${result.violations.length} violation(s); replay: npm run chaos -- --wire --seed ${s} --campaigns 1`,
+        : `wire seed ${s}: ${result.violations.length} violation(s), ${result.observerGaps.length} observer gap(s); replay: npm run chaos -- --wire --seed ${s} --campaigns 1`,
     );
     for (const v of result.violations) console.log(`  ${v.invariant}: ${v.detail}`);
+    for (const g of result.observerGaps) console.log(`  observer gap: ${g}`);
   }
   const sum = (pick: (r: WireCampaignResult) => Record<string, number>) => {
     const total: Record<string, number> = {};
@@ -56,15 +57,15 @@ if (values.wire) {
     set: 'wire',
     firstSeed: seed,
     campaigns: results.length,
-    clean: results.filter((r) => r.violations.length === 0).length,
+    clean: results.filter(wireClean).length,
     wallMs: Date.now() - started,
     apiServerRestarts: results.filter((r) => r.spec.restartApiServer).length,
     faults: sum((r) => r.faults),
     incidents: sum((r) => r.incidents),
     executions: sum((r) => r.executions.byStatus),
     failures: results
-      .filter((r) => r.violations.length > 0)
-      .map((r) => ({ seed: r.seed, violations: r.violations })),
+      .filter((r) => !wireClean(r))
+      .map((r) => ({ seed: r.seed, violations: r.violations, observerGaps: r.observerGaps })),
   };
   const lines = [
     `# Wire chaos campaigns (seeds ${seed}–${seed + campaigns - 1})`,
@@ -74,7 +75,10 @@ if (values.wire) {
     `- Faults: ${JSON.stringify(report.faults)}`,
     `- Incidents: ${JSON.stringify(report.incidents)}`,
     `- Executions: ${JSON.stringify(report.executions)}`,
-    ...report.failures.map((f) => `- Seed ${f.seed}: ${f.violations.map((v) => v.invariant).join(', ')}`),
+    ...report.failures.map(
+      (f) =>
+        `- Seed ${f.seed}: ${[...f.violations.map((v) => v.invariant), ...f.observerGaps.map(() => 'observer gap')].join(', ')}`,
+    ),
     '',
   ];
   await writeFile(join(values.out, 'chaos-wire-report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -9,11 +9,10 @@
  * shortage, slow lifecycles) and, for some seeds, the kube-apiserver killed and restarted
  * mid-incident. After the executions end and a final sweep, the observed world is built from
  * what the real sources hold — the operations the simulator started at our request, a watch on
- * the apiserver (nodes and Jobs, resumed across the restart from its last resourceVersion), the
- * nodes read back, the ledger — and judged by the same `checkInvariants` as the in-memory set.
+ * the apiserver (nodes and Jobs served from etcd, resumed across the restart from its last
+ * resourceVersion: wire-observer.ts), the nodes read back, the ledger — and judged by the same `checkInvariants` as the in-memory set.
  */
 import { randomBytes } from 'node:crypto';
-import { Watch } from '@kubernetes/client-node';
 import { NVIDIA_GPU_RESOURCE } from '#contracts/accelerator-table.ts';
 import { maxParallelLimit } from '#domain/guardrails.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
@@ -23,12 +22,12 @@ import {
   QUARANTINED_BY_ANNOTATION,
 } from '#domain/quarantine.ts';
 import { suspendedIncidentIds } from '#domain/workload-suspension.ts';
-import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
+import { startLocalEnvironment } from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import { type ExecutionReport, runNodeRecovery } from '#local/runner.ts';
-import { testbedKubeConfig } from '#local/testbed/kube-admin.ts';
 import { checkInvariants, type ObservedWorkload, type ObservedWorld, type Violation } from './invariants.ts';
 import { seeded } from './prng.ts';
+import { WIRE_OBSERVER_APISERVER_ARGS, WireObserver } from './wire-observer.ts';
 
 export interface WireCampaignSpec {
   seed: number;
@@ -58,8 +57,17 @@ export interface WireCampaignResult {
   notifications: number;
   /** How often the observer's watches reopened (the apiserver restart ends their streams). */
   watchReconnects: number;
+  /**
+   * What the observer may have missed (wire-observer.ts: an expired watch, an unreadable event).
+   * Non-empty: the invariants were judged on a partial history, so the campaign is not clean.
+   */
+  observerGaps: string[];
   durationMs: number;
 }
+
+/** Clean: no invariant broken, judged on a history the observer saw whole. */
+export const wireClean = (result: WireCampaignResult): boolean =>
+  result.violations.length === 0 && result.observerGaps.length === 0;
 
 /** Draws the campaign of a seed (the same seed, the same campaign). */
 export const drawWireCampaign = (seed: number, options: { restart?: boolean } = {}): WireCampaignSpec => {
@@ -88,93 +96,6 @@ export const drawWireCampaign = (seed: number, options: { restart?: boolean } = 
     restartApiServer: options.restart ?? random.chance(0.5),
   };
 };
-
-/** Counts each change of a Job's suspend switch and our annotations, and each quarantine write, as the apiserver reports them. */
-class WireObserver {
-  readonly jobs = new Map<
-    string,
-    { suspended?: boolean; suspends: number; resumes: number; writes: number; holders: string }
-  >();
-  readonly quarantineWrites: ObservedWorld['quarantineWrites'] = [];
-  readonly nodeHolders = new Map<string, string | undefined>();
-  private readonly stops: (() => void)[] = [];
-  private stopped = false;
-  reconnects = 0;
-
-  constructor(private readonly env: LocalEnvironment) {}
-
-  async start(namespace: string): Promise<void> {
-    await this.follow('/api/v1/nodes', (node) => this.onNode(node));
-    await this.follow(`/apis/batch/v1/namespaces/${namespace}/jobs`, (job) => this.onJob(job));
-  }
-
-  private onNode(node: KubeObject): void {
-    const name = node.metadata.name;
-    const holder = node.metadata.annotations?.[QUARANTINED_BY_ANNOTATION];
-    if (holder && this.nodeHolders.get(name) !== holder)
-      this.quarantineWrites.push({ nodeName: name, incidentId: holder });
-    this.nodeHolders.set(name, holder);
-  }
-
-  onJob(job: KubeObject): void {
-    const key = `Job/${job.metadata.namespace}/${job.metadata.name}`;
-    const suspended = (job.spec as { suspend?: boolean } | undefined)?.suspend === true;
-    const holders = suspendedIncidentIds(job).join(',');
-    const seen = this.jobs.get(key);
-    if (!seen) {
-      this.jobs.set(key, { suspended, suspends: 0, resumes: 0, writes: 0, holders });
-      return;
-    }
-    if (seen.suspended !== suspended) {
-      seen.writes += 1;
-      if (suspended) seen.suspends += 1;
-      else seen.resumes += 1;
-    } else if (seen.holders !== holders) seen.writes += 1;
-    seen.suspended = suspended;
-    seen.holders = holders;
-  }
-
-  /** A watch that resumes from the last resourceVersion when the stream ends (the apiserver restarts). */
-  private async follow(path: string, onObject: (object: KubeObject) => void): Promise<void> {
-    let resourceVersion: string | undefined;
-    const cp = this.env.controlPlane;
-    const open = async (): Promise<void> => {
-      const watch = new Watch(testbedKubeConfig(cp, cp.adminToken));
-      const controller = await watch.watch(
-        path,
-        { allowWatchBookmarks: false, ...(resourceVersion ? { resourceVersion } : {}) },
-        (_phase, object: KubeObject) => {
-          resourceVersion = object.metadata.resourceVersion ?? resourceVersion;
-          onObject(object);
-        },
-        () => {
-          if (this.stopped) return;
-          this.reconnects += 1;
-          void reopen();
-        },
-      );
-      this.stops.push(() => controller.abort());
-    };
-    // One reopen loop per stream: retries until the apiserver answers again.
-    const reopen = async (): Promise<void> => {
-      while (!this.stopped) {
-        await new Promise((r) => setTimeout(r, 250));
-        try {
-          await open();
-          return;
-        } catch {
-          // the apiserver is still down
-        }
-      }
-    };
-    await open();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    for (const stop of this.stops) stop();
-  }
-}
 
 const job = (
   ns: string,
@@ -226,12 +147,13 @@ export const runWireCampaign = async (
       awaitNode: { pollSeconds: 1, rebootTimeoutMinutes: 5, replaceTimeoutMinutes: 10 },
     },
     autoDispatch: false,
+    apiServerArgs: WIRE_OBSERVER_APISERVER_ARGS,
     ...(spec.sagemaker.slowLifecycles
       ? { timings: { rebootMs: 3000, replaceMs: 4000, nodeJoinMs: 1000 } }
       : {}),
     log,
   });
-  const observer = new WireObserver(env);
+  const observer = new WireObserver(env.controlPlane);
   const faults: Record<string, number> = {};
   const count = (kind: string, n = 1) => {
     if (n > 0) faults[kind] = (faults[kind] ?? 0) + n;
@@ -356,8 +278,9 @@ export const runWireCampaign = async (
     const heldBy = new Map(
       finalJobs.items.map((j) => [`Job/${j.metadata.namespace}/${j.metadata.name}`, suspendedIncidentIds(j)]),
     );
-    // A change the watch missed while it reconnected still shows in the state read back.
+    // A change whose event had not arrived when the watch stopped still shows in the state read back.
     for (const j of finalJobs.items) observer.onJob(j);
+    for (const n of nodes) observer.onNode(n);
     if (sim.errors.length > 0) log(`simulator errors: ${sim.errors.map(String).join('; ')}`);
     const config = env.config;
     const world: ObservedWorld = {
@@ -418,6 +341,7 @@ export const runWireCampaign = async (
       executions: { total: unique.length, byStatus },
       notifications: sim.notifications.length,
       watchReconnects: observer.reconnects,
+      observerGaps: [...observer.gaps],
       durationMs: Date.now() - started,
     };
   } finally {

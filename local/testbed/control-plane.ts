@@ -43,6 +43,8 @@ export interface StartControlPlaneOptions {
   tokenWebhook?: { url: string; caPem?: string };
   /** Extra static bearer tokens (the admin token is always there). */
   staticTokens?: StaticToken[];
+  /** Extra kube-apiserver flags, kept across `restartApiServer` (e.g. `--watch-cache-sizes=nodes#0`). */
+  apiServerArgs?: string[];
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -324,6 +326,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       '--endpoint-reconciler-type=none',
       '--profiling=false',
       '--v=1',
+      ...(options.apiServerArgs ?? []),
     ];
     if (options.tokenWebhook) {
       const wh = options.tokenWebhook;
