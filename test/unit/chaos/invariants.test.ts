@@ -211,6 +211,22 @@ describe('Chaos invariants', () => {
     expect(broken('ledger-matches-actions', invented)).toHaveLength(1);
   });
 
+  it('catches a quarantine the ledger gives a sweep incident when only another incident was seen writing that node', () => {
+    // The shape of wire seeds 137/140/143/144/152: the fix lies in the observer (wire-observer.ts),
+    // so the check itself must still fail when the write really was not seen.
+    const world = cleanWorld();
+    world.incidents.push(
+      incident('sweep-hyperpod-labels-i-a-1', 'i-a', [
+        ['quarantined', 40, { nodeName: 'hyperpod-i-a', already: false }],
+      ]),
+    );
+    expect(broken('ledger-matches-actions', world).map((v) => v.detail)).toEqual([
+      'the ledger says quarantine hyperpod-i-a sweep-hyperpod-labels-i-a-1, nobody wrote it',
+    ]);
+    world.quarantineWrites.push({ nodeName: 'hyperpod-i-a', incidentId: 'sweep-hyperpod-labels-i-a-1' });
+    expect(broken('ledger-matches-actions', world)).toEqual([]);
+  });
+
   it('has a failing test above for every invariant it checks', () => {
     expect([...INVARIANTS].sort()).toEqual(
       [
