@@ -21,7 +21,6 @@ import type { ControlPlane } from '#local/testbed/control-plane.ts';
 import { testbedKubeConfig } from '#local/testbed/kube-admin.ts';
 import type { ObservedWorld } from './invariants.ts';
 
-/** Counts each change of a Job's suspend switch and our annotations, and each quarantine write, as the apiserver reports them. */
 /** Node and Job watches served from etcd, not the watch cache: a resume after a restart sees every revision. */
 export const WIRE_OBSERVER_APISERVER_ARGS = ['--watch-cache-sizes=nodes#0,jobs.batch#0'];
 
@@ -33,8 +32,8 @@ export type WatchEventReading =
 
 /**
  * Reads one watch event. The apiserver ends a watch it cannot serve from the requested
- * resourceVersion with an `ERROR` event carrying a `Status` with code 410 (reason `Expired`, or
- * `Gone` from older servers); the client must list again, and every change before the list is lost
+ * resourceVersion with an `ERROR` event carrying a `Status` with code 410 (reason `Expired`, any
+ * 410 counts); the client must list again, and every change before the list is lost
  * to it (docs/FACTS.md chaos.apiserver-watch-cache). Any other `ERROR`, or an object without a
  * name, is an error: never an object to count.
  *
@@ -54,6 +53,7 @@ export const readWatchEvent = (phase: string, object: unknown): WatchEventReadin
     : { kind: 'error', detail: `${phase} event without an object name: ${JSON.stringify(object)}` };
 };
 
+/** Counts each change of a Job's suspend switch and our annotations, and each quarantine write, as the apiserver reports them. */
 export class WireObserver {
   /** What the observer may have missed (an expired watch, an unreadable event): the campaign cannot be judged. */
   readonly gaps: string[] = [];
