@@ -49,12 +49,15 @@ export const SPARE_TOLERATION_SUPPORTED: Readonly<Record<WorkloadKind, boolean>>
   JobSet: true,
   // training-operator v1: its webhook has no immutability rule on the replica specs; pods are
   // created from the current template on resume (facts `spares.training-operator-update`).
-  // MPIJob (mpi-operator) is not in the test bed: checked at CRD level only.
   PyTorchJob: true,
+  // mpi-operator v0.8.0+ copies the launcher template's scheduling directives into the suspended
+  // launcher Job; workers are pods made from the template on resume (facts
+  // `spares.mpi-operator-update`). Not in the test bed: checked at CRD level only.
   MPIJob: true,
-  // Its CRD and operator are not public: unverified (facts `spares.hyperpod-pytorchjob-update`); a
-  // refusal surfaces as a failed patch, and the admission policy still bounds what we may change.
-  HyperPodPyTorchJob: true,
+  // Not until shown on a real HyperPod cluster: its CRD and operator are not public, and Kueue hands
+  // it scheduling data (tolerations among them) through `status.podSetInfos`, not the template
+  // (facts `spares.hyperpod-pytorchjob-update`). The promotion records `no-spare` for it.
+  HyperPodPyTorchJob: false,
 };
 
 const podSpecOf = (template: unknown, where: string): Json => {
