@@ -207,3 +207,22 @@ export const removeSpareTolerations = (kind: WorkloadKind, workload: KubeObject)
   planTolerations(kind, workload, (tolerations) =>
     tolerations.some(isClaimToleration) ? tolerations.filter((t) => !isClaimToleration(t)) : undefined,
   );
+
+/**
+ * Whether the Job controller has caught up with a batch Job's suspension: `spec.suspend` is true,
+ * no pod is active, and the Job either never started or carries the condition `Suspended` True. Only
+ * then may its template take the toleration (Kubernetes 1.36+; before 1.36 a Job that ran is refused
+ * even then: docs/FACTS.md `spares.job-started-before-1-36`). Right after our suspend patch it is
+ * false until the controller's next sync: poll, do not patch.
+ *
+ * @example
+ * jobSuspensionSettled(job); // false right after `spec.suspend: true`, true once the controller marked it
+ */
+export const jobSuspensionSettled = (job: KubeObject): boolean => {
+  const status = isObject(job.status) ? job.status : {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  const markedSuspended = conditions.some(
+    (c) => isObject(c) && c.type === 'Suspended' && c.status === 'True',
+  );
+  return job.spec?.suspend === true && !status.active && (status.startTime === undefined || markedSuspended);
+};

@@ -5,6 +5,7 @@ import type { KubeObject } from '#domain/kube-types.ts';
 import {
   addSpareToleration,
   isClaimToleration,
+  jobSuspensionSettled,
   removeSpareTolerations,
   SPARE_TOLERATION_SUPPORTED,
 } from '#domain/spare-tolerations.ts';
@@ -250,5 +251,51 @@ describe('isClaimToleration', () => {
 describe('SPARE_TOLERATION_SUPPORTED', () => {
   it('answers for every workload kind', () => {
     expect(Object.keys(SPARE_TOLERATION_SUPPORTED).sort()).toEqual([...WORKLOAD_KIND_NAMES].sort());
+  });
+});
+
+describe('jobSuspensionSettled', () => {
+  const at = (spec: Record<string, unknown>, status?: Record<string, unknown>): KubeObject => ({
+    metadata: meta,
+    spec,
+    ...(status ? { status } : {}),
+  });
+  const suspendedCondition = { type: 'Suspended', status: 'True', reason: 'JobSuspended' };
+
+  it('is true for a suspended Job that never started', () => {
+    expect(jobSuspensionSettled(at({ suspend: true }))).toBe(true);
+  });
+
+  it('is true for a Job the controller marked Suspended with no active pod, startTime still set (1.35 and older)', () => {
+    expect(
+      jobSuspensionSettled(
+        at({ suspend: true }, { startTime: '2026-12-03T18:00:00Z', conditions: [suspendedCondition] }),
+      ),
+    ).toBe(true);
+  });
+
+  it('is false right after the suspend patch: started, not yet marked, or pods still active', () => {
+    expect(
+      jobSuspensionSettled(at({ suspend: true }, { startTime: '2026-12-03T18:00:00Z', active: 2 })),
+    ).toBe(false);
+    expect(
+      jobSuspensionSettled(
+        at(
+          { suspend: true },
+          {
+            startTime: '2026-12-03T18:00:00Z',
+            conditions: [{ ...suspendedCondition, status: 'False' }, 'odd'],
+          },
+        ),
+      ),
+    ).toBe(false);
+    expect(jobSuspensionSettled(at({ suspend: true }, { active: 1, conditions: [suspendedCondition] }))).toBe(
+      false,
+    );
+  });
+
+  it('is false for a running Job', () => {
+    expect(jobSuspensionSettled(at({ suspend: false }))).toBe(false);
+    expect(jobSuspensionSettled(at({}))).toBe(false);
   });
 });
