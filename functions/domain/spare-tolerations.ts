@@ -181,7 +181,8 @@ const planTolerations = (
 
 /**
  * Merge patch adding `spareToleration(token)` to every pod template of the workload; undefined when
- * every template already has it. Throws InvalidInputError when a template is missing.
+ * every template already has it. Throws InvalidInputError when a template is missing or the token
+ * is not a claim token (`claimToken`).
  *
  * @example
  * addSpareToleration('Job', job, 'c-0123456789abcdef');
@@ -192,6 +193,10 @@ export const addSpareToleration = (
   workload: KubeObject,
   token: string,
 ): MergePatch | undefined => {
+  if (!CLAIM_TOKEN.test(token))
+    throw new InvalidInputError('not a claim token', [
+      { path: 'token', message: `expected ${CLAIM_TOKEN_PATTERN}` },
+    ]);
   const ours = spareToleration(token);
   return planTolerations(kind, workload, (tolerations) =>
     tolerations.some((t) => sameToleration(t, ours)) ? undefined : [...tolerations, { ...ours }],

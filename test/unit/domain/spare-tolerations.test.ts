@@ -188,6 +188,11 @@ describe('addSpareToleration', () => {
         InvalidInputError,
       );
   });
+
+  it('refuses a token that is not a claim token (the pool value among them), planning nothing', () => {
+    for (const token of ['pool', 'c-0123', 'C-0123456789ABCDEF', ''])
+      expect(() => addSpareToleration('Job', job(), token), token).toThrow(InvalidInputError);
+  });
 });
 
 type WorkloadKind = (typeof WORKLOAD_KIND_NAMES)[number];
