@@ -21,6 +21,7 @@ import { InvalidInputError } from '#contracts/errors.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import { CLAIM_TOKEN_PATTERN, spareToleration } from '#domain/spares.ts';
 import type { MergePatch, WorkloadKind } from '#domain/types.ts';
+import { isKueueManaged } from '#domain/workload-suspension.ts';
 
 type Json = Record<string, unknown>;
 /** A toleration as found (kept as it is, whatever its shape). */
@@ -230,4 +231,25 @@ export const jobSuspensionSettled = (job: KubeObject): boolean => {
     (c) => isObject(c) && c.type === 'Suspended' && c.status === 'True',
   );
   return job.spec?.suspend === true && !status.active && (status.startTime === undefined || markedSuspended);
+};
+
+/**
+ * Why a suspended workload may not be given the spare toleration, or undefined when it may:
+ * - `kind-cannot-change-tolerations`: its kind does not take the change (`SPARE_TOLERATION_SUPPORTED`);
+ * - `kueue-managed`: Kueue admits it. A toleration change while its Workload is not admitted makes
+ *   the job no longer match the Workload's pod sets, and Kueue then deletes that Workload and
+ *   creates a new, active one: our hold on it (`spec.active: false`, our annotations) would be lost
+ *   and Kueue could start the job behind our back (docs/FACTS.md `spares.kueue-recreates-workload`).
+ *
+ * @example
+ * spareTolerationRefusal('PyTorchJob', job); // undefined: it may
+ * spareTolerationRefusal('HyperPodPyTorchJob', job); // 'kind-cannot-change-tolerations'
+ */
+export const spareTolerationRefusal = (
+  kind: WorkloadKind,
+  workload: KubeObject,
+): 'kind-cannot-change-tolerations' | 'kueue-managed' | undefined => {
+  if (!SPARE_TOLERATION_SUPPORTED[kind]) return 'kind-cannot-change-tolerations';
+  if (isKueueManaged(workload)) return 'kueue-managed';
+  return undefined;
 };

@@ -8,8 +8,10 @@ import {
   jobSuspensionSettled,
   removeSpareTolerations,
   SPARE_TOLERATION_SUPPORTED,
+  spareTolerationRefusal,
 } from '#domain/spare-tolerations.ts';
 import { claimToken, SPARE_POOL_TAINT_VALUE, SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
+import { KUEUE_QUEUE_NAME_LABEL } from '#domain/workload-suspension.ts';
 import { applyMergePatch } from '../../fakes/merge-patch.ts';
 
 const TOKEN = 'c-0123456789abcdef';
@@ -302,5 +304,24 @@ describe('jobSuspensionSettled', () => {
   it('is false for a running Job', () => {
     expect(jobSuspensionSettled(at({ suspend: false }))).toBe(false);
     expect(jobSuspensionSettled(at({}))).toBe(false);
+  });
+});
+
+describe('spareTolerationRefusal', () => {
+  it('lets a plain suspended Job, JobSet, PyTorchJob and MPIJob take the toleration', () => {
+    for (const kind of ['Job', 'JobSet', 'PyTorchJob', 'MPIJob'] as const)
+      expect(spareTolerationRefusal(kind, samples[kind]()), kind).toBeUndefined();
+  });
+
+  it('refuses a HyperPodPyTorchJob: its kind is not known to take the change', () => {
+    expect(spareTolerationRefusal('HyperPodPyTorchJob', hyperPodJob())).toBe(
+      'kind-cannot-change-tolerations',
+    );
+  });
+
+  it('refuses a job Kueue admits, whatever its kind (Kueue would recreate its Workload)', () => {
+    const queued = job();
+    queued.metadata = { ...queued.metadata, labels: { [KUEUE_QUEUE_NAME_LABEL]: 'team-a' } };
+    expect(spareTolerationRefusal('Job', queued)).toBe('kueue-managed');
   });
 });
