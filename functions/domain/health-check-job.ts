@@ -34,7 +34,7 @@ export const SCRATCH_PATH = '/tmp';
 /** HyperPod taints nodes under deep health checks (and HMA faulty ones) with this key (docs/FACTS.md taints.deep-health-check). */
 export const HYPERPOD_HEALTH_TAINT_KEY = 'sagemaker.amazonaws.com/node-health-status';
 
-export type HealthCheckPurpose = 'verify' | 'manual' | 'idle';
+export type HealthCheckPurpose = 'verify' | 'manual' | 'idle' | 'spare';
 
 /** What the checks are judged against; handed to them as `HPR_*` environment variables. */
 export interface QuickCheckExpectations {

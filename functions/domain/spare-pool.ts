@@ -476,3 +476,15 @@ export const chooseSpare = (spares: KubeNode[], jobNodes: KubeNode[]): KubeNode 
     .map((node) => ({ node, score: score(node) }))
     .sort((a, b) => b.score - a.score || bySinceThenName(a.node, b.node))[0]?.node;
 };
+
+/**
+ * The execution name of a spare's quick check: one per spare per retry window, so overlapping
+ * sweeps start it once and a check that could not start is tried again in the next window.
+ *
+ * @example
+ * spareCheckExecutionName('i-0123456789abcdef0', '2026-01-01T00:05:00Z', 60); // 'spare-check-i-0123456789abcdef0-490896'
+ */
+export const spareCheckExecutionName = (instanceId: string, now: string, retryMinutes: number): string =>
+  `spare-check-${instanceId}-${Math.floor(Date.parse(now) / (retryMinutes * MINUTE_MS))}`
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 80);

@@ -23,6 +23,7 @@ import {
 import type { TaskDeps } from './deps.ts';
 import { parseInput } from './parse.ts';
 import { resolveNode } from './resolve-node.ts';
+import { SPARE_POOL_REQUESTER } from './spare-pool-upkeep.ts';
 
 /** `requestedBy` of the health sweep's idle-node checks. */
 export const SWEEP_REQUESTER = 'health-sweep';
@@ -103,7 +104,12 @@ export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<
       onFailure: request.onFailure,
       reason: request.reason,
       requestedBy: request.requestedBy,
-      purpose: request.requestedBy === SWEEP_REQUESTER ? 'idle' : 'manual',
+      purpose:
+        request.requestedBy === SWEEP_REQUESTER
+          ? 'idle'
+          : request.requestedBy === SPARE_POOL_REQUESTER
+            ? 'spare'
+            : 'manual',
     },
     clusterName: cluster.name,
     eksClusterName: cluster.eksClusterName,

@@ -15,6 +15,7 @@ import {
   planReleaseSpare,
   planTakeSpare,
   poolTarget,
+  spareCheckExecutionName,
   spareInfo,
   type UpkeepSettings,
 } from '#domain/spare-pool.ts';
@@ -560,5 +561,14 @@ describe('Function: chooseSpare', () => {
       node('plain'),
     ];
     expect(chooseSpare(candidates, [])).toBeUndefined();
+  });
+});
+
+describe('Function: spareCheckExecutionName', () => {
+  it('names one check per spare per retry window', () => {
+    const first = spareCheckExecutionName('i-0123456789abcdef0', '2026-01-01T00:05:00Z', 60);
+    expect(first).toBe('spare-check-i-0123456789abcdef0-490896');
+    expect(spareCheckExecutionName('i-0123456789abcdef0', '2026-01-01T00:55:00Z', 60)).toBe(first);
+    expect(spareCheckExecutionName('i-0123456789abcdef0', '2026-01-01T01:05:00Z', 60)).not.toBe(first);
   });
 });
