@@ -81,7 +81,12 @@ describe('RBAC: one Kubernetes identity per Lambda', () => {
       id.clusterRole?.rules.some((r) => r.resources.includes('nodes') && r.verbs.includes('patch')),
     ).map((id) => id.lambda);
     // record-health-check marks a verified hot spare `ready` (functions/domain/spare-pool.ts).
-    expect(patchers).toEqual(['quarantine-node', 'record-health-check', 'repair-stale-state', 'restore-node']);
+    expect(patchers).toEqual([
+      'quarantine-node',
+      'record-health-check',
+      'repair-stale-state',
+      'restore-node',
+    ]);
   });
 
   it('never grants pods/log, secrets, update, or create outside events, evictions and our namespace', () => {
