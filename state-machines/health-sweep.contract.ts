@@ -150,6 +150,7 @@ export const sweepResultSchema = z.object({
             unavailable: z.number(),
             taking: z.number(),
             releasing: z.number(),
+            /** Quick checks the pool wants; the sweep starts as many as the in-flight limit leaves free. */
             checks: z.number(),
             /** Spares missing with no idle candidate left: the `spare-pool-below-target` finding. */
             missing: z.number(),

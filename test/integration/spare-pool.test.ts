@@ -151,4 +151,22 @@ describe('Health sweep: hot-spare pool upkeep', () => {
     expect(started.some((s) => s.machine === 'node-recovery')).toBe(true);
     expect(h.kube.nodes.get(nodeName(NODE_A))?.metadata.labels?.[SPARE_STATE_LABEL]).not.toBe('ready');
   });
+
+  it('starts no more spare checks than the in-flight limit leaves free: the others stay verifying for a later sweep', async () => {
+    // Prepare: one operation at a time on this cluster.
+    const h = makeHarness({
+      policy: { maxParallel: { absolute: 1, percent: 100 } },
+      healthChecks: QUICK_CHECKS_ON,
+      spares: { pools: [{ cluster: CLUSTER.name, instanceGroup: 'workers', count: 3 }] },
+    });
+    simulateCheckPods(h, (check) => ({ verdict: passingVerdict(check) }));
+
+    // Act
+    const { started } = await sweep(h);
+
+    // Assess
+    expect(started.map((s) => [s.machine, s.status])).toEqual([['health-check', 'SUCCEEDED']]);
+    expect([NODE_A, NODE_B, NODE_C].map((id) => state(h, id))).toEqual(['ready', 'verifying', 'verifying']);
+    expect(state(h, NODE_D)).toBeUndefined();
+  });
 });
