@@ -10,7 +10,8 @@ import {
   SPARE_TAINT_KEY,
   SPARE_VERIFIED_ANNOTATION,
 } from '#domain/spares.ts';
-import { LocalExecutions, runHealthSweep } from '#local/runner.ts';
+import { SPARE_POOL_REQUESTER } from '#functions/tasks/spare-pool-upkeep.ts';
+import { LocalExecutions, runHealthCheck, runHealthSweep } from '#local/runner.ts';
 import { passingVerdict } from '#local/simulated-health-checks.ts';
 import { CLUSTER, INSTANCES, makeHarness, nodeName } from './harness.ts';
 import { QUICK_CHECKS_ON, simulateCheckPods } from './health-harness.ts';
@@ -168,5 +169,30 @@ describe('Health sweep: hot-spare pool upkeep', () => {
     expect(started.map((s) => [s.machine, s.status])).toEqual([['health-check', 'SUCCEEDED']]);
     expect([NODE_A, NODE_B, NODE_C].map((id) => state(h, id))).toEqual(['ready', 'verifying', 'verifying']);
     expect(state(h, NODE_D)).toBeUndefined();
+  });
+
+  it('never runs a spare check on a node that is not a verifying spare (a take kept because work landed on it)', async () => {
+    // Prepare: a spare check asked for a plain node, as when the sweep's take of it was kept.
+    const h = makeHarness({ healthChecks: QUICK_CHECKS_ON });
+    const jobs = simulateCheckPods(h, (check) => ({ verdict: passingVerdict(check) }));
+
+    // Act
+    const report = await runHealthCheck(
+      {
+        clusterName: CLUSTER.name,
+        instanceId: NODE_A,
+        reason: 'quick check of a new hot spare',
+        requestedBy: SPARE_POOL_REQUESTER,
+      },
+      h.deps,
+      { executionName: 'spare-check-refused' },
+    );
+
+    // Assess
+    expect(report.status).toBe('FAILED');
+    expect(report.error?.name).toBe('ActionRefusedError');
+    expect(report.error?.cause).toContain(`${nodeName(NODE_A)} is not a verifying spare`);
+    expect(jobs).toEqual([]);
+    expect(await h.ledger.listLeases(CLUSTER.name, '2026-11-29T10:00:00.000Z')).toEqual([]);
   });
 });
