@@ -48,6 +48,13 @@ export const COUNTERS = {
    * from the generated ones (or could not be read), 0 when they match.
    */
   KubernetesIdentityDrift: ['clusterName'],
+  /**
+   * Hot-spare pools (functions/domain/spare-pool.ts), per pool every sweep: the spares still missing
+   * with no idle node left to take (0 when the pool is at target), and the spares per `state`
+   * (`ready`, `verifying`, `promoted`, `unavailable`).
+   */
+  SparePoolBelowTarget: ['clusterName', 'instanceGroup'],
+  SparePoolSpares: ['clusterName', 'instanceGroup', 'state'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The SweepStaleState kind of an incident open past its deadline (health-sweep.contract.ts `repairSchema`). */

@@ -249,6 +249,8 @@ export const ourNamespace: Namespace = {
 export const OWNED_KEY_PREFIX = 'hyperpod-resilience.io/';
 /** Our node taint (functions/domain/quarantine.ts QUARANTINE_TAINT_KEY). */
 const OUR_TAINT_KEY = 'hyperpod-resilience.io/quarantine';
+/** The hot-spare taint (functions/domain/spares.ts SPARE_TAINT_KEY): ours too. */
+const SPARE_NODE_TAINT_KEY = 'hyperpod-resilience.io/spare';
 
 const celString = (s: string): string => JSON.stringify(s);
 
@@ -297,7 +299,7 @@ const ourGroupsCondition = () => ({
 });
 
 const otherTaints = (root: 'object' | 'oldObject') =>
-  `(has(${root}.spec.taints) ? ${root}.spec.taints : []).filter(t, t.key != ${celString(OUR_TAINT_KEY)})`;
+  `(has(${root}.spec.taints) ? ${root}.spec.taints : []).filter(t, t.key != ${celString(OUR_TAINT_KEY)} && t.key != ${celString(SPARE_NODE_TAINT_KEY)})`;
 
 /** Node spec fields besides `unschedulable` and `taints` (core/v1 NodeSpec). */
 const OTHER_NODE_SPEC_FIELDS = ['podCIDR', 'podCIDRs', 'providerID', 'externalID', 'configSource'];
@@ -320,7 +322,7 @@ export const nodePolicy: AdmissionPolicy = {
     validations: [
       {
         expression: `${otherTaints('object')} == ${otherTaints('oldObject')}`,
-        message: `hyperpod-resilience may add or remove only its own taint (${OUR_TAINT_KEY})`,
+        message: `hyperpod-resilience may add or remove only its own taints (${OUR_TAINT_KEY}, ${SPARE_NODE_TAINT_KEY})`,
         reason: 'Forbidden',
       },
       {

@@ -149,9 +149,9 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
     kubernetes: true,
   },
   'record-health-check': {
-    ports: ['Ledger.releaseLease'],
-    actions: ['dynamodb:DeleteItem'],
-    kubernetes: false,
+    ports: ['KubeApi.getNode', 'KubeApi.patchNode', 'KubeApiFactory', 'Ledger.releaseLease'],
+    actions: ['dynamodb:DeleteItem', 'eks:DescribeCluster'],
+    kubernetes: true,
   },
   'record-job-resume': {
     ports: ['Ledger.createIncident', 'Notifier.notify'],
@@ -168,6 +168,7 @@ export const TASK_IAM: Readonly<Record<string, TaskIam>> = {
       'KubeApi.getNode',
       'KubeApi.getWorkload',
       'KubeApi.listObjects',
+      'KubeApi.listPods',
       'KubeApi.listWorkloads',
       'KubeApi.patchNode',
       'KubeApi.patchObject',

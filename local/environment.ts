@@ -96,6 +96,8 @@ export interface LocalEnvironmentOptions {
   sweep?: AppConfigInput['sweep'];
   /** The `alarms` section of the config (no alarm may act when omitted). */
   alarms?: AppConfigInput['alarms'];
+  /** The `spares` section of the config (hot-spare pools; none when omitted). */
+  spares?: AppConfigInput['spares'];
   /**
    * LOCAL MODE ONLY — the simulated result of each quick health check. The test bed runs no
    * containers: kwok ends a pod carrying `sim.test/verdict` with that text as its termination
@@ -302,6 +304,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
       ...(options.sweep ? { sweep: options.sweep } : {}),
       ...(options.alarms ? { alarms: options.alarms } : {}),
+      ...(options.spares ? { spares: options.spares } : {}),
     });
     // The tasks read their configuration from the config store before every step, as the
     // Lambdas do (max age 0 locally: a switch takes effect at the next step).

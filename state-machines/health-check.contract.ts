@@ -130,7 +130,8 @@ export const healthCheckInputJsonSchema: Readonly<Record<string, unknown>> = Obj
 
 // ------------------------------------------------------------------ quick check (shared with node-recovery)
 
-const purposeSchema = z.enum(['verify', 'manual', 'idle']);
+/** `spare`: the health sweep verifies a new hot spare (a pass marks it `ready`). */
+const purposeSchema = z.enum(['verify', 'manual', 'idle', 'spare']);
 
 /** StartQuickCheck input, built by Parameters in both machines. */
 export const quickCheckRequestSchema = z.object({
@@ -258,5 +259,7 @@ export const healthCheckRecordSchema = z.object({
   instanceId: z.string(),
   nodeName: z.string().optional(),
   recovery: z.object({ executionName: z.string(), input: z.record(z.string(), z.unknown()) }).optional(),
+  /** Purpose `spare`: what the check did to the spare (`ready`, or `unchanged` when it was no longer verifying). */
+  spare: z.enum(['ready', 'unchanged']).optional(),
 });
 export type HealthCheckRecord = z.infer<typeof healthCheckRecordSchema>;

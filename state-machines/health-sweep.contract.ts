@@ -75,6 +75,32 @@ export const repairSchema = z.discriminatedUnion('kind', [
     startedAt: z.string(),
     detail: z.string(),
   }),
+  /** Hot-spare pool upkeep (functions/domain/spare-pool.ts): make an idle node a spare. */
+  z.object({
+    kind: z.literal('spare-take'),
+    nodeName: z.string(),
+    instanceId: z.string(),
+    instanceGroup: z.string(),
+    /** `not-verified`: quick checks are off, the spare is `ready` at once. */
+    verification: z.literal('not-verified').optional(),
+    detail: z.string(),
+  }),
+  /** A `verifying` spare becomes `ready` without a check (quick checks turned off meanwhile). */
+  z.object({
+    kind: z.literal('spare-ready'),
+    nodeName: z.string(),
+    instanceId: z.string(),
+    detail: z.string(),
+  }),
+  /** A spare goes back to general scheduling (surplus, promoted without its jobs, no pool). */
+  z.object({
+    kind: z.literal('spare-release'),
+    nodeName: z.string(),
+    instanceId: z.string(),
+    state: z.enum(['verifying', 'ready', 'promoted']),
+    reason: z.enum(['surplus', 'promoted-idle', 'no-pool']),
+    detail: z.string(),
+  }),
 ]);
 export type Repair = z.infer<typeof repairSchema>;
 
@@ -112,6 +138,28 @@ export const sweepResultSchema = z.object({
       optedOut: z.number(),
       transitioning: z.number(),
       dropped: z.object({ recoveries: z.number(), repairs: z.number() }),
+      /** Hot-spare pools of the cluster (functions/domain/spare-pool.ts); absent when it has none. */
+      spares: z
+        .array(
+          z.object({
+            instanceGroup: z.string(),
+            target: z.number(),
+            ready: z.number(),
+            verifying: z.number(),
+            promoted: z.number(),
+            unavailable: z.number(),
+            taking: z.number(),
+            releasing: z.number(),
+            /** Quick checks the pool wants; the sweep starts as many as the in-flight limit leaves free. */
+            checks: z.number(),
+            /** Spares missing with no idle candidate left: the `spare-pool-below-target` finding. */
+            missing: z.number(),
+            finding: z.literal('spare-pool-below-target').optional(),
+            /** The pool's groups do not match DescribeCluster (type mismatch, unknown group): nothing taken. */
+            error: z.string().optional(),
+          }),
+        )
+        .optional(),
       /** Why the cluster was not swept (its configuration pairs it with the wrong EKS cluster). */
       skipped: z.string().optional(),
       /** Finding kinds held as `detector-disagreement` (functions/domain/mass-findings.ts): no start. */

@@ -1,6 +1,6 @@
 /**
  * The alarms: a failed or timed-out execution per machine, per cluster a tripped breaker, a held
- * mass finding and an overdue incident, and a message in the dead-letter queue. None of them may
+ * mass finding and an overdue incident, per hot-spare pool one below target, and a message in the dead-letter queue. None of them may
  * be in `alarms.allow` (only allowlisted alarms act: events/rules.ts), nor start with the configured
  * observe-only prefix: ours must never look like a node's alarm.
  */
@@ -72,6 +72,16 @@ export const planAlarms = (context: PlanContext, machines: readonly MachinePlan[
         threshold: 1,
       },
     ]),
+    // A hot-spare pool below target with no idle node to take (functions/domain/spare-pool.ts).
+    ...app.spares.pools.map((p) => ({
+      alarmName: `${alarmPrefix}-${p.cluster}-${p.instanceGroup}-spare-pool-below-target`,
+      description: `The hot-spare pool of ${p.cluster} group ${p.instanceGroup} is below target and no idle node is left to take: a fault waits for its repair (see \`hpr spares\`)`,
+      metrics: [
+        metric('SparePoolBelowTarget', { clusterName: p.cluster, instanceGroup: p.instanceGroup }, 'Maximum'),
+      ],
+      periodSeconds: 300,
+      threshold: 1,
+    })),
     {
       alarmName: `${alarmPrefix}-rule-dead-letters`,
       description: 'An event could not start its state machine: it waits in the dead-letter queue',

@@ -98,6 +98,10 @@ export const planDashboard = (
           { label: c.name, stat: 'Maximum' },
         ]),
       ),
+      widget('Hot-spare pools: spares by state, and missing below target (health sweep)', [
+        search('SparePoolSpares', COUNTERS.SparePoolSpares, 'spares', 'p1', 'Maximum'),
+        search('SparePoolBelowTarget', COUNTERS.SparePoolBelowTarget, 'missing', 'p2', 'Maximum'),
+      ]),
       widget(
         'Time from trigger to quarantine, suspension, resumption (ms)',
         LATENCY_METRICS.flatMap((name) =>

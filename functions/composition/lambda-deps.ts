@@ -17,7 +17,7 @@ export const LAMBDA_DEPS = {
   'poll-quick-check': ['kubeFor', 'ledger'],
   'prepare-health-check': ['clusterNodes', 'kubeFor', 'ledger'],
   'quarantine-node': ['kubeFor', 'ledger'],
-  'record-health-check': ['ledger'],
+  'record-health-check': ['kubeFor', 'ledger'],
   'record-job-resume': ['ledger', 'notifier'],
   'record-outcome': ['ledger'],
   'repair-stale-state': ['kubeFor', 'ledger', 'notifier'],

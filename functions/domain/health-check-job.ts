@@ -19,6 +19,7 @@
 import { acceleratorRequests } from '#domain/accelerators.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
+import { SPARE_TAINT_KEY } from '#domain/spares.ts';
 
 /** On the Job and its pod: the Job's name, to find the pod by label selector. */
 export const HEALTH_CHECK_LABEL = 'hyperpod-resilience.io/health-check';
@@ -34,7 +35,7 @@ export const SCRATCH_PATH = '/tmp';
 /** HyperPod taints nodes under deep health checks (and HMA faulty ones) with this key (docs/FACTS.md taints.deep-health-check). */
 export const HYPERPOD_HEALTH_TAINT_KEY = 'sagemaker.amazonaws.com/node-health-status';
 
-export type HealthCheckPurpose = 'verify' | 'manual' | 'idle';
+export type HealthCheckPurpose = 'verify' | 'manual' | 'idle' | 'spare';
 
 /** What the checks are judged against; handed to them as `HPR_*` environment variables. */
 export interface QuickCheckExpectations {
@@ -242,6 +243,8 @@ export const buildQuickCheckJob = (input: QuickCheckJobInput): KubeObject => {
           tolerations: [
             { key: QUARANTINE_TAINT_KEY, operator: 'Exists' },
             { key: HYPERPOD_HEALTH_TAINT_KEY, operator: 'Exists' },
+            // A new hot spare is checked under its pool taint (functions/domain/spare-pool.ts).
+            { key: SPARE_TAINT_KEY, operator: 'Exists' },
           ],
           containers: [
             {

@@ -15,6 +15,7 @@
 import { requireCluster } from '#contracts/clusters.ts';
 import { ActionRefusedError } from '#contracts/errors.ts';
 import { healthCheckLeaseMinutes, healthCheckLimits, recheckBeforeAction } from '#domain/guardrails.ts';
+import { SPARE_STATE_LABEL } from '#domain/spares.ts';
 import {
   type HealthCheckMachineState,
   healthCheckInputSchema,
@@ -23,6 +24,7 @@ import {
 import type { TaskDeps } from './deps.ts';
 import { parseInput } from './parse.ts';
 import { resolveNode } from './resolve-node.ts';
+import { SPARE_POOL_REQUESTER } from './spare-pool-upkeep.ts';
 
 /** `requestedBy` of the health sweep's idle-node checks. */
 export const SWEEP_REQUESTER = 'health-sweep';
@@ -46,7 +48,7 @@ export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<
     });
   }
   const kube = await deps.kubeFor(cluster.eksClusterName);
-  const { identity } = await resolveNode(
+  const { identity, kubeNode } = await resolveNode(
     {
       cluster,
       ...(request.instanceId ? { instanceId: request.instanceId } : {}),
@@ -55,6 +57,18 @@ export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<
     deps.clusterNodes,
     kube,
   );
+  // A spare's check runs only on a node that is a `verifying` spare now: the sweep's take may have
+  // been kept (work landed on the node meanwhile), and a check on a busy node would fail it.
+  if (
+    request.requestedBy === SPARE_POOL_REQUESTER &&
+    kubeNode?.metadata.labels?.[SPARE_STATE_LABEL] !== 'verifying'
+  ) {
+    const detail = `${identity.nodeName ?? identity.instanceId} is not a verifying spare`;
+    deps.logger.warn('health check refused', { reason: 'not-a-spare', detail });
+    throw new ActionRefusedError(`quick check of a spare not started: ${detail}`, {
+      details: { clusterName: cluster.name, instanceId: identity.instanceId, reason: 'not-a-spare' },
+    });
+  }
   const now = deps.now();
   const [clusterInfo, leases] = await Promise.all([
     deps.clusterNodes.describeCluster(cluster.name),
@@ -103,7 +117,12 @@ export const prepareHealthCheck = async (raw: unknown, deps: TaskDeps): Promise<
       onFailure: request.onFailure,
       reason: request.reason,
       requestedBy: request.requestedBy,
-      purpose: request.requestedBy === SWEEP_REQUESTER ? 'idle' : 'manual',
+      purpose:
+        request.requestedBy === SWEEP_REQUESTER
+          ? 'idle'
+          : request.requestedBy === SPARE_POOL_REQUESTER
+            ? 'spare'
+            : 'manual',
     },
     clusterName: cluster.name,
     eksClusterName: cluster.eksClusterName,

@@ -10,10 +10,22 @@
  * - `incident-overdue`: close the incident as `needs-attention` / `abandoned`, release its node
  *   lease and tell people — nobody knows what its execution did last.
  *
+ * - `spare-take`, `spare-ready`, `spare-release`: the hot-spare pool's node patches
+ *   (functions/domain/spare-pool.ts), re-planned on the node as it is now.
+ *
  * In observe mode nothing is written: the result says what would have been repaired.
  */
 import { planRestore, QUARANTINE_TAINT_KEY, QUARANTINED_BY_ANNOTATION } from '#domain/quarantine.ts';
-import { type RepairResult, repairInputSchema } from '#state-machines/health-sweep.contract.ts';
+import {
+  nodesWithWork,
+  notCandidateReason,
+  planMarkReady,
+  planReleaseSpare,
+  planTakeSpare,
+  type SparePatchPlan,
+  spareInfo,
+} from '#domain/spare-pool.ts';
+import { type Repair, type RepairResult, repairInputSchema } from '#state-machines/health-sweep.contract.ts';
 import { isNodeReady } from './check-node-recovery.ts';
 import type { TaskDeps } from './deps.ts';
 import { resumeLeftoverSuspensions } from './job-resume.ts';
@@ -130,5 +142,74 @@ export const repairStaleState = async (raw: unknown, deps: TaskDeps): Promise<Re
       });
       return result('repaired', `closed incident ${repair.incidentId} as abandoned`);
     }
+    case 'spare-take':
+    case 'spare-ready':
+    case 'spare-release':
+      return repairSpare(repair, { eksClusterName, deps, now, observe, result });
   }
+};
+
+type SpareRepair = Extract<Repair, { kind: 'spare-take' | 'spare-ready' | 'spare-release' }>;
+
+/**
+ * Hot-spare upkeep (functions/tasks/spare-pool-upkeep.ts decided it): the node is read again and
+ * the plan re-made on what it says now, then patched with its resourceVersion. Work that landed
+ * on a node since the sweep keeps it out of the pool; a spare whose state changed since the sweep
+ * (claimed by a promotion, released) is left as it is.
+ */
+const repairSpare = async (
+  repair: SpareRepair,
+  ctx: {
+    eksClusterName: string;
+    deps: TaskDeps;
+    now: string;
+    observe: boolean;
+    result: (status: RepairResult['status'], detail: string) => RepairResult;
+  },
+): Promise<RepairResult> => {
+  const { deps, result } = ctx;
+  const kube = await deps.kubeFor(ctx.eksClusterName);
+  const node = await kube.getNode(repair.nodeName);
+  if (!node) return result('nothing-to-do', `node ${repair.nodeName} is gone`);
+  const runsWork = async () => nodesWithWork(await kube.listPods({ nodeName: repair.nodeName })).size > 0;
+  let plan: SparePatchPlan;
+  let done: string;
+  switch (repair.kind) {
+    case 'spare-take': {
+      const reason = notCandidateReason(node, {
+        optOutLabel: deps.config.policy.optOutLabel,
+        leased: false,
+        runsWork: await runsWork(),
+      });
+      if (reason === 'already-spare') return result('nothing-to-do', `${repair.nodeName} is a spare already`);
+      if (reason) return result('kept', `${repair.nodeName} can no longer be a spare: ${reason}`);
+      plan = planTakeSpare(node, {
+        now: ctx.now,
+        ...(repair.verification ? { verification: repair.verification } : {}),
+      });
+      done = `${repair.nodeName} is a ${repair.verification ? 'ready (not verified)' : 'verifying'} spare of ${repair.instanceGroup}`;
+      break;
+    }
+    case 'spare-ready':
+      plan = planMarkReady(node, { now: ctx.now, verification: 'not-verified' });
+      if (!plan.changed) return result('nothing-to-do', `${repair.nodeName} is no longer a verifying spare`);
+      done = `${repair.nodeName} is a ready spare (not verified)`;
+      break;
+    case 'spare-release': {
+      const state = spareInfo(node)?.state;
+      if (state === undefined) return result('nothing-to-do', `${repair.nodeName} is no longer a spare`);
+      if (state !== repair.state) {
+        return result('kept', `${repair.nodeName} is ${state} now, not ${repair.state}: left as it is`);
+      }
+      if (repair.reason === 'promoted-idle' && (await runsWork())) {
+        return result('kept', `work runs on the promoted spare ${repair.nodeName} again`);
+      }
+      plan = planReleaseSpare(node);
+      done = `released ${repair.nodeName} to general scheduling (${repair.reason})`;
+      break;
+    }
+  }
+  if (ctx.observe) return result('would-repair', `would have: ${done}`);
+  await kube.patchNode(node.metadata.name, plan.patch, { resourceVersion: node.metadata.resourceVersion });
+  return result('repaired', done);
 };

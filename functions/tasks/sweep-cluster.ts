@@ -29,6 +29,7 @@ import { listOurSuspensions } from './job-resume.ts';
 import { checkKubeIdentity } from './kube-identity-drift.ts';
 import { parseInput } from './parse.ts';
 import { SWEEP_REQUESTER } from './prepare-health-check.ts';
+import { SPARE_POOL_REQUESTER, upkeepSparePools } from './spare-pool-upkeep.ts';
 
 /** Point reads of named holders in flight at once (each a GetItem; a mass quarantine names many). */
 const HOLDER_READS_IN_PARALLEL = 25;
@@ -101,12 +102,13 @@ const sweepOne = async (
     deps.logger.error('cluster not swept: wrong EKS cluster', { clusterName: cluster.name, skipped });
     return;
   }
+  const hasPools = deps.config.spares.pools.some((p) => p.cluster === cluster.name);
   const [kubeNodes, leases, open, suspended, pods] = await Promise.all([
     kube.listNodes(),
     deps.ledger.listLeases(cluster.name, now),
     deps.ledger.listOpenIncidents(cluster.name),
     listOurSuspensions(kube) as Promise<{ ref: WorkloadRef; object: KubeObject }[]>,
-    settings.idleChecks.enabled ? kube.listPods({}) : Promise.resolve(undefined),
+    settings.idleChecks.enabled || hasPools ? kube.listPods({}) : Promise.resolve(undefined),
   ]);
   // The holders the cluster names and the index did not list: read by id (consistent), so a
   // just-opened incident the index has not caught up with still counts as in flight.
@@ -134,10 +136,27 @@ const sweepOne = async (
         ...(i.instanceId ? { instanceId: i.instanceId } : {}),
       })),
       leases,
-      ...(pods ? { busyNodes: acceleratorBusyNodes(pods) } : {}),
+      ...(pods && settings.idleChecks.enabled ? { busyNodes: acceleratorBusyNodes(pods) } : {}),
     },
     settings,
     now,
+  );
+  // Hot-spare pools: takes and releases go with the repairs, verifications with the idle checks.
+  const spares = upkeepSparePools(
+    {
+      cluster,
+      info,
+      instances,
+      kubeNodes,
+      pods,
+      leasedInstances: new Set(leases.map((l) => l.instanceId)),
+      inFlight: new Set([
+        ...incidents.filter((i) => i.status === 'open').map((i) => i.incidentId),
+        ...leases.map((l) => l.incidentId),
+      ]),
+      now,
+    },
+    deps,
   );
 
   for (const finding of findings.recoveries) {
@@ -200,9 +219,13 @@ const sweepOne = async (
       },
     });
   }
+  for (const repair of spares.repairs) result.repairs.push({ ...where, repair });
   // Idle checks take a node's accelerators: not in observe mode, nor while an operator's pause or
   // an open breaker holds the cluster (PrepareHealthCheck would refuse them anyway).
-  const guard = findings.idleChecks.length > 0 ? await deps.ledger.getClusterState(cluster.name) : undefined;
+  const guard =
+    findings.idleChecks.length + spares.checks.length > 0
+      ? await deps.ledger.getClusterState(cluster.name)
+      : undefined;
   const checksHeld =
     guard !== undefined &&
     recheckBeforeAction({
@@ -213,7 +236,22 @@ const sweepOne = async (
     }) !== undefined;
   // A check counts toward the in-flight limit as a remediation does (healthCheckLimits): start no
   // more than the free slots; the nodes left over are chosen by a later sweep.
-  const freeSlots = Math.max(0, maxParallelLimit(instances.length || 1, deps.config.policy) - leases.length);
+  // A spare's check comes first: the pool is what a fault will need.
+  let freeSlots = Math.max(0, maxParallelLimit(instances.length || 1, deps.config.policy) - leases.length);
+  let spareChecks = 0;
+  for (const check of checksHeld ? [] : spares.checks.slice(0, freeSlots)) {
+    const input: HealthCheckInputShape = {
+      clusterName: cluster.name,
+      instanceId: check.instanceId,
+      level: 'quick',
+      onFailure: 'recover',
+      reason: 'quick check of a new hot spare',
+      requestedBy: SPARE_POOL_REQUESTER,
+    };
+    result.idleChecks.push({ executionName: check.executionName, input });
+    spareChecks += 1;
+  }
+  freeSlots -= spareChecks;
   let idleChecks = 0;
   for (const candidate of checksHeld ? [] : findings.idleChecks.slice(0, freeSlots)) {
     // A conditional write per chosen node: a node checked within the period (by any sweep) is skipped.
@@ -250,6 +288,7 @@ const sweepOne = async (
     transitioning: findings.counts.transitioning,
     dropped: findings.dropped,
     ...(findings.disagreements ? { disagreements: findings.disagreements } : {}),
+    ...(spares.summary.length > 0 ? { spares: spares.summary } : {}),
   });
   for (const [kind, n] of Object.entries(count(findings.recoveries))) {
     deps.metrics.count('SweepFinding', { clusterName: cluster.name, kind }, n);

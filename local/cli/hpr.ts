@@ -10,7 +10,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createKubeApiFactory, eksClientFor } from '#adapters/eks.ts';
 import { createDynamoLedger } from '#adapters/ledger-dynamodb.ts';
+import { createClusterNodes, sageMakerClientFor } from '#adapters/sagemaker.ts';
 import { rbacManifestYaml } from '#deploy/kubernetes-rbac.ts';
 import { manualRecoveryInputSchema } from '#events/manual.ts';
 import { configStoreClientFor, createConfigStore } from '#local/config-store-dynamodb.ts';
@@ -38,6 +40,7 @@ import {
 import { PlanUsageError, planCommand, planIo } from './plan.ts';
 import { loadScenario, ScenarioError } from './scenario.ts';
 import { runScenario, SimulationCutShortError, type SimulationReport } from './simulate.ts';
+import { poolCountsLine, readPoolViews, sparesLines } from './spares.ts';
 import {
   configTableOf,
   ledgerTableOf,
@@ -77,7 +80,9 @@ const USAGE = `usage:
     hpr check   --stage <s> --cluster <name> (--instance <i-…> | --node <name>)
                 [--level quick|full] [--reason <text>]
     hpr resume  --stage <s> --cluster <name> (--all | --job <Kind/namespace/name> …) --reason <text>
-    hpr status  --stage <s> --cluster <name> [--limit N]
+    hpr status  --stage <s> --cluster <name> [--limit N]   (recent incidents, then the hot-spare pools)
+    hpr spares  --stage <s> [--cluster <name>] [--json]     hot-spare pools: target, ready, verifying,
+                                            promoted, each spare's state and since when
     hpr pause   --stage <s> --cluster <name> --reason <text>
     hpr unpause --stage <s> --cluster <name> [--reason <text>]
     hpr reset-breaker --stage <s> --cluster <name> [--reason <text>]
@@ -170,6 +175,27 @@ const configStoreFor = async (values: Values) =>
     client: configStoreClientFor(await regionOf(values)),
     tableName: configTableOf({ stage: flag(values, 'stage'), table: flag(values, 'config-table') }),
   });
+
+/**
+ * The hot-spare pools of the stage's configuration as the cluster shows them now: SageMaker
+ * (instance groups) and Kubernetes (the spares' labels) read with the caller's credentials.
+ */
+const poolViewsFor = async (values: Values, clusterName?: string) => {
+  const current = await (await configStoreFor(values)).current();
+  if (!current) throw new UsageError('no configuration stored: deploy the stack first');
+  const region = await regionOf(values);
+  const kubeFor = createKubeApiFactory({
+    eks: eksClientFor(region),
+    region,
+    credentials: fromNodeProviderChain(),
+  });
+  return readPoolViews(
+    current.config,
+    { clusterNodes: createClusterNodes(sageMakerClientFor(region)), kubeFor },
+    new Date().toISOString(),
+    clusterName,
+  );
+};
 
 /** Who and when, for the cluster's operator log; the reason when one is given. */
 const stampOf = async (values: Values) => ({
@@ -428,6 +454,23 @@ const main = async (argv: string[]): Promise<number> => {
           : incidents.length
             ? `${incidents.map(incidentSummary).join('\n')}\n`
             : 'no incidents\n',
+      );
+      if (command === 'status' && !json) {
+        // The pools of the cluster, when it has any; a cluster we cannot read says so, and the
+        // incidents above stand.
+        const lines = await poolViewsFor(values, query.clusterName)
+          .then((views) => views.map((v) => `spares ${poolCountsLine(v)}`))
+          .catch((error: unknown) => [`spares: not read (${(error as Error).message})`]);
+        if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      return 0;
+    }
+    case 'spares': {
+      const views = await poolViewsFor(values, flag(values, 'cluster'));
+      process.stdout.write(
+        json
+          ? `${JSON.stringify(views, null, 2)}\n`
+          : `${sparesLines(views, new Date().toISOString()).join('\n')}\n`,
       );
       return 0;
     }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { alarmSelectionSchema } from '#contracts/config/app.ts';
 import { CLUSTER_NAME } from '#contracts/config/ids.ts';
 import { policySchema } from '#contracts/config/policy.ts';
+import { sparePoolSchema } from '#contracts/config/spares.ts';
 
 const nodeIndex = z.number().int().min(0).max(511);
 const atMs = z.number().int().min(0).max(600_000).default(0);
@@ -119,6 +120,14 @@ export const scenarioSchema = z
       .array(z.union([injectedFault, rawEvent, eventFile, loseGpus]))
       .min(1)
       .max(100),
+    /**
+     * Hot-spare pools of the cluster: as config `spares.pools` without `cluster` (validated
+     * below). A health sweep fills them before the first fault.
+     */
+    spares: z
+      .object({ pools: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
+      .strict()
+      .optional(),
     /** Run quick health checks after each repair, every simulated check printing this verdict. */
     quickChecks: z.enum(['pass', 'fail']).optional(),
     /** Give up waiting for executions after this long. */
@@ -136,6 +145,26 @@ export const scenarioSchema = z
       const alarms = alarmSelectionSchema.safeParse(scenario.alarms);
       for (const issue of alarms.error?.issues ?? []) {
         ctx.addIssue({ code: 'custom', path: ['alarms', ...issue.path.map(String)], message: issue.message });
+      }
+    }
+    const groups = new Set(scenario.cluster.instanceGroups.map((g) => g.name));
+    for (const [i, pool] of (scenario.spares?.pools ?? []).entries()) {
+      const parsed = sparePoolSchema.safeParse({ ...pool, cluster: scenario.cluster.name });
+      for (const issue of parsed.error?.issues ?? []) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spares', 'pools', i, ...issue.path.map(String)],
+          message: issue.message,
+        });
+      }
+      for (const group of [pool.instanceGroup, ...(Array.isArray(pool.serves) ? pool.serves : [])]) {
+        if (typeof group === 'string' && !groups.has(group)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['spares', 'pools', i],
+            message: `no instance group ${group}`,
+          });
+        }
       }
     }
     const nodes = scenario.cluster.instanceGroups.reduce((sum, g) => sum + g.count, 0);

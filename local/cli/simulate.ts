@@ -5,14 +5,16 @@
  */
 import type { KubeNode } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
+import type { PoolView } from '#domain/spare-pool.ts';
 import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import type { DerivedPolicies } from '#local/iam-guard.ts';
 import { pollUntil } from '#local/poll.ts';
-import type { ExecutionReport } from '#local/runner.ts';
+import { type ExecutionReport, LocalExecutions, runHealthSweep } from '#local/runner.ts';
 import { passingVerdict, type SimulatedCheck } from '#local/simulated-health-checks.ts';
 import { allocatableDevices, podAcceleratorRequest } from '#local/simulator/device-plugins.ts';
 import { type Scenario, ScenarioError, substitutePlaceholders } from './scenario.ts';
+import { poolCountsLine, readPoolViews } from './spares.ts';
 import { incidentReport } from './timeline.ts';
 
 export interface IncidentReport {
@@ -69,6 +71,8 @@ export interface SimulationReport {
   notifications: { subject?: string; message: string }[];
   /** Raw events that matched no rule (they start nothing, as in AWS). */
   unmatchedEvents: number;
+  /** The hot-spare pools at the end of the run (scenarios that declare `spares`). */
+  spares?: PoolView[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -279,6 +283,13 @@ export const runScenario = async (
     },
     ...(scenario.policy ? { policy: scenario.policy } : {}),
     ...(scenario.alarms ? { alarms: scenario.alarms } : {}),
+    ...(scenario.spares
+      ? {
+          spares: {
+            pools: scenario.spares.pools.map((pool) => ({ ...pool, cluster: scenario.cluster.name })),
+          } as NonNullable<Parameters<typeof startLocalEnvironment>[0]['spares']>,
+        }
+      : {}),
     ...(scenario.quickChecks
       ? {
           healthChecks: {
@@ -344,6 +355,19 @@ const runInEnvironment = async (
     instances.map((n) => n.instanceType),
   );
   log(`workloads running: ${scenario.workloads.map((w) => `${w.kind} ${w.name}`).join(', ') || 'none'}`);
+  const poolViews = () =>
+    readPoolViews(
+      env.config,
+      { clusterNodes: env.deps.clusterNodes, kubeFor: env.deps.kubeFor },
+      new Date().toISOString(),
+    );
+  if (scenario.spares) {
+    // The health sweep fills the pools (and verifies the spares when quick checks are on).
+    const executions = new LocalExecutions({ deps: env.deps });
+    await runHealthSweep({}, env.deps, { executions, waitMs: 200 });
+    await executions.settled();
+    for (const view of await poolViews()) log(`spares ${poolCountsLine(view)}`);
+  }
 
   let unmatchedEvents = 0;
   const lookup = { instanceIds, nodeNames, clusterArn: simCluster.arn, clusterName: simCluster.name };
@@ -463,5 +487,6 @@ const runInEnvironment = async (
     cluster: { name: simCluster.name, nodeRecovery: simCluster.nodeRecovery, nodes },
     notifications: env.simulator.notifications.map((n) => ({ subject: n.subject, message: n.message })),
     unmatchedEvents,
+    ...(scenario.spares ? { spares: await poolViews() } : {}),
   };
 };

@@ -6,6 +6,7 @@
 import type { IncidentRecord } from '#adapters/ports.ts';
 import type { ExecutionReport } from '#local/runner.ts';
 import type { IncidentReport, SimulationReport } from './simulate.ts';
+import { poolCountsLine } from './spares.ts';
 
 /** A ledger incident record as reported (and rendered); `execution` when a local run has it. */
 export const incidentReport = (record: IncidentRecord, execution?: ExecutionReport): IncidentReport => {
@@ -117,6 +118,10 @@ export const reportText = (report: SimulationReport): string => {
       .filter(Boolean)
       .join(', ');
     lines.push(`  ${node.nodeName}  ${node.instanceStatus}/${node.kubernetes}${flags ? `  [${flags}]` : ''}`);
+  }
+  if (report.spares?.length) {
+    lines.push('', 'hot-spare pools:');
+    for (const view of report.spares) lines.push(`  ${poolCountsLine(view)}`);
   }
   if (report.notifications.length) {
     lines.push('', 'notifications:');

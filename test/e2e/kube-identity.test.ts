@@ -61,7 +61,8 @@ const readNode = async () => {
   return got;
 };
 
-const NODE_PATCHERS = ['quarantine-node', 'repair-stale-state', 'restore-node'];
+// record-health-check marks a verified hot spare `ready` (functions/tasks/record-health-check.ts).
+const NODE_PATCHERS = ['quarantine-node', 'record-health-check', 'repair-stale-state', 'restore-node'];
 const WORKLOAD_PATCHERS = [
   'escalate-incident',
   'repair-stale-state',

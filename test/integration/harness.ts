@@ -42,6 +42,8 @@ export const makeHarness = (
     sweep?: AppConfigInput['sweep'];
     /** The alarm selection (`alarms.allow`: the alarms that may act). */
     alarms?: AppConfigInput['alarms'];
+    /** Hot-spare pools (`spares`). */
+    spares?: AppConfigInput['spares'];
     /** The EKS cluster HyperPod reports as the orchestrator (default: the configured one). */
     orchestrator?: string;
     /** What each Lambda may call (default: the derived deploy/task-iam.ts). */
@@ -54,6 +56,7 @@ export const makeHarness = (
     ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
     ...(options.sweep ? { sweep: options.sweep } : {}),
     ...(options.alarms ? { alarms: options.alarms } : {}),
+    ...(options.spares ? { spares: options.spares } : {}),
   });
   let clock = Date.parse('2026-11-29T10:00:00.000Z');
   // Every reading of the clock moves it one second: executions see time pass.

@@ -64,6 +64,7 @@ describe('State machine: health-check', () => {
     expect(spec.tolerations.map((t: { key: string }) => t.key)).toEqual([
       'hyperpod-resilience.io/quarantine',
       'sagemaker.amazonaws.com/node-health-status',
+      'hyperpod-resilience.io/spare',
     ]);
     expect(jobs[0]?.spec).toMatchObject({ backoffLimit: 0, ttlSecondsAfterFinished: 3600 });
   });

@@ -14,6 +14,18 @@ describe('Function: parseScenario', () => {
     expect(scenario.policy).toBeUndefined();
   });
 
+  it('accepts hot-spare pools as config spares.pools without the cluster', () => {
+    // Act
+    const scenario = parseScenario({
+      cluster,
+      spares: { pools: [{ instanceGroup: 'workers', percent: 50 }] },
+      faults: [{ node: 0, type: 'NvidiaErrorTerminate' }],
+    });
+
+    // Assess
+    expect(scenario.spares).toEqual({ pools: [{ instanceGroup: 'workers', percent: 50 }] });
+  });
+
   it.each([
     { case: 'no faults', input: { cluster, faults: [] }, message: 'faults' },
     {
@@ -44,6 +56,24 @@ describe('Function: parseScenario', () => {
       case: 'a policy value out of range',
       input: { cluster, policy: { mode: 'yolo' }, faults: [{ node: 0, type: 'X' }] },
       message: 'policy.mode',
+    },
+    {
+      case: 'a spare pool with both count and percent',
+      input: {
+        cluster,
+        spares: { pools: [{ instanceGroup: 'workers', count: 1, percent: 5 }] },
+        faults: [{ node: 0, type: 'X' }],
+      },
+      message: 'spares.pools.0: give exactly one of count or percent',
+    },
+    {
+      case: 'a spare pool of a group the cluster does not have',
+      input: {
+        cluster,
+        spares: { pools: [{ instanceGroup: 'spares', serves: ['workers'], count: 1 }] },
+        faults: [{ node: 0, type: 'X' }],
+      },
+      message: 'no instance group spares',
     },
   ])('rejects $case with a message naming the problem', ({ input, message }) => {
     // Act & Assess

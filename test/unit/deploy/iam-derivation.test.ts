@@ -61,7 +61,7 @@ describe('Function: deriveTaskPermissions', () => {
       Notifier: 'notifier',
     });
     expect(lambdaDeps(derivation)['record-outcome']).toEqual(['ledger']);
-    expect(lambdaDeps(derivation)['record-health-check']).toEqual(['ledger']);
+    expect(lambdaDeps(derivation)['record-health-check']).toEqual(['kubeFor', 'ledger']);
     expect(lambdaDeps(derivation)['record-job-resume']).toEqual(['ledger', 'notifier']);
     expect(lambdaDeps(derivation)['quarantine-node']).toEqual(['kubeFor', 'ledger']);
   });

@@ -79,12 +79,18 @@ describe('RBAC: one Kubernetes identity per Lambda', () => {
     ]);
   });
 
-  it('grants patch on nodes only to the Lambdas that cordon or uncordon', () => {
+  it('grants patch on nodes only to the Lambdas that cordon or uncordon, or mark hot spares', () => {
     // Assess
     const patchers = LAMBDA_IDENTITIES.filter((id) =>
       id.clusterRole?.rules.some((r) => r.resources.includes('nodes') && r.verbs.includes('patch')),
     ).map((id) => id.lambda);
-    expect(patchers).toEqual(['quarantine-node', 'repair-stale-state', 'restore-node']);
+    // record-health-check marks a verified hot spare `ready` (functions/domain/spare-pool.ts).
+    expect(patchers).toEqual([
+      'quarantine-node',
+      'record-health-check',
+      'repair-stale-state',
+      'restore-node',
+    ]);
   });
 
   it('never grants pods/log, secrets, update, or create outside events, evictions and our namespace', () => {

@@ -91,6 +91,7 @@ describe('Function: buildQuickCheckJob', () => {
       tolerations: [
         { key: 'hyperpod-resilience.io/quarantine', operator: 'Exists' },
         { key: 'sagemaker.amazonaws.com/node-health-status', operator: 'Exists' },
+        { key: 'hyperpod-resilience.io/spare', operator: 'Exists' },
       ],
     });
     expect((job.spec!.template as { metadata: { labels: object } }).metadata.labels).toEqual(
