@@ -18,7 +18,9 @@ import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { TASK_IAM } from '#deploy/task-iam.ts';
 import { KUBE_IDENTITY_LABELS, kubeIdentityText } from '#domain/kube-identity.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
-import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
+import { SPARE_TAINT_KEY } from '#domain/spares.ts';
+import type { WorkloadKind } from '#domain/types.ts';
+import { isWorkloadKind, WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
 
 export interface PolicyRule {
@@ -333,7 +335,8 @@ export const nodePolicy: AdmissionPolicy = {
 
 /**
  * Where each kind we suspend keeps its pod templates (docs/facts/kubernetes-identity.md
- * `k8s.pod-template-paths`), and the Kueue Workload's pod sets: none may change.
+ * `k8s.pod-template-paths`), and the Kueue Workload's pod sets: none may change, but for the spare
+ * tolerations of a suspended workload (`SPARE_TEMPLATE_RULES`).
  */
 export const POD_TEMPLATE_PATHS: Readonly<Record<string, { group: string; plural: string; path: string }>> = {
   Job: { group: WORKLOAD_KINDS.Job.group, plural: WORKLOAD_KINDS.Job.plural, path: 'spec.template' },
@@ -360,9 +363,151 @@ export const POD_TEMPLATE_PATHS: Readonly<Record<string, { group: string; plural
   Workload: { group: KUEUE_WORKLOAD.group, plural: KUEUE_WORKLOAD.plural, path: 'spec.podSets' },
 };
 
-const templateTargets = Object.values(POD_TEMPLATE_PATHS);
+/**
+ * How a kind's templates sit under its POD_TEMPLATE_PATHS field, for the one change our groups may
+ * make to them: add or remove tolerations of key SPARE_TAINT_KEY while the workload is suspended
+ * (docs/design/hot-spares.md step 5; functions/domain/spare-tolerations.ts plans the patches).
+ * `single`: the field is the PodTemplateSpec; `map`: replica type → replica spec; `list`: replica
+ * specs matched by their `name` (JobSet `replicatedJobs`, HyperPodPyTorchJob `replicaSpecs`: both
+ * keyed by name, docs/facts/spares-spare-tolerations.md). `templatePath` leads from one entry to
+ * its PodTemplateSpec. The Kueue Workload has no rule: its pod sets never change.
+ */
+export const SPARE_TEMPLATE_RULES: Readonly<
+  Record<WorkloadKind, { shape: 'single' | 'map' | 'list'; templatePath: readonly string[] }>
+> = {
+  Job: { shape: 'single', templatePath: [] },
+  PyTorchJob: { shape: 'map', templatePath: ['template'] },
+  MPIJob: { shape: 'map', templatePath: ['template'] },
+  JobSet: { shape: 'list', templatePath: ['template', 'spec', 'template'] },
+  HyperPodPyTorchJob: { shape: 'list', templatePath: ['template'] },
+};
 
-/** Workloads: the suspend switch (or a Kueue Workload's `spec.active`), our labels and annotations. */
+/*
+ * The comparison fails closed: it walks the objects as maps, so every field — including one a later
+ * Kubernetes or operator version adds, or one a CRD preserves unknown — must be equal unless it is
+ * the one path we exempt. A ValidatingAdmissionPolicy's `object`/`oldObject` are declared `dyn` and
+ * bound to the unstructured (map) form of the object (k8s.io/apiserver pkg/admission/plugin/cel
+ * compile.go `cel.Variable(ObjectVarName, cel.DynType)`, condition.go `objectToResolveVal`:
+ * `convertObjectToUnstructured`), so `m.all(k, …)` iterates its keys (docs/FACTS.md
+ * `spares.vap-objects-are-maps`). Iteration variables are numbered, as CEL macros nest.
+ */
+let celVar = 0;
+const fresh = (base: string): string => `${base}${celVar++}`;
+
+/** Maps `n` and `o` have the same keys and values, but for key `except`, which `inner` compares. */
+const sameExcept = (
+  n: string,
+  o: string,
+  except: string,
+  inner: (n: string, o: string) => string,
+): string => {
+  const k = fresh('k');
+  const key = celString(except);
+  return (
+    `(${n}.all(${k}, ${k} == ${key} || (${k} in ${o} && ${o}[${k}] == ${n}[${k}])) && ` +
+    `${o}.all(${k}, ${k} == ${key} || ${k} in ${n}) && (${key} in ${n}) == (${key} in ${o}) && ` +
+    `(!(${key} in ${n}) || ${inner(`${n}[${key}]`, `${o}[${key}]`)}))`
+  );
+};
+
+/** A list of tolerations without those of key SPARE_TAINT_KEY. */
+const otherTolerations = (podSpec: string): string => {
+  const t = fresh('t');
+  return (
+    `(${celString('tolerations')} in ${podSpec} ? ${podSpec}.tolerations : [])` +
+    `.filter(${t}, !(${celString('key')} in ${t}) || ${t}.key != ${celString(SPARE_TAINT_KEY)})`
+  );
+};
+
+/** Two PodSpecs equal but for tolerations of key SPARE_TAINT_KEY (added or removed). */
+const samePodSpecButSpare = (n: string, o: string): string => {
+  const k = fresh('k');
+  const key = celString('tolerations');
+  return (
+    `(${n}.all(${k}, ${k} == ${key} || (${k} in ${o} && ${o}[${k}] == ${n}[${k}])) && ` +
+    `${o}.all(${k}, ${k} == ${key} || ${k} in ${n}) && ${otherTolerations(n)} == ${otherTolerations(o)})`
+  );
+};
+
+/** Two values equal but for the spare tolerations of the PodTemplateSpec at `path` (+ `spec`). */
+const sameButSpareAt =
+  (path: readonly string[]) =>
+  (n: string, o: string): string => {
+    const [head, ...rest] = path;
+    return head === undefined
+      ? sameExcept(n, o, 'spec', samePodSpecButSpare)
+      : sameExcept(n, o, head, sameButSpareAt(rest));
+  };
+
+/** The templates field of a kind changed only in its spare tolerations. */
+const onlySpareTolerationsChanged = (kind: WorkloadKind, field: string): string => {
+  const { shape, templatePath } = SPARE_TEMPLATE_RULES[kind];
+  const n = `object.${field}`;
+  const o = `oldObject.${field}`;
+  const entry = sameButSpareAt(templatePath);
+  if (shape === 'single') return entry(n, o);
+  if (shape === 'map') {
+    const k = fresh('k');
+    return `(${n}.all(${k}, ${k} in ${o} && ${entry(`${n}[${k}]`, `${o}[${k}]`)}) && ${o}.all(${k}, ${k} in ${n}))`;
+  }
+  const r = fresh('r');
+  const x = fresh('x');
+  const p = fresh('p');
+  return (
+    `(size(${n}) == size(${o}) && ` +
+    `${n}.all(${r}, ${n}.exists_one(${x}, ${x}.name == ${r}.name) && ${o}.exists_one(${p}, ${p}.name == ${r}.name) && ` +
+    `${o}.all(${p}, ${p}.name != ${r}.name || ${entry(r, p)})))`
+  );
+};
+
+/** `oldObject`'s suspend switch (WORKLOAD_KINDS suspendPath) is true. */
+const wasSuspended = (kind: WorkloadKind): string => {
+  const path = WORKLOAD_KINDS[kind].suspendPath;
+  const guards = path.map((_, i) => `has(oldObject.${path.slice(0, i + 1).join('.')})`);
+  return `(${guards.join(' && ')} && oldObject.${path.join('.')} == true)`;
+};
+
+const templateTargets = Object.entries(POD_TEMPLATE_PATHS).map(([kind, target]) => ({ kind, ...target }));
+
+const forResource = (group: string, plural: string, expression: string): string =>
+  `request.resource.group != ${celString(group)} || request.resource.resource != ${celString(plural)} || ${expression}`;
+
+/** Per kind: its pod templates unchanged, or changed only in spare tolerations while it was suspended. */
+const templateValidations = templateTargets.flatMap(({ kind, group, plural, path }) => {
+  const field = path.split('.').slice(1).join('.');
+  if (!isWorkloadKind(kind))
+    return [
+      {
+        expression: forResource(group, plural, unchanged(path)),
+        message: `hyperpod-resilience may not change ${path} of ${plural}.${group} (pod templates are not ours)`,
+        reason: 'Forbidden' as const,
+      },
+    ];
+  const both = `has(object.${path}) && has(oldObject.${path})`;
+  return [
+    {
+      expression: forResource(group, plural, `${unchanged(path)} || ${wasSuspended(kind)}`),
+      message: `hyperpod-resilience may not change ${path} of ${plural}.${group} while it is not suspended`,
+      reason: 'Forbidden' as const,
+    },
+    {
+      expression: forResource(
+        group,
+        plural,
+        `${unchanged(path)} || (${both} && ${onlySpareTolerationsChanged(kind, `spec.${field}`)})`,
+      ),
+      message:
+        `hyperpod-resilience may change ${path} of ${plural}.${group} only by adding or removing ` +
+        `tolerations of key ${SPARE_TAINT_KEY} (pod templates are not ours)`,
+      reason: 'Forbidden' as const,
+    },
+  ];
+});
+
+/**
+ * Workloads: the suspend switch (or a Kueue Workload's `spec.active`), our labels and annotations,
+ * and, while suspended, the spare tolerations of its pod templates.
+ */
 export const workloadPolicy: AdmissionPolicy = {
   apiVersion: 'admissionregistration.k8s.io/v1',
   kind: 'ValidatingAdmissionPolicy',
@@ -379,17 +524,7 @@ export const workloadPolicy: AdmissionPolicy = {
     },
     matchConditions: [ourGroupsCondition()],
     variables: metadataVariables,
-    validations: [
-      ...templateTargets.map(({ group, plural, path }) => ({
-        expression:
-          `request.resource.group != ${celString(group)} || request.resource.resource != ${celString(plural)} || ` +
-          unchanged(path),
-        message: `hyperpod-resilience may not change ${path} of ${plural}.${group} (pod templates are not ours)`,
-        reason: 'Forbidden' as const,
-      })),
-      onlyOwnedKeys('Labels'),
-      onlyOwnedKeys('Annotations'),
-    ],
+    validations: [...templateValidations, onlyOwnedKeys('Labels'), onlyOwnedKeys('Annotations')],
   },
 };
 
