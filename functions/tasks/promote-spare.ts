@@ -25,6 +25,7 @@ import {
   promotedBy,
   spareOrder,
 } from '#domain/spare-promotion.ts';
+import { addSpareToleration, SPARE_TOLERATION_SUPPORTED } from '#domain/spare-tolerations.ts';
 import { BORROW_ANNOTATION, claimToken, SPARE_STATE_LABEL } from '#domain/spares.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import { describeRef } from '#domain/workload-kinds.ts';
@@ -160,6 +161,16 @@ export const createPromoteSpare =
     };
 
     const refs = refsOf(state);
+    // No pool in this cluster at all: hot spares are not in use here; today's path, nothing recorded.
+    if (!deps.config.spares.pools.some((p) => p.cluster === state.clusterName)) {
+      return {
+        ...base,
+        status: 'not-promoted',
+        reason: 'not-applicable',
+        detail: 'no spare pool',
+        at: started,
+      };
+    }
     const pool = poolServing(deps.config.spares, state.clusterName, node.instanceGroupName);
     if (!pool) {
       return notPromoted(
@@ -405,3 +416,9 @@ const promote = async (
   await workloadEvents(deps, kube, { ...common, resumed: resumption.resumed });
   return result;
 };
+
+/** The PromoteSpare task, with the tolerations of functions/domain/spare-tolerations.ts. */
+export const promoteSpare = createPromoteSpare({
+  supported: SPARE_TOLERATION_SUPPORTED,
+  add: addSpareToleration,
+});

@@ -61,7 +61,7 @@ const readNode = async () => {
   return got;
 };
 
-const NODE_PATCHERS = ['quarantine-node', 'repair-stale-state', 'restore-node'];
+const NODE_PATCHERS = ['promote-spare', 'quarantine-node', 'repair-stale-state', 'restore-node'];
 const WORKLOAD_PATCHERS = [
   'escalate-incident',
   'repair-stale-state',

@@ -80,7 +80,7 @@ describe('RBAC: one Kubernetes identity per Lambda', () => {
     const patchers = LAMBDA_IDENTITIES.filter((id) =>
       id.clusterRole?.rules.some((r) => r.resources.includes('nodes') && r.verbs.includes('patch')),
     ).map((id) => id.lambda);
-    expect(patchers).toEqual(['quarantine-node', 'repair-stale-state', 'restore-node']);
+    expect(patchers).toEqual(['promote-spare', 'quarantine-node', 'repair-stale-state', 'restore-node']);
   });
 
   it('never grants pods/log, secrets, update, or create outside events, evictions and our namespace', () => {

@@ -156,25 +156,45 @@ describe('Task: PromoteSpare', () => {
     expect((await actionsOf(h)).filter((a) => a.type === 'workloads-resumed')).toHaveLength(1);
   });
 
-  it('records not-applicable and touches nothing when no pool serves the group or the incident holds no job', async () => {
+  it("records nothing and touches nothing in a cluster without pools: today's path", async () => {
     // Prepare
-    const noPool = setup({ pools: false });
-    addJob(noPool.kube, 'Job', 'train', [NODE]);
-    const withJob = await suspended(noPool);
+    const h = setup({ pools: false });
+    addJob(h.kube, 'Job', 'train', [NODE]);
+    const state = await suspended(h);
+    const before = h.kube.mutations.length;
+
+    // Act
+    const result = await promoteSpare(state, h.deps);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'not-promoted', reason: 'not-applicable' });
+    expect(suspendValue(h.kube, 'Job', 'train')).toBe(true);
+    expect(h.kube.mutations.length).toBe(before);
+    expect((await actionsOf(h)).map((a) => a.type)).not.toContain('spare-not-promoted');
+  });
+
+  it("records not-applicable when no pool serves the node's group or the incident holds no job", async () => {
+    // Prepare
+    const other = setup();
+    other.deps.config = parseAppConfig({
+      clusters: [CLUSTER],
+      spares: { pools: [{ cluster: CLUSTER.name, instanceGroup: 'trn', count: 1 }] },
+    });
+    addJob(other.kube, 'Job', 'train', [NODE]);
+    const withJob = await suspended(other);
     const noJob = setup();
     const empty = await suspended(noJob);
 
     // Act
-    const first = await promoteSpare(withJob, noPool.deps);
+    const first = await promoteSpare(withJob, other.deps);
     const second = await promoteSpare(empty, noJob.deps);
 
     // Assess
     expect(first).toMatchObject({ status: 'not-promoted', reason: 'not-applicable' });
     expect(first.detail).toContain('no spare pool serves instance group gpu');
     expect(second).toMatchObject({ status: 'not-promoted', reason: 'not-applicable' });
-    expect(suspendValue(noPool.kube, 'Job', 'train')).toBe(true);
-    expect(noPool.kube.mutations.filter((m) => m.method === 'patchNode')).toHaveLength(0);
-    expect((await actionsOf(noPool)).find((a) => a.type === 'spare-not-promoted')?.detail?.reason).toBe(
+    expect(second.detail).toBe('the incident holds no suspended job');
+    expect((await actionsOf(other)).find((a) => a.type === 'spare-not-promoted')?.detail?.reason).toBe(
       'not-applicable',
     );
   });
