@@ -46,6 +46,8 @@ export const makeHarness = (
     orchestrator?: string;
     /** What each Lambda may call (default: the derived deploy/task-iam.ts). */
     policies?: DerivedPolicies;
+    /** Hot-spare pools (docs/design/hot-spares.md). */
+    spares?: AppConfigInput['spares'];
   } = {},
 ) => {
   const config = parseAppConfig({
@@ -54,6 +56,7 @@ export const makeHarness = (
     ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
     ...(options.sweep ? { sweep: options.sweep } : {}),
     ...(options.alarms ? { alarms: options.alarms } : {}),
+    ...(options.spares ? { spares: options.spares } : {}),
   });
   let clock = Date.parse('2026-11-29T10:00:00.000Z');
   // Every reading of the clock moves it one second: executions see time pass.
