@@ -96,6 +96,8 @@ export interface LocalEnvironmentOptions {
   sweep?: AppConfigInput['sweep'];
   /** The `alarms` section of the config (no alarm may act when omitted). */
   alarms?: AppConfigInput['alarms'];
+  /** The `spares` section of the config (no pool when omitted). */
+  spares?: AppConfigInput['spares'];
   /**
    * LOCAL MODE ONLY — the simulated result of each quick health check. The test bed runs no
    * containers: kwok ends a pod carrying `sim.test/verdict` with that text as its termination
@@ -298,6 +300,7 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       policy: { mode: 'act', ...options.policy },
       ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
       ...(options.sweep ? { sweep: options.sweep } : {}),
+      ...(options.spares ? { spares: options.spares } : {}),
       ...(options.alarms ? { alarms: options.alarms } : {}),
     });
     // The tasks read their configuration from the config store before every step, as the
