@@ -15,7 +15,6 @@ import {
   jobSet,
   livePods,
   pytorchJob,
-  read,
   startWorkloadsBed,
   TIER2,
   type WorkloadsBed,
@@ -62,8 +61,13 @@ const fault = async (index: number, faultType: 'NvidiaErrorTerminate' | 'NvidiaE
  * the job resumes with a pod on the spare while a is still being replaced, a competing pod that
  * does not tolerate the claim never gets the spare, and the replacement joins the pool.
  */
-const promotesAndJoins = async (kind: string, app: string, job: KubeObject, [a, b, s]: number[]) => {
-  await makeSpare(s!);
+const promotesAndJoins = async (
+  kind: string,
+  app: string,
+  job: KubeObject,
+  [a, b, s]: [number, number, number],
+) => {
+  await makeSpare(s);
   // A competing pod that wants the spare (no toleration): it waits, before and after the promotion.
   await bed.env.apply([
     {
@@ -92,7 +96,7 @@ const promotesAndJoins = async (kind: string, app: string, job: KubeObject, [a, 
   const before = await waitUntil(`${app} running`, () => running(app, 2));
   expect(new Set(before.map((p) => p.spec?.nodeName))).toEqual(new Set([bed.nodes[a], bed.nodes[b]]));
 
-  const execution = await fault(a!, 'NvidiaErrorTerminate');
+  const execution = await fault(a, 'NvidiaErrorTerminate');
   // Resumed on the spare while the faulty node is still being replaced.
   const after = await waitUntil(
     `${app} resumed on the spare`,
@@ -194,7 +198,7 @@ describe('Hot spares end to end (real control plane, our RBAC and admission poli
   it.skipIf(!TIER2.trainingOperator)(
     'moves a multi-node PyTorchJob onto the spare while its faulty node is being replaced; the replacement joins the pool',
     async () => {
-      const nodes = [3, 4, 5];
+      const nodes: [number, number, number] = [3, 4, 5];
       await promotesAndJoins(
         'PyTorchJob',
         'llama',
@@ -209,7 +213,7 @@ describe('Hot spares end to end (real control plane, our RBAC and admission poli
   );
 
   it.skipIf(!TIER2.jobset)('does the same for a JobSet', async () => {
-    const nodes = [6, 7, 8];
+    const nodes: [number, number, number] = [6, 7, 8];
     await promotesAndJoins(
       'JobSet',
       'ring',
@@ -224,7 +228,7 @@ describe('Hot spares end to end (real control plane, our RBAC and admission poli
   });
 
   it('does the same for a batch Job', async () => {
-    const nodes = [9, 10, 11];
+    const nodes: [number, number, number] = [9, 10, 11];
     await promotesAndJoins(
       'Job',
       'batch',
