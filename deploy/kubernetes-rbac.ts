@@ -18,7 +18,8 @@ import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
 import { TASK_IAM } from '#deploy/task-iam.ts';
 import { KUBE_IDENTITY_LABELS, kubeIdentityText } from '#domain/kube-identity.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
-import { SPARE_TAINT_KEY } from '#domain/spares.ts';
+import { POD_TEMPLATE_LAYOUTS } from '#domain/spare-tolerations.ts';
+import { CLAIM_TOKEN_PATTERN, SPARE_TAINT_EFFECT, SPARE_TAINT_KEY } from '#domain/spares.ts';
 import type { WorkloadKind } from '#domain/types.ts';
 import { isWorkloadKind, WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { KUEUE_WORKLOAD } from '#domain/workload-suspension.ts';
@@ -338,8 +339,9 @@ export const nodePolicy: AdmissionPolicy = {
 
 /**
  * Where each kind we suspend keeps its pod templates (docs/facts/kubernetes-identity.md
- * `k8s.pod-template-paths`), and the Kueue Workload's pod sets: none may change, but for the spare
- * tolerations of a suspended workload (`SPARE_TEMPLATE_RULES`).
+ * `k8s.pod-template-paths`), and the Kueue Workload's pod sets: none may change, but for the claim
+ * tolerations of a suspended workload (the layout of each kind's templates:
+ * functions/domain/spare-tolerations.ts `POD_TEMPLATE_LAYOUTS`). The Kueue Workload's never change.
  */
 export const POD_TEMPLATE_PATHS: Readonly<Record<string, { group: string; plural: string; path: string }>> = {
   Job: { group: WORKLOAD_KINDS.Job.group, plural: WORKLOAD_KINDS.Job.plural, path: 'spec.template' },
@@ -364,25 +366,6 @@ export const POD_TEMPLATE_PATHS: Readonly<Record<string, { group: string; plural
     path: 'spec.replicaSpecs',
   },
   Workload: { group: KUEUE_WORKLOAD.group, plural: KUEUE_WORKLOAD.plural, path: 'spec.podSets' },
-};
-
-/**
- * How a kind's templates sit under its POD_TEMPLATE_PATHS field, for the one change our groups may
- * make to them: add or remove tolerations of key SPARE_TAINT_KEY while the workload is suspended
- * (docs/design/hot-spares.md step 5; functions/domain/spare-tolerations.ts plans the patches).
- * `single`: the field is the PodTemplateSpec; `map`: replica type → replica spec; `list`: replica
- * specs matched by their `name` (JobSet `replicatedJobs`, HyperPodPyTorchJob `replicaSpecs`: both
- * keyed by name, docs/facts/spares-spare-tolerations.md). `templatePath` leads from one entry to
- * its PodTemplateSpec. The Kueue Workload has no rule: its pod sets never change.
- */
-export const SPARE_TEMPLATE_RULES: Readonly<
-  Record<WorkloadKind, { shape: 'single' | 'map' | 'list'; templatePath: readonly string[] }>
-> = {
-  Job: { shape: 'single', templatePath: [] },
-  PyTorchJob: { shape: 'map', templatePath: ['template'] },
-  MPIJob: { shape: 'map', templatePath: ['template'] },
-  JobSet: { shape: 'list', templatePath: ['template', 'spec', 'template'] },
-  HyperPodPyTorchJob: { shape: 'list', templatePath: ['template'] },
 };
 
 /*
@@ -413,16 +396,28 @@ const sameExcept = (
   );
 };
 
-/** A list of tolerations without those of key SPARE_TAINT_KEY. */
+/**
+ * A claim toleration, exactly as the promotion adds it (functions/domain/spare-tolerations.ts
+ * `isClaimToleration`): key SPARE_TAINT_KEY, operator Equal, a claim token as value, effect
+ * NoSchedule and nothing else. Not `Exists` (any spare), not the pool's value (borrowing), not
+ * NoExecute: those stay the user's to add.
+ */
+const isClaimToleration = (t: string): string =>
+  `(size(${t}) == 4 && ${celString('key')} in ${t} && ${t}.key == ${celString(SPARE_TAINT_KEY)} && ` +
+  `${celString('operator')} in ${t} && ${t}.operator == ${celString('Equal')} && ` +
+  `${celString('effect')} in ${t} && ${t}.effect == ${celString(SPARE_TAINT_EFFECT)} && ` +
+  `${celString('value')} in ${t} && string(${t}.value).matches(${celString(CLAIM_TOKEN_PATTERN)}))`;
+
+/** A list of tolerations without the claim tolerations. */
 const otherTolerations = (podSpec: string): string => {
   const t = fresh('t');
   return (
     `(${celString('tolerations')} in ${podSpec} ? ${podSpec}.tolerations : [])` +
-    `.filter(${t}, !(${celString('key')} in ${t}) || ${t}.key != ${celString(SPARE_TAINT_KEY)})`
+    `.filter(${t}, !${isClaimToleration(t)})`
   );
 };
 
-/** Two PodSpecs equal but for tolerations of key SPARE_TAINT_KEY (added or removed). */
+/** Two PodSpecs equal but for claim tolerations (added or removed). */
 const samePodSpecButSpare = (n: string, o: string): string => {
   const k = fresh('k');
   const key = celString('tolerations');
@@ -444,7 +439,7 @@ const sameButSpareAt =
 
 /** The templates field of a kind changed only in its spare tolerations. */
 const onlySpareTolerationsChanged = (kind: WorkloadKind, field: string): string => {
-  const { shape, templatePath } = SPARE_TEMPLATE_RULES[kind];
+  const { shape, templatePath } = POD_TEMPLATE_LAYOUTS[kind];
   const n = `object.${field}`;
   const o = `oldObject.${field}`;
   const entry = sameButSpareAt(templatePath);
@@ -501,7 +496,7 @@ const templateValidations = templateTargets.flatMap(({ kind, group, plural, path
       ),
       message:
         `hyperpod-resilience may change ${path} of ${plural}.${group} only by adding or removing ` +
-        `tolerations of key ${SPARE_TAINT_KEY} (pod templates are not ours)`,
+        `claim tolerations (${SPARE_TAINT_KEY}=c-<16 hex>:${SPARE_TAINT_EFFECT}, operator Equal; pod templates are not ours)`,
       reason: 'Forbidden' as const,
     },
   ];

@@ -13,12 +13,13 @@
  *
  * Tolerations already there are kept (the patch carries the template's full tolerations list, as a
  * merge patch replaces lists). Adding is idempotent: no patch when every template already has the
- * toleration. Our admission policy lets our groups change a template only this way, on a suspended
- * workload (deploy/kubernetes-rbac.ts `workloadPolicy`).
+ * toleration. Our admission policy lets our groups change a template only this way — adding or
+ * removing claim tolerations (`isClaimToleration`) — and only on a suspended workload
+ * (deploy/kubernetes-rbac.ts `workloadPolicy`).
  */
 import { InvalidInputError } from '#contracts/errors.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
-import { SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
+import { CLAIM_TOKEN_PATTERN, spareToleration } from '#domain/spares.ts';
 import type { MergePatch, WorkloadKind } from '#domain/types.ts';
 
 type Json = Record<string, unknown>;
@@ -34,21 +35,29 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * `kind-cannot-change-tolerations`. Evidence per kind: docs/facts/spares-spare-tolerations.md.
  */
 export const SPARE_TOLERATION_SUPPORTED: Readonly<Record<WorkloadKind, boolean>> = {
-  // kubernetes pkg/registry/batch/job/strategy.go: scheduling directives (tolerations among them)
-  // of a suspended Job's template are mutable (KEP-2926, GA in 1.27) while `.status.startTime` is
-  // unset; the Job controller clears it when the Job is suspended (facts `spares.job-mutable-
-  // scheduling-directives`, `spares.job-start-time-reset`). Proven on the test bed's apiserver.
+  // Kubernetes 1.36+ (KEP-5440 MutableSchedulingDirectivesForSuspendedJobs, beta, on by default): a
+  // suspended Job's template takes a toleration change once the Job controller marked it Suspended
+  // with no active pod, even if it ran before (facts `spares.job-suspended-scheduling-directives`).
+  // Before 1.36 only a Job that never started (`status.startTime` unset) takes it: a Job that ran
+  // and was suspended keeps its startTime and the API answers 422 "field is immutable" (facts
+  // `spares.job-started-before-1-36`); the promotion treats that 422 as
+  // `kind-cannot-change-tolerations`. Both proven on the test bed's apiserver.
   Job: true,
-  // jobset webhook: the pod template's scheduling directives may change while the JobSet is
-  // suspended (facts `spares.jobset-mutable-while-suspended`).
+  // JobSet webhook: a suspended JobSet's pod templates may change in tolerations, node selector,
+  // labels, annotations and scheduling gates; its controller copies them into the child Jobs on
+  // resume, clearing their startTime first (facts `spares.jobset-tolerations-while-suspended`).
   JobSet: true,
-  // training-operator v1: no immutability rule on the replica specs (facts
-  // `spares.training-operator-update`).
+  // training-operator v1: its webhook has no immutability rule on the replica specs; pods are
+  // created from the current template on resume (facts `spares.training-operator-update`).
   PyTorchJob: true,
+  // mpi-operator v0.8.0+ copies the launcher template's scheduling directives into the suspended
+  // launcher Job; workers are pods made from the template on resume (facts
+  // `spares.mpi-operator-update`). Not in the test bed: checked at CRD level only.
   MPIJob: true,
-  // No webhook or rule known to refuse it (facts `spares.hyperpod-pytorchjob-update`): unverified on
-  // a real HyperPod training operator; the admission policy still bounds what we may change.
-  HyperPodPyTorchJob: true,
+  // Not until shown on a real HyperPod cluster: its CRD and operator are not public, and Kueue hands
+  // it scheduling data (tolerations among them) through `status.podSetInfos`, not the template
+  // (facts `spares.hyperpod-pytorchjob-update`). The promotion records `no-spare` for it.
+  HyperPodPyTorchJob: false,
 };
 
 const podSpecOf = (template: unknown, where: string): Json => {
@@ -72,10 +81,22 @@ const sameToleration = (a: Toleration, b: Json): boolean =>
   isObject(a) &&
   (['key', 'operator', 'value', 'effect', 'tolerationSeconds'] as const).every((f) => a[f] === b[f]);
 
-const isSpareToleration = (t: Toleration): boolean => isObject(t) && t.key === SPARE_TAINT_KEY;
+const CLAIM_TOKEN = new RegExp(CLAIM_TOKEN_PATTERN);
+
+/**
+ * A claim toleration: `spareToleration(token)` of some incident, exactly as the promotion adds it.
+ * The only kind of toleration our groups may add or remove (deploy/kubernetes-rbac.ts
+ * `workloadPolicy`); a borrower's toleration of the pool (value `pool`, never a claim token) is the user's.
+ */
+export const isClaimToleration = (t: unknown): boolean =>
+  isObject(t) &&
+  typeof t.value === 'string' &&
+  CLAIM_TOKEN.test(t.value) &&
+  Object.keys(t).length === 4 &&
+  sameToleration(t, spareToleration(t.value));
 
 /** How one kind's templates are found and patched. */
-interface KindLayout {
+export interface PodTemplateLayout {
   /** Field of `spec` that holds the templates. */
   field: string;
   shape: 'single' | 'map' | 'list';
@@ -83,7 +104,14 @@ interface KindLayout {
   templatePath: readonly string[];
 }
 
-const LAYOUTS: Readonly<Record<WorkloadKind, KindLayout>> = {
+/**
+ * Where each kind keeps its pod templates under `spec` (docs/FACTS.md `k8s.pod-template-paths`):
+ * `single`: `spec.<field>` is the PodTemplateSpec; `map`: replica type → replica spec; `list`:
+ * replica specs keyed by `name` (JobSet `replicatedJobs` is a list-map keyed by name in its CRD;
+ * HyperPodPyTorchJob `replicaSpecs` entries are named). `templatePath` leads from one entry to its
+ * PodTemplateSpec. The admission policy is generated from the same table.
+ */
+export const POD_TEMPLATE_LAYOUTS: Readonly<Record<WorkloadKind, PodTemplateLayout>> = {
   Job: { field: 'template', shape: 'single', templatePath: [] },
   PyTorchJob: { field: 'pytorchReplicaSpecs', shape: 'map', templatePath: ['template'] },
   MPIJob: { field: 'mpiReplicaSpecs', shape: 'map', templatePath: ['template'] },
@@ -114,7 +142,7 @@ const planTolerations = (
   workload: KubeObject,
   change: (tolerations: Toleration[]) => Toleration[] | undefined,
 ): MergePatch | undefined => {
-  const layout = LAYOUTS[kind];
+  const layout = POD_TEMPLATE_LAYOUTS[kind];
   const spec = specOf(workload);
   const container = spec[layout.field];
   const where = `spec.${layout.field}`;
@@ -171,10 +199,11 @@ export const addSpareToleration = (
 };
 
 /**
- * Merge patch removing every toleration of key `hyperpod-resilience.io/spare` from every pod
- * template (cleanup after a promotion); undefined when there is none.
+ * Merge patch removing every claim toleration (`isClaimToleration`: of any incident) from every pod
+ * template (cleanup after a promotion); undefined when there is none. Other tolerations of the
+ * spare key (a borrower's toleration of the pool) stay: they are not ours.
  */
 export const removeSpareTolerations = (kind: WorkloadKind, workload: KubeObject): MergePatch | undefined =>
   planTolerations(kind, workload, (tolerations) =>
-    tolerations.some(isSpareToleration) ? tolerations.filter((t) => !isSpareToleration(t)) : undefined,
+    tolerations.some(isClaimToleration) ? tolerations.filter((t) => !isClaimToleration(t)) : undefined,
   );

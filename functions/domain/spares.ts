@@ -58,6 +58,9 @@ export const claimToken = (incidentId: string): string => {
   return `c-${fnv(0x811c9dc5)}${fnv(0x050c5d1f)}`;
 };
 
+/** What every claim token looks like (`claimToken`); the admission policy checks it too. */
+export const CLAIM_TOKEN_PATTERN = '^c-[0-9a-f]{16}$';
+
 /** The toleration that lets a job's pods onto the spare its incident promoted. */
 export const spareToleration = (token: string) => ({
   key: SPARE_TAINT_KEY,

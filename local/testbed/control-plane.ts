@@ -45,6 +45,11 @@ export interface StartControlPlaneOptions {
   staticTokens?: StaticToken[];
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /**
+   * Kubernetes feature gates for kube-apiserver and kube-controller-manager (`--feature-gates`),
+   * e.g. to run a Kubernetes version's default behaviour from before a gate turned on.
+   */
+  featureGates?: Record<string, boolean>;
 }
 
 export interface ControlPlane {
@@ -167,6 +172,9 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
   const t0 = performance.now();
   const log = options.log ?? (() => {});
   const tier = options.tier ?? 1;
+  const gates = Object.entries(options.featureGates ?? {});
+  const featureGateArgs =
+    gates.length > 0 ? [`--feature-gates=${gates.map(([g, on]) => `${g}=${on}`).join(',')}`] : [];
   const binDir = options.binDir ?? (await ensureBinaries());
   const tStart = options.binDir ? t0 : performance.now();
   const ownWorkDir = options.workDir === undefined;
@@ -324,6 +332,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       '--endpoint-reconciler-type=none',
       '--profiling=false',
       '--v=1',
+      ...featureGateArgs,
     ];
     if (options.tokenWebhook) {
       const wh = options.tokenWebhook;
@@ -375,6 +384,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
         // kwok renews node leases every 10 s; a loaded 2-core host can stall it for a while.
         '--node-monitor-grace-period=120s',
         '--v=1',
+        ...featureGateArgs,
       ]);
       launch('kube-scheduler', bin('kube-scheduler'), [
         // No --authentication/authorization-kubeconfig: with them KCM and the scheduler log an error

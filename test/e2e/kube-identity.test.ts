@@ -244,8 +244,10 @@ const KINDS: {
     name: 'js',
     suspend: { spec: { suspend: true } },
     template: { spec: { replicatedJobs: [] } },
-    // Our policy refuses it here; the upstream JobSet CRD also declares replicatedJobs immutable
-    // (`self == oldSelf`), which a real cluster checks before admission.
+    // Our policy refuses it here; on a real cluster the JobSet webhook also refuses any change of
+    // replicatedJobs but the scheduling directives of a suspended JobSet (jobset
+    // pkg/webhooks/jobset_webhook.go ValidateUpdate; the CRD's `self == oldSelf` rules guard
+    // failurePolicy, successPolicy, startupPolicy, network and each entry's dependsOn, not the list).
   },
   {
     kind: 'HyperPodPyTorchJob',

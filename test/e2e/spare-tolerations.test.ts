@@ -7,13 +7,19 @@
  * template change at all while the workload runs. The controllers then create the pods with it.
  * Facts: docs/facts/spares-spare-tolerations.md.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { ConcurrentUpdateError } from '#contracts/errors.ts';
+import { kubeGroupOf } from '#deploy/kubernetes-rbac.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
 import { addSpareToleration, removeSpareTolerations } from '#domain/spare-tolerations.ts';
-import { SPARE_TAINT_KEY } from '#domain/spares.ts';
+import { SPARE_POOL_TAINT_VALUE, SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
 import type { MergePatch, WorkloadKind, WorkloadRef } from '#domain/types.ts';
+import { apiRequest } from '#local/testbed/api.ts';
+import { startControlPlane } from '#local/testbed/control-plane.ts';
+import { applyRbac } from '#local/testbed/rbac.ts';
 import {
   batchJob,
   jobSet,
@@ -211,10 +217,11 @@ describe('batch Job (real apiserver and Job controller)', () => {
     }));
     const after = await get('Job', 'guarded');
 
-    // Assess: a node selector is a scheduling directive the Job API allows here; only our policy refuses it.
+    // Assess: a node selector is a scheduling directive the Job API allows here; only our policy
+    // refuses it. The image change the Job API refuses itself (422), before validating admission.
     expect({ foreignToleration, image, nodeSelector }).toEqual({
       foreignToleration: 'admission',
-      image: expect.stringMatching(/^(admission|invalid)$/),
+      image: 'invalid',
       nodeSelector: 'admission',
     });
     expect(
@@ -230,8 +237,9 @@ describe('batch Job (real apiserver and Job controller)', () => {
     // Act
     const added = await patchAsUs('Job', 'running', addOurs('Job'));
 
-    // Assess: the Job API refuses first (422: the template of an unsuspended Job is immutable).
-    expect(added).toMatch(/^(admission|invalid)$/);
+    // Assess: the Job API refuses first (422: the template of an unsuspended Job is immutable;
+    // its validation runs before validating admission, so our policy is not reached).
+    expect(added).toBe('invalid');
   });
 
   it('lets our group take the spare tolerations out of a suspended Job again', async () => {
@@ -393,19 +401,40 @@ describe('MPIJob and HyperPodPyTorchJob (CRD level: no controller here)', () => 
     },
   });
 
-  it('a suspended MPIJob takes the spare toleration from our group; a running one does not', async () => {
+  it('a suspended MPIJob takes the claim toleration from our group; a running one does not; no other toleration of the spare key or of every key passes', async () => {
     // Prepare
     await bed.env.apply([mpiJob('mpi', true), mpiJob('mpi-busy', false)]);
+    const addInstead = (toleration: Record<string, unknown>) =>
+      addOursAnd('MPIJob', (podSpec) => {
+        const list = podSpec.tolerations as unknown[];
+        list[list.length - 1] = toleration;
+      });
 
     // Act
+    const refused = {
+      everything: await patchAsUs('MPIJob', 'mpi', addInstead({ operator: 'Exists' })),
+      anySpare: await patchAsUs('MPIJob', 'mpi', addInstead({ key: SPARE_TAINT_KEY, operator: 'Exists' })),
+      pool: await patchAsUs('MPIJob', 'mpi', addInstead(spareToleration(SPARE_POOL_TAINT_VALUE))),
+      noExecute: await patchAsUs(
+        'MPIJob',
+        'mpi',
+        addInstead({ ...spareToleration(TOKEN), effect: 'NoExecute' }),
+      ),
+    };
     const added = await patchAsUs('MPIJob', 'mpi', addOurs('MPIJob'));
     const busy = await patchAsUs('MPIJob', 'mpi-busy', addOurs('MPIJob'));
 
     // Assess
+    expect(refused).toEqual({
+      everything: 'admission',
+      anySpare: 'admission',
+      pool: 'admission',
+      noExecute: 'admission',
+    });
     expect({ added, busy }).toEqual({ added: 'allowed', busy: 'admission' });
   });
 
-  it('a suspended HyperPodPyTorchJob takes the spare toleration, but not with a field Kubernetes does not know changed, a replica renamed or reordered (fail closed)', async () => {
+  it('a suspended HyperPodPyTorchJob takes the spare toleration, but not with a field Kubernetes does not know changed, a replica renamed or dropped (fail closed); a reordered list of the same replicas passes', async () => {
     // Prepare
     await bed.env.apply([hyperPodJob('hp', true), hyperPodJob('hp-busy', false)]);
     type Replicas = { spec: { replicaSpecs: Record<string, unknown>[] } };
@@ -449,4 +478,79 @@ describe('MPIJob and HyperPodPyTorchJob (CRD level: no controller here)', () => 
       removed: 'allowed',
     });
   });
+});
+
+describe('batch Job before Kubernetes 1.36 (MutableSchedulingDirectivesForSuspendedJobs off, as 1.35 and older run)', () => {
+  it('a Job that ran and was then suspended keeps status.startTime and refuses the toleration (422) until startTime is cleared through the status subresource', async () => {
+    // Prepare: a control plane of its own with the gate off on the apiserver and the Job controller.
+    const token = randomBytes(24).toString('hex');
+    const cp = await startControlPlane({
+      tier: 1,
+      featureGates: { MutableSchedulingDirectivesForSuspendedJobs: false },
+      staticTokens: [
+        { token, user: 'e2e-spares-old', uid: 'e2e-spares-old', groups: [kubeGroupOf('resume-workloads')] },
+      ],
+      log: (line) => process.stderr.write(`[e2e-spares-1.35] ${line}\n`),
+    });
+    try {
+      await applyRbac(cp);
+      const admin = createKubeApi({ server: cp.server, caData: cp.caData, token: cp.adminToken });
+      const us = createKubeApi({ server: cp.server, caData: cp.caData, token });
+      const ns = 'old';
+      await apiRequest(cp, cp.adminToken, 'POST', '/api/v1/namespaces', { metadata: { name: ns } });
+      // No node: its pods stay Pending, but the Job controller sets startTime once it runs the Job.
+      await admin.createJob(ns, batchJob(ns, 'ran', ['nowhere']));
+      const ref: WorkloadRef = { kind: 'Job', apiVersion: 'batch/v1', namespace: ns, name: 'ran' };
+      const status = (job: KubeObject | undefined) =>
+        (job?.status ?? {}) as {
+          startTime?: string;
+          active?: number;
+          conditions?: { type: string; status: string }[];
+        };
+      await waitUntil('ran started', async () => status(await admin.getWorkload(ref)).startTime);
+      await us.patchWorkload(ref, { spec: { suspend: true } });
+      const suspended = await waitUntil('ran suspended', async () => {
+        const job = await admin.getWorkload(ref);
+        const s = status(job);
+        return s.conditions?.some((c) => c.type === 'Suspended' && c.status === 'True') && !s.active
+          ? job
+          : undefined;
+      });
+      const tolerate = async () => {
+        const job = (await admin.getWorkload(ref))!;
+        return us
+          .patchWorkload(ref, addSpareToleration('Job', job, TOKEN)!, {
+            resourceVersion: job.metadata.resourceVersion!,
+          })
+          .then(
+            () => 'allowed',
+            (error: unknown) => (error instanceof Error ? error.message : String(error)),
+          );
+      };
+
+      // Act
+      const refused = await tolerate();
+      // What the JobSet controller does before it changes a started child Job (jobset
+      // pkg/controllers/jobset_controller.go resumeJob): clear startTime through the status subresource.
+      const cleared = await apiRequest(
+        cp,
+        cp.adminToken,
+        'PATCH',
+        `/apis/batch/v1/namespaces/${ns}/jobs/ran/status`,
+        { status: { startTime: null } },
+        'application/merge-patch+json',
+      );
+      const afterClearing = await tolerate();
+
+      // Assess
+      expect(status(suspended).startTime).toBeDefined();
+      // The Job API's own message (kubernetes pkg/apis/batch/validation: ValidateImmutableField).
+      expect(refused).toMatch(/HTTP 422/);
+      expect(refused).toMatch(/spec\.template(\.spec)?: Invalid value: [\s\S]*field is immutable/);
+      expect(cleared.status).toBe(200);
+      expect(afterClearing).toBe('allowed');
+    } finally {
+      await cp.stop();
+    }
+  }, 120_000);
 });

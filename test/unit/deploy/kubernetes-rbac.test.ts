@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXPECTED_KUBE_IDENTITY_TEXT } from '#contracts/kube-identity-expected.ts';
+import { WORKLOAD_KIND_NAMES } from '#contracts/workload-kinds.ts';
 import {
   admissionPolicies,
   admissionPolicyBindings,
@@ -10,10 +11,13 @@ import {
   lambdaIdentity,
   OUR_NAMESPACE,
   ourNamespace,
+  POD_TEMPLATE_PATHS,
   rbacManifests,
   rbacManifestYaml,
 } from '#deploy/kubernetes-rbac.ts';
 import { TASK_IAM } from '#deploy/task-iam.ts';
+import { POD_TEMPLATE_LAYOUTS } from '#domain/spare-tolerations.ts';
+import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 
 const verbsOf = (lambda: string) => {
   const id = lambdaIdentity(lambda);
@@ -140,6 +144,31 @@ describe('RBAC: our namespace and the manifest', () => {
       expect(policy.spec.matchConstraints.resourceRules.every((r) => r.operations.join() === 'UPDATE')).toBe(
         true,
       );
+    }
+  });
+});
+
+describe('Admission policy: the pod templates of workloads', () => {
+  it('guards, for every workload kind, the same templates field the spare-toleration planner patches', () => {
+    for (const kind of WORKLOAD_KIND_NAMES)
+      expect(POD_TEMPLATE_PATHS[kind]?.path, kind).toBe(`spec.${POD_TEMPLATE_LAYOUTS[kind].field}`);
+  });
+
+  it('lets a template change through only while the workload was suspended, at each kind’s own suspend switch', () => {
+    const workloads = admissionPolicies.find((p) => p.metadata.name === 'hyperpod-resilience-workloads');
+    for (const kind of WORKLOAD_KIND_NAMES) {
+      const { group, plural, suspendPath } = WORKLOAD_KINDS[kind];
+      const rules = workloads?.spec.validations.filter((v) =>
+        v.expression.startsWith(
+          `request.resource.group != "${group}" || request.resource.resource != "${plural}"`,
+        ),
+      );
+      expect(
+        rules?.map((r) => r.message.includes('while it is not suspended')),
+        kind,
+      ).toEqual([true, false]);
+      expect(rules?.[0]?.expression).toContain(`oldObject.${suspendPath.join('.')} == true`);
+      expect(rules?.[1]?.expression).toContain('.matches("^c-[0-9a-f]{16}$")');
     }
   });
 });

@@ -4,10 +4,11 @@ import { WORKLOAD_KIND_NAMES } from '#contracts/workload-kinds.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import {
   addSpareToleration,
+  isClaimToleration,
   removeSpareTolerations,
   SPARE_TOLERATION_SUPPORTED,
 } from '#domain/spare-tolerations.ts';
-import { SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
+import { claimToken, SPARE_POOL_TAINT_VALUE, SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
 import { applyMergePatch } from '../../fakes/merge-patch.ts';
 
 const TOKEN = 'c-0123456789abcdef';
@@ -192,7 +193,7 @@ type WorkloadKind = (typeof WORKLOAD_KIND_NAMES)[number];
 
 describe('removeSpareTolerations', () => {
   for (const kind of WORKLOAD_KIND_NAMES) {
-    it(`takes every spare toleration out of a ${kind}, whatever its value, and keeps the others`, () => {
+    it(`takes every claim toleration out of a ${kind}, whatever its incident, and keeps the others`, () => {
       const base = samples[kind]();
       const tolerated = applyMergePatch(base, addSpareToleration(kind, base, TOKEN)) as KubeObject;
       const twice = applyMergePatch(
@@ -211,9 +212,38 @@ describe('removeSpareTolerations', () => {
     });
   }
 
-  it('plans nothing for a workload without spare tolerations', () => {
+  it('plans nothing for a workload without claim tolerations', () => {
     expect(removeSpareTolerations('Job', job([gpu]))).toBeUndefined();
     expect(removeSpareTolerations('JobSet', jobSet())).toBeUndefined();
+  });
+
+  it("keeps a borrower's toleration of the pool: it is the user's, not a claim", () => {
+    const borrower = spareToleration(SPARE_POOL_TAINT_VALUE);
+    expect(removeSpareTolerations('Job', job([borrower, ours]))).toEqual({
+      spec: { template: { spec: { tolerations: [borrower] } } },
+    });
+  });
+});
+
+describe('isClaimToleration', () => {
+  it("is true of an incident's spare toleration exactly as the promotion adds it", () => {
+    expect(isClaimToleration(spareToleration(claimToken('inc-1')))).toBe(true);
+  });
+
+  it('is false of every other toleration of the spare key, and of anything that is not a toleration', () => {
+    const others: unknown[] = [
+      spareToleration(SPARE_POOL_TAINT_VALUE),
+      { key: SPARE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' },
+      { ...ours, operator: 'Exists' },
+      { ...ours, effect: 'NoExecute' },
+      { ...ours, value: 'c-0123' },
+      { ...ours, tolerationSeconds: 60 },
+      { ...ours, key: 'hyperpod-resilience.io/quarantine' },
+      { operator: 'Exists' },
+      'c-0123456789abcdef',
+      null,
+    ];
+    for (const t of others) expect(isClaimToleration(t), JSON.stringify(t)).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimToken, SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
+import { CLAIM_TOKEN_PATTERN, claimToken, SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
 
 // A taint value and a label value: at most 63 characters, alphanumeric at both ends, `-_.` inside
 // (kubernetes.io "Labels and Selectors", "Taints and Tolerations": the value follows label rules).
@@ -9,6 +9,7 @@ describe('claimToken', () => {
   it('is a valid taint value even for an 80-character incident id', () => {
     const token = claimToken('x'.repeat(80));
     expect(token).toMatch(/^c-[0-9a-f]{16}$/);
+    expect(token).toMatch(new RegExp(CLAIM_TOKEN_PATTERN));
     expect(token.length).toBeLessThanOrEqual(63);
     expect(token).toMatch(LABEL_VALUE);
   });
