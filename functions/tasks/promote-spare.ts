@@ -12,7 +12,7 @@
  */
 import type { KubeApi, MergePatch } from '#adapters/ports.ts';
 import { requireCluster } from '#contracts/clusters.ts';
-import { ConcurrentUpdateError, InvalidInputError } from '#contracts/errors.ts';
+import { ConcurrentUpdateError, InvalidInputError, KubernetesRequestFailedError } from '#contracts/errors.ts';
 import { EventReasons } from '#domain/kube-events.ts';
 import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
 import { instanceIdOfNode } from '#domain/node-identity.ts';
@@ -127,8 +127,26 @@ class PromotionAbandoned extends Error {
 const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
+export interface PromoteOptions {
+  /**
+   * How long a toleration patch the API refuses as invalid (422) is tried again: a Job that ran
+   * takes it only once its controller marked it Suspended with no active pod (Kubernetes 1.36+,
+   * docs/facts/spares-spare-tolerations.md `spares.job-started-before-1-36`), a moment after
+   * SuspendWorkloads; before 1.36 never, and the job waits for the repair.
+   */
+  invalidRetryMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const INVALID_RETRY_MS = 30_000;
+const INVALID_POLL_MS = 500;
+
+const isInvalid = (error: unknown): error is KubernetesRequestFailedError =>
+  error instanceof KubernetesRequestFailedError && error.details?.statusCode === 422;
+
 export const createPromoteSpare =
-  (tolerations: SpareTolerations) =>
+  (tolerations: SpareTolerations, options: PromoteOptions = {}) =>
   async (raw: unknown, deps: TaskDeps): Promise<PromotionResult> => {
     const state = parseIncident(raw, 'PromoteSpare');
     withIncidentKeys(deps, state);
@@ -251,7 +269,13 @@ export const createPromoteSpare =
         continue;
       }
       try {
-        return await promote(deps, kube, state, tolerations, { spare, token, jobs, notTolerated, lostRaces });
+        return await promote(deps, kube, state, tolerations, options, {
+          spare,
+          token,
+          jobs,
+          notTolerated,
+          lostRaces,
+        });
       } catch (error) {
         if (error instanceof SpareNotReady) {
           await deps.ledger.releaseSpare({
@@ -300,6 +324,7 @@ const promote = async (
   kube: KubeApi,
   state: IncidentState,
   tolerations: SpareTolerations,
+  options: PromoteOptions,
   input: {
     spare: { nodeName: string; instanceId: string };
     token: string;
@@ -355,13 +380,25 @@ const promote = async (
   // 3. Every suspended job tolerates the token, then resumes (the last holder resumes).
   const tolerated: WorkloadRef[] = [];
   for (const [key, { ref, object }] of jobs) {
-    let outcome: Awaited<ReturnType<typeof patchGuarded>> | string;
-    try {
-      outcome = await patchGuarded(kube, ref, object, (current) => tolerations.add(ref.kind, current, token));
-    } catch (error) {
-      // A template we cannot read (InvalidInputError): this job waits for the repair.
-      if (!(error instanceof InvalidInputError)) throw error;
-      outcome = error.message;
+    let outcome: Awaited<ReturnType<typeof patchGuarded>> | string | undefined;
+    const giveUpAt = Date.now() + (options.invalidRetryMs ?? INVALID_RETRY_MS);
+    let current: KubeObject | undefined = object;
+    while (outcome === undefined) {
+      try {
+        outcome = await patchGuarded(kube, ref, current ?? object, (latest) =>
+          tolerations.add(ref.kind, latest, token),
+        );
+      } catch (error) {
+        // A template we cannot read (InvalidInputError): this job waits for the repair.
+        if (error instanceof InvalidInputError) outcome = error.message;
+        else if (!isInvalid(error)) throw error;
+        else if (Date.now() >= giveUpAt) outcome = `kind-cannot-change-tolerations: ${error.message}`;
+        else {
+          await (options.sleep ?? realSleep)(INVALID_POLL_MS);
+          current = await kube.getWorkload(ref);
+          if (!current) outcome = 'gone';
+        }
+      }
     }
     if (outcome === 'patched' || outcome === 'already') tolerated.push(ref);
     else notTolerated.push(`${key}: ${outcome}`);

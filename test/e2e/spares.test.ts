@@ -115,6 +115,8 @@ const promotesAndJoins = async (
   expect(new Set(after.map((p) => p.spec?.nodeName))).toEqual(new Set([bed.nodes[b], bed.nodes[s]]));
   expect(report.status).toBe('SUCCEEDED');
   const actions = await actionsOf(report);
+  const promotion = actions.find((x) => x.type.startsWith('spare-'));
+  expect(promotion?.type, JSON.stringify(promotion?.detail)).toBe('spare-promoted');
   // The job ran on the spare before the replacement was back.
   const nodeReadyAt = Date.parse(actions.find((x) => x.type === 'node-ready')?.at ?? '');
   expect(onSpareAt).toBeGreaterThan(0);

@@ -6,7 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AppConfigInput } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
-import { type LocalEnvironment, type LocalEnvironmentOptions, startLocalEnvironment } from '#local/environment.ts';
+import {
+  type LocalEnvironment,
+  type LocalEnvironmentOptions,
+  startLocalEnvironment,
+} from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import { startTier2Controllers, type Tier2Controllers, tier2Plan } from '#local/testbed/controllers.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';

@@ -258,7 +258,7 @@ describe('State machine: node-recovery with hot spares', () => {
     const h = makeHarness({ spares: POOL, nodeRecovery: 'Automatic' });
     h.hyperpod.addInstance({ instanceId: SPARE });
     makeSpare(h, SPARE);
-    addTemplatedJob(h, 'HyperPodPyTorchJob', 'hp', [nodeName(NODE_A), nodeName(NODE_B)]);
+    addTemplatedJob(h, 'PyTorchJob', 'hp', [nodeName(NODE_A), nodeName(NODE_B)]);
     h.labelNode(NODE_A, 'UnschedulablePendingReboot');
 
     // Act

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterNode, ClusterNodes } from '#adapters/ports.ts';
 import { parseAppConfig } from '#contracts/config/app.ts';
+import { KubernetesRequestFailedError } from '#contracts/errors.ts';
 import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
 import { claimToken } from '#domain/spares.ts';
 import type { WorkloadKind } from '#domain/types.ts';
@@ -40,7 +41,7 @@ const tolerationsDouble: SpareTolerations = {
       ? undefined
       : { spec: { tolerated: token } },
 };
-const promoteSpare = createPromoteSpare(tolerationsDouble);
+const promoteSpare = createPromoteSpare(tolerationsDouble, { sleep: async () => {} });
 
 const SPARE_A = 'hyperpod-i-0a1b2c3d4e5f6000a';
 const SPARE_B = 'hyperpod-i-0a1b2c3d4e5f6000b';
@@ -316,6 +317,44 @@ describe('Task: PromoteSpare', () => {
       { key: 'hyperpod-resilience.io/spare', value: 'pool', effect: 'NoSchedule' },
     ]);
     expect(await h.ledger.listSpareClaims(CLUSTER.name, '2026-11-29T10:05:00.000Z')).toEqual([]);
+  });
+
+  it('tries a toleration the API refuses as invalid again until the job controller lets it change', async () => {
+    // Prepare
+    const h = setup();
+    addJob(h.kube, 'Job', 'train', [NODE]);
+    const state = await suspended(h);
+    const refused = new KubernetesRequestFailedError('HTTP 422 Invalid: field is immutable', {
+      details: { statusCode: 422 },
+    });
+    h.kube.failNext('patchWorkload', refused, 2);
+
+    // Act
+    const result = await promoteSpare(state, h.deps);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'promoted', resumed: [`Job/${NS}/train`] });
+  });
+
+  it('leaves a job whose template stays immutable to wait for the repair, and promotes nothing for it', async () => {
+    // Prepare
+    const h = setup();
+    addJob(h.kube, 'Job', 'train', [NODE]);
+    const state = await suspended(h);
+    const refused = new KubernetesRequestFailedError('HTTP 422 Invalid: field is immutable', {
+      details: { statusCode: 422 },
+    });
+    h.kube.failNext('patchWorkload', refused, 1);
+    const impatient = createPromoteSpare(tolerationsDouble, { invalidRetryMs: 0, sleep: async () => {} });
+
+    // Act
+    const result = await impatient(state, h.deps);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'not-promoted', reason: 'promotion-failed' });
+    expect(result.detail).toContain('kind-cannot-change-tolerations');
+    expect(suspendValue(h.kube, 'Job', 'train')).toBe(true);
+    expect(h.kube.nodes.get(SPARE_A)?.metadata.labels?.['hyperpod-resilience.io/spare']).toBe('ready');
   });
 
   it('leaves a job whose kind cannot take the toleration suspended and moves the others', async () => {
