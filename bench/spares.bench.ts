@@ -150,7 +150,8 @@ const fault = async (
   const event = await env.simulator.injectFault({ instanceId, faultType, labels: false });
   const [execution] = env.dispatch(event);
   if (!execution) throw new Error('bench: the event matched no rule');
-  return execution;
+  // Wrapped: an async function returning the promise itself would make the caller wait for it.
+  return { execution };
 };
 
 const succeeded = (report: ExecutionReport) => {
@@ -177,7 +178,7 @@ const resumeLatency = async () => {
       await env.apply([job(name, [worker.nodeName, spare.nodeName])]);
       await waitRunning(env, name, worker.nodeName);
       const eventAt = Date.now();
-      const execution = await fault(env, worker.instanceId, 'NvidiaErrorReboot');
+      const { execution } = await fault(env, worker.instanceId, 'NvidiaErrorReboot');
       const onSpareAt = (await waitRunning(env, name, spare.nodeName), Date.now());
       const report = succeeded(await execution);
       const state = report.states.find((s) => s.name === 'PromoteSpare');
@@ -250,7 +251,7 @@ const downtime = async () => {
           await waitRunning(env, name, worker.nodeName);
           const before = await podUid(env, name);
           const eventAt = Date.now();
-          const execution = await fault(env, worker.instanceId, faultType);
+          const { execution } = await fault(env, worker.instanceId, faultType);
           await pollUntil(
             async () => {
               const pods = await env.admin.listPods({ namespace: 'bench', labelSelector: `app=${name}` });
