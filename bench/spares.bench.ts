@@ -7,23 +7,21 @@
  * 1. Event → jobs resumed on a spare, simulated delays at zero, over HPR_BENCH_SPARE_ROUNDS (20)
  *    incidents: a one-pod Job (8 GPUs: a whole node) allowed on its worker and on the spare; HMA
  *    flags the worker. Measured: event emitted → PromoteSpare done (the job unsuspended with the
- *    toleration), and → the job's new pod Running on the spare. The repaired worker becomes the
- *    next round's spare; the promoted one is handed back to general scheduling between rounds (what
- *    the pool's sweep does once its jobs are gone).
+ *    toleration), and → the job's new pod Running on the spare. Each round has a fresh worker and
+ *    spare (the repaired workers join the pool as newer spares; the oldest is chosen).
  * 2. Job downtime per incident with and without a spare, side by side in one run, under simulated
  *    repair times of reboot 10 min and replacement 30 min, time-compressed ×COMPRESSION (600: one
  *    simulated minute lasts 100 ms). Downtime = event → the job's pod Running again. Without a spare
  *    it includes the repair; with one it does not. The uncompressed estimate scales only the
  *    simulated repair (our orchestration and Kubernetes run in real time).
  */
-import type { KubeNode } from '#domain/kube-types.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import type { ExecutionReport } from '#local/runner.ts';
 import { summarize } from './stats.ts';
 
 const ROUNDS = Number(process.env.HPR_BENCH_SPARE_ROUNDS ?? 20);
-const DOWNTIME_ROUNDS = Number(process.env.HPR_BENCH_SPARE_DOWNTIME_ROUNDS ?? 2);
+const DOWNTIME_ROUNDS = Number(process.env.HPR_BENCH_SPARE_DOWNTIME_ROUNDS ?? 3);
 const COMPRESSION = 600;
 const MINUTE_MS = 60_000 / COMPRESSION;
 const REBOOT_MINUTES = 10;
@@ -37,7 +35,7 @@ const policy = {
   perNode: { maxReboots: 1000, rebootWindowHours: 1 },
   repeatOffender: { faults: 1000, windowDays: 1 },
   dedupeWindowMinutes: 1,
-  awaitNode: { pollSeconds: 1, rebootTimeoutMinutes: 60, replaceTimeoutMinutes: 60 },
+  awaitNode: { pollSeconds: 1, rebootTimeoutMinutes: 5, replaceTimeoutMinutes: 5 },
 };
 
 const start = (name: string, nodes: number, withPool: boolean, timings: Record<string, number>) =>
@@ -62,28 +60,13 @@ const makeSpare = (env: LocalEnvironment, nodeName: string) =>
     metadata: {
       labels: { [SPARE]: 'ready' },
       annotations: {
-        'hyperpod-resilience.io/spare-since': new Date().toISOString(),
+        // The oldest spare of the pool: chosen before the repaired workers that joined it.
+        'hyperpod-resilience.io/spare-since': '2020-01-01T00:00:00.000Z',
         'hyperpod-resilience.io/spare-verified': 'not-verified',
       },
     },
     spec: { taints: [{ key: SPARE, value: 'pool', effect: 'NoSchedule' }] },
   });
-
-/** Back to general scheduling (what the pool's sweep does with a promoted spare whose jobs are gone). */
-const releaseSpare = async (env: LocalEnvironment, nodeName: string) => {
-  const node: KubeNode | undefined = await env.admin.getNode(nodeName);
-  await env.admin.patchNode(nodeName, {
-    metadata: {
-      labels: { [SPARE]: null },
-      annotations: {
-        'hyperpod-resilience.io/spare-since': null,
-        'hyperpod-resilience.io/spare-verified': null,
-        'hyperpod-resilience.io/spare-claimed-by': null,
-      },
-    },
-    spec: { taints: (node?.spec?.taints ?? []).filter((t) => t.key !== SPARE) },
-  });
-};
 
 /** A one-pod Job taking a whole node (8 GPUs), allowed on `nodes` only. */
 const job = (name: string, nodes: string[]) => ({
@@ -162,24 +145,26 @@ const succeeded = (report: ExecutionReport) => {
 
 /** Part 1: event → resumed on the spare, delays at zero. */
 const resumeLatency = async () => {
-  const env = await start('bench-spares', 3, true, { rebootMs: 0, replaceMs: 0 });
+  const env = await start('bench-spares', 2 * (ROUNDS + 1), true, { rebootMs: 0, replaceMs: 0 });
   const promoted: number[] = [];
   const onSpare: number[] = [];
   const promoteTask: number[] = [];
   try {
     await env.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }]);
-    const [a, b] = nodesOf(env);
-    let worker = a!;
-    let spare = b!;
-    await makeSpare(env, spare.nodeName);
-    // Warm-up round (cold clients, TLS, token) is round -1: not counted.
+    const nodes = nodesOf(env);
+    // A fresh worker and spare per round (the repaired workers join the pool as newer spares).
+    // Round -1 warms up (cold clients, TLS, token): not counted.
     for (let round = -1; round < ROUNDS; round++) {
+      const worker = nodes[2 * (round + 1)]!;
+      const spare = nodes[2 * (round + 1) + 1]!;
+      await makeSpare(env, spare.nodeName);
       const name = `r${round + 1}`;
       await env.apply([job(name, [worker.nodeName, spare.nodeName])]);
       await waitRunning(env, name, worker.nodeName);
       const eventAt = Date.now();
       const { execution } = await fault(env, worker.instanceId, 'NvidiaErrorReboot');
-      const onSpareAt = (await waitRunning(env, name, spare.nodeName), Date.now());
+      await waitRunning(env, name, spare.nodeName);
+      const onSpareAt = Date.now();
       const report = succeeded(await execution);
       const state = report.states.find((s) => s.name === 'PromoteSpare');
       if (!state?.exitedAt) throw new Error('bench: no PromoteSpare state');
@@ -191,10 +176,6 @@ const resumeLatency = async () => {
         onSpare.push(onSpareAt - eventAt);
         promoteTask.push(state.exitedAt - state.enteredAt);
       }
-      await deleteJob(env, name);
-      // The repaired worker is now the pool's ready spare; the promoted one goes back to work.
-      await releaseSpare(env, spare.nodeName);
-      [worker, spare] = [spare, worker];
     }
   } finally {
     await env.stop();
@@ -213,12 +194,12 @@ const resumeLatency = async () => {
 const downtime = async () => {
   const rows: Record<
     string,
-    { measuredMs: ReturnType<typeof summarize>; uncompressedEstimateMinutes: number }
+    { measuredMs: ReturnType<typeof summarize>; uncompressedEstimateSeconds: number }
   > = {};
   for (const withSpare of [false, true]) {
     const env = await start(
       `bench-downtime-${withSpare ? 'spare' : 'none'}`,
-      2 * DOWNTIME_ROUNDS + 2,
+      4 * DOWNTIME_ROUNDS,
       withSpare,
       {
         rebootMs: REBOOT_MINUTES * MINUTE_MS,
@@ -228,27 +209,25 @@ const downtime = async () => {
     try {
       await env.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }]);
       const nodes = nodesOf(env);
+      let next = 0;
       for (const [action, faultType, repairMinutes] of [
         ['reboot', 'NvidiaErrorReboot', REBOOT_MINUTES],
         ['replace', 'NvidiaErrorTerminate', REPLACE_MINUTES],
       ] as const) {
         const samples: number[] = [];
         for (let round = 0; round < DOWNTIME_ROUNDS; round++) {
-          // A fresh worker and spare per round (replaced nodes are gone, repaired ones join the pool).
-          const fresh = nodesOf(env).filter((n) => nodes.some((m) => m.nodeName === n.nodeName));
-          const free = [];
-          for (const n of fresh) {
-            const node = await env.admin.getNode(n.nodeName);
-            if (!node?.metadata.labels?.[SPARE] && !node?.spec?.unschedulable) free.push(n);
-          }
-          const [worker, spare] = free;
-          if (!worker || !spare) throw new Error('bench: out of nodes');
+          // A fresh worker and spare per round.
+          const worker = nodes[next++]!;
+          const spare = nodes[next++]!;
+          // The job starts on its worker: the spare is tainted, or (no pool) cordoned until then.
           if (withSpare) await makeSpare(env, spare.nodeName);
+          else await env.admin.patchNode(spare.nodeName, { spec: { unschedulable: true } });
           const name = `${action}-${withSpare ? 's' : 'n'}-${round}`;
           // Allowed on both: without a pool the second node is free, yet the job stays suspended
           // until the repair ends (today's path); with one it is the spare.
           await env.apply([job(name, [worker.nodeName, spare.nodeName])]);
           await waitRunning(env, name, worker.nodeName);
+          if (!withSpare) await env.admin.patchNode(spare.nodeName, { spec: { unschedulable: false } });
           const before = await podUid(env, name);
           const eventAt = Date.now();
           const { execution } = await fault(env, worker.instanceId, faultType);
@@ -265,17 +244,14 @@ const downtime = async () => {
           samples.push(Date.now() - eventAt);
           succeeded(await execution);
           await deleteJob(env, name);
-          await releaseSpare(env, spare.nodeName);
-          await releaseSpare(env, worker.nodeName);
         }
         const measured = summarize(samples);
         const repairMs = repairMinutes * MINUTE_MS;
         rows[`${action}-${withSpare ? 'with-spare' : 'without-spare'}`] = {
           measuredMs: measured,
-          uncompressedEstimateMinutes:
-            Math.round(
-              ((withSpare ? measured.p50 : measured.p50 - repairMs + repairMinutes * 60_000) / 60_000) * 100,
-            ) / 100,
+          uncompressedEstimateSeconds:
+            Math.round((withSpare ? measured.p50 : measured.p50 - repairMs + repairMinutes * 60_000) / 100) /
+            10,
         };
       }
     } finally {
@@ -286,7 +262,7 @@ const downtime = async () => {
     compression: `×${COMPRESSION} (one simulated minute = ${MINUTE_MS} ms): reboot ${REBOOT_MINUTES} min = ${REBOOT_MINUTES * MINUTE_MS} ms, replacement ${REPLACE_MINUTES} min = ${REPLACE_MINUTES * MINUTE_MS} ms`,
     roundsPerCell: DOWNTIME_ROUNDS,
     downtimePerIncident: rows,
-    note: 'downtime = fault event → the job’s new pod Running; the job may run on its worker or a second node (without a pool that node is free, yet the job stays suspended until the repair ends); uncompressed estimate scales only the simulated repair back to minutes (orchestration and Kubernetes run in real time)',
+    note: 'downtime = fault event → the job’s new pod Running; the job may run on its worker or a second node (without a pool that node is free, yet the job stays suspended until the repair ends); uncompressed estimate (p50, seconds) scales only the simulated repair back to real time (orchestration and Kubernetes run in real time)',
   };
 };
 
