@@ -21,6 +21,7 @@ import { InvalidInputError } from '#contracts/errors.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
 import { CLAIM_TOKEN_PATTERN, spareToleration } from '#domain/spares.ts';
 import type { MergePatch, WorkloadKind } from '#domain/types.ts';
+import { isKueueManaged } from '#domain/workload-suspension.ts';
 
 type Json = Record<string, unknown>;
 /** A toleration as found (kept as it is, whatever its shape). */
@@ -181,7 +182,8 @@ const planTolerations = (
 
 /**
  * Merge patch adding `spareToleration(token)` to every pod template of the workload; undefined when
- * every template already has it. Throws InvalidInputError when a template is missing.
+ * every template already has it. Throws InvalidInputError when a template is missing or the token
+ * is not a claim token (`claimToken`).
  *
  * @example
  * addSpareToleration('Job', job, 'c-0123456789abcdef');
@@ -192,6 +194,10 @@ export const addSpareToleration = (
   workload: KubeObject,
   token: string,
 ): MergePatch | undefined => {
+  if (!CLAIM_TOKEN.test(token))
+    throw new InvalidInputError('not a claim token', [
+      { path: 'token', message: `expected ${CLAIM_TOKEN_PATTERN}` },
+    ]);
   const ours = spareToleration(token);
   return planTolerations(kind, workload, (tolerations) =>
     tolerations.some((t) => sameToleration(t, ours)) ? undefined : [...tolerations, { ...ours }],
@@ -207,3 +213,43 @@ export const removeSpareTolerations = (kind: WorkloadKind, workload: KubeObject)
   planTolerations(kind, workload, (tolerations) =>
     tolerations.some(isClaimToleration) ? tolerations.filter((t) => !isClaimToleration(t)) : undefined,
   );
+
+/**
+ * Whether the Job controller has caught up with a batch Job's suspension: `spec.suspend` is true,
+ * no pod is active, and the Job either never started or carries the condition `Suspended` True. Only
+ * then may its template take the toleration (Kubernetes 1.36+; before 1.36 a Job that ran is refused
+ * even then: docs/FACTS.md `spares.job-started-before-1-36`). Right after our suspend patch it is
+ * false until the controller's next sync: poll, do not patch.
+ *
+ * @example
+ * jobSuspensionSettled(job); // false right after `spec.suspend: true`, true once the controller marked it
+ */
+export const jobSuspensionSettled = (job: KubeObject): boolean => {
+  const status = isObject(job.status) ? job.status : {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  const markedSuspended = conditions.some(
+    (c) => isObject(c) && c.type === 'Suspended' && c.status === 'True',
+  );
+  return job.spec?.suspend === true && !status.active && (status.startTime === undefined || markedSuspended);
+};
+
+/**
+ * Why a suspended workload may not be given the spare toleration, or undefined when it may:
+ * - `kind-cannot-change-tolerations`: its kind does not take the change (`SPARE_TOLERATION_SUPPORTED`);
+ * - `kueue-managed`: Kueue admits it. A toleration change while its Workload is not admitted makes
+ *   the job no longer match the Workload's pod sets, and Kueue then deletes that Workload and
+ *   creates a new, active one: our hold on it (`spec.active: false`, our annotations) would be lost
+ *   and Kueue could start the job behind our back (docs/FACTS.md `spares.kueue-recreates-workload`).
+ *
+ * @example
+ * spareTolerationRefusal('PyTorchJob', job); // undefined: it may
+ * spareTolerationRefusal('HyperPodPyTorchJob', job); // 'kind-cannot-change-tolerations'
+ */
+export const spareTolerationRefusal = (
+  kind: WorkloadKind,
+  workload: KubeObject,
+): 'kind-cannot-change-tolerations' | 'kueue-managed' | undefined => {
+  if (!SPARE_TOLERATION_SUPPORTED[kind]) return 'kind-cannot-change-tolerations';
+  if (isKueueManaged(workload)) return 'kueue-managed';
+  return undefined;
+};

@@ -5,10 +5,13 @@ import type { KubeObject } from '#domain/kube-types.ts';
 import {
   addSpareToleration,
   isClaimToleration,
+  jobSuspensionSettled,
   removeSpareTolerations,
   SPARE_TOLERATION_SUPPORTED,
+  spareTolerationRefusal,
 } from '#domain/spare-tolerations.ts';
 import { claimToken, SPARE_POOL_TAINT_VALUE, SPARE_TAINT_KEY, spareToleration } from '#domain/spares.ts';
+import { KUEUE_QUEUE_NAME_LABEL } from '#domain/workload-suspension.ts';
 import { applyMergePatch } from '../../fakes/merge-patch.ts';
 
 const TOKEN = 'c-0123456789abcdef';
@@ -187,6 +190,11 @@ describe('addSpareToleration', () => {
         InvalidInputError,
       );
   });
+
+  it('refuses a token that is not a claim token (the pool value among them), planning nothing', () => {
+    for (const token of ['pool', 'c-0123', 'C-0123456789ABCDEF', ''])
+      expect(() => addSpareToleration('Job', job(), token), token).toThrow(InvalidInputError);
+  });
 });
 
 type WorkloadKind = (typeof WORKLOAD_KIND_NAMES)[number];
@@ -250,5 +258,70 @@ describe('isClaimToleration', () => {
 describe('SPARE_TOLERATION_SUPPORTED', () => {
   it('answers for every workload kind', () => {
     expect(Object.keys(SPARE_TOLERATION_SUPPORTED).sort()).toEqual([...WORKLOAD_KIND_NAMES].sort());
+  });
+});
+
+describe('jobSuspensionSettled', () => {
+  const at = (spec: Record<string, unknown>, status?: Record<string, unknown>): KubeObject => ({
+    metadata: meta,
+    spec,
+    ...(status ? { status } : {}),
+  });
+  const suspendedCondition = { type: 'Suspended', status: 'True', reason: 'JobSuspended' };
+
+  it('is true for a suspended Job that never started', () => {
+    expect(jobSuspensionSettled(at({ suspend: true }))).toBe(true);
+  });
+
+  it('is true for a Job the controller marked Suspended with no active pod, startTime still set (1.35 and older)', () => {
+    expect(
+      jobSuspensionSettled(
+        at({ suspend: true }, { startTime: '2026-12-03T18:00:00Z', conditions: [suspendedCondition] }),
+      ),
+    ).toBe(true);
+  });
+
+  it('is false right after the suspend patch: started, not yet marked, or pods still active', () => {
+    expect(
+      jobSuspensionSettled(at({ suspend: true }, { startTime: '2026-12-03T18:00:00Z', active: 2 })),
+    ).toBe(false);
+    expect(
+      jobSuspensionSettled(
+        at(
+          { suspend: true },
+          {
+            startTime: '2026-12-03T18:00:00Z',
+            conditions: [{ ...suspendedCondition, status: 'False' }, 'odd'],
+          },
+        ),
+      ),
+    ).toBe(false);
+    expect(jobSuspensionSettled(at({ suspend: true }, { active: 1, conditions: [suspendedCondition] }))).toBe(
+      false,
+    );
+  });
+
+  it('is false for a running Job', () => {
+    expect(jobSuspensionSettled(at({ suspend: false }))).toBe(false);
+    expect(jobSuspensionSettled(at({}))).toBe(false);
+  });
+});
+
+describe('spareTolerationRefusal', () => {
+  it('lets a plain suspended Job, JobSet, PyTorchJob and MPIJob take the toleration', () => {
+    for (const kind of ['Job', 'JobSet', 'PyTorchJob', 'MPIJob'] as const)
+      expect(spareTolerationRefusal(kind, samples[kind]()), kind).toBeUndefined();
+  });
+
+  it('refuses a HyperPodPyTorchJob: its kind is not known to take the change', () => {
+    expect(spareTolerationRefusal('HyperPodPyTorchJob', hyperPodJob())).toBe(
+      'kind-cannot-change-tolerations',
+    );
+  });
+
+  it('refuses a job Kueue admits, whatever its kind (Kueue would recreate its Workload)', () => {
+    const queued = job();
+    queued.metadata = { ...queued.metadata, labels: { [KUEUE_QUEUE_NAME_LABEL]: 'team-a' } };
+    expect(spareTolerationRefusal('Job', queued)).toBe('kueue-managed');
   });
 });
