@@ -25,7 +25,7 @@ import {
   promotedBy,
   spareOrder,
 } from '#domain/spare-promotion.ts';
-import { addSpareToleration, SPARE_TOLERATION_SUPPORTED } from '#domain/spare-tolerations.ts';
+import { addSpareToleration, spareTolerationRefusal } from '#domain/spare-tolerations.ts';
 import { BORROW_ANNOTATION, claimToken, SPARE_STATE_LABEL } from '#domain/spares.ts';
 import type { WorkloadKind, WorkloadRef } from '#domain/types.ts';
 import { describeRef } from '#domain/workload-kinds.ts';
@@ -42,7 +42,8 @@ import { resumeAll } from './workloads.ts';
  * kind may, and the merge patch adding it to every pod template (undefined: every template has it).
  */
 export interface SpareTolerations {
-  supported: Readonly<Record<WorkloadKind, boolean>>;
+  /** Why a workload may not take the toleration (its kind, or Kueue admits it); undefined: it may. */
+  refusal: (kind: WorkloadKind, workload: KubeObject) => string | undefined;
   add: (kind: WorkloadKind, workload: KubeObject, token: string) => MergePatch | undefined;
 }
 
@@ -205,9 +206,11 @@ export const createPromoteSpare =
     for (const ref of refs) {
       const object = await kube.getWorkload(ref);
       if (!object) notTolerated.push(`${describeRef(ref)}: gone`);
-      else if (!tolerations.supported[ref.kind]) {
-        notTolerated.push(`${describeRef(ref)}: kind-cannot-change-tolerations`);
-      } else jobs.set(describeRef(ref), { ref, object });
+      else {
+        const refused = tolerations.refusal(ref.kind, object);
+        if (refused) notTolerated.push(`${describeRef(ref)}: ${refused}`);
+        else jobs.set(describeRef(ref), { ref, object });
+      }
     }
     if (jobs.size === 0) {
       return notPromoted('not-applicable', 'no suspended job can be moved to a spare', { notTolerated });
@@ -456,6 +459,6 @@ const promote = async (
 
 /** The PromoteSpare task, with the tolerations of functions/domain/spare-tolerations.ts. */
 export const promoteSpare = createPromoteSpare({
-  supported: SPARE_TOLERATION_SUPPORTED,
+  refusal: spareTolerationRefusal,
   add: addSpareToleration,
 });

@@ -5,7 +5,11 @@ import { KubernetesRequestFailedError } from '#contracts/errors.ts';
 import type { KubeNode, KubeObject } from '#domain/kube-types.ts';
 import { claimToken } from '#domain/spares.ts';
 import type { WorkloadKind } from '#domain/types.ts';
-import { createPromoteSpare, type SpareTolerations } from '#functions/tasks/promote-spare.ts';
+import {
+  createPromoteSpare,
+  promoteSpare as realPromoteSpare,
+  type SpareTolerations,
+} from '#functions/tasks/promote-spare.ts';
 import { quarantineNode } from '#functions/tasks/quarantine-node.ts';
 import { recordOutcome } from '#functions/tasks/record-outcome.ts';
 import { restoreNode } from '#functions/tasks/restore-node.ts';
@@ -35,13 +39,14 @@ const instanceOf = (nodeName: string) => nodeName.replace('hyperpod-', '');
 
 /** Test double of functions/domain/spare-tolerations.ts: marks the object, MPIJob cannot. */
 const tolerationsDouble: SpareTolerations = {
-  supported: { Job: true, JobSet: true, PyTorchJob: true, HyperPodPyTorchJob: true, MPIJob: false },
+  refusal: (kind: WorkloadKind) => (kind === 'MPIJob' ? 'kind-cannot-change-tolerations' : undefined),
   add: (_kind: WorkloadKind, workload: KubeObject, token: string) =>
     (workload.spec as { tolerated?: string } | undefined)?.tolerated === token
       ? undefined
       : { spec: { tolerated: token } },
 };
 const promoteSpare = createPromoteSpare(tolerationsDouble, { sleep: async () => {} });
+const real = realPromoteSpare;
 
 const SPARE_A = 'hyperpod-i-0a1b2c3d4e5f6000a';
 const SPARE_B = 'hyperpod-i-0a1b2c3d4e5f6000b';
@@ -371,6 +376,28 @@ describe('Task: PromoteSpare', () => {
     expect(result.resumed).toEqual([`JobSet/${NS}/llm`]);
     expect(result.notTolerated).toEqual([`MPIJob/${NS}/mpi: kind-cannot-change-tolerations`]);
     expect(suspendValue(h.kube, 'MPIJob', 'mpi')).toBe(true);
+  });
+
+  it('leaves a Kueue-managed job held and waiting for the repair (the real refusal: Kueue would recreate its Workload)', async () => {
+    // Prepare
+    const h = setup();
+    addJob(h.kube, 'PyTorchJob', 'queued', [NODE], { labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } });
+    const state = {
+      ...(await suspended(h)),
+      suspension: {
+        suspended: [{ kind: 'PyTorchJob', apiVersion: 'kubeflow.org/v1', namespace: NS, name: 'queued' }],
+        joined: [],
+        skipped: [],
+      },
+    } as IncidentState;
+
+    // Act
+    const result = await real(state, h.deps);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'not-promoted', reason: 'not-applicable' });
+    expect(result.notTolerated).toEqual([`PyTorchJob/${NS}/queued: kueue-managed`]);
+    expect(h.kube.nodes.get(SPARE_A)?.metadata.labels?.['hyperpod-resilience.io/spare']).toBe('ready');
   });
 
   it('promotes nothing when no suspended job can take the toleration', async () => {
