@@ -41,6 +41,10 @@ export const COUNTERS = {
   DetectorDisagreement: ['clusterName'],
   /** A Kubernetes Event (what `kubectl describe` shows) could not be written; `reason`: the Event's reason. */
   KubernetesEventNotWritten: ['reason'],
+  /** A hot spare was promoted for an incident's suspended jobs (functions/tasks/promote-spare.ts). */
+  SparePromoted: ['clusterName'],
+  /** An incident found no ready spare in the pool serving its node's group: it waits for the repair. */
+  SparePoolExhausted: ['clusterName', 'instanceGroup'],
   /** The sweep found our own state left behind; `kind` `incident-overdue`: an incident past its deadline. */
   SweepStaleState: ['clusterName', 'kind'],
   /**

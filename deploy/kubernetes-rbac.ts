@@ -249,8 +249,6 @@ export const ourNamespace: Namespace = {
 export const OWNED_KEY_PREFIX = 'hyperpod-resilience.io/';
 /** Our node taint (functions/domain/quarantine.ts QUARANTINE_TAINT_KEY). */
 const OUR_TAINT_KEY = 'hyperpod-resilience.io/quarantine';
-/** The hot-spare taint (functions/domain/spares.ts SPARE_TAINT_KEY): ours too. */
-const SPARE_NODE_TAINT_KEY = 'hyperpod-resilience.io/spare';
 
 const celString = (s: string): string => JSON.stringify(s);
 
@@ -298,8 +296,11 @@ const ourGroupsCondition = () => ({
   expression: `request.userInfo.groups.exists(g, g in [${KUBE_GROUPS.map(celString).join(', ')}])`,
 });
 
+/** Taint keys we own: the quarantine and the hot spare's (functions/domain/spares.ts). */
+const OUR_TAINT_KEYS = [OUR_TAINT_KEY, SPARE_TAINT_KEY];
+
 const otherTaints = (root: 'object' | 'oldObject') =>
-  `(has(${root}.spec.taints) ? ${root}.spec.taints : []).filter(t, t.key != ${celString(OUR_TAINT_KEY)} && t.key != ${celString(SPARE_NODE_TAINT_KEY)})`;
+  `(has(${root}.spec.taints) ? ${root}.spec.taints : []).filter(t, !(t.key in [${OUR_TAINT_KEYS.map(celString).join(', ')}]))`;
 
 /** Node spec fields besides `unschedulable` and `taints` (core/v1 NodeSpec). */
 const OTHER_NODE_SPEC_FIELDS = ['podCIDR', 'podCIDRs', 'providerID', 'externalID', 'configSource'];
@@ -322,7 +323,7 @@ export const nodePolicy: AdmissionPolicy = {
     validations: [
       {
         expression: `${otherTaints('object')} == ${otherTaints('oldObject')}`,
-        message: `hyperpod-resilience may add or remove only its own taints (${OUR_TAINT_KEY}, ${SPARE_NODE_TAINT_KEY})`,
+        message: `hyperpod-resilience may add or remove only its own taints (${OUR_TAINT_KEYS.join(', ')})`,
         reason: 'Forbidden',
       },
       {

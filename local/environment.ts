@@ -303,8 +303,8 @@ export const startLocalEnvironment = async (options: LocalEnvironmentOptions): P
       policy: { mode: 'act', ...options.policy },
       ...(options.healthChecks ? { healthChecks: options.healthChecks } : {}),
       ...(options.sweep ? { sweep: options.sweep } : {}),
-      ...(options.alarms ? { alarms: options.alarms } : {}),
       ...(options.spares ? { spares: options.spares } : {}),
+      ...(options.alarms ? { alarms: options.alarms } : {}),
     });
     // The tasks read their configuration from the config store before every step, as the
     // Lambdas do (max age 0 locally: a switch takes effect at the next step).

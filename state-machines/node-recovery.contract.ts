@@ -12,6 +12,7 @@ export const NodeRecoveryStates = {
   IsActionNeeded: 'IsActionNeeded',
   QuarantineNode: 'QuarantineNode',
   SuspendWorkloads: 'SuspendWorkloads',
+  PromoteSpare: 'PromoteSpare',
   RequestRemediation: 'RequestRemediation',
   WaitForNode: 'WaitForNode',
   CheckNodeRecovery: 'CheckNodeRecovery',
@@ -41,6 +42,7 @@ export const NodeRecoveryFunctions = {
   admitIncident: 'admit-incident',
   quarantineNode: 'quarantine-node',
   suspendWorkloads: 'suspend-workloads',
+  promoteSpare: 'promote-spare',
   requestRemediation: 'request-remediation',
   checkNodeRecovery: 'check-node-recovery',
   startQuickCheck: 'start-quick-check',
@@ -56,6 +58,7 @@ export const NODE_RECOVERY_TASKS: Record<string, NodeRecoveryFunction> = {
   [NodeRecoveryStates.AdmitIncident]: NodeRecoveryFunctions.admitIncident,
   [NodeRecoveryStates.QuarantineNode]: NodeRecoveryFunctions.quarantineNode,
   [NodeRecoveryStates.SuspendWorkloads]: NodeRecoveryFunctions.suspendWorkloads,
+  [NodeRecoveryStates.PromoteSpare]: NodeRecoveryFunctions.promoteSpare,
   [NodeRecoveryStates.RequestRemediation]: NodeRecoveryFunctions.requestRemediation,
   [NodeRecoveryStates.CheckNodeRecovery]: NodeRecoveryFunctions.checkNodeRecovery,
   [NodeRecoveryStates.StartQuickCheck]: NodeRecoveryFunctions.startQuickCheck,
@@ -148,6 +151,21 @@ export const incidentStateSchema = z.looseObject({
       suspended: z.array(workloadRefSchema),
       joined: z.array(workloadRefSchema),
       skipped: z.array(z.looseObject({ ref: workloadRefSchema, reason: z.string() })),
+    })
+    .optional(),
+  /**
+   * PromoteSpare (docs/design/hot-spares.md): `promoted` with the spare and the claim token, or
+   * `not-promoted` with the reason; a Catch puts the error here instead (`Error`, `Cause`) and the
+   * repair goes on.
+   */
+  promotion: z
+    .looseObject({
+      status: z.enum(['promoted', 'not-promoted']).optional(),
+      reason: z.string().optional(),
+      spare: z.object({ nodeName: z.string(), instanceId: z.string() }).optional(),
+      token: z.string().optional(),
+      Error: z.string().optional(),
+      Cause: z.string().optional(),
     })
     .optional(),
   remediation: z

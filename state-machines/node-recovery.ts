@@ -6,7 +6,8 @@
  *   AdmitIncident ─► IsActionNeeded ─skip─► RecordSkip ─► Done
  *        │ proceed
  *        ▼
- *   QuarantineNode ─► SuspendWorkloads ─► RequestRemediation ─► WaitForNode ◄─┐
+ *   QuarantineNode ─► SuspendWorkloads ─► PromoteSpare ─► RequestRemediation ─► WaitForNode ◄─┐
+ *                    (a failed promotion goes on to RequestRemediation, its error in $.promotion)
  *                                               ▲                 │           │ pending
  *                                               │          CheckNodeRecovery ─► IsNodeBack
  *                              EscalateToReplace│                               │ ready
@@ -75,8 +76,17 @@ export const nodeRecoveryDefinition = (refs: NodeRecoveryRefs): Json => ({
       comment: 'Suspend every job with a pod on the node, once, marking what we suspended',
       timeoutSeconds: 300,
       resultPath: '$.suspension',
-      next: S.RequestRemediation,
+      next: S.PromoteSpare,
       catch: [toEscalation],
+    }),
+    [S.PromoteSpare]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.promoteSpare], {
+      comment:
+        'Hot spare: claim a ready spare of the pool, retaint it for this incident, let the suspended jobs tolerate it and resume them now',
+      timeoutSeconds: 120,
+      resultPath: '$.promotion',
+      next: S.RequestRemediation,
+      // A failed promotion never stops the repair: the error is kept in $.promotion.
+      catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.promotion', Next: S.RequestRemediation }],
     }),
     [S.RequestRemediation]: lambdaTask(refs.functionArns[NodeRecoveryFunctions.requestRemediation], {
       comment: 'BatchReboot/BatchReplaceClusterNodes, or note that HyperPod recovers the node itself',

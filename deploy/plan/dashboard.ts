@@ -102,6 +102,11 @@ export const planDashboard = (
         search('SparePoolSpares', COUNTERS.SparePoolSpares, 'spares', 'p1', 'Maximum'),
         search('SparePoolBelowTarget', COUNTERS.SparePoolBelowTarget, 'missing', 'p2', 'Maximum'),
       ]),
+      // Hot spares (docs/design/hot-spares.md): promotions, and incidents that found the pool empty.
+      widget('Hot spare promotions', [
+        search('SparePromoted', COUNTERS.SparePromoted, 'spares promoted', 's1'),
+        search('SparePoolExhausted', COUNTERS.SparePoolExhausted, 'pool exhausted (no spare)', 's2'),
+      ]),
       widget(
         'Time from trigger to quarantine, suspension, resumption (ms)',
         LATENCY_METRICS.flatMap((name) =>

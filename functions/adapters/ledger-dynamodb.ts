@@ -1,7 +1,7 @@
 /**
  * The ledger on one DynamoDB table (README "How it works"); keys in ledger-keys.ts.
  *
- * - Dedupe sightings and node leases are conditional puts that also succeed over an expired
+ * - Dedupe sightings, node leases and spare claims are conditional puts that also succeed over an expired
  *   item: TTL deletion lags by hours, so expiry is part of every condition.
  * - Cluster guard state is versioned: `attribute_not_exists(pk)` for version 0, else
  *   `version = :expected`; a lost race → ConcurrentUpdateError.
@@ -311,6 +311,72 @@ const createDynamoLedger = ({
           instanceId: String(item.instanceId),
           incidentId: String(item.incidentId),
           expiresAt: String(item.leaseExpiresAt),
+        }));
+    },
+
+    async claimSpare({ clusterName, instanceId, incidentId, now, ttlMinutes }) {
+      const pk = ledgerKeys.pk(clusterName);
+      const sk = ledgerKeys.spareClaim(instanceId);
+      // The same conditional put as a lease: absent, expired, or already ours.
+      const claimed = await conditional('claimSpare', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk,
+              sk,
+              instanceId,
+              incidentId,
+              claimedAt: now,
+              claimExpiresAt: addMinutes(now, ttlMinutes),
+              expiresAt: expiryEpochSeconds(now, ttlMinutes),
+            },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now OR #owner = :me',
+            ExpressionAttributeNames: { '#pk': 'pk', '#exp': 'expiresAt', '#owner': 'incidentId' },
+            ExpressionAttributeValues: { ':now': epochSeconds(now), ':me': incidentId },
+          }),
+        ),
+      );
+      if (claimed) return { claimed: true };
+      const holder = await get('claimSpare', pk, sk);
+      return typeof holder?.incidentId === 'string'
+        ? { claimed: false, heldBy: holder.incidentId }
+        : { claimed: false };
+    },
+
+    async releaseSpare({ clusterName, instanceId, incidentId }) {
+      // Another incident's claim, or none: nothing to release (idempotent).
+      await conditional('releaseSpare', () =>
+        client.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.spareClaim(instanceId) },
+            ConditionExpression: '#owner = :me',
+            ExpressionAttributeNames: { '#owner': 'incidentId' },
+            ExpressionAttributeValues: { ':me': incidentId },
+          }),
+        ),
+      );
+    },
+
+    async listSpareClaims(clusterName, now) {
+      const items = await queryAll(
+        'listSpareClaims',
+        ledgerKeys.pk(clusterName),
+        ledgerKeys.spareClaimPrefix,
+        {
+          FilterExpression: '#exp > :now',
+          ExpressionAttributeNames: { '#exp': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': epochSeconds(now) },
+        },
+      );
+      return items
+        .filter((item) => isLive(item.expiresAt as number | undefined, now))
+        .map((item) => ({
+          instanceId: String(item.instanceId),
+          incidentId: String(item.incidentId),
+          claimedAt: String(item.claimedAt),
+          expiresAt: String(item.claimExpiresAt),
         }));
     },
 

@@ -3,7 +3,7 @@
  * in-memory twin (test/fakes/memory-ledger.ts) so both agree to the second.
  *
  * One table, `pk` = `CLUSTER#<cluster>`, `sk` per item kind:
- * `SIGHTING#<instanceId>#<faultClass>`, `LEASE#<instanceId>`, `STATE`, `NODE#<instanceId>`,
+ * `SIGHTING#<instanceId>#<faultClass>`, `LEASE#<instanceId>`, `SPARE#<instanceId>` (a spare's claim), `STATE`, `NODE#<instanceId>`,
  * `INCIDENT#<incidentId>`. Expiring items carry `expiresAt` in epoch seconds (the table's TTL
  * attribute). DynamoDB deletes expired items only eventually, so every read and condition
  * treats an item with `expiresAt <= now` as absent.
@@ -16,6 +16,8 @@ const ledgerKeys = {
   sightingPrefix: 'SIGHTING#',
   lease: (instanceId: string) => `LEASE#${instanceId}`,
   leasePrefix: 'LEASE#',
+  spareClaim: (instanceId: string) => `SPARE#${instanceId}`,
+  spareClaimPrefix: 'SPARE#',
   state: 'STATE',
   node: (instanceId: string) => `NODE#${instanceId}`,
   incident: (incidentId: string) => `INCIDENT#${incidentId}`,

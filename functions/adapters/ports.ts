@@ -178,6 +178,20 @@ export interface LeaseResult {
   heldBy?: string;
 }
 
+export interface SpareClaimResult {
+  claimed: boolean;
+  /** Incident that holds the spare when not claimed. */
+  heldBy?: string;
+}
+
+/** A live claim on a spare node (docs/design/hot-spares.md). */
+export interface SpareClaim {
+  instanceId: string;
+  incidentId: string;
+  claimedAt: string;
+  expiresAt: string;
+}
+
 export interface AuditAction {
   /** `quarantined`, `workloads-suspended`, `remediation-requested`, `node-ready`, … */
   type: string;
@@ -239,6 +253,22 @@ export interface Ledger {
     clusterName: string,
     now: string,
   ): Promise<{ instanceId: string; incidentId: string; expiresAt: string }[]>;
+  /**
+   * Conditional write: a spare node (by instance id) is claimed by at most one incident. A spare
+   * held by another unexpired incident is never taken; the same incident re-claiming succeeds
+   * (and extends its claim).
+   */
+  claimSpare(input: {
+    clusterName: string;
+    instanceId: string;
+    incidentId: string;
+    now: string;
+    ttlMinutes: number;
+  }): Promise<SpareClaimResult>;
+  /** Deletes the claim only if `incidentId` holds it. Idempotent. */
+  releaseSpare(input: { clusterName: string; instanceId: string; incidentId: string }): Promise<void>;
+  /** Unexpired spare claims of a cluster. */
+  listSpareClaims(clusterName: string, now: string): Promise<SpareClaim[]>;
   getClusterState(clusterName: string): Promise<ClusterGuardState>;
   /** Conditional on `expectedVersion`; throws ConcurrentUpdateError when someone else wrote first. */
   putClusterState(clusterName: string, state: ClusterGuardState, expectedVersion: number): Promise<void>;

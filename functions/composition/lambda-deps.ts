@@ -16,6 +16,7 @@ export const LAMBDA_DEPS = {
   'poll-deep-health-check': ['clusterNodes', 'kubeFor'],
   'poll-quick-check': ['kubeFor', 'ledger'],
   'prepare-health-check': ['clusterNodes', 'kubeFor', 'ledger'],
+  'promote-spare': ['clusterNodes', 'kubeFor', 'ledger'],
   'quarantine-node': ['kubeFor', 'ledger'],
   'record-health-check': ['kubeFor', 'ledger'],
   'record-job-resume': ['ledger', 'notifier'],

@@ -27,6 +27,7 @@ export const EventReasons = {
   NodeRestored: 'NodeRestored',
   RemediationSkipped: 'RemediationSkipped',
   IncidentEscalated: 'IncidentEscalated',
+  SparePromoted: 'SparePromoted',
 } as const;
 export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
 
@@ -38,6 +39,7 @@ const ACTIONS: Readonly<Record<EventReason, string>> = {
   NodeRestored: 'LiftQuarantine',
   RemediationSkipped: 'SkipRemediation',
   IncidentEscalated: 'Escalate',
+  SparePromoted: 'PromoteSpare',
 };
 
 /** Limits of events.k8s.io/v1 validation (pkg/apis/core/validation/events.go), in bytes. */

@@ -24,6 +24,7 @@ import { escalateIncident } from './escalate-incident.ts';
 import { pollDeepHealthCheck } from './poll-deep-health-check.ts';
 import { pollQuickCheck } from './poll-quick-check.ts';
 import { prepareHealthCheck } from './prepare-health-check.ts';
+import { promoteSpare } from './promote-spare.ts';
 import { quarantineNode } from './quarantine-node.ts';
 import { recordHealthCheck } from './record-health-check.ts';
 import { recordOutcome } from './record-outcome.ts';
@@ -40,6 +41,7 @@ export const nodeRecoveryTasks: Record<NodeRecoveryFunction, Task<unknown>> = {
   [F.admitIncident]: admitIncident,
   [F.quarantineNode]: quarantineNode,
   [F.suspendWorkloads]: suspendWorkloads,
+  [F.promoteSpare]: promoteSpare,
   [F.requestRemediation]: requestRemediation,
   [F.checkNodeRecovery]: checkNodeRecovery,
   [F.startQuickCheck]: startQuickCheck,

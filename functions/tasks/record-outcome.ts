@@ -1,6 +1,6 @@
 /**
  * RecordOutcome / RecordSkip: closes the incident record with its outcome and releases the node
- * lease if this incident holds it. Idempotent (the lease release is owner-conditional).
+ * lease (and the claim on a promoted spare) if this incident holds it. Idempotent (the lease release is owner-conditional).
  */
 import type { RecordOutput } from '#state-machines/node-recovery.contract.ts';
 import type { TaskDeps } from './deps.ts';
@@ -45,6 +45,16 @@ export const recordOutcome = async (raw: unknown, deps: TaskDeps): Promise<Recor
     await deps.ledger.releaseLease({
       clusterName: state.clusterName,
       instanceId,
+      incidentId: state.incidentId,
+    });
+  }
+  // The spare this incident promoted: the claim goes, the node stays tainted for its jobs (the
+  // pool's sweep releases it once they are gone). Owner-conditional.
+  const spare = state.promotion?.status === 'promoted' ? state.promotion.spare : undefined;
+  if (spare) {
+    await deps.ledger.releaseSpare({
+      clusterName: state.clusterName,
+      instanceId: spare.instanceId,
       incidentId: state.incidentId,
     });
   }

@@ -61,8 +61,15 @@ const readNode = async () => {
   return got;
 };
 
-// record-health-check marks a verified hot spare `ready` (functions/tasks/record-health-check.ts).
-const NODE_PATCHERS = ['quarantine-node', 'record-health-check', 'repair-stale-state', 'restore-node'];
+// record-health-check marks a verified hot spare `ready` (functions/tasks/record-health-check.ts);
+// promote-spare retaints a spare for its incident.
+const NODE_PATCHERS = [
+  'promote-spare',
+  'quarantine-node',
+  'record-health-check',
+  'repair-stale-state',
+  'restore-node',
+];
 const WORKLOAD_PATCHERS = [
   'escalate-incident',
   'repair-stale-state',

@@ -6,7 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AppConfigInput } from '#contracts/config/app.ts';
 import type { KubeObject, KubePod } from '#domain/kube-types.ts';
-import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
+import {
+  type LocalEnvironment,
+  type LocalEnvironmentOptions,
+  startLocalEnvironment,
+} from '#local/environment.ts';
 import { pollUntil } from '#local/poll.ts';
 import { startTier2Controllers, type Tier2Controllers, tier2Plan } from '#local/testbed/controllers.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
@@ -34,6 +38,8 @@ export const startWorkloadsBed = async (
     nodes: number;
     policy?: AppConfigInput['policy'];
     nodeRecovery?: 'Automatic' | 'None';
+    spares?: AppConfigInput['spares'];
+    timings?: LocalEnvironmentOptions['timings'];
     log?: (line: string) => void;
   } = { nodes: 4 },
 ): Promise<WorkloadsBed> => {
@@ -45,6 +51,8 @@ export const startWorkloadsBed = async (
       instanceGroups: [{ name: 'workers', instanceType: 'ml.p5.48xlarge', count: options.nodes }],
     },
     policy: options.policy,
+    ...(options.spares ? { spares: options.spares } : {}),
+    ...(options.timings ? { timings: options.timings } : {}),
     autoDispatch: false,
     log,
   });

@@ -105,6 +105,39 @@ const createMemoryLedger = (): Ledger & { dump(): Record<string, Record<string, 
         }));
     },
 
+    async claimSpare({ clusterName, instanceId, incidentId, now, ttlMinutes }) {
+      const sk = ledgerKeys.spareClaim(instanceId);
+      const existing = read(clusterName, sk);
+      if (existing && !expired(existing, now) && existing.incidentId !== incidentId) {
+        return { claimed: false, heldBy: existing.incidentId as string };
+      }
+      write(clusterName, sk, {
+        instanceId,
+        incidentId,
+        claimedAt: now,
+        claimExpiresAt: addMinutes(now, ttlMinutes),
+        expiresAt: expiryEpochSeconds(now, ttlMinutes),
+      });
+      return { claimed: true };
+    },
+
+    async releaseSpare({ clusterName, instanceId, incidentId }) {
+      const sk = ledgerKeys.spareClaim(instanceId);
+      if (read(clusterName, sk)?.incidentId === incidentId) partition(clusterName).delete(sk);
+    },
+
+    async listSpareClaims(clusterName, now) {
+      return [...partition(clusterName).entries()]
+        .filter(([sk, item]) => sk.startsWith(ledgerKeys.spareClaimPrefix) && !expired(item, now))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, item]) => ({
+          instanceId: item.instanceId as string,
+          incidentId: item.incidentId as string,
+          claimedAt: item.claimedAt as string,
+          expiresAt: item.claimExpiresAt as string,
+        }));
+    },
+
     async getClusterState(clusterName) {
       const item = read(clusterName, ledgerKeys.state) as ClusterGuardState | undefined;
       return item ? { ...item, remediations: item.remediations ?? [] } : { version: 0, remediations: [] };

@@ -23,7 +23,7 @@ describe('State machine: node-recovery verification', () => {
 
     // Assess
     expect(report.status).toBe('SUCCEEDED');
-    expect(visited(report).slice(8, 14)).toEqual([
+    expect(visited(report).slice(9, 15)).toEqual([
       'StartQuickCheck',
       'IsQuickCheckDone',
       'WaitForQuickCheck',

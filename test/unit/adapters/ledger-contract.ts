@@ -170,6 +170,81 @@ const ledgerContract = (name: string, makeLedger: () => Promise<Ledger>): void =
       });
     });
 
+    describe('spare claims', () => {
+      const claim = { clusterName: CLUSTER, instanceId: 'i-spare', now: T0, ttlMinutes: 60 };
+
+      it('gives a spare claimed by two incidents at once to exactly one of them', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+
+        // Act
+        const results = await Promise.all([
+          ledger.claimSpare({ ...claim, incidentId: 'inc-a' }),
+          ledger.claimSpare({ ...claim, incidentId: 'inc-b' }),
+        ]);
+
+        // Assess
+        const winners = results.filter((r) => r.claimed);
+        expect(winners).toHaveLength(1);
+        const winner = results[0]?.claimed ? 'inc-a' : 'inc-b';
+        expect(results.find((r) => !r.claimed)).toEqual({ claimed: false, heldBy: winner });
+        expect((await ledger.listSpareClaims(CLUSTER, T0)).map((c) => c.incidentId)).toEqual([winner]);
+      });
+
+      it('lets the incident that holds a spare claim it again (a retried promotion)', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+        await ledger.claimSpare({ ...claim, incidentId: 'inc-a' });
+
+        // Act
+        const again = await ledger.claimSpare({ ...claim, incidentId: 'inc-a', now: at(5) });
+
+        // Assess
+        expect(again).toEqual({ claimed: true });
+        expect(await ledger.listSpareClaims(CLUSTER, at(5))).toEqual([
+          { instanceId: 'i-spare', incidentId: 'inc-a', claimedAt: at(5), expiresAt: at(65) },
+        ]);
+      });
+
+      it('lets another incident take an expired claim, and not a second earlier', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+        await ledger.claimSpare({ ...claim, incidentId: 'inc-a', ttlMinutes: 10 });
+
+        // Act
+        const early = await ledger.claimSpare({ ...claim, incidentId: 'inc-b', now: at(9, 59) });
+        const onTime = await ledger.claimSpare({ ...claim, incidentId: 'inc-b', now: at(10) });
+
+        // Assess
+        expect(early).toEqual({ claimed: false, heldBy: 'inc-a' });
+        expect(onTime).toEqual({ claimed: true });
+      });
+
+      it('releases a claim only for its holder, idempotently, and lists live claims of one cluster', async () => {
+        // Prepare
+        const ledger = await makeLedger();
+        await ledger.claimSpare({ ...claim, incidentId: 'inc-a' });
+        await ledger.claimSpare({ ...claim, instanceId: 'i-short', incidentId: 'inc-c', ttlMinutes: 1 });
+        await ledger.claimSpare({ ...claim, clusterName: 'other', incidentId: 'inc-d' });
+
+        // Act
+        await ledger.releaseSpare({ clusterName: CLUSTER, instanceId: 'i-spare', incidentId: 'inc-b' });
+        const afterForeignRelease = await ledger.listSpareClaims(CLUSTER, at(2));
+        await ledger.releaseSpare({ clusterName: CLUSTER, instanceId: 'i-spare', incidentId: 'inc-a' });
+        await ledger.releaseSpare({ clusterName: CLUSTER, instanceId: 'i-spare', incidentId: 'inc-a' });
+        await ledger.releaseSpare({ clusterName: CLUSTER, instanceId: 'i-never', incidentId: 'inc-a' });
+
+        // Assess
+        expect(afterForeignRelease).toEqual([
+          { instanceId: 'i-spare', incidentId: 'inc-a', claimedAt: T0, expiresAt: at(60) },
+        ]);
+        expect(await ledger.listSpareClaims(CLUSTER, at(2))).toEqual([]);
+        expect(await ledger.claimSpare({ ...claim, incidentId: 'inc-b' })).toEqual({ claimed: true });
+        // A spare claim is not a node lease.
+        expect(await ledger.listLeases(CLUSTER, T0)).toEqual([]);
+      });
+    });
+
     describe('dedupe sightings', () => {
       const sighting = { clusterName: CLUSTER, instanceId: NODE, faultClass: 'fatal', windowMinutes: 15 };
 

@@ -122,6 +122,7 @@ describe('Function: deriveTaskPermissions', () => {
       'check-node-recovery': ['sagemaker:DescribeClusterNode', 'sagemaker:ListClusterNodes'],
       'poll-deep-health-check': ['sagemaker:DescribeClusterNode'],
       'prepare-health-check': ['sagemaker:DescribeCluster', 'sagemaker:DescribeClusterNode'],
+      'promote-spare': ['sagemaker:ListClusterNodes'],
       'request-remediation': [
         'sagemaker:BatchRebootClusterNodes',
         'sagemaker:BatchReplaceClusterNodes',

@@ -86,6 +86,7 @@ describe('RBAC: one Kubernetes identity per Lambda', () => {
     ).map((id) => id.lambda);
     // record-health-check marks a verified hot spare `ready` (functions/domain/spare-pool.ts).
     expect(patchers).toEqual([
+      'promote-spare',
       'quarantine-node',
       'record-health-check',
       'repair-stale-state',

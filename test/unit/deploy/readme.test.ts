@@ -42,7 +42,7 @@ describe('README: Deploy', () => {
     expect(deploy).toContain('npx tsx deploy/iam-derivation.ts --write');
   });
 
-  it('counts 13 + 3 × polls transitions for a remediated incident and 4 for a skip, as the ASL runs them', async () => {
+  it('counts 14 + 3 × polls transitions for a remediated incident and 4 for a skip, as the ASL runs them', async () => {
     // Prepare
     const acting = makeHarness();
     acting.addJob('PyTorchJob', 'llama', [nodeName(INSTANCES[0]!)]);
@@ -62,8 +62,8 @@ describe('README: Deploy', () => {
     // Assess
     expect(remediated.status).toBe('SUCCEEDED');
     expect(polls).toBeGreaterThan(0);
-    expect(transitions(remediated) - 3 * polls).toBe(13);
-    expect(deploy).toContain('**13 + 3 × polls**');
+    expect(transitions(remediated) - 3 * polls).toBe(14);
+    expect(deploy).toContain('**14 + 3 × polls**');
     expect(transitions(skipped)).toBe(4);
     expect(deploy).toContain('**4** for a skip');
   });

@@ -62,11 +62,23 @@ describe('Definition: node-recovery', () => {
   it('sends every failure after admission to Escalate', () => {
     // Assess
     const afterAdmission = tasks.filter(
-      ([name]) => !['AdmitIncident', 'RecordOutcome', 'RecordSkip', 'Escalate'].includes(name),
+      ([name]) =>
+        !['AdmitIncident', 'RecordOutcome', 'RecordSkip', 'Escalate', 'PromoteSpare'].includes(name),
     );
     for (const [, task] of afterAdmission) {
       expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' }]);
     }
+  });
+
+  it('promotes a spare between suspension and the remediation request, and a failed promotion never stops the repair', () => {
+    // Assess
+    const states = definition.States;
+    expect(states.SuspendWorkloads?.Next).toBe('PromoteSpare');
+    expect(states.PromoteSpare).toMatchObject({
+      Next: 'RequestRemediation',
+      ResultPath: '$.promotion',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.promotion', Next: 'RequestRemediation' }],
+    });
   });
 
   it('verifies the node that came back with a bounded quick-check loop of Wait states', () => {
