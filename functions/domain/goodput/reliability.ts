@@ -125,6 +125,13 @@ export const isFailure = (incident: IncidentLike): boolean => {
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
+/**
+ * Actions that resume jobs: ResumeWorkloads at the end, or PromoteSpare at once (a hot spare,
+ * docs/design/hot-spares.md); a job is resumed by the first that lists it.
+ */
+const RESUMING_ACTIONS: readonly string[] = ['spare-promoted', 'workloads-resumed'];
+const resumesJobs = (type: string): boolean => RESUMING_ACTIONS.includes(type);
+
 /** Jobs an incident suspended itself (not those it joined: their loss belongs to the first). */
 const suspendedJobs = (incident: IncidentLike): string[] =>
   strings(incident.actions.find((a) => a.type === 'workloads-suspended')?.detail?.suspended);
@@ -195,7 +202,7 @@ export const fleetReliability = (
       }
       faultToReady.push(...span(fault, ready));
       const suspended = firstAt(incident, (t) => t === 'workloads-suspended');
-      const resumed = firstAt(incident, (t) => t === 'workloads-resumed');
+      const resumed = firstAt(incident, resumesJobs);
       detect.push(...span(fault, suspended));
       const stretch = span(suspended, resumed);
       (ready !== undefined && resumed !== undefined && ready <= resumed ? waited : notWaited).push(
@@ -263,22 +270,24 @@ export const jobInterruptions = (
   for (const incident of sorted) {
     const suspendAction = incident.actions.find((a) => a.type === 'workloads-suspended');
     if (!suspendAction) continue;
-    const resumeAction = incident.actions.find((a) => a.type === 'workloads-resumed');
-    const resumed = new Set([
-      ...strings(resumeAction?.detail?.resumed),
-      ...strings(resumeAction?.detail?.released),
-    ]);
     const perJob = (detail: Record<string, unknown> | undefined, key: 'suspendedAt' | 'resumedAt') =>
       new Map(
         (Array.isArray(detail?.jobs) ? (detail.jobs as Record<string, unknown>[]) : [])
           .filter((j) => typeof j?.ref === 'string' && typeof j[key] === 'string')
           .map((j) => [j.ref as string, j[key] as string]),
       );
+    // When each job resumed: the first resuming action (a spare's promotion, or the end) listing it.
+    const resumedAtOf = new Map<string, string>();
+    for (const action of incident.actions.filter((a) => resumesJobs(a.type))) {
+      const at = perJob(action.detail, 'resumedAt');
+      for (const job of [...strings(action.detail?.resumed), ...strings(action.detail?.released)]) {
+        if (!resumedAtOf.has(job)) resumedAtOf.set(job, at.get(job) ?? action.at);
+      }
+    }
     const suspendedAtOf = perJob(suspendAction.detail, 'suspendedAt');
-    const resumedAtOf = perJob(resumeAction?.detail, 'resumedAt');
     for (const job of suspendedJobs(incident)) {
       const suspendedAt = suspendedAtOf.get(job) ?? suspendAction.at;
-      const resumedAt = resumed.has(job) ? (resumedAtOf.get(job) ?? resumeAction!.at) : undefined;
+      const resumedAt = resumedAtOf.get(job);
       const until = resumedAt ? Date.parse(resumedAt) : end;
       const interruption: JobInterruption = {
         incidentId: incident.incidentId,

@@ -297,6 +297,28 @@ describe('Per-job interruptions', () => {
     expect(llama.interruptions[0]!.resumedAt).toBeUndefined();
   });
 
+  it('counts a job resumed on a hot spare as resumed at its promotion, not at the end of the repair', () => {
+    // PromoteSpare resumes the jobs at once (spare-promoted); the later ResumeWorkloads lists none.
+    const promoted = repaired('p', 'i-1', 2, { jobs: ['PyTorchJob/ml/llama'] });
+    promoted.actions.splice(3, 0, {
+      type: 'spare-promoted',
+      at: at(2, 1.3),
+      detail: {
+        spare: 'hyperpod-i-spare',
+        resumed: ['PyTorchJob/ml/llama'],
+        jobs: [{ ref: 'PyTorchJob/ml/llama', resumedAt: at(2, 1.2) }],
+      },
+    });
+    const end = promoted.actions.find((a) => a.type === 'workloads-resumed')!;
+    end.detail = { resumed: [], jobs: [] };
+    const [llama] = jobInterruptions([promoted], WINDOW);
+    expect(llama!.interruptions[0]).toMatchObject({ resumedAt: at(2, 1.2), lostMinutes: 0.3 });
+    expect(llama!.open).toBe(false);
+    const [fleet] = fleetReliability([promoted], { window: WINDOW, nodes: { ml: 10 } });
+    expect(fleet!.suspendToResume.withoutWaiting.n).toBe(1);
+    expect(fleet!.suspendToResume.waitedForNode.n).toBe(0);
+  });
+
   it('orders jobs that lost the same time by name', () => {
     const accounts = jobInterruptions([repaired('a', 'i-1', 1, { jobs: ['Job/ml/b', 'Job/ml/a'] })], WINDOW);
     expect(accounts.map((a) => a.job)).toEqual(['Job/ml/a', 'Job/ml/b']);
