@@ -18,7 +18,7 @@ import { manualRecoveryInputSchema } from '#events/manual.ts';
 import { configStoreClientFor, createConfigStore } from '#local/config-store-dynamodb.ts';
 import { healthCheckInputSchema } from '#state-machines/health-check.contract.ts';
 import { jobResumeInputSchema } from '#state-machines/job-resume.contract.ts';
-import { demoScenario } from './demo.ts';
+import { compareSpareRuns, demoScenario, demoSpareScenarios, spareComparisonText } from './demo.ts';
 import { callerArn } from './identity.ts';
 import {
   checkStageRule,
@@ -54,7 +54,8 @@ import { whatIfCommand } from './what-if-command.ts';
 
 const USAGE = `usage:
   offline
-    hpr demo [--json]                       run the demo (real kube-apiserver + HyperPod simulator)
+    hpr demo [--spares] [--json]            run the demo (real kube-apiserver + HyperPod simulator);
+                                            --spares: twice, without and with a hot spare, downtime compared
     hpr simulate <scenario.json> [--json]   run a scenario and report every incident
     hpr rbac                                print our namespace, per-Lambda roles + bindings, admission policies (kubectl apply -f -)
     hpr plan [--nodes N] [--failure-rate per-1000-node-days] [--checkpoint min] [--checkpoint-write min]
@@ -116,6 +117,7 @@ const OPTIONS = {
   'config-table': { type: 'string' },
   'allow-act-outside-production': { type: 'boolean' },
   file: { type: 'string' },
+  spares: { type: 'boolean' },
 } as const;
 
 class UsageError extends Error {}
@@ -319,8 +321,8 @@ const nodeTarget = (values: Record<string, unknown>) => ({
   ...(values.node ? { nodeName: values.node } : {}),
 });
 
-const print = (report: SimulationReport, json: boolean) =>
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(report)}\n`);
+const rendered = (report: SimulationReport, json: boolean): string =>
+  json ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(report)}\n`;
 
 /** Exit codes of a run ended by a signal (128 + the signal's number, as shells report it). */
 const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
@@ -330,10 +332,10 @@ const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM
  * running executions are aborted and listed, the local environment is torn down, and the exit
  * code is non-zero (1 for the timeout, 130 / 143 for the signals). A second signal exits at once.
  */
-const simulateToEnd = async (
-  run: (signal: AbortSignal) => Promise<SimulationReport>,
-  json: boolean,
-  exitCode: (report: SimulationReport) => number,
+const simulateToEnd = async <R = SimulationReport>(
+  run: (signal: AbortSignal) => Promise<R>,
+  render: (result: R) => string,
+  exitCode: (result: R) => number,
 ): Promise<number> => {
   const aborter = new AbortController();
   let received: keyof typeof SIGNAL_EXIT | undefined;
@@ -349,9 +351,9 @@ const simulateToEnd = async (
     return [signal, handler] as const;
   });
   try {
-    const report = await run(aborter.signal);
-    print(report, json);
-    return exitCode(report);
+    const result = await run(aborter.signal);
+    process.stdout.write(render(result));
+    return exitCode(result);
   } catch (error) {
     if (error instanceof SimulationCutShortError) {
       process.stderr.write(`hpr: ${error.message}\n`);
@@ -377,12 +379,31 @@ const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = positionals;
   const log = json ? () => {} : (line: string) => process.stderr.write(`· ${line}\n`);
   switch (command) {
-    case 'demo':
+    case 'demo': {
+      const allResolved = (report: SimulationReport) =>
+        report.incidents.every((i) => i.status === 'resolved');
+      if (values.spares !== true) {
+        return simulateToEnd(
+          (signal) => runScenario(demoScenario(), { log, signal }),
+          (report) => rendered(report, json),
+          (report) => (allResolved(report) ? 0 : 1),
+        );
+      }
+      // The same fault twice, without and with a hot spare, then each job's downtime side by side.
+      const scenarios = demoSpareScenarios();
       return simulateToEnd(
-        (signal) => runScenario(demoScenario(), { log, signal }),
-        json,
-        (report) => (report.incidents.every((i) => i.status === 'resolved') ? 0 : 1),
+        async (signal) => {
+          const without = await runScenario(scenarios.without, { log, signal });
+          const withSpare = await runScenario(scenarios.with, { log, signal });
+          return { without, withSpare, comparison: compareSpareRuns(without, withSpare) };
+        },
+        (runs) =>
+          json
+            ? `${JSON.stringify(runs, null, 2)}\n`
+            : `${reportText(runs.without)}\n\n${reportText(runs.withSpare)}\n\n${spareComparisonText(runs.comparison)}`,
+        (runs) => (allResolved(runs.without) && allResolved(runs.withSpare) ? 0 : 1),
       );
+    }
     case 'simulate': {
       const [file] = rest;
       if (!file) {
@@ -392,7 +413,7 @@ const main = async (argv: string[]): Promise<number> => {
       const scenario = await loadScenario(file);
       return simulateToEnd(
         (signal) => runScenario(scenario, { log, signal }),
-        json,
+        (report) => rendered(report, json),
         () => 0,
       );
     }

@@ -46,6 +46,8 @@ export interface JobReport {
   name: string;
   suspendedAt?: string;
   resumedAt?: string;
+  /** The hot spare the job was resumed on (its incident promoted one). */
+  resumedOnSpare?: string;
   /** Suspend flag at the end of the run. */
   suspended: boolean;
   runningPods: number;
@@ -440,7 +442,11 @@ const runInEnvironment = async (
     const suspended = actions.find(
       (a) => a.type === 'workloads-suspended' && listed(a.detail, 'suspended', ref),
     );
-    const resumed = actions.find((a) => a.type === 'workloads-resumed' && listed(a.detail, 'resumed', ref));
+    // Resumed on a hot spare at once (spare-promoted), or at the end of the repair.
+    const resumed = actions.find(
+      (a) =>
+        (a.type === 'spare-promoted' || a.type === 'workloads-resumed') && listed(a.detail, 'resumed', ref),
+    );
     const object = await env.admin.getWorkload({
       kind: workload.kind,
       apiVersion: meta.apiVersion,
@@ -458,6 +464,7 @@ const runInEnvironment = async (
       name: workload.name,
       suspendedAt: suspended?.at,
       resumedAt: resumed?.at,
+      ...(resumed?.type === 'spare-promoted' ? { resumedOnSpare: String(resumed.detail?.spare) } : {}),
       suspended: flag === true,
       runningPods: pods.filter(
         (p) => p.metadata.name.startsWith(`${workload.name}-`) && p.status?.phase === 'Running',

@@ -45,6 +45,8 @@ const STAGES: { type: string | RegExp; label: string }[] = [
   { type: 'admitted', label: 'incident admitted' },
   { type: 'quarantined', label: 'node quarantined (cordon + taint)' },
   { type: 'workloads-suspended', label: 'jobs suspended' },
+  { type: 'spare-promoted', label: 'hot spare promoted, jobs resumed on it' },
+  { type: 'spare-not-promoted', label: 'no hot spare promoted' },
   { type: 'remediation-requested', label: 'remediation requested' },
   { type: 'remediation-already-in-progress', label: 'a recovery is already under way' },
   { type: 'awaiting-hyperpod', label: 'waiting for HyperPod recovery' },
@@ -107,7 +109,7 @@ export const reportText = (report: SimulationReport): string => {
     for (const job of report.jobs) {
       lines.push(
         `  ${job.kind} ${job.namespace}/${job.name}: ${job.suspendedAt ? `suspended ${job.suspendedAt}` : 'never suspended'}` +
-          `${job.resumedAt ? `, resumed ${job.resumedAt}` : ''}; now ${job.suspended ? 'SUSPENDED' : 'running'} (${job.runningPods} pods Running)`,
+          `${job.resumedAt ? `, resumed ${job.resumedAt}` : ''}${job.resumedOnSpare ? ` on hot spare ${job.resumedOnSpare}` : ''}; now ${job.suspended ? 'SUSPENDED' : 'running'} (${job.runningPods} pods Running)`,
       );
     }
     lines.push('');
