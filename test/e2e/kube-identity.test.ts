@@ -72,6 +72,8 @@ const NODE_PATCHERS = [
 ];
 const WORKLOAD_PATCHERS = [
   'escalate-incident',
+  // Resumes the jobs it moved to a spare, after adding the claim toleration (functions/tasks/promote-spare.ts).
+  'promote-spare',
   'repair-stale-state',
   'resume-job',
   'resume-workloads',
