@@ -111,6 +111,50 @@ describe('State machine: node-recovery with hot spares', () => {
     expect(await h.ledger.listSpareClaims(CLUSTER.name, '2026-11-29T12:00:00.000Z')).toEqual([]);
   });
 
+  it('evicts the preemptible work borrowing the spare before the job resumes there, and leaves other pods alone', async () => {
+    // Prepare: borrowing on; a pod that opted in (annotation) runs on the spare, next to a DaemonSet pod.
+    const h = makeHarness({ spares: { ...POOL, borrowing: { enabled: true, graceSeconds: 0 } } });
+    h.hyperpod.addInstance({ instanceId: SPARE });
+    makeSpare(h, SPARE);
+    addTemplatedJob(h, 'PyTorchJob', 'llama', [nodeName(NODE_A), nodeName(NODE_B)]);
+    h.kube.addPod({
+      metadata: {
+        name: 'batch-borrower',
+        namespace: 'research',
+        annotations: { 'hyperpod-resilience.io/borrow-spare': 'true' },
+      },
+      spec: { nodeName: nodeName(SPARE) },
+      status: { phase: 'Running' },
+    });
+    h.kube.addPod({
+      metadata: {
+        name: 'node-agent-x1',
+        namespace: 'kube-system',
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'node-agent', uid: 'ds', controller: true },
+        ],
+      },
+      spec: { nodeName: nodeName(SPARE) },
+      status: { phase: 'Running' },
+    });
+
+    // Act
+    const report = await runNodeRecovery(nodeHealthEvent(NODE_A, 'NvidiaErrorReboot'), h.deps);
+
+    // Assess
+    expect(report.status).toBe('SUCCEEDED');
+    const incident = await h.ledger.getIncident(CLUSTER.name, report.executionName);
+    expect(incident?.actions.find((a) => a.type === 'spare-promoted')?.detail).toMatchObject({
+      spare: nodeName(SPARE),
+      borrowers: { evicted: ['research/batch-borrower'] },
+      resumed: ['PyTorchJob/training/llama'],
+    });
+    const onSpare = (await h.kube.listPods({ nodeName: nodeName(SPARE) })).map((p) => p.metadata.name);
+    expect(onSpare).toEqual(['node-agent-x1']);
+    const evictions = h.kube.mutations.filter((m) => m.method === 'evictPod').map((m) => m.target);
+    expect(evictions).toEqual(['research/batch-borrower']);
+  });
+
   it('marks the replacement of a replaced node as the ready spare', async () => {
     // Prepare
     const h = makeHarness({ spares: POOL });
