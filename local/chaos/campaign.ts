@@ -20,6 +20,15 @@ import {
   QUARANTINE_TAINT_KEY,
   QUARANTINED_BY_ANNOTATION,
 } from '#domain/quarantine.ts';
+import {
+  SPARE_CLAIMED_BY_ANNOTATION,
+  SPARE_POOL_TAINT_VALUE,
+  SPARE_SINCE_ANNOTATION,
+  SPARE_STATE_LABEL,
+  SPARE_TAINT_EFFECT,
+  SPARE_TAINT_KEY,
+  SPARE_VERIFIED_ANNOTATION,
+} from '#domain/spares.ts';
 import type { WorkloadKind } from '#domain/types.ts';
 import { WORKLOAD_KINDS } from '#domain/workload-kinds.ts';
 import { suspendedIncidentIds } from '#domain/workload-suspension.ts';
@@ -60,6 +69,11 @@ export interface CampaignSpec {
   sweepsDuring: number;
   plan: FaultPlan;
   policy: NonNullable<AppConfigInput['policy']>;
+  /**
+   * A hot-spare pool for the cluster's group (`spares.pools[0].count`), and how many extra nodes
+   * (instance indices `nodes`…) start as ready spares running no job. Absent: no pool, as before.
+   */
+  spares?: { count: number; ready: number };
 }
 
 /**
@@ -82,6 +96,8 @@ export interface CampaignResult {
   breakerNotifications: number;
   /** Distinct nodes HyperPod rebooted or replaced at our request. */
   remediatedNodes: number;
+  /** Incidents that promoted a hot spare (ledger action `spare-promoted`). */
+  sparePromotions: number;
   durationMs: number;
 }
 
@@ -131,21 +147,38 @@ export const drawCampaign = (seed: number): CampaignSpec => {
   }
   const nodeFailures = random.chance(0.3);
   if (nodeFailures) rates['sagemaker-node-failed'] = 1;
+  const sweepsDuring = random.chance(0.4) ? random.int(1, 2) : 0;
+  const policy: CampaignSpec['policy'] = {
+    mode: 'act',
+    circuitBreaker: { maxNodesPerWindow: random.int(1, 4), windowMinutes: 10 },
+    maxParallel: { absolute: random.int(1, 3), percent: 100 },
+    massFindings: { maxSharePercent: 100 },
+    awaitNode: { pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 },
+  };
+  // Drawn after everything else, so a seed's campaign without a pool is what it was before pools.
+  const spares = random.chance(0.5) ? { count: random.int(1, 2), ready: random.int(1, 2) } : undefined;
   return {
     seed,
     nodes,
     jobs,
     triggers,
-    sweepsDuring: random.chance(0.4) ? random.int(1, 2) : 0,
+    sweepsDuring,
     plan,
-    policy: {
-      mode: 'act',
-      circuitBreaker: { maxNodesPerWindow: random.int(1, 4), windowMinutes: 10 },
-      maxParallel: { absolute: random.int(1, 3), percent: 100 },
-      massFindings: { maxSharePercent: 100 },
-      awaitNode: { pollSeconds: 30, rebootTimeoutMinutes: 30, replaceTimeoutMinutes: 120 },
-    },
+    policy,
+    ...(spares ? { spares } : {}),
   };
+};
+
+/** The instance group of every chaos node (the fake's default) and of the spare pool. */
+const CHAOS_GROUP = 'workers';
+
+/** Puts real pod templates where each kind keeps them (as test/integration/spare-promotion.test.ts). */
+const withPodTemplates = (object: KubeObject, replicas: number) => {
+  const template = { metadata: {}, spec: { containers: [{ name: 'trainer', image: 'trainer:1' }] } };
+  const spec = object.spec as Record<string, unknown>;
+  if (object.kind === 'Job') spec.template = template;
+  if (object.kind === 'PyTorchJob') spec.pytorchReplicaSpecs = { Worker: { replicas, template } };
+  if (object.kind === 'JobSet') spec.replicatedJobs = [{ name: 'workers', template: { spec: { template } } }];
 };
 
 const hmaEvent = (id: string, faultType: Trigger['faultType']) => {
@@ -218,7 +251,17 @@ export const runCampaign = async (
 ): Promise<CampaignResult> => {
   const started = Date.now();
   const random = seeded(spec.seed ^ 0x5eed);
-  const config = parseAppConfig({ clusters: [CHAOS_CLUSTER], policy: spec.policy });
+  const config = parseAppConfig({
+    clusters: [CHAOS_CLUSTER],
+    policy: spec.policy,
+    ...(spec.spares
+      ? {
+          spares: {
+            pools: [{ cluster: CHAOS_CLUSTER.name, instanceGroup: CHAOS_GROUP, count: spec.spares.count }],
+          },
+        }
+      : {}),
+  });
   let clock = Date.parse('2026-11-29T10:00:00.000Z');
   const now = () => {
     clock += 1000;
@@ -234,6 +277,23 @@ export const runCampaign = async (
   });
   const ids = Array.from({ length: spec.nodes }, (_, i) => instanceId(i));
   for (const id of ids) hyperpod.addInstance({ instanceId: id });
+  // Ready spares: extra nodes of the same group, as the pool's sweep leaves them; they run no job.
+  const spareIds = Array.from({ length: spec.spares?.ready ?? 0 }, (_, i) => instanceId(spec.nodes + i));
+  for (const id of spareIds) {
+    hyperpod.addInstance({ instanceId: id, group: CHAOS_GROUP });
+    const node = kube.nodes.get(nodeName(id));
+    if (!node) throw new Error(`no node for spare ${id}`);
+    node.metadata.labels = { ...node.metadata.labels, [SPARE_STATE_LABEL]: 'ready' };
+    node.metadata.annotations = {
+      ...node.metadata.annotations,
+      [SPARE_SINCE_ANNOTATION]: '2026-11-29T09:00:00.000Z',
+      [SPARE_VERIFIED_ANNOTATION]: 'quick-check-passed',
+    };
+    node.spec = {
+      ...node.spec,
+      taints: [{ key: SPARE_TAINT_KEY, value: SPARE_POOL_TAINT_VALUE, effect: SPARE_TAINT_EFFECT }],
+    };
+  }
   const injector = createFaultInjector(spec.seed, spec.plan);
   if (spec.plan.rates['sagemaker-node-failed']) {
     for (const trigger of spec.triggers) {
@@ -260,6 +320,8 @@ export const runCampaign = async (
           ? { suspend: suspended }
           : { runPolicy: { suspend: suspended } },
     };
+    // With a pool, real pod templates where each kind keeps them, for the toleration planner.
+    if (spec.spares) withPodTemplates(object, job.nodes.length);
     kube.addObject(object);
     const key = kube.objectKey({ kind: job.kind, namespace: 'training', name: job.name });
     initialSuspend.set(key, suspended);
@@ -371,7 +433,15 @@ export const runCampaign = async (
   ).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const unique = [...new Map(all.map((r) => [`${r.machine}:${r.executionName}`, r])).values()];
   const incidents = await ledger.listIncidents(CHAOS_CLUSTER.name);
-  const world = observe(config, spec.nodes, kube, incidents, calls, foreign, initialSuspend);
+  const world = observe(
+    config,
+    spec.nodes + spareIds.length,
+    kube,
+    incidents,
+    calls,
+    foreign,
+    initialSuspend,
+  );
 
   const byStatus: Record<string, number> = {};
   for (const r of unique) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
@@ -401,8 +471,23 @@ export const runCampaign = async (
     notifications: notifier.notifications.length,
     breakerNotifications: notifier.notifications.filter((n) => /circuit breaker/i.test(n.subject)).length,
     remediatedNodes: new Set(calls.map((c) => c.instanceId)).size,
+    sparePromotions: incidents.filter((i) => i.actions.some((a) => a.type === 'spare-promoted')).length,
     durationMs: Date.now() - started,
   };
+};
+
+/** Claim tokens of every spare toleration (not the pool's) anywhere in a workload or a patch. */
+const claimTolerationsIn = (value: unknown): string[] => {
+  if (Array.isArray(value)) return value.flatMap(claimTolerationsIn);
+  if (typeof value !== 'object' || value === null) return [];
+  const record = value as Record<string, unknown>;
+  const own =
+    record.key === SPARE_TAINT_KEY &&
+    typeof record.value === 'string' &&
+    record.value !== SPARE_POOL_TAINT_VALUE
+      ? [record.value]
+      : [];
+  return [...own, ...Object.values(record).flatMap(claimTolerationsIn)];
 };
 
 /** Builds the observed world from the fakes and the ledger (what the invariants judge). */
@@ -428,8 +513,23 @@ const observe = (
     });
   }
   const quarantineWrites: ObservedWorld['quarantineWrites'] = [];
+  const spareClaimWrites: ObservedWorld['spareClaimWrites'] = [];
+  const spareTolerations = new Set<string>();
+  const noteTolerations = (key: string, value: unknown) => {
+    for (const token of claimTolerationsIn(value)) spareTolerations.add(`${key} ${token}`);
+  };
+  for (const [key, object] of kube.objects) noteTolerations(key, object);
   for (const m of kube.mutations) {
     if (m.method === 'patchNode') {
+      const annotations = (m.patch as { metadata?: { annotations?: Record<string, unknown> } }).metadata
+        ?.annotations;
+      if (annotations && SPARE_CLAIMED_BY_ANNOTATION in annotations) {
+        const claimedBy = annotations[SPARE_CLAIMED_BY_ANNOTATION];
+        spareClaimWrites.push({
+          nodeName: m.target,
+          incidentId: typeof claimedBy === 'string' ? claimedBy : null,
+        });
+      }
       const holder = (m.patch as { metadata?: { annotations?: Record<string, unknown> } }).metadata
         ?.annotations?.[QUARANTINED_BY_ANNOTATION];
       if (typeof holder === 'string') quarantineWrites.push({ nodeName: m.target, incidentId: holder });
@@ -439,6 +539,7 @@ const observe = (
     const w = workloads.get(m.target);
     if (!w) continue;
     w.writes += 1;
+    noteTolerations(m.target, m.patch);
     const kind = m.target.split('/')[0] as WorkloadKind;
     if (!(kind in WORKLOAD_KINDS)) continue;
     const value = suspendValueIn(kind, m.patch);
@@ -462,7 +563,9 @@ const observe = (
     nodes: [...kube.nodes.values()].map((node) => {
       const annotations = node.metadata.annotations ?? {};
       const holder = annotations[QUARANTINED_BY_ANNOTATION];
+      const spareTaint = node.spec?.taints?.find((t) => t.key === SPARE_TAINT_KEY)?.value;
       return {
+        ...(spareTaint && spareTaint !== SPARE_POOL_TAINT_VALUE ? { spareClaimTaint: spareTaint } : {}),
         name: node.metadata.name,
         quarantinedByUs:
           node.spec?.taints?.some((t) => t.key === QUARANTINE_TAINT_KEY) === true ||
@@ -472,6 +575,11 @@ const observe = (
     }),
     workloads: [...workloads.values()],
     quarantineWrites,
+    spareClaimWrites,
+    spareTolerations: [...spareTolerations].map((entry) => {
+      const [workload, token] = entry.split(' ') as [string, string];
+      return { workload, token };
+    }),
   };
 };
 

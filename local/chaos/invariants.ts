@@ -10,6 +10,8 @@
  * `reboot-did-not-fix`). A retried task that asks again is a violation.
  */
 
+import { claimToken } from '#domain/spares.ts';
+
 export const INVARIANTS = [
   'destructive-once-per-incident',
   'per-node-reboot-limit',
@@ -22,6 +24,9 @@ export const INVARIANTS = [
   'suspend-resume-balance',
   'foreign-workload-untouched',
   'ledger-matches-actions',
+  'spare-claimed-once',
+  'spare-job-tolerates-claim',
+  'claim-toleration-only-promoted',
 ] as const;
 export type InvariantId = (typeof INVARIANTS)[number];
 
@@ -66,6 +71,8 @@ export interface ObservedNode {
   quarantinedByUs: boolean;
   /** The incident named by our quarantined-by annotation. */
   quarantinedBy?: string;
+  /** The value of the spare taint when it is a claim token (not `pool`). */
+  spareClaimTaint?: string;
 }
 
 /** Our writes to one workload's suspend switch, in order. */
@@ -91,6 +98,13 @@ export interface ObservedWorld {
   workloads: ObservedWorkload[];
   /** Quarantine writes that added our taint, as (node name, incident) pairs. */
   quarantineWrites: { nodeName: string; incidentId: string }[];
+  /**
+   * Our writes of a spare's claimed-by annotation, in order: the incident that claimed the node,
+   * or null where a write removed the claim (release, rollback, or the node back in the pool).
+   */
+  spareClaimWrites?: { nodeName: string; incidentId: string | null }[];
+  /** Claim-token tolerations (spare taint key, not the pool's value) a workload carried or got written. */
+  spareTolerations?: { workload: string; token: string }[];
 }
 
 const MINUTE_MS = 60_000;
@@ -340,6 +354,114 @@ const ledgerMatchesActions = (world: ObservedWorld): Violation[] => {
   return violations;
 };
 
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** Incidents that promoted a spare: the spare's node name, when, and the jobs resumed there. */
+const promotions = (world: ObservedWorld) =>
+  world.incidents.flatMap((incident) =>
+    incident.actions
+      .filter((a) => a.type === 'spare-promoted')
+      .map((a) => ({
+        incident,
+        spare: String(a.detail?.spare),
+        at: ms(a.at),
+        until: incident.endedAt ? ms(incident.endedAt) : Number.POSITIVE_INFINITY,
+        resumed: list(a.detail?.resumed),
+        moved: [...list(a.detail?.resumed), ...list(a.detail?.released)],
+      })),
+  );
+
+/**
+ * A spare is claimed by at most one incident at a time: on the node, a claim by another incident
+ * never replaces a claim that was not removed first; in the ledger, two incidents never promote
+ * the same spare while both are open (promotion to end).
+ */
+const spareClaimedOnce = (world: ObservedWorld): Violation[] => {
+  const violations: Violation[] = [];
+  const holder = new Map<string, string | null>();
+  for (const write of world.spareClaimWrites ?? []) {
+    const current = holder.get(write.nodeName) ?? null;
+    if (current !== null && write.incidentId !== null && write.incidentId !== current)
+      violations.push({
+        invariant: 'spare-claimed-once',
+        detail: `${write.nodeName} claimed by ${write.incidentId} while ${current} still held it`,
+      });
+    holder.set(write.nodeName, write.incidentId);
+  }
+  const all = promotions(world);
+  for (const [i, a] of all.entries()) {
+    for (const b of all.slice(i + 1)) {
+      if (a.spare !== b.spare || a.incident.incidentId === b.incident.incidentId) continue;
+      if (a.at < b.until && b.at < a.until)
+        violations.push({
+          invariant: 'spare-claimed-once',
+          detail: `spare ${a.spare} promoted by ${a.incident.incidentId} and by ${b.incident.incidentId} at once`,
+        });
+    }
+  }
+  return violations;
+};
+
+/** Every job a promotion resumed on the spare carries the toleration of that incident's claim token. */
+const spareJobToleratesClaim = (world: ObservedWorld): Violation[] => {
+  const carried = new Set((world.spareTolerations ?? []).map((t) => `${t.workload} ${t.token}`));
+  return promotions(world).flatMap((p) =>
+    p.resumed
+      .filter((workload) => !carried.has(`${workload} ${claimToken(p.incident.incidentId)}`))
+      .map((workload) => ({
+        invariant: 'spare-job-tolerates-claim' as const,
+        detail: `${workload} was resumed on spare ${p.spare} by ${p.incident.incidentId} without its claim toleration`,
+      })),
+  );
+};
+
+/**
+ * A claim toleration is only given to a job its incident moved to the spare it promoted (resumed
+ * there, or released there while another incident still holds it). The one exception is inert: a
+ * promotion that failed after patching tolerations records `spare-not-promoted` (promotion-failed)
+ * and undoes the spare's taint, so its token admits the job nowhere. And no node is left tainted
+ * with the token of an incident that did not promote it.
+ */
+const claimTolerationOnlyPromoted = (world: ObservedWorld): Violation[] => {
+  const byToken = new Map<string, { incidentId: string; moved: Set<string>; failed: boolean }>();
+  for (const incident of world.incidents)
+    byToken.set(claimToken(incident.incidentId), {
+      incidentId: incident.incidentId,
+      moved: new Set(),
+      failed: incident.actions.some(
+        (a) => a.type === 'spare-not-promoted' && a.detail?.reason === 'promotion-failed',
+      ),
+    });
+  for (const p of promotions(world))
+    for (const workload of p.moved) byToken.get(claimToken(p.incident.incidentId))?.moved.add(workload);
+  const promotedNodes = new Set(
+    promotions(world).map((p) => `${p.spare} ${claimToken(p.incident.incidentId)}`),
+  );
+  const tolerations = (world.spareTolerations ?? []).flatMap((t): Violation[] => {
+    const owner = byToken.get(t.token);
+    if (owner?.moved.has(t.workload) || owner?.failed) return [];
+    return [
+      {
+        invariant: 'claim-toleration-only-promoted',
+        detail: owner
+          ? `${t.workload} tolerates the claim of ${owner.incidentId}, which did not move it to a spare`
+          : `${t.workload} tolerates claim ${t.token} of no incident`,
+      },
+    ];
+  });
+  const taints = world.nodes.flatMap((node): Violation[] =>
+    node.spareClaimTaint === undefined || promotedNodes.has(`${node.name} ${node.spareClaimTaint}`)
+      ? []
+      : [
+          {
+            invariant: 'claim-toleration-only-promoted',
+            detail: `${node.name} is tainted with claim ${node.spareClaimTaint} (${byToken.get(node.spareClaimTaint)?.incidentId ?? 'no incident'}), which did not promote it`,
+          },
+        ],
+  );
+  return [...tolerations, ...taints];
+};
+
 const CHECKS: Record<Exclude<InvariantId, 'incident-deadline'>, (world: ObservedWorld) => Violation[]> = {
   'destructive-once-per-incident': destructiveOncePerIncident,
   'per-node-reboot-limit': perNodeRebootLimit,
@@ -351,6 +473,9 @@ const CHECKS: Record<Exclude<InvariantId, 'incident-deadline'>, (world: Observed
   'suspend-resume-balance': suspendResumeBalance,
   'foreign-workload-untouched': foreignUntouched,
   'ledger-matches-actions': ledgerMatchesActions,
+  'spare-claimed-once': spareClaimedOnce,
+  'spare-job-tolerates-claim': spareJobToleratesClaim,
+  'claim-toleration-only-promoted': claimTolerationOnlyPromoted,
 };
 
 /** Every invariant over one observed world; an empty list means none was broken. */

@@ -13,6 +13,8 @@ export interface ChaosReport {
   wallMs: number;
   msPerCampaign: number;
   invariantChecks: { run: number; passed: number };
+  /** Campaigns with a hot-spare pool, and incidents that promoted a spare. */
+  spares: { campaignsWithPool: number; promotions: number };
   faults: FaultCounts;
   incidents: Record<string, number>;
   executions: Record<string, number>;
@@ -54,6 +56,10 @@ export const buildReport = (seed: number, results: CampaignResult[], wallMs: num
     wallMs,
     msPerCampaign: results.length ? Math.round(wallMs / results.length) : 0,
     invariantChecks: { run: results.length * INVARIANT_CHECKS_PER_RUN, passed },
+    spares: {
+      campaignsWithPool: results.filter((r) => r.spec.spares !== undefined).length,
+      promotions: results.reduce((sum, r) => sum + r.sparePromotions, 0),
+    },
     faults,
     incidents,
     executions,
@@ -95,6 +101,7 @@ export const reportMarkdown = (report: ChaosReport): string => {
     `- Campaigns: ${report.campaigns}, clean: ${report.clean}, with violations: ${report.failures.length}`,
     `- Wall time: ${(report.wallMs / 1000).toFixed(1)} s (${report.msPerCampaign} ms per campaign)`,
     `- Invariant checks: ${report.invariantChecks.passed} of ${report.invariantChecks.run} passed`,
+    `- Hot spares: ${report.spares.campaignsWithPool} campaigns with a pool, ${report.spares.promotions} incidents promoted a spare`,
     '',
     '## Faults injected by kind',
     '',

@@ -3,6 +3,7 @@
  * passes, and each invariant fails on a hand-built broken history.
  */
 import { describe, expect, it } from 'vitest';
+import { claimToken } from '#domain/spares.ts';
 import {
   checkInvariants,
   INVARIANTS,
@@ -52,6 +53,26 @@ const cleanWorld = (): ObservedWorld => ({
   ],
   quarantineWrites: [{ nodeName: 'hyperpod-i-a', incidentId: 'inc-1' }],
 });
+
+const LLAMA = 'PyTorchJob/training/llama';
+const SPARE = 'hyperpod-i-s';
+
+/** The clean world with a hot spare: inc-1 promoted `i-s` and resumed its job there with the claim toleration. */
+const spareWorld = (): ObservedWorld => {
+  const world = cleanWorld();
+  world.incidents = [
+    incident('inc-1', 'i-a', [
+      ['quarantined', 1, { nodeName: 'hyperpod-i-a', already: false }],
+      ['workloads-suspended', 1, { suspended: [LLAMA] }],
+      ['spare-promoted', 2, { spare: SPARE, token: claimToken('inc-1'), resumed: [LLAMA] }],
+      ['remediation-requested', 2, { action: 'reboot', attempt: 1 }],
+    ]),
+  ];
+  world.nodes.push({ name: SPARE, quarantinedByUs: false, spareClaimTaint: claimToken('inc-1') });
+  world.spareClaimWrites = [{ nodeName: SPARE, incidentId: 'inc-1' }];
+  world.spareTolerations = [{ workload: LLAMA, token: claimToken('inc-1') }];
+  return world;
+};
 
 const broken = (invariant: string, world: ObservedWorld) =>
   checkInvariants(world).filter((v) => v.invariant === invariant);
@@ -227,6 +248,85 @@ describe('Chaos invariants', () => {
     expect(broken('ledger-matches-actions', world)).toEqual([]);
   });
 
+  it('finds nothing wrong in a clean history with a promoted hot spare', () => {
+    expect(checkInvariants(spareWorld())).toEqual([]);
+  });
+
+  it('catches a spare claimed on the node by a second incident while the first still held it', () => {
+    const world = spareWorld();
+    world.spareClaimWrites?.push({ nodeName: SPARE, incidentId: 'inc-2' });
+    expect(broken('spare-claimed-once', world).map((v) => v.detail)).toEqual([
+      `${SPARE} claimed by inc-2 while inc-1 still held it`,
+    ]);
+    // Released first (the claim removed), the node may be claimed again.
+    const released = spareWorld();
+    released.spareClaimWrites?.push(
+      { nodeName: SPARE, incidentId: null },
+      { nodeName: SPARE, incidentId: 'inc-2' },
+    );
+    expect(broken('spare-claimed-once', released)).toEqual([]);
+  });
+
+  it('catches two incidents whose ledger records promote the same spare while both are open', () => {
+    const world = spareWorld();
+    world.incidents.push(
+      incident('inc-2', 'i-b', [['spare-promoted', 10, { spare: SPARE, resumed: [] }]], {
+        startedAt: at(5),
+        endedAt: at(40),
+      }),
+    );
+    expect(broken('spare-claimed-once', world)).toHaveLength(1);
+    // After inc-1 ended (minute 30), the same node may be promoted again (it became a spare again).
+    const later = spareWorld();
+    later.incidents.push(
+      incident('inc-2', 'i-b', [['spare-promoted', 35, { spare: SPARE, resumed: [] }]], {
+        startedAt: at(32),
+        endedAt: at(60),
+      }),
+    );
+    expect(broken('spare-claimed-once', later)).toEqual([]);
+  });
+
+  it('catches a job resumed on a promoted spare without the toleration of its claim token', () => {
+    const world = spareWorld();
+    world.spareTolerations = [{ workload: LLAMA, token: claimToken('inc-other') }];
+    expect(broken('spare-job-tolerates-claim', world).map((v) => v.detail)).toEqual([
+      `${LLAMA} was resumed on spare ${SPARE} by inc-1 without its claim toleration`,
+    ]);
+  });
+
+  it('catches a claim toleration on a job the promotion did not move, and one of an incident that promoted nothing', () => {
+    const world = spareWorld();
+    world.spareTolerations?.push({ workload: 'Job/training/bystander', token: claimToken('inc-1') });
+    expect(broken('claim-toleration-only-promoted', world)).toHaveLength(1);
+    const unpromoted = spareWorld();
+    unpromoted.incidents.push(incident('inc-2', 'i-b', [['workloads-suspended', 1, { suspended: [LLAMA] }]]));
+    unpromoted.spareTolerations?.push({ workload: LLAMA, token: claimToken('inc-2') });
+    expect(broken('claim-toleration-only-promoted', unpromoted).map((v) => v.detail)).toEqual([
+      `${LLAMA} tolerates the claim of inc-2, which did not move it to a spare`,
+    ]);
+    // A promotion that failed after patching tolerations undid the spare's taint: the toleration is inert.
+    unpromoted.incidents[1]?.actions.push({
+      type: 'spare-not-promoted',
+      at: at(2),
+      detail: { reason: 'promotion-failed', spare: SPARE },
+    });
+    expect(broken('claim-toleration-only-promoted', unpromoted)).toEqual([]);
+  });
+
+  it('catches a node left tainted with the claim token of an incident that did not promote it', () => {
+    const world = spareWorld();
+    world.incidents.push(
+      incident('inc-2', 'i-b', [
+        ['spare-not-promoted', 2, { reason: 'promotion-failed', spare: 'hyperpod-i-t' }],
+      ]),
+    );
+    world.nodes.push({ name: 'hyperpod-i-t', quarantinedByUs: false, spareClaimTaint: claimToken('inc-2') });
+    expect(broken('claim-toleration-only-promoted', world).map((v) => v.detail)).toEqual([
+      `hyperpod-i-t is tainted with claim ${claimToken('inc-2')} (inc-2), which did not promote it`,
+    ]);
+  });
+
   it('has a failing test above for every invariant it checks', () => {
     expect([...INVARIANTS].sort()).toEqual(
       [
@@ -241,6 +341,9 @@ describe('Chaos invariants', () => {
         'no-orphan-suspension',
         'per-node-reboot-limit',
         'suspend-resume-balance',
+        'spare-claimed-once',
+        'spare-job-tolerates-claim',
+        'claim-toleration-only-promoted',
       ].sort(),
     );
   });
