@@ -44,6 +44,43 @@ const forgetsWrittenAheadRequests: BrokenBuild = (deps) => {
   return { ...deps, ledger };
 };
 
+/** Seeds of the CI set whose campaign promotes a hot spare (checked below). */
+const PROMOTING_SEEDS = [2, 15, 31];
+
+/** Removes every toleration of the spare taint key from a merge patch. */
+const withoutSpareTolerations = (value: unknown): unknown => {
+  if (Array.isArray(value))
+    return value
+      .filter((v) => (v as { key?: unknown } | null)?.key !== 'hyperpod-resilience.io/spare')
+      .map(withoutSpareTolerations);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSpareTolerations(v)]));
+};
+
+/**
+ * TEST-ONLY broken build: the Kubernetes API drops the claim toleration from every workload patch,
+ * so a promotion resumes its jobs without the toleration that lets them onto the spare.
+ */
+const dropsSpareTolerations: BrokenBuild = (deps) => ({
+  ...deps,
+  kubeFor: async (cluster) => {
+    const kube = await deps.kubeFor(cluster);
+    return new Proxy(kube, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'patchWorkload') return value;
+        return (ref: unknown, patch: unknown, options: unknown) =>
+          (value as (...args: unknown[]) => unknown).call(
+            target,
+            ref,
+            withoutSpareTolerations(patch),
+            options,
+          );
+      },
+    });
+  },
+});
+
 describe('Chaos campaigns', () => {
   it('keeps every invariant in the fixed-seed set', async () => {
     // Act
@@ -57,6 +94,9 @@ describe('Chaos campaigns', () => {
     expect(report.faults['crash-after-side-effect']).toBeGreaterThan(0);
     expect(report.faults['apiserver-restart']).toBeGreaterThan(0);
     expect(report.faults['duplicate-delivery']).toBeGreaterThan(0);
+    // Hot spares: about half the campaigns run a pool, and some promote a spare.
+    expect(report.spares.campaignsWithPool).toBeGreaterThan(10);
+    expect(results.filter((r) => r.sparePromotions > 0).map((r) => r.seed)).toEqual(PROMOTING_SEEDS);
   }, 120_000);
 
   it.each(REGRESSION_SEEDS)(
@@ -91,6 +131,47 @@ describe('Chaos campaigns', () => {
     const caught = results.flatMap((r) => r.violations.map((v) => v.invariant));
     expect(caught).toContain('ledger-matches-actions');
   }, 120_000);
+
+  it('catches a broken build whose promotion resumes jobs on the spare without the claim toleration', async () => {
+    // Act
+    const results = [];
+    for (const seed of PROMOTING_SEEDS)
+      results.push(await runCampaign(drawCampaign(seed), { broken: dropsSpareTolerations }));
+
+    // Assess
+    const caught = results.flatMap((r) => r.violations.map((v) => v.invariant));
+    expect(caught).toContain('spare-job-tolerates-claim');
+  }, 60_000);
+
+  it('draws a campaign with a pool only after every other draw: without its pool, the spec is unchanged', () => {
+    // Seed 2 runs a pool; its cluster, jobs, triggers and breaker are what seed 2 drew before pools
+    // (checked against the draw of the code before pools for seeds 1–300: all identical).
+    const spec = drawCampaign(2);
+    expect(spec.spares).toEqual({ count: 2, ready: 1 });
+    expect({
+      nodes: spec.nodes,
+      jobs: spec.jobs.map((j) => [j.kind, j.nodes]),
+      triggers: spec.triggers.map((t) => [t.kind, t.node, t.copies]),
+      breaker: spec.policy.circuitBreaker?.maxNodesPerWindow,
+    }).toEqual({
+      nodes: 10,
+      jobs: [
+        ['PyTorchJob', [1, 6, 9]],
+        ['JobSet', [9, 7, 3]],
+        ['PyTorchJob', [8, 3]],
+        ['Job', [2, 4]],
+      ],
+      triggers: [
+        ['hma', 7, 9],
+        ['hma', 9, 8],
+        ['manual', 8, 6],
+        ['hma', 8, 6],
+        ['hma', 9, 5],
+      ],
+      breaker: 3,
+    });
+    expect(drawCampaign(1).spares).toBeUndefined();
+  });
 });
 
 describe('Chaos storm', () => {
