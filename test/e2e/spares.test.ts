@@ -166,7 +166,6 @@ beforeAll(async () => {
       circuitBreaker: { maxNodesPerWindow: 100, windowMinutes: 1 },
     },
     spares: { pools: [{ cluster: NAME, instanceGroup: 'workers', count: 1 }] },
-    // The replacement takes seconds, the promotion a fraction of one: the job runs on the spare meanwhile.
     // The replacement must outlast the promotion on a loaded 2-core CI machine: a batch Job that ran
     // takes the toleration only once its controller marked it Suspended (tried for up to 30 s).
     timings: { replaceMs: 25_000, shutdownMs: 500, nodeJoinMs: 300, rebootMs: 1500 },
