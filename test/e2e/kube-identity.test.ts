@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKubeApi } from '#adapters/kubernetes.ts';
 import type { KubeApi } from '#adapters/ports.ts';
 import { HEALTH_CHECK_NAMESPACE } from '#contracts/config/health-checks.ts';
+import { ConcurrentUpdateError } from '#contracts/errors.ts';
 import { KUBE_LAMBDAS, lambdaIdentity } from '#deploy/kubernetes-rbac.ts';
 import { buildQuickCheckJob } from '#domain/health-check-job.ts';
 import type { KubeObject } from '#domain/kube-types.ts';
@@ -164,12 +165,27 @@ describe('Kubernetes identity per Lambda: nodes', () => {
       // Prepare
       const kube = as(lambda);
       const before = await readNode();
-      const plan = planQuarantine(before, {
-        incidentId: `inc-${lambda}`,
-        reason: 'xid 79',
-        now: '2026-12-03T00:00:00Z',
-      });
       const others = before.spec?.taints ?? [];
+      // As the task does: plan from a fresh read and patch with its resourceVersion, so a taint the
+      // node controller adds meanwhile (a late kwok heartbeat on a loaded machine) is a conflict to
+      // retry, not a foreign taint our patch would drop (which the admission policy refuses).
+      const quarantineAs = async (): Promise<Outcome> => {
+        for (let attempt = 0; ; attempt++) {
+          const current = await readNode();
+          const plan = planQuarantine(current, {
+            incidentId: `inc-${lambda}`,
+            reason: 'xid 79',
+            now: '2026-12-03T00:00:00Z',
+          });
+          try {
+            await kube.patchNode(node, plan.patch, { resourceVersion: current.metadata.resourceVersion });
+            return 'allowed';
+          } catch (error) {
+            if (!(error instanceof ConcurrentUpdateError) || attempt >= 5)
+              return outcome(Promise.reject(error));
+          }
+        }
+      };
 
       // Act
       const forbidden = {
@@ -188,7 +204,7 @@ describe('Kubernetes identity per Lambda: nodes', () => {
           kube.patchNode(node, { spec: { podCIDR: '10.244.99.0/24', podCIDRs: ['10.244.99.0/24'] } }),
         ),
       };
-      const quarantine = await outcome(kube.patchNode(node, plan.patch));
+      const quarantine = await quarantineAs();
 
       // Assess
       expect(forbidden).toEqual({
