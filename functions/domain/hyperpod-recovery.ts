@@ -11,7 +11,7 @@
  *   (API reference, `BatchRebootClusterNodesError`): which operation it is comes from the
  *   node's `InstanceStatus.Status` and its Kubernetes node, never from the code alone.
  */
-import type { KubeNode } from '#domain/kube-types.ts';
+import { isNodeReady, type KubeNode } from '#domain/kube-types.ts';
 import type { RemediationOwner } from '#domain/types.ts';
 
 /** HyperPod's node health label (SM-DG `sagemaker-hyperpod-eks-resiliency-node-labels.html`). */
@@ -66,9 +66,6 @@ export type InUseVerdict =
   /** SageMaker no longer knows the instance. */
   | { kind: 'gone'; evidence: string };
 
-const isReady = (node: KubeNode | undefined): boolean =>
-  node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 /**
  * Interprets a per-node `InstanceIdInUse` / `InvalidInstanceStatus` from what the node shows now.
  * A recovery is assumed only on evidence: the instance `ShuttingDown`/`Pending` (being
@@ -95,7 +92,7 @@ export const interpretNodeInUse = (observed: {
   if (STATUS_BEING_REPLACED.has(status)) {
     return { kind: 'recovery-in-progress', observed: 'replace', evidence: `InstanceStatus ${status}` };
   }
-  if (status === 'Running' && wasReady === true && kubeNode && !isReady(kubeNode)) {
+  if (status === 'Running' && wasReady === true && kubeNode && !isNodeReady(kubeNode)) {
     return {
       kind: 'recovery-in-progress',
       observed: 'reboot',
@@ -105,7 +102,7 @@ export const interpretNodeInUse = (observed: {
   return {
     kind: 'busy',
     operation: status,
-    evidence: `InstanceStatus ${status}${kubeNode ? `, Kubernetes node ${isReady(kubeNode) ? 'Ready' : 'NotReady'}` : ''}`,
+    evidence: `InstanceStatus ${status}${kubeNode ? `, Kubernetes node ${isNodeReady(kubeNode) ? 'Ready' : 'NotReady'}` : ''}`,
   };
 };
 
@@ -134,6 +131,6 @@ export const recoveryStartedEvidence = (observed: {
   if (!kubeNode) return 'Kubernetes node deleted';
   const bootId = kubeNode.status?.nodeInfo?.bootID;
   if (bootIdAtStart && bootId && bootId !== bootIdAtStart) return 'boot id changed';
-  if (wasReady === true && !isReady(kubeNode)) return 'Kubernetes node NotReady';
+  if (wasReady === true && !isNodeReady(kubeNode)) return 'Kubernetes node NotReady';
   return undefined;
 };

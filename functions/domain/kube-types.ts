@@ -82,3 +82,7 @@ export interface KubeObject {
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
+
+/** Kubernetes says the node is Ready (its `Ready` condition is `True`). */
+export const isNodeReady = (node: KubeNode | undefined): boolean =>
+  node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;

@@ -11,7 +11,7 @@
  */
 
 import type { SparePool } from '#contracts/config/spares.ts';
-import type { KubeNode, KubePod } from '#domain/kube-types.ts';
+import { isNodeReady, type KubeNode, type KubePod } from '#domain/kube-types.ts';
 import { isQuarantinedByUs } from '#domain/quarantine.ts';
 import {
   SPARE_CLAIMED_BY_ANNOTATION,
@@ -19,11 +19,12 @@ import {
   SPARE_SINCE_ANNOTATION,
   SPARE_STATE_LABEL,
   SPARE_STATES,
-  SPARE_TAINT_EFFECT,
   SPARE_TAINT_KEY,
   SPARE_VERIFIED_ANNOTATION,
+  type SparePatchPlan,
   type SpareState,
   type SpareVerification,
+  withSpareTaint,
 } from '#domain/spares.ts';
 import type { MergePatch } from '#domain/types.ts';
 import { nextOwner } from '#domain/workload-kinds.ts';
@@ -120,9 +121,6 @@ export const nodesWithWork = (pods: readonly KubePod[]): Set<string> => {
   return busy;
 };
 
-const isReady = (node: KubeNode): boolean =>
-  node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-
 const isOptedOut = (node: KubeNode, label: string): boolean => {
   const value = node.metadata.labels?.[label];
   return value !== undefined && value.trim().toLowerCase() !== 'false';
@@ -154,7 +152,7 @@ export const notCandidateReason = (
 ): NotCandidateReason | undefined => {
   if (node.metadata.labels?.[SPARE_STATE_LABEL] !== undefined) return 'already-spare';
   if (node.metadata.deletionTimestamp !== undefined) return 'being-deleted';
-  if (!isReady(node)) return 'not-ready';
+  if (!isNodeReady(node)) return 'not-ready';
   if (node.spec?.unschedulable === true) return 'cordoned';
   if (isQuarantinedByUs(node)) return 'quarantined';
   if ((node.metadata.labels?.[NODE_HEALTH_STATUS_LABEL] ?? 'Schedulable') !== 'Schedulable') {
@@ -174,18 +172,10 @@ const bySinceThenName = (a: KubeNode, b: KubeNode): number => {
 
 // ------------------------------------------------------------------ node patches
 
-export interface SparePatchPlan {
-  /** `{}` when there is nothing to change. */
-  patch: MergePatch;
-  changed: boolean;
-}
+/** Re-exported for the tasks that apply these plans. */
+export type { SparePatchPlan };
 
 const plan = (patch: MergePatch): SparePatchPlan => ({ patch, changed: Object.keys(patch).length > 0 });
-
-const withSpareTaint = (node: KubeNode, value: string) => [
-  ...(node.spec?.taints ?? []).filter((t) => t.key !== SPARE_TAINT_KEY),
-  { key: SPARE_TAINT_KEY, value, effect: SPARE_TAINT_EFFECT },
-];
 
 /**
  * Makes an idle node a spare: the pool taint, the state label (`verifying`, or `ready` with
@@ -203,7 +193,7 @@ export const planTakeSpare = (
 ): SparePatchPlan => {
   if (node.metadata.labels?.[SPARE_STATE_LABEL] !== undefined) return plan({});
   return plan({
-    spec: { taints: withSpareTaint(node, SPARE_POOL_TAINT_VALUE) },
+    spec: { taints: withSpareTaint(node.spec?.taints, SPARE_POOL_TAINT_VALUE) },
     metadata: {
       labels: { [SPARE_STATE_LABEL]: input.verification ? 'ready' : 'verifying' },
       annotations: {
@@ -230,7 +220,7 @@ export const planMarkReady = (
 ): SparePatchPlan => {
   if (node.metadata.labels?.[SPARE_STATE_LABEL] !== 'verifying') return plan({});
   return plan({
-    spec: { taints: withSpareTaint(node, SPARE_POOL_TAINT_VALUE) },
+    spec: { taints: withSpareTaint(node.spec?.taints, SPARE_POOL_TAINT_VALUE) },
     metadata: {
       labels: { [SPARE_STATE_LABEL]: 'ready' },
       annotations: { [SPARE_SINCE_ANNOTATION]: input.now, [SPARE_VERIFIED_ANNOTATION]: input.verification },
@@ -349,7 +339,8 @@ export const planPoolUpkeep = (
   const spares = group
     .filter((n) => spareInfo(n.node) !== undefined)
     .sort((a, b) => bySinceThenName(a.node, b.node));
-  const available = (n: PoolNode) => isReady(n.node) && !isQuarantinedByUs(n.node) && n.status === 'Running';
+  const available = (n: PoolNode) =>
+    isNodeReady(n.node) && !isQuarantinedByUs(n.node) && n.status === 'Running';
   const inState = (state: SpareState) => spares.filter((n) => spareInfo(n.node)?.state === state);
   const ready = inState('ready');
   const verifying = inState('verifying');
@@ -468,7 +459,10 @@ export const chooseSpare = (spares: KubeNode[], jobNodes: KubeNode[]): KubeNode 
   const eligible = spares.filter((n) => {
     const info = spareInfo(n);
     return (
-      info?.state === 'ready' && info.taint === SPARE_POOL_TAINT_VALUE && isReady(n) && !isQuarantinedByUs(n)
+      info?.state === 'ready' &&
+      info.taint === SPARE_POOL_TAINT_VALUE &&
+      isNodeReady(n) &&
+      !isQuarantinedByUs(n)
     );
   });
   const score = (spare: KubeNode) => jobNodes.reduce((sum, j) => sum + sharedLayers(spare, j), 0);

@@ -7,7 +7,7 @@
  * merge patch replaces `spec.taints` as a whole).
  */
 import { type SparePool, type SparesConfig, servedGroups } from '#contracts/config/spares.ts';
-import type { KubeNode, Taint } from '#domain/kube-types.ts';
+import { isNodeReady, type KubeNode, type Taint } from '#domain/kube-types.ts';
 import { QUARANTINE_TAINT_KEY } from '#domain/quarantine.ts';
 import { chooseSpare } from '#domain/spare-pool.ts';
 import {
@@ -15,10 +15,11 @@ import {
   SPARE_POOL_TAINT_VALUE,
   SPARE_SINCE_ANNOTATION,
   SPARE_STATE_LABEL,
-  SPARE_TAINT_EFFECT,
   SPARE_TAINT_KEY,
   SPARE_VERIFIED_ANNOTATION,
+  type SparePatchPlan,
   type SpareVerification,
+  withSpareTaint,
 } from '#domain/spares.ts';
 import type { MergePatch } from '#domain/types.ts';
 
@@ -47,9 +48,6 @@ export const poolServing = (
     ? undefined
     : spares.pools.find((pool) => pool.cluster === cluster && servedGroups(pool).includes(instanceGroup));
 
-const isReady = (node: KubeNode): boolean =>
-  node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 const spareTaint = (node: KubeNode): Taint | undefined =>
   node.spec?.taints?.find((t) => t.key === SPARE_TAINT_KEY);
 
@@ -61,7 +59,7 @@ export const isReadySpare = (node: KubeNode): boolean => {
   const taint = spareTaint(node);
   return (
     node.metadata.labels?.[SPARE_STATE_LABEL] === 'ready' &&
-    isReady(node) &&
+    isNodeReady(node) &&
     node.spec?.unschedulable !== true &&
     !node.spec?.taints?.some((t) => t.key === QUARANTINE_TAINT_KEY) &&
     node.metadata.annotations?.[SPARE_CLAIMED_BY_ANNOTATION] === undefined &&
@@ -92,15 +90,6 @@ export const spareOrder = (
   return order;
 };
 
-const otherTaints = (node: KubeNode): Taint[] =>
-  (node.spec?.taints ?? []).filter((t) => t.key !== SPARE_TAINT_KEY);
-
-export interface SparePatchPlan {
-  /** `{}` when there is nothing to change. */
-  patch: MergePatch;
-  changed: boolean;
-}
-
 /**
  * Promotes a spare for one incident: taint value = the incident's claim token, label `promoted`,
  * claimed-by = the incident, since = now. Already promoted by this incident → nothing to do.
@@ -120,10 +109,7 @@ export const planPromote = (
   return {
     patch: {
       spec: {
-        taints: [
-          ...otherTaints(node),
-          { key: SPARE_TAINT_KEY, value: input.token, effect: SPARE_TAINT_EFFECT },
-        ],
+        taints: withSpareTaint(node.spec?.taints, input.token),
       },
       metadata: {
         labels: { [SPARE_STATE_LABEL]: 'promoted' },
@@ -147,10 +133,7 @@ export const planUndoPromote = (
   return {
     patch: {
       spec: {
-        taints: [
-          ...otherTaints(node),
-          { key: SPARE_TAINT_KEY, value: SPARE_POOL_TAINT_VALUE, effect: SPARE_TAINT_EFFECT },
-        ],
+        taints: withSpareTaint(node.spec?.taints, SPARE_POOL_TAINT_VALUE),
       },
       metadata: {
         labels: { [SPARE_STATE_LABEL]: 'ready' },
@@ -180,15 +163,11 @@ export const planJoinPool = (
 ): MergePatch => {
   const restoreSpec = (restorePatch.spec ?? {}) as { taints?: Taint[] };
   const restoreMeta = (restorePatch.metadata ?? {}) as { annotations?: Record<string, unknown> };
-  const taints = (restoreSpec.taints ?? node.spec?.taints ?? []).filter((t) => t.key !== SPARE_TAINT_KEY);
   return {
     ...restorePatch,
     spec: {
       ...restoreSpec,
-      taints: [
-        ...taints,
-        { key: SPARE_TAINT_KEY, value: SPARE_POOL_TAINT_VALUE, effect: SPARE_TAINT_EFFECT },
-      ],
+      taints: withSpareTaint(restoreSpec.taints ?? node.spec?.taints, SPARE_POOL_TAINT_VALUE),
     },
     metadata: {
       ...restoreMeta,

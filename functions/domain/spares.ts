@@ -9,6 +9,8 @@
  * once promoted, the claim token of one incident, which only that incident's suspended jobs
  * tolerate.
  */
+import type { Taint } from '#domain/kube-types.ts';
+import type { MergePatch } from '#domain/types.ts';
 
 /** Label whose value is the spare's state; absent on nodes that are not spares. */
 export const SPARE_STATE_LABEL = 'hyperpod-resilience.io/spare';
@@ -68,3 +70,21 @@ export const spareToleration = (token: string) => ({
   value: token,
   effect: SPARE_TAINT_EFFECT,
 });
+
+/** A node patch that makes or changes a spare; `changed: false` (and `{}`) when there is nothing to do. */
+export interface SparePatchPlan {
+  patch: MergePatch;
+  changed: boolean;
+}
+
+/**
+ * A node's taints with our spare taint set to `value` (`pool` or a claim token), every other taint
+ * kept: a merge patch replaces `spec.taints` as a whole, so it carries them all.
+ *
+ * @example
+ * withSpareTaint([foreign], 'pool'); // [foreign, { key: 'hyperpod-resilience.io/spare', value: 'pool', effect: 'NoSchedule' }]
+ */
+export const withSpareTaint = (taints: readonly Taint[] | undefined, value: string): Taint[] => [
+  ...(taints ?? []).filter((t) => t.key !== SPARE_TAINT_KEY),
+  { key: SPARE_TAINT_KEY, value, effect: SPARE_TAINT_EFFECT },
+];

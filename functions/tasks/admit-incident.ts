@@ -15,6 +15,7 @@ import {
   tripBreaker,
 } from '#domain/guardrails.ts';
 import { hyperpodAlreadyActing, hyperpodPendingAction } from '#domain/hyperpod-recovery.ts';
+import { isNodeReady } from '#domain/kube-types.ts';
 import { burstReporters } from '#domain/mass-findings.ts';
 import { decideRemediation, recordFault } from '#domain/remediation-policy.ts';
 import type { NodeIdentity, RemediationAction, SkipReason, Trigger } from '#domain/types.ts';
@@ -24,7 +25,6 @@ import {
   type Decision,
   type IncidentState,
 } from '#state-machines/node-recovery.contract.ts';
-import { isNodeReady } from './check-node-recovery.ts';
 import type { TaskDeps } from './deps.ts';
 import { reportDisagreement } from './detector-disagreement.ts';
 import { skipEvent } from './kube-events.ts';

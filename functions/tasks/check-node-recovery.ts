@@ -19,7 +19,7 @@ import {
   RecoveryNotStartedError,
 } from '#contracts/errors.ts';
 import { recoveryStartedEvidence } from '#domain/hyperpod-recovery.ts';
-import type { KubeNode } from '#domain/kube-types.ts';
+import { isNodeReady } from '#domain/kube-types.ts';
 import { type ClusterRef, identityFrom } from '#domain/node-identity.ts';
 import type { NodeIdentity } from '#domain/types.ts';
 import type { IncidentState } from '#state-machines/node-recovery.contract.ts';
@@ -30,9 +30,6 @@ import { findKubeNode } from './resolve-node.ts';
 export type AwaitState = NonNullable<IncidentState['await']>;
 
 const GONE_STATUSES = new Set(['ShuttingDown', 'Terminated', 'NotFound']);
-
-export const isNodeReady = (node: KubeNode | undefined): boolean =>
-  node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 const earliest = (a: string, b: string): string => {
   const [ta, tb] = [Date.parse(a), Date.parse(b)];

@@ -15,6 +15,7 @@
  *
  * In observe mode nothing is written: the result says what would have been repaired.
  */
+import { isNodeReady } from '#domain/kube-types.ts';
 import { planRestore, QUARANTINE_TAINT_KEY, QUARANTINED_BY_ANNOTATION } from '#domain/quarantine.ts';
 import {
   nodesWithWork,
@@ -26,7 +27,6 @@ import {
   spareInfo,
 } from '#domain/spare-pool.ts';
 import { type Repair, type RepairResult, repairInputSchema } from '#state-machines/health-sweep.contract.ts';
-import { isNodeReady } from './check-node-recovery.ts';
 import type { TaskDeps } from './deps.ts';
 import { resumeLeftoverSuspensions } from './job-resume.ts';
 import { parseInput } from './parse.ts';
