@@ -208,6 +208,65 @@ const createDynamoLedger = ({
       ),
     );
 
+  /**
+   * One holder per item (a node's lease, a spare's claim): the conditional put succeeds when the
+   * item is absent, expired, or already held by `incidentId` (re-taking one's own is idempotent);
+   * otherwise it names the holder.
+   */
+  const takeHeld = async (
+    operation: string,
+    key: { pk: string; sk: string },
+    hold: { incidentId: string; now: string; ttlMinutes: number },
+    fields: Record<string, unknown>,
+  ): Promise<{ taken: boolean; heldBy?: string }> => {
+    const taken = await conditional(operation, () =>
+      client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...key,
+            ...fields,
+            incidentId: hold.incidentId,
+            expiresAt: expiryEpochSeconds(hold.now, hold.ttlMinutes),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now OR #owner = :me',
+          ExpressionAttributeNames: { '#pk': 'pk', '#exp': 'expiresAt', '#owner': 'incidentId' },
+          ExpressionAttributeValues: { ':now': epochSeconds(hold.now), ':me': hold.incidentId },
+        }),
+      ),
+    );
+    if (taken) return { taken: true };
+    const holder = await get(operation, key.pk, key.sk);
+    return typeof holder?.incidentId === 'string'
+      ? { taken: false, heldBy: holder.incidentId }
+      : { taken: false };
+  };
+
+  /** Deletes a held item only if `incidentId` holds it: someone else's, or none, is left (idempotent). */
+  const releaseHeld = async (operation: string, key: { pk: string; sk: string }, incidentId: string) => {
+    await conditional(operation, () =>
+      client.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: key,
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'incidentId' },
+          ExpressionAttributeValues: { ':me': incidentId },
+        }),
+      ),
+    );
+  };
+
+  /** The unexpired held items under a prefix (leases, spare claims). */
+  const listLive = async (operation: string, pk: string, prefix: string, now: string) =>
+    (
+      await queryAll(operation, pk, prefix, {
+        FilterExpression: '#exp > :now',
+        ExpressionAttributeNames: { '#exp': 'expiresAt' },
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+      })
+    ).filter((item) => isLive(item.expiresAt as number | undefined, now));
+
   return {
     async recordSighting({ clusterName, instanceId, faultClass, incidentId, now, windowMinutes }) {
       const pk = ledgerKeys.pk(clusterName);
@@ -256,128 +315,74 @@ const createDynamoLedger = ({
     },
 
     async acquireLease({ clusterName, instanceId, incidentId, now, ttlMinutes }) {
-      const pk = ledgerKeys.pk(clusterName);
-      const sk = ledgerKeys.lease(instanceId);
-      const acquired = await conditional('acquireLease', () =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk,
-              sk,
-              instanceId,
-              incidentId,
-              acquiredAt: now,
-              leaseExpiresAt: addMinutes(now, ttlMinutes),
-              expiresAt: expiryEpochSeconds(now, ttlMinutes),
-            },
-            ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now OR #owner = :me',
-            ExpressionAttributeNames: { '#pk': 'pk', '#exp': 'expiresAt', '#owner': 'incidentId' },
-            ExpressionAttributeValues: { ':now': epochSeconds(now), ':me': incidentId },
-          }),
-        ),
+      const key = { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.lease(instanceId) };
+      const { taken, heldBy } = await takeHeld(
+        'acquireLease',
+        key,
+        { incidentId, now, ttlMinutes },
+        {
+          instanceId,
+          acquiredAt: now,
+          leaseExpiresAt: addMinutes(now, ttlMinutes),
+        },
       );
-      if (acquired) return { acquired: true };
-      const holder = await get('acquireLease', pk, sk);
-      return typeof holder?.incidentId === 'string'
-        ? { acquired: false, heldBy: holder.incidentId }
-        : { acquired: false };
+      return { acquired: taken, ...(heldBy ? { heldBy } : {}) };
     },
 
     async releaseLease({ clusterName, instanceId, incidentId }) {
-      // Someone else's lease, or none at all: nothing to release (idempotent).
-      await conditional('releaseLease', () =>
-        client.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.lease(instanceId) },
-            ConditionExpression: '#owner = :me',
-            ExpressionAttributeNames: { '#owner': 'incidentId' },
-            ExpressionAttributeValues: { ':me': incidentId },
-          }),
-        ),
+      await releaseHeld(
+        'releaseLease',
+        { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.lease(instanceId) },
+        incidentId,
       );
     },
 
     async listLeases(clusterName, now) {
-      const items = await queryAll('listLeases', ledgerKeys.pk(clusterName), ledgerKeys.leasePrefix, {
-        FilterExpression: '#exp > :now',
-        ExpressionAttributeNames: { '#exp': 'expiresAt' },
-        ExpressionAttributeValues: { ':now': epochSeconds(now) },
-      });
-      return items
-        .filter((item) => isLive(item.expiresAt as number | undefined, now))
-        .map((item) => ({
-          instanceId: String(item.instanceId),
-          incidentId: String(item.incidentId),
-          expiresAt: String(item.leaseExpiresAt),
-        }));
+      const items = await listLive('listLeases', ledgerKeys.pk(clusterName), ledgerKeys.leasePrefix, now);
+      return items.map((item) => ({
+        instanceId: String(item.instanceId),
+        incidentId: String(item.incidentId),
+        expiresAt: String(item.leaseExpiresAt),
+      }));
     },
 
     async claimSpare({ clusterName, instanceId, incidentId, now, ttlMinutes }) {
-      const pk = ledgerKeys.pk(clusterName);
-      const sk = ledgerKeys.spareClaim(instanceId);
-      // The same conditional put as a lease: absent, expired, or already ours.
-      const claimed = await conditional('claimSpare', () =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk,
-              sk,
-              instanceId,
-              incidentId,
-              claimedAt: now,
-              claimExpiresAt: addMinutes(now, ttlMinutes),
-              expiresAt: expiryEpochSeconds(now, ttlMinutes),
-            },
-            ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now OR #owner = :me',
-            ExpressionAttributeNames: { '#pk': 'pk', '#exp': 'expiresAt', '#owner': 'incidentId' },
-            ExpressionAttributeValues: { ':now': epochSeconds(now), ':me': incidentId },
-          }),
-        ),
+      // The same one-holder item as a lease: absent, expired, or already ours.
+      const key = { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.spareClaim(instanceId) };
+      const { taken, heldBy } = await takeHeld(
+        'claimSpare',
+        key,
+        { incidentId, now, ttlMinutes },
+        {
+          instanceId,
+          claimedAt: now,
+          claimExpiresAt: addMinutes(now, ttlMinutes),
+        },
       );
-      if (claimed) return { claimed: true };
-      const holder = await get('claimSpare', pk, sk);
-      return typeof holder?.incidentId === 'string'
-        ? { claimed: false, heldBy: holder.incidentId }
-        : { claimed: false };
+      return { claimed: taken, ...(heldBy ? { heldBy } : {}) };
     },
 
     async releaseSpare({ clusterName, instanceId, incidentId }) {
-      // Another incident's claim, or none: nothing to release (idempotent).
-      await conditional('releaseSpare', () =>
-        client.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.spareClaim(instanceId) },
-            ConditionExpression: '#owner = :me',
-            ExpressionAttributeNames: { '#owner': 'incidentId' },
-            ExpressionAttributeValues: { ':me': incidentId },
-          }),
-        ),
+      await releaseHeld(
+        'releaseSpare',
+        { pk: ledgerKeys.pk(clusterName), sk: ledgerKeys.spareClaim(instanceId) },
+        incidentId,
       );
     },
 
     async listSpareClaims(clusterName, now) {
-      const items = await queryAll(
+      const items = await listLive(
         'listSpareClaims',
         ledgerKeys.pk(clusterName),
         ledgerKeys.spareClaimPrefix,
-        {
-          FilterExpression: '#exp > :now',
-          ExpressionAttributeNames: { '#exp': 'expiresAt' },
-          ExpressionAttributeValues: { ':now': epochSeconds(now) },
-        },
+        now,
       );
-      return items
-        .filter((item) => isLive(item.expiresAt as number | undefined, now))
-        .map((item) => ({
-          instanceId: String(item.instanceId),
-          incidentId: String(item.incidentId),
-          claimedAt: String(item.claimedAt),
-          expiresAt: String(item.claimExpiresAt),
-        }));
+      return items.map((item) => ({
+        instanceId: String(item.instanceId),
+        incidentId: String(item.incidentId),
+        claimedAt: String(item.claimedAt),
+        expiresAt: String(item.claimExpiresAt),
+      }));
     },
 
     async getClusterState(clusterName) {
