@@ -3,8 +3,15 @@
  * Facts: docs/facts/aws-api-models.md, docs/facts/semantics.md.
  */
 
-/** HyperPod cluster names: 1–63 chars, alphanumerics and hyphens (SageMaker ClusterName pattern). */
-export const CLUSTER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/**
+ * SageMaker's name pattern `[a-zA-Z0-9](-*[a-zA-Z0-9])*`, 1–63 characters (botocore `ClusterName`
+ * and `ClusterInstanceGroupName`); the look-ahead bounds the characters, hyphens included.
+ */
+const SAGEMAKER_NAME = /^(?=.{1,63}$)[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+/** HyperPod cluster names (SageMaker ClusterName pattern). */
+export const CLUSTER_NAME = SAGEMAKER_NAME;
+/** HyperPod instance group names (SageMaker ClusterInstanceGroupName pattern, the same as ClusterName). */
+export const INSTANCE_GROUP_NAME = SAGEMAKER_NAME;
 /** `arn:aws:sagemaker:<region>:<account>:cluster/<id>` */
 export const CLUSTER_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:cluster\/[a-z0-9]{12}$/;
 /** EKS cluster names: 1–100 chars, alphanumerics, hyphens, underscores, starting alphanumeric. */

@@ -4,10 +4,7 @@
  * check it against DescribeCluster) and its size. A section left out is parsed as `{}`: no pool.
  */
 import * as z from 'zod';
-import { CLUSTER_NAME } from '#contracts/config/ids.ts';
-
-/** HyperPod instance group names: 1-63 alphanumerics or hyphens (botocore `ClusterInstanceGroupName`). */
-export const INSTANCE_GROUP_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+import { CLUSTER_NAME, INSTANCE_GROUP_NAME } from '#contracts/config/ids.ts';
 /** Pools per deployment: each is read by every sweep of its cluster. */
 export const MAX_SPARE_POOLS = 50;
 

@@ -4,7 +4,13 @@
  * SageMaker rejects would fail a reboot with ValidationException in production.
  */
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_ARN, CLUSTER_NAME, EKS_CLUSTER_NAME, INSTANCE_ID } from '#contracts/config/ids.ts';
+import {
+  CLUSTER_ARN,
+  CLUSTER_NAME,
+  EKS_CLUSTER_NAME,
+  INSTANCE_GROUP_NAME,
+  INSTANCE_ID,
+} from '#contracts/config/ids.ts';
 import { awsModel } from '#local/simulator/aws-models.ts';
 import { validateShape } from '#local/simulator/conformance.ts';
 
@@ -29,6 +35,15 @@ describe('Patterns: our validation against the SageMaker and EKS models', () => 
     { ours: CLUSTER_NAME, shape: 'ClusterName', value: 'ml-' },
     { ours: CLUSTER_NAME, shape: 'ClusterName', value: 'a'.repeat(63) },
     { ours: CLUSTER_NAME, shape: 'ClusterName', value: 'a'.repeat(64) },
+    // 81 characters in 41 groups: the length bound counts hyphens too.
+    { ours: CLUSTER_NAME, shape: 'ClusterName', value: `${'a-'.repeat(40)}a` },
+    // ClusterInstanceGroupName: the same pattern and bounds.
+    { ours: INSTANCE_GROUP_NAME, shape: 'ClusterInstanceGroupName', value: 'workers' },
+    { ours: INSTANCE_GROUP_NAME, shape: 'ClusterInstanceGroupName', value: 'gpu--spares' },
+    { ours: INSTANCE_GROUP_NAME, shape: 'ClusterInstanceGroupName', value: 'gpu_spares' },
+    { ours: INSTANCE_GROUP_NAME, shape: 'ClusterInstanceGroupName', value: '-gpu' },
+    { ours: INSTANCE_GROUP_NAME, shape: 'ClusterInstanceGroupName', value: 'a'.repeat(63) },
+    { ours: INSTANCE_GROUP_NAME, shape: 'ClusterInstanceGroupName', value: `${'a-'.repeat(40)}a` },
     // ClusterArn: arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:cluster/[a-z0-9]{12}
     {
       ours: CLUSTER_ARN,
