@@ -262,6 +262,25 @@ describe('Function: notCandidateReason', () => {
     expect(notCandidateReason(row.n, row.input)).toBe(row.expected);
   });
 
+  it.each([
+    // The values of HyperPod's node health label, as the SageMaker developer guide lists them
+    // (sagemaker-hyperpod-eks-resiliency-node-labels.html; docs/facts/node-identity.md).
+    ['Schedulable', undefined],
+    ['Unschedulable', 'hyperpod-unhealthy'],
+    ['UnschedulablePendingReplacement', 'hyperpod-unhealthy'],
+    ['UnschedulablePendingReboot', 'hyperpod-unhealthy'],
+  ])(
+    'takes a node whose sagemaker.amazonaws.com/node-health-status is %s only when it is Schedulable',
+    (value, expected) => {
+      const labelled = node('a');
+      labelled.metadata.labels = {
+        ...labelled.metadata.labels,
+        'sagemaker.amazonaws.com/node-health-status': value,
+      };
+      expect(notCandidateReason(labelled, idle)).toBe(expected);
+    },
+  );
+
   it('reads a node without conditions as not Ready', () => {
     expect(notCandidateReason({ metadata: { name: 'x' } }, idle)).toBe('not-ready');
   });
