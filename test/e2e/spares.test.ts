@@ -155,6 +155,12 @@ const promotesAndJoins = async (
   );
   const spare = await bed.env.admin.getNode(bed.nodes[s]!);
   expect(spare?.metadata.labels?.[SPARE_LABEL]).toBe('promoted');
+  // The promotion is in the spare's Events, as kubectl shows them (events are best-effort: this is
+  // where a reason or action the API refuses would show up missing).
+  const described = await bed.env.controlPlane.kubectl(['describe', 'node', bed.nodes[s]!]);
+  expect(described.slice(described.indexOf('Events:'))).toMatch(
+    new RegExp(`Normal\\s+SparePromoted\\s+.*Incident ${report.executionName}: promoted as hot spare`),
+  );
 };
 
 beforeAll(async () => {
