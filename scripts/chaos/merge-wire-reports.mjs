@@ -1,7 +1,8 @@
 // Merges the per-seed wire chaos reports (<runs>/s<seed>/chaos-wire-report.json, written by
 // scripts/chaos/wire-long-run.sh) into one report in local/chaos/run.ts's format.
 //   node scripts/chaos/merge-wire-reports.mjs <runs> <first> <last> <elapsed-seconds> <out-dir>
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
 const [runs, first, last, elapsedS, outDir] = process.argv.slice(2);
 const reports = [];
 for (let s = Number(first); s <= Number(last); s++) {
@@ -35,7 +36,10 @@ const lines = [
   `- Faults: ${JSON.stringify(report.faults)}`,
   `- Incidents: ${JSON.stringify(report.incidents)}`,
   `- Executions: ${JSON.stringify(report.executions)}`,
-  ...report.failures.map((f) => `- Seed ${f.seed}: ${[...f.violations.map((v) => v.invariant), ...(f.observerGaps ?? []).map(() => 'observer gap')].join(', ')}`),
+  ...report.failures.map(
+    (f) =>
+      `- Seed ${f.seed}: ${[...f.violations.map((v) => v.invariant), ...(f.observerGaps ?? []).map(() => 'observer gap')].join(', ')}`,
+  ),
   '',
   'Before the observer fix (wire-observer.ts, node and Job watches served from etcd): 55/60 clean in 1258.6 s; seeds 137, 140, 143, 144, 152 broke ledger-matches-actions because the node watch expired (410) after the apiserver restart and saw no later write.',
   '',
